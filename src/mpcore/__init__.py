@@ -1,0 +1,44 @@
+"""mpcore: exact matrix profiles, compiled ahead of time; a drop-in for STUMPY's core.
+
+``import mpcore as stumpy`` works for ``stump``, ``aamp``, ``mass``, ``gpu_stump``, ``gpu_aamp``,
+``stumped`` and ``aamped``: same names, signatures, semantics and result layout.
+"""
+from ._api import aamp, mass, stump
+from ._config import show_config
+from ._mparray import mparray
+from ._threads import get_num_threads, set_num_threads, threads
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "aamp",
+    "aamped",
+    "get_num_threads",
+    "gpu_aamp",
+    "gpu_available",
+    "gpu_stump",
+    "mass",
+    "mparray",
+    "set_num_threads",
+    "show_config",
+    "stump",
+    "stumped",
+    "threads",
+]
+
+
+def __getattr__(name):
+    # GPU and Dask support load on first use, so `import mpcore` never touches CUDA or Dask
+    if name in ("gpu_stump", "gpu_aamp", "gpu_available"):
+        from . import _gpu_api
+
+        return getattr(_gpu_api, name)
+    if name in ("stumped", "aamped"):
+        from . import _dask
+
+        return getattr(_dask, name)
+    raise AttributeError(f"module 'mpcore' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,207 @@
+"""mpcore's public functions, with STUMPY's names, signatures, defaults and result layout."""
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from . import _exact, _validate
+from ._mparray import mparray
+from ._pipeline import matrix_profile, run_threads
+
+
+
+def stump(T_A, m, T_B=None, ignore_trivial=True, normalize=True, p=2.0, k=1,
+          T_A_subseq_isconstant=None, T_B_subseq_isconstant=None, *, n_threads=None,
+          progress=False):
+    """Compute the z-normalized matrix profile (self-join or AB-join) on CPU threads.
+
+    Parameters
+    ----------
+    T_A : array_like
+        The time series for which to compute the matrix profile: a 1-D array, list, or
+        pandas/polars Series.  int and float32 input is converted to float64 (STUMPY raises).
+    m : int
+        Window size, at least 3 and at most the length of the shorter series.
+    T_B : array_like, optional
+        The series used to annotate ``T_A`` (AB-join): for every window of ``T_A``, its nearest
+        neighbour in ``T_B``.  None (default) for a self-join.
+    ignore_trivial : bool, default True
+        True for a self-join, which excludes neighbours within ``ceil(m / 4)`` of each window;
+        False for an AB-join.  A value that does not fit the arrays is warned about and fixed,
+        as in STUMPY.
+    normalize : bool, default True
+        False computes the non-normalized p-norm matrix profile instead (see :func:`aamp`).
+    p : float, default 2.0
+        The p-norm, used only when ``normalize=False``.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    T_A_subseq_isconstant, T_B_subseq_isconstant : array_like of bool or callable, optional
+        Which windows are constant: a bool array of length ``len(T) - m + 1`` or a function
+        ``f(a, w)``; default: windows whose values are all equal.  Two constant windows are 0
+        apart, a constant and a non-constant one ``sqrt(m)``.
+    n_threads : int, optional
+        Worker threads for this call; default :func:`mpcore.get_num_threads` (all cores).
+        Results are bitwise identical for any value.
+    progress : bool, default False
+        Show a progress bar (tqdm when installed).
+
+    Returns
+    -------
+    mparray
+        Shape ``(l, 2k+2)`` with ``l = len(T_A) - m + 1``: the top-k distances (ascending),
+        their indices, then the left and right nearest-neighbour indices (self-join only; -1 in
+        an AB-join).  ``.P_``, ``.I_``, ``.left_I_`` and ``.right_I_`` give typed arrays.
+        Windows with a NaN or inf value get distance ``inf`` and index -1.
+
+    Notes
+    -----
+    Every distance is recomputed exactly from its two windows after the search, so identical
+    windows are exactly 0 apart and no drift of the diagonal recurrence reaches the result.
+    Ties between equal distances go to the lowest index.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> mp = mpcore.stump(np.array([584., -11., 23., 79., 1001., 0., -19.]), m=3)
+    >>> mp.I_
+    array([4, 3, 0, 1, 0])
+    """
+    if not normalize:
+        return aamp(T_A, m, T_B, ignore_trivial, p, k, n_threads=n_threads, progress=progress)
+    executor = functools.partial(run_threads, n_threads=n_threads, progress=progress)
+    return matrix_profile(T_A, m, T_B, ignore_trivial, True, p, k, T_A_subseq_isconstant,
+                          T_B_subseq_isconstant, executor)
+
+
+def aamp(T_A, m, T_B=None, ignore_trivial=True, p=2.0, k=1, *, n_threads=None, progress=False):
+    """Compute the non-normalized (p-norm) matrix profile on CPU threads.
+
+    Parameters
+    ----------
+    T_A : array_like
+        The time series for which to compute the matrix profile.
+    m : int
+        Window size, at least 3.
+    T_B : array_like, optional
+        The series used to annotate ``T_A`` (AB-join); None for a self-join.
+    ignore_trivial : bool, default True
+        True for a self-join (exclusion zone ``ceil(m / 4)``), False for an AB-join.
+    p : float, default 2.0
+        The p-norm: distance ``(sum |a - b|**p) ** (1/p)``.  p = 1 and p = 2 run vectorized.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    n_threads : int, optional
+        Worker threads for this call; default :func:`mpcore.get_num_threads`.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    mparray
+        Same layout as :func:`stump`.
+    """
+    executor = functools.partial(run_threads, n_threads=n_threads, progress=progress)
+    return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor)
+
+
+def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=None,
+         T_subseq_isconstant=None, Q_subseq_isconstant=None, query_idx=None):
+    """Distance profile of the query ``Q`` against every window of ``T``.
+
+    Parameters
+    ----------
+    Q : array_like
+        The query; its length is the window size m (at least 3).
+    T : array_like
+        The time series.
+    M_T, Σ_T : array_like, optional
+        Precomputed means and standard deviations of the windows of ``T``; used instead of
+        computing them, as in STUMPY.
+    normalize : bool, default True
+        False gives the non-normalized p-norm distance profile.
+    p : float, default 2.0
+        The p-norm when ``normalize=False``.
+    T_subseq_isfinite : array_like of bool, optional
+        Which windows of ``T`` are finite; computed when omitted.
+    T_subseq_isconstant, Q_subseq_isconstant : array_like of bool or callable, optional
+        Which windows are constant (see :func:`stump`).
+    query_idx : int, optional
+        The position of ``Q`` inside ``T``, if it is a window of ``T``: its distance is set to 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 distances, length ``len(T) - len(Q) + 1``; ``inf`` where ``Q`` or the window
+        holds NaN or inf.  Computed exactly, window by window (no FFT rounding).
+    """
+    normalize = _validate.check_bool(normalize, "normalize")
+    p = _validate.check_p(p)
+    Qa = _validate.as_series(Q, "Q")
+    Ta = _validate.as_series(T, "T")
+    m = Qa.shape[0]
+    if m < 3:
+        raise ValueError(f"Q must hold at least 3 points (the window size), got {m}")
+    if m > Ta.shape[0]:
+        raise ValueError(
+            f"The length of `Q` ({m}) must be less than or equal to the length of `T` "
+            f"({Ta.shape[0]})."
+        )
+    l = Ta.shape[0] - m + 1
+    if query_idx is not None:
+        query_idx = _validate.check_int(query_idx, "query_idx")
+        if not -l <= query_idx < l:
+            raise ValueError(f"query_idx={query_idx} is outside T's {l} windows")
+        window = Ta[query_idx : query_idx + m] if query_idx >= 0 else Ta[l + query_idx :][:m]
+        if not np.array_equal(np.isfinite(Qa), np.isfinite(window)) or not np.allclose(
+            Qa[np.isfinite(Qa)], window[np.isfinite(window)]
+        ):
+            warnings.warn(
+                "Subsequences `Q` and `T[query_idx:query_idx+m]` are different but were "
+                "expected to be identical. Please verify that `query_idx` is correct.",
+                stacklevel=2,
+            )
+    if not np.all(np.isfinite(Qa)):
+        return np.full(l, np.inf)
+    if T_subseq_isfinite is None:
+        valid = _validate.rolling_isfinite(Ta, m)
+    else:
+        valid = np.asarray(T_subseq_isfinite)
+        if valid.dtype != np.bool_ or valid.shape != (l,):
+            raise ValueError(f"T_subseq_isfinite must be a bool array of length {l}")
+    finite = np.isfinite(Ta)
+    stats = [None, None]
+    if normalize:
+        constT = _validate.isconstant(np.where(finite, Ta, np.nan), m, T_subseq_isconstant,
+                                      "T_subseq_isconstant", valid)
+        constQ = bool(_validate.isconstant(Qa, m, _as_window_rule(Q_subseq_isconstant),
+                                           "Q_subseq_isconstant", np.ones(1, bool))[0])
+        if (M_T is None) != (Σ_T is None):
+            raise ValueError("give both M_T and Σ_T, or neither")
+        if M_T is not None:
+            stats = [_validate.as_series(M_T, "M_T"), _validate.as_series(Σ_T, "Σ_T")]
+            if stats[0].shape != (l,) or stats[1].shape != (l,):
+                raise ValueError(f"M_T and Σ_T must have length len(T) - m + 1 = {l}")
+        # shifting each series by its own mean is invisible to z-normalization and keeps
+        # large offsets from eating the digits of the values
+        Qs = Qa - Qa.mean()
+        shift = float(Ta[finite].mean()) if finite.any() else 0.0
+        Ts = np.where(finite, Ta - shift, 0.0)
+        if stats[0] is not None:
+            stats[0] = stats[0] - shift
+        constT = constT.astype(np.uint8)
+    else:
+        Qs, Ts, constT, constQ = Qa, np.where(finite, Ta, 0.0), np.zeros(l, np.uint8), False
+    D = _exact.distance_profile(Qs, Ts, m, normalize, p, valid.astype(np.uint8), constT,
+                                constQ, stats[0], stats[1])
+    if query_idx is not None:
+        D[query_idx] = 0.0
+    return D
+
+
+def _as_window_rule(arg):
+    """Q_subseq_isconstant may be a scalar bool (STUMPY allows it) besides an array/function."""
+    if isinstance(arg, (bool, np.bool_)):
+        return np.array([bool(arg)])
+    return arg

@@ -1,0 +1,156 @@
+"""Compiled engine: runs diagonal bands on worker threads and merges top-k tables.
+
+Everything here works on arrays prepared by :mod:`mpcore._prepare`; the public API never calls
+it directly.  Each worker runs with the GIL released and owns its tables, so threads never share
+mutable state except two atomic counters (next band, cells done).
+"""
+import numpy as np
+
+from libc.stdint cimport int64_t
+from libc.stdlib cimport malloc, free
+
+
+cdef extern from "_kernels/band.h":
+    ctypedef struct mp_series:
+        const double *T
+        const double *mu
+        const double *df
+        const double *dg
+        const double *w
+        int64_t l
+    ctypedef struct mp_topk:
+        double *P
+        int64_t *I
+        double *thr
+        int64_t k
+    ctypedef struct mp_params:
+        int mode
+        int64_t m
+        double p
+        int64_t reseed
+    ctypedef struct mp_pass:
+        int x, y, rows, cols
+    ctypedef int64_t (*mp_band_fn)(const mp_params *, const mp_series *, const mp_series *,
+                                   int64_t, int64_t, mp_topk *, mp_topk *, double *,
+                                   const volatile int *) noexcept nogil
+    int MP_BAND
+    int MP_PAD
+    int mp_kernel_count() noexcept nogil
+    const char *mp_kernel_name(int i) noexcept nogil
+    mp_band_fn mp_kernel_get(int i) noexcept nogil
+    void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) noexcept nogil
+    int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
+                      const mp_pass *passes, const int64_t *bands, int64_t nbands,
+                      int64_t *next, int64_t *done, mp_topk *tables, double *scratch,
+                      const volatile int *cancel) noexcept nogil
+
+BAND = MP_BAND
+PAD = MP_PAD
+
+
+def kernel_names():
+    """Names of the band kernels this CPU can run, best first."""
+    return [mp_kernel_name(i).decode() for i in range(mp_kernel_count())]
+
+
+cdef void _fill_series(mp_series *s, obj):
+    cdef const double[::1] T = obj.T
+    cdef const double[::1] mu = obj.mu
+    cdef const double[::1] df = obj.df
+    cdef const double[::1] dg = obj.dg
+    cdef const double[::1] w = obj.w
+    s.T = &T[0]
+    s.mu = &mu[0]
+    s.df = &df[0]
+    s.dg = &dg[0]
+    s.w = &w[0]
+    s.l = obj.l
+
+
+cdef void _fill_topk(mp_topk *t, obj):
+    cdef double[::1] P = obj.P
+    cdef int64_t[::1] I = obj.I
+    cdef double[::1] thr = obj.thr
+    t.P = &P[0]
+    t.I = &I[0]
+    t.thr = &thr[0]
+    t.k = obj.k
+
+
+def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list series,
+               const int64_t[:, ::1] passes, const int64_t[:, ::1] bands, int64_t[::1] counters,
+               list tables, int[::1] cancel):
+    """Run bands taken from the shared counter until none is left; returns False if cancelled.
+
+    ``counters[0]`` is the next band to take and ``counters[1]`` the cells done; several threads
+    may run this at once on the same ``bands`` and ``counters`` with their own ``tables``.
+    """
+    if kernel < 0 or kernel >= mp_kernel_count():
+        raise ValueError(f"no band kernel number {kernel} on this CPU")
+    cdef mp_band_fn fn = mp_kernel_get(kernel)
+    cdef mp_params pr
+    pr.mode = mode
+    pr.m = m
+    pr.p = p
+    pr.reseed = reseed
+    cdef int ns = len(series), nt = len(tables), npass = passes.shape[0], i, rc = 0
+    cdef int64_t nbands = bands.shape[0]
+    if bands.shape[1] != 3 or passes.shape[1] != 4:
+        raise ValueError("bands must be (n, 3) and passes (n, 4)")
+    for i in range(nbands):
+        if not 0 <= bands[i, 0] < npass:
+            raise ValueError("band refers to a missing pass")
+        if not 0 <= bands[i, 2] - bands[i, 1] <= MP_BAND:
+            raise ValueError("band wider than the kernel's band")
+    cdef mp_series *cs = <mp_series *> malloc(max(ns, 1) * sizeof(mp_series))
+    cdef mp_topk *ct = <mp_topk *> malloc(max(nt, 1) * sizeof(mp_topk))
+    cdef mp_pass *cp = <mp_pass *> malloc(max(npass, 1) * sizeof(mp_pass))
+    cdef double *scratch = <double *> malloc((MP_BAND + 64) * sizeof(double))
+    if cs == NULL or ct == NULL or cp == NULL or scratch == NULL:
+        free(cs); free(ct); free(cp); free(scratch)
+        raise MemoryError()
+    try:
+        for i in range(ns):
+            _fill_series(&cs[i], series[i])
+        for i in range(nt):
+            _fill_topk(&ct[i], tables[i])
+        for i in range(npass):
+            cp[i].x = <int> passes[i, 0]
+            cp[i].y = <int> passes[i, 1]
+            cp[i].rows = <int> passes[i, 2]
+            cp[i].cols = <int> passes[i, 3]
+            if not (0 <= cp[i].x < ns and 0 <= cp[i].y < ns and -1 <= cp[i].rows < nt
+                    and -1 <= cp[i].cols < nt):
+                raise ValueError("pass refers to a missing series or table")
+        with nogil:
+            rc = mp_run_worker(fn, &pr, cs, cp, &bands[0, 0] if nbands else NULL, nbands,
+                               &counters[0], &counters[1], ct, scratch, &cancel[0])
+    finally:
+        free(cs); free(ct); free(cp); free(scratch)
+    return rc == 0
+
+
+def merge_into(dst, src):
+    """Merge the top-k table ``src`` into ``dst`` (same shape), keeping each row's k best."""
+    cdef mp_topk d, s
+    _fill_topk(&d, dst)
+    _fill_topk(&s, src)
+    cdef int64_t l = dst.l, k = dst.k, r, q
+    with nogil:
+        for r in range(l):
+            for q in range(k):
+                if s.I[r * k + q] < 0:
+                    break
+                mp_topk_insert(&d, r, s.P[r * k + q], s.I[r * k + q])
+
+
+def insert_candidates(table, const int64_t[::1] rows, const int64_t[::1] idx, double score):
+    """Offer the candidates (rows[i], idx[i]), all with the same score, to a top-k table."""
+    cdef mp_topk t
+    _fill_topk(&t, table)
+    cdef Py_ssize_t i, n = rows.shape[0]
+    if idx.shape[0] != n:
+        raise ValueError("rows and idx differ in length")
+    with nogil:
+        for i in range(n):
+            mp_topk_insert(&t, rows[i], score, idx[i])

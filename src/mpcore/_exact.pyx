@@ -1,0 +1,180 @@
+"""Exact per-window arithmetic: window statistics, final distances, and MASS.
+
+The band kernels only rank candidates; every distance mpcore reports is computed here from the
+two windows themselves, so identical windows give exactly 0 and no recurrence drift reaches the
+result.
+"""
+import numpy as np
+
+from libc.math cimport sqrt, fabs, pow, INFINITY
+from libc.stdint cimport int64_t, uint8_t
+
+
+
+cdef inline double _mean(const double *x, int64_t m) noexcept nogil:
+    """Mean with one correction pass: the residual sum recovers most of the rounding error."""
+    cdef double s = 0.0, c = 0.0, mu
+    cdef int64_t t
+    for t in range(m):
+        s += x[t]
+    mu = s / m
+    for t in range(m):
+        c += x[t] - mu
+    return mu + c / m
+
+
+cdef inline double _ssd(const double *x, int64_t m, double mu) noexcept nogil:
+    cdef double s = 0.0, d
+    cdef int64_t t
+    for t in range(m):
+        d = x[t] - mu
+        s += d * d
+    return s
+
+
+def window_stats(const double[::1] T, int64_t m):
+    """Means and sums of squared deviations of every window of length ``m``.
+
+    Small windows are computed exactly (two passes); long ones slide the sums and start again
+    from an exact window every 64 steps, or sooner if the sum of squares shrinks a thousandfold
+    (a flat stretch after a busy one), where a sliding update would lose its relative accuracy.
+    """
+    cdef int64_t n = T.shape[0], l = n - m + 1, i
+    mu_arr = np.empty(l)
+    ssd_arr = np.empty(l)
+    cdef double[::1] mu = mu_arr, ssd = ssd_arr
+    cdef double mean = 0.0, q = 0.0, ref = 0.0, xin, xout, mnew
+    cdef bint exact
+    with nogil:
+        for i in range(l):
+            exact = m <= 64 or i % 64 == 0
+            if not exact:
+                xout = T[i - 1]
+                xin = T[i + m - 1]
+                mnew = mean + (xin - xout) / m
+                q = q + (xin - xout) * (xin - mnew + xout - mean)
+                mean = mnew
+                exact = q < ref * 1e-3 or q <= 0.0
+            if exact:
+                mean = _mean(&T[i], m)
+                q = _ssd(&T[i], m, mean)
+                ref = q
+            mu[i] = mean
+            ssd[i] = q if q > 0.0 else 0.0
+    return mu_arr, ssd_arr
+
+
+cdef inline double _zdist(const double *x, const double *y, int64_t m) noexcept nogil:
+    """z-normalized Euclidean distance of two non-constant windows, from scratch."""
+    cdef double mx = _mean(x, m), my = _mean(y, m)
+    cdef double sx = sqrt(m / _ssd(x, m, mx)), sy = sqrt(m / _ssd(y, m, my))
+    cdef double s = 0.0, d
+    cdef int64_t t
+    for t in range(m):
+        d = (x[t] - mx) * sx - (y[t] - my) * sy
+        s += d * d
+    return sqrt(s)
+
+
+cdef inline double _pdist(const double *x, const double *y, int64_t m, double p) noexcept nogil:
+    cdef double s = 0.0, d
+    cdef int64_t t
+    if p == 2.0:
+        for t in range(m):
+            d = x[t] - y[t]
+            s += d * d
+        return sqrt(s)
+    if p == 1.0:
+        for t in range(m):
+            s += fabs(x[t] - y[t])
+        return s
+    for t in range(m):
+        s += pow(fabs(x[t] - y[t]), p)
+    return pow(s, 1.0 / p)
+
+
+cdef inline bint _before(double da, int64_t ia, double db, int64_t ib) noexcept nogil:
+    """Result order: smaller distance first, then smaller index; empty entries (-1) last."""
+    if ia < 0:
+        return False
+    if ib < 0:
+        return True
+    return da < db or (da == db and ia < ib)
+
+
+def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize, double p,
+           const uint8_t[::1] constX, const uint8_t[::1] constY, int64_t[:, ::1] I,
+           double[:, ::1] D):
+    """Exact distances of every (row, I[row, q]) pair into ``D``, rows then sorted by distance.
+
+    Pairs with one constant window are ``sqrt(m)`` apart and two constant windows 0 (STUMPY's
+    rules); empty entries (-1) get ``inf``.
+    """
+    cdef int64_t l = I.shape[0], k = I.shape[1], r, q, j, a, ib
+    cdef double sm = sqrt(<double> m), db
+    with nogil:
+        for r in range(l):
+            for q in range(k):
+                j = I[r, q]
+                if j < 0:
+                    D[r, q] = INFINITY
+                elif not normalize:
+                    D[r, q] = _pdist(&TX[r], &TY[j], m, p)
+                elif constX[r] and constY[j]:
+                    D[r, q] = 0.0
+                elif constX[r] or constY[j]:
+                    D[r, q] = sm
+                else:
+                    D[r, q] = _zdist(&TX[r], &TY[j], m)
+            # k is small: insertion sort keeps ties in index order
+            for q in range(1, k):
+                db = D[r, q]
+                ib = I[r, q]
+                a = q
+                while a > 0 and _before(db, ib, D[r, a - 1], I[r, a - 1]):
+                    D[r, a] = D[r, a - 1]
+                    I[r, a] = I[r, a - 1]
+                    a -= 1
+                D[r, a] = db
+                I[r, a] = ib
+
+
+def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint normalize,
+                     double p, const uint8_t[::1] valid, const uint8_t[::1] constT,
+                     bint constQ, const double[::1] M_T=None, const double[::1] S_T=None):
+    """Exact distances from the window ``Q`` to every window of ``T`` (MASS, without the FFT).
+
+    ``M_T``/``S_T`` are caller-supplied window means and standard deviations; when given they
+    replace the ones computed here, as in STUMPY's ``mass``.
+    """
+    cdef int64_t l = T.shape[0] - m + 1, j, t
+    out = np.empty(l)
+    cdef double[::1] D = out
+    cdef double mq = 0.0, sq = 0.0, mt, st, s, d, sm = sqrt(<double> m)
+    cdef bint given = M_T is not None and S_T is not None
+    with nogil:
+        if normalize and not constQ:
+            mq = _mean(&Q[0], m)
+            sq = sqrt(m / _ssd(&Q[0], m, mq))
+        for j in range(l):
+            if not valid[j]:
+                D[j] = INFINITY
+            elif not normalize:
+                D[j] = _pdist(&Q[0], &T[j], m, p)
+            elif constQ and constT[j]:
+                D[j] = 0.0
+            elif constQ or constT[j]:
+                D[j] = sm
+            else:
+                if given:
+                    mt = M_T[j]
+                    st = 1.0 / S_T[j]
+                else:
+                    mt = _mean(&T[j], m)
+                    st = sqrt(m / _ssd(&T[j], m, mt))
+                s = 0.0
+                for t in range(m):
+                    d = (Q[t] - mq) * sq - (T[j + t] - mt) * st
+                    s += d * d
+                D[j] = sqrt(s)
+    return out

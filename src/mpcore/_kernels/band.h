@@ -1,0 +1,90 @@
+/* Public interface of the diagonal-band kernels (C, called from Cython with the GIL released).
+ *
+ * A "pass" joins the windows of a row series X with those of a column series Y along the
+ * diagonals d = c - r >= 0 (cell (r, c) with c = r + d).  A self-join is one pass of T with itself
+ * over d > exclusion zone (rows give the right profile, columns the left one); an AB-join is the
+ * pass (A, B) over d >= 0 plus the pass (B, A) over d >= 1 whose columns belong to A.
+ *
+ * The kernels rank candidates by a score where higher is better (Pearson correlation, or minus
+ * the p-th power of the p-norm distance); NaN scores never win.  Ties are broken by the lowest
+ * index, so the top-k of any set of candidates is unique and results do not depend on how the
+ * work was split.  Exact distances are recomputed afterwards, so the kernels only have to rank.
+ */
+#ifndef MPCORE_BAND_H
+#define MPCORE_BAND_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mp_mode { MP_ZNORM = 0, MP_AAMP_P2 = 1, MP_AAMP_P1 = 2, MP_AAMP_P = 3 };
+
+/* Width in diagonals of one band; the band's covariances (8 * MP_BAND bytes) stay in L1. */
+#define MP_BAND 256
+/* Every per-window and series array is allocated with this many extra entries, so that the
+ * vector loop may run past the last window of a band without bounds checks. */
+#define MP_PAD (MP_BAND + 64)
+
+typedef struct {
+    const double *T;   /* series, non-finite values replaced by 0 */
+    const double *mu;  /* window means (z-normalized mode) */
+    const double *df;  /* (T[i+m] - T[i]) / 2 */
+    const double *dg;  /* (T[i+m] - mu[i+1]) + (T[i] - mu[i]) */
+    const double *w;   /* 1/norm of the centred window, or 1.0 (aamp); NaN marks an unusable window */
+    int64_t l;         /* number of windows */
+} mp_series;
+
+typedef struct {
+    double *P;    /* l*k scores, best first */
+    int64_t *I;   /* l*k indices, -1 where empty */
+    double *thr;  /* l (+MP_PAD) k-th best score; +inf in the padding */
+    int64_t k;
+} mp_topk;
+
+typedef struct {
+    int mode;
+    int64_t m;
+    double p;
+    int64_t reseed;  /* recompute the band's covariances exactly every `reseed` rows */
+} mp_params;
+
+/* Run the diagonals [d0, d1) (d1 - d0 <= MP_BAND) of a pass; rows/cols may be NULL when that side
+ * is not wanted.  Returns the number of cells evaluated, or -1 when *cancel became non-zero. */
+typedef int64_t (*mp_band_fn)(const mp_params *, const mp_series *X, const mp_series *Y,
+                              int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
+                              double *scratch, const volatile int *cancel);
+
+int64_t mp_band_baseline(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
+                         mp_topk *, mp_topk *, double *, const volatile int *);
+int64_t mp_band_avx2(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
+                     mp_topk *, mp_topk *, double *, const volatile int *);
+int64_t mp_band_avx512(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
+                       mp_topk *, mp_topk *, double *, const volatile int *);
+
+/* Runtime dispatch: names of the kernels this build has and this CPU runs ("avx512", "avx2",
+ * "baseline"), best first. */
+int mp_kernel_count(void);
+const char *mp_kernel_name(int i);
+mp_band_fn mp_kernel_get(int i);
+
+/* One pass: indices into the worker's series and tables (-1: that side is not wanted). */
+typedef struct {
+    int x, y, rows, cols;
+} mp_pass;
+
+/* A worker thread's loop: take the next band from the shared counter `next` (bands are rows of
+ * three: pass, d0, d1), run it into this worker's own tables, add its cells to `done`.  Several
+ * workers share one band list and counter; each has private tables, so no locks are needed.
+ * Returns 0, or -1 when *cancel became non-zero. */
+int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
+                  const mp_pass *passes, const int64_t *bands, int64_t nbands, int64_t *next,
+                  int64_t *done, mp_topk *tables, double *scratch, const volatile int *cancel);
+
+/* Insert (s, idx) into row `row` of a top-k table if it belongs there. */
+void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,250 @@
+/* One instruction set's build of the band kernel.  Included by band_<isa>.c with MP_ISA and
+ * MP_SUFFIX defined; those files are compiled with the matching -m flags and chosen at run time
+ * (dispatch.c), so a wheel runs everywhere and still uses the widest vectors the CPU has.
+ *
+ * SIMD lanes hold neighbouring diagonals at one row: row quantities are broadcasts, column
+ * quantities are contiguous loads at c = r + d0 + lane.  Per vector of cells the fast path is two
+ * FMAs (covariance recurrence), two multiplies (correlation) and one compare against the row's and
+ * the columns' k-th best scores; only when a score could enter a top-k table do we leave the
+ * vector path.  Improvements are rare after the first rows, so the index bookkeeping is nearly free.
+ */
+#include <math.h>
+#include <string.h>
+#include "band.h"
+
+#define MP_ISA_BASELINE 0
+#define MP_ISA_AVX2 1
+#define MP_ISA_AVX512 2
+
+#if MP_ISA == MP_ISA_AVX512
+#include <immintrin.h>
+#define W 8
+typedef __m512d vd;
+#define VLD(p) _mm512_loadu_pd(p)
+#define VST(p, v) _mm512_storeu_pd(p, v)
+#define VSET1(x) _mm512_set1_pd(x)
+#define VADD(a, b) _mm512_add_pd(a, b)
+#define VSUB(a, b) _mm512_sub_pd(a, b)
+#define VMUL(a, b) _mm512_mul_pd(a, b)
+#define VFMA(a, b, c) _mm512_fmadd_pd(a, b, c)
+#define VFNMA(a, b, c) _mm512_fnmadd_pd(a, b, c)
+#define VABS(a) _mm512_abs_pd(a)
+#define VANY_GE2(s, t1, t2) \
+    ((_mm512_cmp_pd_mask(s, t1, _CMP_GE_OQ) | _mm512_cmp_pd_mask(s, t2, _CMP_GE_OQ)) != 0)
+#elif MP_ISA == MP_ISA_AVX2
+#include <immintrin.h>
+#define W 4
+typedef __m256d vd;
+#define VLD(p) _mm256_loadu_pd(p)
+#define VST(p, v) _mm256_storeu_pd(p, v)
+#define VSET1(x) _mm256_set1_pd(x)
+#define VADD(a, b) _mm256_add_pd(a, b)
+#define VSUB(a, b) _mm256_sub_pd(a, b)
+#define VMUL(a, b) _mm256_mul_pd(a, b)
+#define VFMA(a, b, c) _mm256_fmadd_pd(a, b, c)
+#define VFNMA(a, b, c) _mm256_fnmadd_pd(a, b, c)
+#define VABS(a) _mm256_andnot_pd(_mm256_set1_pd(-0.0), a)
+#define VANY_GE2(s, t1, t2) \
+    (_mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(s, t1, _CMP_GE_OQ), \
+                                     _mm256_cmp_pd(s, t2, _CMP_GE_OQ))) != 0)
+#elif defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define W 2
+typedef __m128d vd;
+#define VLD(p) _mm_loadu_pd(p)
+#define VST(p, v) _mm_storeu_pd(p, v)
+#define VSET1(x) _mm_set1_pd(x)
+#define VADD(a, b) _mm_add_pd(a, b)
+#define VSUB(a, b) _mm_sub_pd(a, b)
+#define VMUL(a, b) _mm_mul_pd(a, b)
+#define VFMA(a, b, c) _mm_add_pd(_mm_mul_pd(a, b), c)
+#define VFNMA(a, b, c) _mm_sub_pd(c, _mm_mul_pd(a, b))
+#define VABS(a) _mm_andnot_pd(_mm_set1_pd(-0.0), a)
+#define VANY_GE2(s, t1, t2) \
+    (_mm_movemask_pd(_mm_or_pd(_mm_cmpge_pd(s, t1), _mm_cmpge_pd(s, t2))) != 0)
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+#include <arm_neon.h>
+#define W 2
+typedef float64x2_t vd;
+#define VLD(p) vld1q_f64(p)
+#define VST(p, v) vst1q_f64(p, v)
+#define VSET1(x) vdupq_n_f64(x)
+#define VADD(a, b) vaddq_f64(a, b)
+#define VSUB(a, b) vsubq_f64(a, b)
+#define VMUL(a, b) vmulq_f64(a, b)
+#define VFMA(a, b, c) vfmaq_f64(c, a, b)
+#define VFNMA(a, b, c) vfmsq_f64(c, a, b)
+#define VABS(a) vabsq_f64(a)
+#define VANY_GE2(s, t1, t2) \
+    (vmaxvq_u32(vreinterpretq_u32_u64(vorrq_u64(vcgeq_f64(s, t1), vcgeq_f64(s, t2)))) != 0)
+#else /* plain C: one lane */
+#define W 1
+typedef double vd;
+#define VLD(p) (*(p))
+#define VST(p, v) (*(p) = (v))
+#define VSET1(x) (x)
+#define VADD(a, b) ((a) + (b))
+#define VSUB(a, b) ((a) - (b))
+#define VMUL(a, b) ((a) * (b))
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#define VFNMA(a, b, c) ((c) - (a) * (b))
+#define VABS(a) fabs(a)
+#define VANY_GE2(s, t1, t2) ((s) >= (t1) || (s) >= (t2))
+#endif
+
+#if defined(__GNUC__)
+#define MP_INLINE static inline __attribute__((always_inline))
+#define MP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define MP_INLINE static __forceinline
+#define MP_UNLIKELY(x) (x)
+#endif
+
+#define MP_CAT2(a, b) a##b
+#define MP_CAT(a, b) MP_CAT2(a, b)
+#define MP_NAME(x) MP_CAT(x, MP_SUFFIX)
+
+/* Lanes whose score may enter a table: the exact tests and insertions, in scalar code. */
+static void MP_NAME(slow_lanes_)(const double *sv, int nl, int64_t r, int64_t c, mp_topk *rows,
+                                 mp_topk *cols) {
+    for (int q = 0; q < nl; q++) {
+        const double s = sv[q];
+        if (rows && s >= rows->thr[r]) mp_topk_insert(rows, r, s, c + q);
+        if (cols && s >= cols->thr[c + q]) mp_topk_insert(cols, c + q, s, r);
+    }
+}
+
+static inline double MP_NAME(pnorm_term_)(double x, int mode, double p) {
+    x = fabs(x);
+    return mode == MP_AAMP_P2 ? x * x : (mode == MP_AAMP_P1 ? x : pow(x, p));
+}
+
+/* Exact state of lanes [j0, j1) at row r: the centred co-moment, or the p-th power distance. */
+static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_series *Y, int64_t r,
+                           int64_t c0, int64_t j0, int64_t j1, double *acc) {
+    const int64_t m = pr->m;
+    for (int64_t j = j0; j < j1; j++) acc[j] = 0.0;
+    if (pr->mode == MP_ZNORM) {
+        const double mr = X->mu[r];
+        for (int64_t t = 0; t < m; t++) {
+            const double a = X->T[r + t] - mr;
+            const double *yt = Y->T + c0 + t;
+            const double *ym = Y->mu + c0;
+            for (int64_t j = j0; j < j1; j++) acc[j] += a * (yt[j] - ym[j]);
+        }
+    } else {
+        for (int64_t t = 0; t < m; t++) {
+            const double a = X->T[r + t];
+            const double *yt = Y->T + c0 + t;
+            for (int64_t j = j0; j < j1; j++)
+                acc[j] += MP_NAME(pnorm_term_)(a - yt[j], pr->mode, pr->p);
+        }
+    }
+}
+
+MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                      int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
+                                      double *acc, const volatile int *cancel, const int mode,
+                                      const int do_rows, const int do_cols) {
+    const int64_t m = pr->m, nd = d1 - d0;
+    const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
+    /* Vector lanes may read past d1 only where no real diagonal lies (c >= Y->l, the padding);
+     * otherwise the last partial vector is done in scalar code. */
+    const int64_t nvec = (d1 >= Y->l) ? (nd + W - 1) / W : nd / W;
+    const int64_t jtail = nvec * W < nd ? nvec * W : nd;
+    const double inf = INFINITY;
+    const double p = pr->p;
+    const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
+    double sv[W];
+    int64_t cells = 0;
+
+    for (int64_t r = 0; r < nrows; r++) {
+        const int64_t c0 = r + d0;
+        if (r % reseed == 0) {
+            if (cancel && *cancel) return -1;
+            MP_NAME(seed_)(pr, X, Y, r, c0, 0, nvec * W > nd ? nvec * W : nd, acc);
+        }
+        const double wr = X->w[r];
+        const double rthr0 = do_rows ? rows->thr[r] : inf;
+        vd vrthr = VSET1(rthr0);
+        const double *cthr = do_cols ? cols->thr + c0 : 0;
+        const vd vinf = VSET1(inf);
+        if (mode == MP_ZNORM) {
+            const vd vwr = VSET1(wr), vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
+            const double *yw = Y->w + c0, *ydf = Y->df + c0, *ydg = Y->dg + c0;
+            for (int64_t v = 0; v < nvec; v++) {
+                const int64_t j = v * W;
+                vd cv = VLD(acc + j);
+                const vd s = VMUL(VMUL(cv, VLD(yw + j)), vwr);
+                if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cthr + j) : vinf, vrthr))) {
+                    VST(sv, s);
+                    MP_NAME(slow_lanes_)(sv, W, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
+                    if (do_rows) vrthr = VSET1(rows->thr[r]);
+                }
+                cv = VFMA(VLD(ydf + j), vdg, VFMA(VLD(ydg + j), vdf, cv));
+                VST(acc + j, cv);
+            }
+            for (int64_t j = jtail; j < nd; j++) {
+                sv[0] = acc[j] * Y->w[c0 + j] * wr;
+                MP_NAME(slow_lanes_)(sv, 1, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
+                acc[j] += Y->df[c0 + j] * X->dg[r] + Y->dg[c0 + j] * X->df[r];
+            }
+        } else if (mode == MP_AAMP_P2 || mode == MP_AAMP_P1) {
+            const vd vnwr = VSET1(-wr), xa = VSET1(X->T[r]), xb = VSET1(X->T[r + m]);
+            const double *yw = Y->w + c0, *ya = Y->T + c0, *yb = Y->T + c0 + m;
+            for (int64_t v = 0; v < nvec; v++) {
+                const int64_t j = v * W;
+                vd cv = VLD(acc + j);
+                const vd s = VMUL(VMUL(cv, VLD(yw + j)), vnwr);
+                if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cthr + j) : vinf, vrthr))) {
+                    VST(sv, s);
+                    MP_NAME(slow_lanes_)(sv, W, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
+                    if (do_rows) vrthr = VSET1(rows->thr[r]);
+                }
+                const vd a = VSUB(xa, VLD(ya + j)), b = VSUB(xb, VLD(yb + j));
+                if (mode == MP_AAMP_P2)
+                    cv = VFMA(b, b, VFNMA(a, a, cv));
+                else
+                    cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+                VST(acc + j, cv);
+            }
+            for (int64_t j = jtail; j < nd; j++) {
+                sv[0] = -acc[j] * Y->w[c0 + j] * wr;
+                MP_NAME(slow_lanes_)(sv, 1, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
+                const double a = X->T[r] - Y->T[c0 + j], b = X->T[r + m] - Y->T[c0 + j + m];
+                acc[j] += MP_NAME(pnorm_term_)(b, mode, p) - MP_NAME(pnorm_term_)(a, mode, p);
+            }
+        } else { /* general p: a pow() per term dominates, so plain scalar code */
+            for (int64_t j = 0; j < nd; j++) {
+                sv[0] = -acc[j] * Y->w[c0 + j] * wr;
+                MP_NAME(slow_lanes_)(sv, 1, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
+                const double a = X->T[r] - Y->T[c0 + j], b = X->T[r + m] - Y->T[c0 + j + m];
+                acc[j] += pow(fabs(b), p) - pow(fabs(a), p);
+            }
+        }
+        {
+            const int64_t valid = Y->l - c0 < nd ? Y->l - c0 : nd;
+            cells += valid;
+        }
+        (void)rthr0;
+    }
+    return cells;
+}
+
+int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_series *Y, int64_t d0,
+                          int64_t d1, mp_topk *rows, mp_topk *cols, double *scratch,
+                          const volatile int *cancel) {
+#define MP_SIDES(mode)                                                                          \
+    if (rows && cols)                                                                           \
+        return MP_NAME(band_body_)(pr, X, Y, d0, d1, rows, cols, scratch, cancel, mode, 1, 1);  \
+    if (rows) return MP_NAME(band_body_)(pr, X, Y, d0, d1, rows, 0, scratch, cancel, mode, 1, 0); \
+    return MP_NAME(band_body_)(pr, X, Y, d0, d1, 0, cols, scratch, cancel, mode, 0, 1);
+    if (d1 <= d0 || d0 >= Y->l) return 0;
+    switch (pr->mode) {
+        case MP_ZNORM: MP_SIDES(MP_ZNORM)
+        case MP_AAMP_P2: MP_SIDES(MP_AAMP_P2)
+        case MP_AAMP_P1: MP_SIDES(MP_AAMP_P1)
+        default: MP_SIDES(MP_AAMP_P)
+    }
+#undef MP_SIDES
+}

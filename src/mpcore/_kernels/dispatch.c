@@ -1,0 +1,88 @@
+/* Runtime CPU dispatch and the shared top-k insertion.
+ *
+ * Wheels are built for the baseline of their platform (never -march=native); the wider kernels
+ * are separate translation units compiled with their own -m flags, and only the ones this CPU can
+ * run are offered, best first.  The probe has no mutable state, so it is safe from any thread. */
+#include "band.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && defined(MPCORE_HAVE_X86_KERNELS)
+#define MP_X86 1
+#else
+#define MP_X86 0
+#endif
+
+typedef struct {
+    const char *name;
+    mp_band_fn fn;
+} mp_kernel;
+
+static int mp_supported(int i, mp_kernel *out) {
+    int n = 0;
+#if MP_X86
+    if (__builtin_cpu_supports("avx512f")) {
+        if (n++ == i) { out->name = "avx512"; out->fn = mp_band_avx512; return 1; }
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if (n++ == i) { out->name = "avx2"; out->fn = mp_band_avx2; return 1; }
+    }
+#endif
+    if (n++ == i) { out->name = "baseline"; out->fn = mp_band_baseline; return 1; }
+    return 0;
+}
+
+int mp_kernel_count(void) {
+    mp_kernel k;
+    int n = 0;
+    while (mp_supported(n, &k)) n++;
+    return n;
+}
+
+const char *mp_kernel_name(int i) {
+    mp_kernel k;
+    return mp_supported(i, &k) ? k.name : 0;
+}
+
+mp_band_fn mp_kernel_get(int i) {
+    mp_kernel k;
+    return mp_supported(i, &k) ? k.fn : 0;
+}
+
+void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) {
+    const int64_t k = tk->k;
+    double *P = tk->P + row * k;
+    int64_t *I = tk->I + row * k;
+    if (!(s > P[k - 1] || (s == P[k - 1] && idx < I[k - 1]))) return;
+    int64_t q = k - 1;
+    while (q > 0 && (s > P[q - 1] || (s == P[q - 1] && idx < I[q - 1]))) {
+        P[q] = P[q - 1];
+        I[q] = I[q - 1];
+        q--;
+    }
+    P[q] = s;
+    I[q] = idx;
+    tk->thr[row] = P[k - 1];
+}
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+static int64_t mp_fetch_add(int64_t *p, int64_t v) { return _InterlockedExchangeAdd64((volatile long long *)p, v); }
+#else
+static int64_t mp_fetch_add(int64_t *p, int64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+#endif
+
+int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
+                  const mp_pass *passes, const int64_t *bands, int64_t nbands, int64_t *next,
+                  int64_t *done, mp_topk *tables, double *scratch, const volatile int *cancel) {
+    for (;;) {
+        if (cancel && *cancel) return -1;
+        const int64_t b = mp_fetch_add(next, 1);
+        if (b >= nbands) return 0;
+        const mp_pass *ps = passes + bands[3 * b];
+        const int64_t cells =
+            fn(pr, series + ps->x, series + ps->y, bands[3 * b + 1], bands[3 * b + 2],
+               ps->rows >= 0 ? tables + ps->rows : 0, ps->cols >= 0 ? tables + ps->cols : 0,
+               scratch, cancel);
+        if (cells < 0) return -1;
+        mp_fetch_add(done, cells);
+    }
+}

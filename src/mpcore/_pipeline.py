@@ -1,0 +1,188 @@
+"""The pipeline every engine shares: validate -> prepare -> run bands -> merge -> refine -> result.
+
+``stump``, ``gpu_stump`` and ``stumped`` differ only in the executor that runs the bands; an
+executor takes a :class:`~mpcore._prepare.Job` and returns one list of top-k tables per worker.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from . import _config, _engine, _exact, _threads
+from ._mparray import mparray
+from ._prepare import EXCL_ZONE_DENOM, Job, Table, prepare_job
+
+Executor = Callable[[Job], "list[list[Table]]"]
+
+
+class _Progress:
+    """A progress bar: tqdm when installed, else a plain line on stderr."""
+
+    def __init__(self, total: int, desc: str):
+        self.total = max(total, 1)
+        self.done = 0
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            self.bar = None
+            self.last = -1
+        else:
+            self.bar = tqdm(total=self.total, desc=desc, unit="cell", unit_scale=True)
+
+    def update(self, done: int) -> None:
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+        else:
+            pct = int(100 * done / self.total)
+            if pct != self.last:
+                self.last = pct
+                sys.stderr.write(f"\rmpcore: {pct:3d}% of {self.total:.3g} cells")
+                sys.stderr.flush()
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            sys.stderr.write("\n")
+
+
+def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
+                bands: np.ndarray | None = None) -> list[list[Table]]:
+    """CPU executor: ``n_threads`` workers take bands dynamically, the GIL released.
+
+    The caller's thread only waits, so Ctrl-C (KeyboardInterrupt) reaches it at once: it then
+    raises the cancel flag the kernels poll, joins every worker, and re-raises.
+    """
+    bands = job.bands if bands is None else bands
+    n = min(_threads.resolve(n_threads), max(1, len(bands)))
+    kernel = _config.kernel_index()
+    counters = np.zeros(2, dtype=np.int64)
+    cancel = np.zeros(1, dtype=np.intc)
+    tables = [job.new_tables() for _ in range(n)]
+    series = job.series
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            _engine.run_worker(kernel, job.mode, job.m, job.p, job.reseed, series, job.passes,
+                               bands, counters, tables[i], cancel)
+        except BaseException as exc:  # surfaced in the caller's thread
+            errors.append(exc)
+            cancel[0] = 1
+
+    workers = [threading.Thread(target=work, args=(i,), name=f"mpcore-{i}", daemon=True)
+               for i in range(n)]
+    bar = _Progress(job.cells if bands is job.bands else 0, "mpcore") if progress else None
+    try:
+        for t in workers:
+            t.start()
+        for t in workers:
+            while t.is_alive():
+                t.join(0.05)
+                if bar is not None:
+                    bar.update(int(counters[1]))
+    except BaseException:
+        cancel[0] = 1
+        for t in workers:
+            t.join()
+        raise
+    finally:
+        if bar is not None:
+            bar.update(int(counters[1]))
+            bar.close()
+    if errors:
+        raise errors[0]
+    if cancel[0]:
+        raise KeyboardInterrupt
+    return tables
+
+
+def merge(job: Job, per_worker: list[list[Table]]) -> list[Table]:
+    """Merge the workers' tables; the order does not matter (ties go to the lowest index)."""
+    merged = per_worker[0]
+    for other in per_worker[1:]:
+        for dst, src in zip(merged, other):
+            _engine.merge_into(dst, src)
+    return merged
+
+
+def _constant_candidates(job: Job, tables: list[Table]) -> None:
+    """Offer STUMPY's fixed scores for constant windows: two constant windows are a perfect
+    match (correlation 1, distance 0), one constant window is at distance sqrt(m)
+    (correlation 1/2).  The kernels skip constant windows; ties go to the lowest indices, so
+    only the first k eligible windows of each kind can enter a table."""
+    k = job.k
+    if job.self_join:
+        s = job.series[0]
+        sides = [(tables[0], s, s, "right"), (tables[1], s, s, "left")]
+    else:
+        sides = [(tables[0], job.series[0], job.series[1], "all")]
+    for table, X, Y, side in sides:
+        rows_all = np.flatnonzero(X.valid)
+        y_const = np.flatnonzero(Y.const)
+        y_other = np.flatnonzero(Y.valid & (Y.const == 0))
+        if not len(y_const) and not X.const.any():
+            continue
+        x_const = X.const[rows_all].astype(bool)
+        offers = [(rows_all[x_const], y_const, 1.0), (rows_all[x_const], y_other, 0.5),
+                  (rows_all[~x_const], y_const, 0.5)]
+        for rows, cols, score in offers:
+            if not len(rows) or not len(cols):
+                continue
+            if side == "right":  # c > r + excl_zone: the first k after that point
+                start = np.searchsorted(cols, rows + job.excl_zone, side="right")
+            else:  # left side and AB-join: the lowest k indices overall
+                start = np.zeros(len(rows), dtype=np.int64)
+            pos = start[:, None] + np.arange(k)
+            ok = pos < len(cols)
+            c = cols[np.minimum(pos, len(cols) - 1)]
+            if side == "left":
+                ok &= c < rows[:, None] - job.excl_zone
+            r = np.broadcast_to(rows[:, None], pos.shape)
+            _engine.insert_candidates(table, np.ascontiguousarray(r[ok], dtype=np.int64),
+                                      np.ascontiguousarray(c[ok], dtype=np.int64), score)
+
+
+def finalize(job: Job, tables: list[Table]) -> mparray:
+    """Exact distances for every neighbour found, then the STUMPY-shaped result."""
+    k = job.k
+    if job.normalize:
+        _constant_candidates(job, tables)
+    X = job.series[0]
+    l = X.l
+    if job.self_join:
+        right, left = tables
+        full = Table(l, k)
+        _engine.merge_into(full, right)
+        _engine.merge_into(full, left)
+        Y = X
+        left_I = left.I[::k].copy()
+        right_I = right.I[::k].copy()
+    else:
+        full = tables[0]
+        Y = job.series[1]
+        left_I = np.full(l, -1, dtype=np.int64)
+        right_I = np.full(l, -1, dtype=np.int64)
+    I = full.I.reshape(l, k).copy()
+    D = np.empty((l, k))
+    _exact.refine(X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, I, D)
+    P0 = D[:, 0]
+    if np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
+        warnings.warn(
+            "A large number of values in `P` are smaller than 1e-06.\n"
+            "For a self-join, try setting `ignore_trivial=True`.",
+            stacklevel=3,
+        )
+    return mparray(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM)
+
+
+def matrix_profile(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant,
+                   executor: Executor) -> mparray:
+    job = prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant)
+    return finalize(job, merge(job, executor(job)))

@@ -1,0 +1,229 @@
+"""Prepare step of the pipeline: window statistics and the plan of passes and bands.
+
+Shared by every engine (CPU threads, GPU, Dask): what it builds is plain NumPy arrays, so a Job
+can be pickled to another process as is.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate
+from ._engine import BAND, PAD
+from ._exact import window_stats
+
+MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
+EXCL_ZONE_DENOM = 4
+
+
+@dataclass
+class Series:
+    """One input series as the kernels see it (arrays padded by ``PAD`` for the vector loops)."""
+
+    l: int
+    T: np.ndarray  # kernel series: non-finite -> 0 (z-normalized: shifted by its mean)
+    mu: np.ndarray
+    df: np.ndarray
+    dg: np.ndarray
+    w: np.ndarray  # 1/norm (or 1.0); NaN marks windows the kernels must skip
+    exact: np.ndarray  # unpadded series the final distances are computed from
+    valid: np.ndarray  # bool: window holds only finite values
+    const: np.ndarray  # uint8: window is constant (z-normalized only)
+
+
+def _padded(a: np.ndarray, fill: float) -> np.ndarray:
+    out = np.full(a.shape[0] + PAD, fill)
+    out[: a.shape[0]] = a
+    return out
+
+
+def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str) -> Series:
+    """Window statistics of one (validated, float64) series."""
+    n = T.shape[0]
+    l = n - m + 1
+    finite = np.isfinite(T)
+    valid = _validate.rolling_isfinite(T, m)
+    if normalize:
+        const = _validate.isconstant(np.where(finite, T, np.nan), m, isconstant_arg, name, valid)
+        # z-normalized distances ignore offsets: shifting by the mean keeps a series like
+        # 1e9 + noise at the scale of its noise, where float64 has all its digits
+        shift = float(np.mean(T[finite])) if finite.any() else 0.0
+        Tk = np.where(finite, T - shift, 0.0)
+        mu, ssd = window_stats(Tk, m)
+        const = const | (ssd <= 0.0) & valid
+        usable = valid & ~const
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(usable, 1.0 / np.sqrt(ssd), np.nan)
+        df = np.zeros(l)
+        dg = np.zeros(l)
+        df[:-1] = (Tk[m:] - Tk[: l - 1]) / 2.0
+        dg[:-1] = (Tk[m:] - mu[1:]) + (Tk[: l - 1] - mu[:-1])
+        exact = Tk
+    else:
+        const = np.zeros(l, dtype=bool)
+        Tk = np.where(finite, T, 0.0)
+        mu = df = dg = np.zeros(l)
+        w = np.where(valid, 1.0, np.nan)
+        exact = Tk
+    return Series(
+        l=l,
+        T=_padded(Tk, 0.0),
+        mu=_padded(mu, 0.0),
+        df=_padded(df, 0.0),
+        dg=_padded(dg, 0.0),
+        w=_padded(w, np.nan),
+        exact=exact,
+        valid=valid,
+        const=const.astype(np.uint8),
+    )
+
+
+@dataclass
+class Table:
+    """A top-k table: for each of ``l`` windows its ``k`` best (score, index), best first."""
+
+    l: int
+    k: int
+    P: np.ndarray = field(init=False)
+    I: np.ndarray = field(init=False)
+    thr: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        self.P = np.full(self.l * self.k, -np.inf)
+        self.I = np.full(self.l * self.k, -1, dtype=np.int64)
+        self.thr = np.full(self.l + PAD, np.inf)
+        self.thr[: self.l] = -np.inf
+
+
+@dataclass
+class Job:
+    """Everything an engine needs: the series, the passes over their diagonals, and the bands."""
+
+    m: int
+    k: int
+    p: float
+    normalize: bool
+    mode: int
+    self_join: bool
+    excl_zone: int
+    series: list[Series]
+    passes: np.ndarray  # (npass, 4): x, y, rows target, cols target
+    pass_diags: np.ndarray  # (npass, 2): first and past-last diagonal of each pass
+    targets: list[int]  # series index of each target table
+    bands: np.ndarray  # (nb, 3): pass, d0, d1; longest first
+    reseed: int
+
+    @property
+    def cells(self) -> int:
+        return int(sum(band_cells(self, b) for b in self.bands))
+
+    def new_tables(self) -> list[Table]:
+        return [Table(self.series[s].l, self.k) for s in self.targets]
+
+
+def band_cells(job: Job, band) -> int:
+    ps, d0, d1 = (int(x) for x in band)
+    lx = job.series[job.passes[ps, 0]].l
+    ly = job.series[job.passes[ps, 1]].l
+    d = np.arange(d0, d1)
+    return int(np.minimum(lx, ly - d).clip(0).sum())
+
+
+def _plan_bands(passes, pass_diags, series) -> np.ndarray:
+    rows = []
+    for ps, (ds, de) in enumerate(pass_diags):
+        for d0 in range(int(ds), int(de), BAND):
+            rows.append((ps, d0, min(d0 + BAND, int(de))))
+    bands = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    # longest bands first: workers that take the next band dynamically then finish together
+    lx = np.array([series[int(x)].l for x in passes[bands[:, 0], 0]]) if len(bands) else []
+    ly = np.array([series[int(y)].l for y in passes[bands[:, 0], 1]]) if len(bands) else []
+    size = np.minimum(lx, ly - bands[:, 1]) if len(bands) else np.array([])
+    order = np.lexsort((bands[:, 1], bands[:, 0], -size)) if len(bands) else []
+    return np.ascontiguousarray(bands[order])
+
+
+def check_ignore_trivial(T_A, T_B, ignore_trivial: bool) -> bool:
+    """STUMPY's warnings when ``ignore_trivial`` does not fit the arrays."""
+    equal = T_A.shape == T_B.shape and np.array_equal(T_A, T_B, equal_nan=True)
+    if not ignore_trivial and equal:
+        warnings.warn(
+            "Arrays T_A, T_B are equal, which implies a self-join. "
+            "Try setting `ignore_trivial = True`.",
+            stacklevel=4,
+        )
+    if ignore_trivial and not equal:
+        warnings.warn(
+            "Arrays T_A, T_B are not equal, which implies an AB-join. "
+            "`ignore_trivial` has been automatically set to `False`.",
+            stacklevel=4,
+        )
+        ignore_trivial = False
+    return ignore_trivial
+
+
+def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant) -> Job:
+    """Validate the arguments of ``stump``/``aamp`` and build the Job (validate + prepare)."""
+    normalize = _validate.check_bool(normalize, "normalize")
+    ignore_trivial = _validate.check_bool(ignore_trivial, "ignore_trivial")
+    k = _validate.check_k(k)
+    p = _validate.check_p(p)
+    A = _validate.as_series(T_A, "T_A")
+    if T_B is None:
+        if not ignore_trivial:
+            warnings.warn(
+                "`ignore_trivial` cannot be `False` for a self-join and has been automatically "
+                "set to `True`.",
+                stacklevel=3,
+            )
+        ignore_trivial = True
+        B = A
+        B_isconstant = A_isconstant
+    else:
+        B = _validate.as_series(T_B, "T_B")
+        ignore_trivial = check_ignore_trivial(A, B, ignore_trivial)
+    m = _validate.check_window(m, min(A.shape[0], B.shape[0]), "T_A" if A.shape[0] <= B.shape[0] else "T_B")
+    if normalize:
+        mode = MODE_ZNORM
+    else:
+        mode = {2.0: MODE_AAMP_P2, 1.0: MODE_AAMP_P1}.get(p, MODE_AAMP_P)
+    excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
+    sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant")
+    if ignore_trivial:
+        if sa.l // 2 <= excl_zone:
+            warnings.warn(
+                f"The window size, `m = {m}`, is too long for a self join with "
+                f"`len(T_A) = {A.shape[0]}`; some subsequences have no eligible (non-trivial) "
+                "nearest neighbour and get distance inf, index -1.",
+                stacklevel=3,
+            )
+        series = [sa]
+        passes = np.array([[0, 0, 0, 1]], dtype=np.int64)  # rows -> right table, cols -> left
+        pass_diags = np.array([[excl_zone + 1, max(excl_zone + 1, sa.l)]], dtype=np.int64)
+        targets = [0, 0]
+    else:
+        sb = prepare_series(B, m, normalize, B_isconstant, "T_B_subseq_isconstant")
+        series = [sa, sb]
+        # diagonals c - r >= 0 of (A, B) give A's rows; those of (B, A) give A's columns
+        passes = np.array([[0, 1, 0, -1], [1, 0, -1, 0]], dtype=np.int64)
+        pass_diags = np.array([[0, sb.l], [1, max(1, sa.l)]], dtype=np.int64)
+        targets = [0]
+    reseed = max(4096, 32 * m)
+    return Job(
+        m=m,
+        k=k,
+        p=p,
+        normalize=normalize,
+        mode=mode,
+        self_join=ignore_trivial,
+        excl_zone=excl_zone,
+        series=series,
+        passes=passes,
+        pass_diags=pass_diags,
+        targets=targets,
+        bands=_plan_bands(passes, pass_diags, series),
+        reseed=reseed,
+    )
