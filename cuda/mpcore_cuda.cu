@@ -63,7 +63,6 @@ constexpr int TH = 128;       // rows per shared-memory sub-tile
 constexpr int NC = TH + BW;   // columns staged per sub-tile = ring size
 constexpr int RC = 4096;      // rows per work item = exact re-seed interval
 constexpr int RA32 = 512;     // float32 re-anchor interval (rows)
-constexpr int NW = NT / 32;
 static_assert(TH <= 32 * DPT, "warps must retire disjoint columns per sub-tile");
 static_assert(TH % DPT == 0 && RC % TH == 0 && RA32 % TH == 0, "tiling");
 static_assert(NC % DPT == 0 && TH <= NT, "tiling");
@@ -158,7 +157,7 @@ __device__ __forceinline__ R cell_step(R acc, R ax, R bx, R ay, R by, R p) {
 }
 
 template <int MODE, typename R>
-__global__ void __launch_bounds__(NT, 4) pass_kernel(const Args a) {
+__global__ void __launch_bounds__(NT, 3) pass_kernel(const Args a) {
     __shared__ Smem<R> sm;
     const R NEG = (R)-INFINITY;
     const int t = threadIdx.x, lane = t & 31;

@@ -9,6 +9,7 @@ import numpy as np
 from . import _exact, _validate
 from ._mparray import mparray
 from ._pipeline import matrix_profile, run_threads
+from ._prepare import common_shift
 
 
 
@@ -68,7 +69,7 @@ def stump(T_A, m, T_B=None, ignore_trivial=True, normalize=True, p=2.0, k=1,
     >>> mp.I_
     array([4, 3, 0, 1, 0])
     """
-    if not normalize:
+    if not _validate.check_bool(normalize, "normalize"):
         return aamp(T_A, m, T_B, ignore_trivial, p, k, n_threads=n_threads, progress=progress)
     executor = functools.partial(run_threads, n_threads=n_threads, progress=progress)
     return matrix_profile(T_A, m, T_B, ignore_trivial, True, p, k, T_A_subseq_isconstant,
@@ -183,10 +184,8 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
             stats = [_validate.as_series(M_T, "M_T"), _validate.as_series(Σ_T, "Σ_T")]
             if stats[0].shape != (l,) or stats[1].shape != (l,):
                 raise ValueError(f"M_T and Σ_T must have length len(T) - m + 1 = {l}")
-        # shifting each series by its own mean is invisible to z-normalization and keeps
-        # large offsets from eating the digits of the values
-        Qs = Qa - Qa.mean()
-        shift = float(Ta[finite].mean()) if finite.any() else 0.0
+        shift = common_shift(Ta)
+        Qs = Qa - shift
         Ts = np.where(finite, Ta - shift, 0.0)
         if stats[0] is not None:
             stats[0] = stats[0] - shift

@@ -40,21 +40,36 @@ def _padded(a: np.ndarray, fill: float) -> np.ndarray:
     return out
 
 
-def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str) -> Series:
-    """Window statistics of one (validated, float64) series."""
+def common_shift(*series: np.ndarray) -> float:
+    """The mean of all finite values: z-normalized distances ignore offsets, and shifting a
+    series like 1e9 + noise to the scale of its noise gives float64 all its digits back.  One
+    shift for all series keeps identical windows bitwise identical."""
+    total, count = 0.0, 0
+    for T in series:
+        finite = np.isfinite(T)
+        total += float(np.sum(T[finite]))
+        count += int(finite.sum())
+    return total / count if count else 0.0
+
+
+def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
+                   shift: float = 0.0) -> Series:
+    """Window statistics of one (validated, float64) series; ``shift`` is subtracted first
+    (z-normalized only)."""
     n = T.shape[0]
     l = n - m + 1
     finite = np.isfinite(T)
     valid = _validate.rolling_isfinite(T, m)
     if normalize:
-        const = _validate.isconstant(np.where(finite, T, np.nan), m, isconstant_arg, name, valid)
-        # z-normalized distances ignore offsets: shifting by the mean keeps a series like
-        # 1e9 + noise at the scale of its noise, where float64 has all its digits
-        shift = float(np.mean(T[finite])) if finite.any() else 0.0
+        Tn = np.where(finite, T, np.nan)
+        const = _validate.isconstant(Tn, m, isconstant_arg, name, valid)
+        if isconstant_arg is not None:
+            # z-normalization is undefined for a window with all values equal: such a window is
+            # constant whatever the caller's rule says (STUMPY would divide by zero there)
+            const |= _validate.isconstant(Tn, m, None, name, valid)
         Tk = np.where(finite, T - shift, 0.0)
         mu, ssd = window_stats(Tk, m)
-        const = const | (ssd <= 0.0) & valid
-        usable = valid & ~const
+        usable = valid & ~const & (ssd > 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(usable, 1.0 / np.sqrt(ssd), np.nan)
         df = np.zeros(l)
@@ -191,7 +206,8 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
     else:
         mode = {2.0: MODE_AAMP_P2, 1.0: MODE_AAMP_P1}.get(p, MODE_AAMP_P)
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
-    sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant")
+    shift = common_shift(A) if ignore_trivial else common_shift(A, B)
+    sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift)
     if ignore_trivial:
         if sa.l // 2 <= excl_zone:
             warnings.warn(
@@ -205,7 +221,7 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         pass_diags = np.array([[excl_zone + 1, max(excl_zone + 1, sa.l)]], dtype=np.int64)
         targets = [0, 0]
     else:
-        sb = prepare_series(B, m, normalize, B_isconstant, "T_B_subseq_isconstant")
+        sb = prepare_series(B, m, normalize, B_isconstant, "T_B_subseq_isconstant", shift)
         series = [sa, sb]
         # diagonals c - r >= 0 of (A, B) give A's rows; those of (B, A) give A's columns
         passes = np.array([[0, 1, 0, -1], [1, 0, -1, 0]], dtype=np.int64)

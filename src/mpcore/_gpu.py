@@ -1,0 +1,219 @@
+"""ctypes bridge to the CUDA kernels in ``_mpcore_cuda`` (built from ``cuda/``).
+
+The shared library is plain C (no Python C API), so one build serves every
+CPython ABI including free-threaded ones, and ctypes releases the GIL for the
+duration of each call.  It is loaded lazily: ``import mpcore`` never touches
+CUDA, and a machine without the library, a driver or a GPU only learns about it
+when it asks (:func:`gpu_available`) or calls :func:`run_pass`.
+
+Precision
+---------
+The default float64 kernels seed every band chunk with the exact O(m) dot
+product and re-seed at least every 4096 rows, so the ranking follows the
+float64 recurrence the CPU core uses.  With ``use_float32=True`` the
+recurrence runs in float32 and is re-anchored exactly (float64 dot product)
+every 512 rows; between anchors each row adds at most two float32 roundings,
+so a z-normalized score (a correlation in [-1, 1]) is within about
+``(2 * 512 + 4) * 2**-24 * G ~= 6.1e-5 * G`` of the float64 score, where
+``G`` (about 1-2 for ordinary data) bounds the normalized size of the
+recurrence increments.  Non-normalized modes have the same bound relative to
+``m * max|T|**p``.  Only the ranking comes from the GPU: final distances are
+recomputed exactly on the CPU.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["device_count", "gpu_available", "gpu_unavailable_reason", "run_pass"]
+
+_LIB_GLOBS = ("_mpcore_cuda*.so", "_mpcore_cuda*.dll", "_mpcore_cuda*.dylib")
+_ERRLEN = 512
+
+_lock = threading.Lock()
+_probed = False
+_lib: ctypes.CDLL | None = None
+_count = 0
+_reason = "not probed yet"
+
+_dp = ctypes.POINTER(ctypes.c_double)
+_ip = ctypes.POINTER(ctypes.c_int64)
+
+
+def _find_library() -> Path | None:
+    # Installed next to this module (scikit-build-core installs it into mpcore/).
+    here = Path(__file__).parent
+    for pattern in _LIB_GLOBS:
+        found = sorted(here.glob(pattern))
+        if found:
+            return found[0]
+    return None
+
+
+def _bind(lib: ctypes.CDLL) -> None:
+    lib.mpcore_cuda_device_count.restype = ctypes.c_int
+    lib.mpcore_cuda_device_count.argtypes = []
+    series = [ctypes.c_int64, _dp, _dp, _dp, _dp, _dp]  # l, T, mu, df, dg, w
+    lib.mpcore_cuda_pass.restype = ctypes.c_int
+    lib.mpcore_cuda_pass.argtypes = (
+        [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_double]
+        + series + series
+        + [ctypes.c_int64, ctypes.c_int64, _dp, _ip, _dp, _ip,
+           ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    )
+
+
+def _probe() -> None:
+    """Load the library and count devices, once; never raises."""
+    global _probed, _lib, _count, _reason
+    with _lock:  # threads (incl. free-threaded builds) race on the first call
+        if _probed:
+            return
+        path = _find_library()
+        if path is None:
+            _reason = "mpcore was built without CUDA support (no _mpcore_cuda library)"
+        else:
+            try:
+                lib = ctypes.CDLL(str(path))
+                _bind(lib)
+                count = int(lib.mpcore_cuda_device_count())
+            except (OSError, AttributeError) as exc:
+                _reason = f"cannot load {path.name}: {exc}"
+            else:
+                _lib, _count = lib, count
+                _reason = "" if count > 0 else "no CUDA driver or no CUDA device found"
+        _probed = True
+
+
+def gpu_available() -> bool:
+    """Whether the CUDA kernels are built and at least one GPU is usable.
+
+    Returns
+    -------
+    bool
+        True if :func:`run_pass` can run; the result is probed once and cached.
+    """
+    _probe()
+    return _count > 0
+
+
+def gpu_unavailable_reason() -> str:
+    """Why :func:`gpu_available` is False (empty string when it is True)."""
+    _probe()
+    return _reason
+
+
+def device_count() -> int:
+    """Number of usable CUDA devices (0 without library, driver or GPU)."""
+    _probe()
+    return _count
+
+
+def _f64(name: str, a, n: int, writable: bool = False):
+    """Pointer to a C-contiguous float64 array with at least ``n`` elements."""
+    if a is None:
+        return None
+    if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == 1
+            and a.flags.c_contiguous):
+        raise TypeError(f"mpcore: {name} must be a 1-D C-contiguous float64 array")
+    if writable and not a.flags.writeable:
+        raise ValueError(f"mpcore: {name} must be writeable")
+    if a.shape[0] < n:
+        raise ValueError(f"mpcore: {name} has {a.shape[0]} elements, needs {n}")
+    return a.ctypes.data_as(_dp)
+
+
+def _i64(name: str, a, n: int):
+    if a is None:
+        return None
+    if not (isinstance(a, np.ndarray) and a.dtype == np.int64 and a.ndim == 1
+            and a.flags.c_contiguous and a.flags.writeable):
+        raise TypeError(f"mpcore: {name} must be a writeable 1-D C-contiguous int64 array")
+    if a.shape[0] < n:
+        raise ValueError(f"mpcore: {name} has {a.shape[0]} elements, needs {n}")
+    return a.ctypes.data_as(_ip)
+
+
+def run_pass(device: int, mode: int, m: int, p: float,
+             lX: int, X_T, X_mu, X_df, X_dg, X_w,
+             lY: int, Y_T, Y_mu, Y_df, Y_dg, Y_w,
+             d_start: int, d_stop: int,
+             row_score=None, row_idx=None, col_score=None, col_idx=None,
+             use_float32: bool = False) -> None:
+    """Run one pass on a GPU, merging into the given profiles in place.
+
+    The pass covers cells ``(r, c = r + d)`` with ``d_start <= d < d_stop``,
+    ``r < lX`` and ``c < lY``.  For each row ``r`` the best column is merged
+    into ``row_score[r]``/``row_idx[r]`` and for each column ``c`` the best
+    row into ``col_score[c]``/``col_idx[c]`` under the total order "higher
+    score wins, equal score -> lower index wins" (NaN never wins).  The result
+    does not depend on the launch configuration.
+
+    Parameters
+    ----------
+    device : int
+        CUDA device ordinal.  Calls for different devices may run concurrently
+        from different threads.
+    mode : {0, 1, 2}
+        0: z-normalized (score = Pearson correlation), 1: non-normalized with
+        p = 2 (score = -squared distance), 2: non-normalized general ``p``
+        (score = -sum |x - y|**p).
+    m : int
+        Window length.
+    p : float
+        Minkowski exponent (mode 2 only).
+    lX, lY : int
+        Number of windows of the row series X and the column series Y.
+    X_T, Y_T : ndarray of float64
+        Prepared series (at least ``l + m - 1`` values).
+    X_mu, X_df, X_dg, Y_mu, Y_df, Y_dg : ndarray of float64 or None
+        Window means and recurrence terms (mode 0 only; at least ``l`` values).
+    X_w, Y_w : ndarray of float64
+        Inverse window norms (mode 0) or 1.0 (modes 1, 2); NaN marks an invalid
+        window.
+    d_start, d_stop : int
+        Diagonal range, ``0 <= d_start``.
+    row_score, col_score : ndarray of float64 or None
+        Current best scores (e.g. -inf), updated in place; None skips the side.
+    row_idx, col_idx : ndarray of int64 or None
+        Current best indices (e.g. -1), updated in place.
+    use_float32 : bool, default False
+        Compute the recurrence in float32 (see the module docstring for the
+        error bound).
+
+    Raises
+    ------
+    RuntimeError
+        If no GPU is available or the CUDA call fails (with its message).
+    TypeError, ValueError
+        On arrays of the wrong dtype, layout or length.
+    """
+    if not gpu_available():
+        raise RuntimeError(f"mpcore: no CUDA GPU available: {_reason}")
+    mode, m, lX, lY = int(mode), int(m), int(lX), int(lY)
+    if mode not in (0, 1, 2):
+        raise ValueError(f"mpcore: mode must be 0, 1 or 2, got {mode}")
+    if (row_score is None) != (row_idx is None) or (col_score is None) != (col_idx is None):
+        raise ValueError("mpcore: score and index arrays must be given together")
+    z = mode == 0
+    args = (
+        int(device), mode, m, float(p),
+        lX, _f64("X_T", X_T, lX + m - 1), _f64("X_mu", X_mu if z else None, lX),
+        _f64("X_df", X_df if z else None, lX), _f64("X_dg", X_dg if z else None, lX),
+        _f64("X_w", X_w, lX),
+        lY, _f64("Y_T", Y_T, lY + m - 1), _f64("Y_mu", Y_mu if z else None, lY),
+        _f64("Y_df", Y_df if z else None, lY), _f64("Y_dg", Y_dg if z else None, lY),
+        _f64("Y_w", Y_w, lY),
+        int(d_start), int(d_stop),
+        _f64("row_score", row_score, lX, True), _i64("row_idx", row_idx, lX),
+        _f64("col_score", col_score, lY, True), _i64("col_idx", col_idx, lY),
+    )
+    err = ctypes.create_string_buffer(_ERRLEN)
+    # The arrays stay referenced by the caller for the whole (GIL-free) call.
+    rc = _lib.mpcore_cuda_pass(*args, int(bool(use_float32)), err, _ERRLEN)
+    if rc != 0:
+        raise RuntimeError(f"mpcore: CUDA pass failed: {err.value.decode(errors='replace')}")

@@ -1,0 +1,74 @@
+"""Assertions shared by the tests: exact agreement with the reference, ties made explicit."""
+from __future__ import annotations
+
+import numpy as np
+
+import naive
+
+RTOL = 1e-12  # relative to the largest finite distance in the distance matrix
+
+
+def _scale(D):
+    finite = np.isfinite(D)
+    return float(np.max(D[finite])) if finite.any() else 1.0
+
+
+def assert_ties(D, rows, got, want, tol, what):
+    """Where indices differ, both must be the same distance from the row: a tie, not an error."""
+    bad = np.flatnonzero(got != want)
+    for i in bad:
+        g, w = got[i], want[i]
+        assert g >= 0 and w >= 0, f"{what}[{i}]: {g} vs {w} (one side has no neighbour)"
+        dg, dw = float(D[rows[i], g]), float(D[rows[i], w])
+        assert abs(dg - dw) <= tol, (
+            f"{what}[{i}]: index {g} at distance {dg!r} vs reference {w} at {dw!r}: not a tie"
+        )
+
+
+def assert_profile(mp, T_A, m, T_B=None, k=1, normalize=True, p=2.0, const_A=None,
+                   const_B=None, rtol=RTOL):
+    """Compare an mparray with the brute-force long-double reference."""
+    P_ref, I_ref, L_ref, R_ref, D = naive.stump(T_A, m, T_B, k, normalize, p, const_A, const_B)
+    l = P_ref.shape[0]
+    assert isinstance(mp, np.ndarray) and mp.shape == (l, 2 * k + 2) and mp.dtype == object
+    P = mp.P_.reshape(l, k)
+    I = mp.I_.reshape(l, k)
+    assert P.dtype == np.float64 and I.dtype == np.int64
+    tol = rtol * _scale(D)
+    inf = ~np.isfinite(P_ref.astype(np.float64))
+    np.testing.assert_array_equal(~np.isfinite(P), inf, err_msg="inf pattern differs")
+    np.testing.assert_array_equal(I[inf], -1)
+    err = np.abs(P[~inf] - P_ref[~inf].astype(np.float64))
+    assert err.max(initial=0) <= tol, f"max error {err.max()} > {tol}"
+    rows = np.arange(l)
+    for q in range(k):
+        assert_ties(D, rows, I[:, q], I_ref[:, q], tol, f"I[:, {q}]")
+    if T_B is None:
+        assert_ties(D, rows, mp.left_I_, L_ref, tol, "left_I")
+        assert_ties(D, rows, mp.right_I_, R_ref, tol, "right_I")
+        assert np.all((mp.left_I_ < rows) | (mp.left_I_ == -1))
+        assert np.all((mp.right_I_ > rows) | (mp.right_I_ == -1))
+    else:
+        assert np.all(mp.left_I_ == -1) and np.all(mp.right_I_ == -1)
+    # the object columns hold the same values as the typed views
+    np.testing.assert_array_equal(np.asarray(mp[:, :k], dtype=np.float64), P)
+    np.testing.assert_array_equal(np.asarray(mp[:, k : 2 * k], dtype=np.int64), I)
+    return D
+
+
+def assert_like_stumpy(ours, theirs, D_exact, k=1, atol=1e-6):
+    """Against STUMPY: distances within its own error; differing indices must be ties."""
+    l = ours.shape[0]
+    P, I = ours.P_.reshape(l, k), ours.I_.reshape(l, k)
+    Ps = np.asarray(theirs[:, :k], dtype=np.float64)
+    Is = np.asarray(theirs[:, k : 2 * k], dtype=np.int64)
+    np.testing.assert_array_equal(np.isinf(P), np.isinf(Ps))
+    fin = np.isfinite(P)
+    np.testing.assert_allclose(P[fin], Ps[fin], rtol=0, atol=atol)
+    rows = np.arange(l)
+    for q in range(k):
+        assert_ties(D_exact, rows, I[:, q], Is[:, q], atol, f"I[:, {q}] vs STUMPY")
+    assert_ties(D_exact, rows, ours.left_I_, np.asarray(theirs[:, 2 * k], np.int64), atol,
+                "left_I vs STUMPY")
+    assert_ties(D_exact, rows, ours.right_I_, np.asarray(theirs[:, 2 * k + 1], np.int64), atol,
+                "right_I vs STUMPY")
