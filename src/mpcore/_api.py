@@ -15,7 +15,7 @@ from ._prepare import common_shift
 
 def stump(T_A, m, T_B=None, ignore_trivial=True, normalize=True, p=2.0, k=1,
           T_A_subseq_isconstant=None, T_B_subseq_isconstant=None, *, n_threads=None,
-          progress=False):
+          progress=False, cancel=None):
     """Compute the z-normalized matrix profile (self-join or AB-join) on CPU threads.
 
     Parameters
@@ -47,6 +47,9 @@ def stump(T_A, m, T_B=None, ignore_trivial=True, normalize=True, p=2.0, k=1,
         Results are bitwise identical for any value.
     progress : bool, default False
         Show a progress bar (tqdm when installed).
+    cancel : threading.Event, optional
+        Set it from another thread to stop the call, which then raises
+        ``concurrent.futures.CancelledError``.  Ctrl-C (KeyboardInterrupt) always works.
 
     Returns
     -------
@@ -70,13 +73,16 @@ def stump(T_A, m, T_B=None, ignore_trivial=True, normalize=True, p=2.0, k=1,
     array([4, 3, 0, 1, 0])
     """
     if not _validate.check_bool(normalize, "normalize"):
-        return aamp(T_A, m, T_B, ignore_trivial, p, k, n_threads=n_threads, progress=progress)
-    executor = functools.partial(run_threads, n_threads=n_threads, progress=progress)
+        return aamp(T_A, m, T_B, ignore_trivial, p, k, n_threads=n_threads, progress=progress,
+                    cancel=cancel)
+    executor = functools.partial(run_threads, n_threads=n_threads, progress=progress,
+                                 cancel_event=cancel)
     return matrix_profile(T_A, m, T_B, ignore_trivial, True, p, k, T_A_subseq_isconstant,
-                          T_B_subseq_isconstant, executor)
+                          T_B_subseq_isconstant, executor, n_threads)
 
 
-def aamp(T_A, m, T_B=None, ignore_trivial=True, p=2.0, k=1, *, n_threads=None, progress=False):
+def aamp(T_A, m, T_B=None, ignore_trivial=True, p=2.0, k=1, *, n_threads=None, progress=False,
+         cancel=None):
     """Compute the non-normalized (p-norm) matrix profile on CPU threads.
 
     Parameters
@@ -97,14 +103,18 @@ def aamp(T_A, m, T_B=None, ignore_trivial=True, p=2.0, k=1, *, n_threads=None, p
         Worker threads for this call; default :func:`mpcore.get_num_threads`.
     progress : bool, default False
         Show a progress bar.
+    cancel : threading.Event, optional
+        Set it from another thread to stop the call (see :func:`stump`).
 
     Returns
     -------
     mparray
         Same layout as :func:`stump`.
     """
-    executor = functools.partial(run_threads, n_threads=n_threads, progress=progress)
-    return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor)
+    executor = functools.partial(run_threads, n_threads=n_threads, progress=progress,
+                                 cancel_event=cancel)
+    return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor,
+                          n_threads)
 
 
 def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=None,

@@ -64,10 +64,25 @@ def window_stats(const double[::1] T, int64_t m):
     return mu_arr, ssd_arr
 
 
-cdef inline double _zdist(const double *x, const double *y, int64_t m) noexcept nogil:
-    """z-normalized Euclidean distance of two non-constant windows, from scratch."""
-    cdef double mx = _mean(x, m), my = _mean(y, m)
-    cdef double sx = sqrt(m / _ssd(x, m, mx)), sy = sqrt(m / _ssd(y, m, my))
+cdef inline void _wstats(const double *x, int64_t m, double *mu, double *isd) noexcept nogil:
+    """Mean and m/sqrt(sum of squared deviations) of one window: the corrected two-pass
+    algorithm, deterministic, so equal windows get bitwise equal statistics."""
+    cdef double s = 0.0, s1 = 0.0, s2 = 0.0, m0, d
+    cdef int64_t t
+    for t in range(m):
+        s += x[t]
+    m0 = s / m
+    for t in range(m):
+        d = x[t] - m0
+        s1 += d
+        s2 += d * d
+    mu[0] = m0 + s1 / m
+    isd[0] = sqrt(m / (s2 - s1 * s1 / m))
+
+
+cdef inline double _zdist2(const double *x, double mx, double sx, const double *y, double my,
+                           double sy, int64_t m) noexcept nogil:
+    """z-normalized distance of two non-constant windows with known statistics."""
     cdef double s = 0.0, d
     cdef int64_t t
     for t in range(m):
@@ -104,16 +119,21 @@ cdef inline bint _before(double da, int64_t ia, double db, int64_t ib) noexcept 
 
 def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize, double p,
            const uint8_t[::1] constX, const uint8_t[::1] constY, int64_t[:, ::1] I,
-           double[:, ::1] D):
+           double[:, ::1] D, int64_t r0=0, int64_t r1=-1):
     """Exact distances of every (row, I[row, q]) pair into ``D``, rows then sorted by distance.
 
     Pairs with one constant window are ``sqrt(m)`` apart and two constant windows 0 (STUMPY's
-    rules); empty entries (-1) get ``inf``.
+    rules); empty entries (-1) get ``inf``.  Only rows ``r0 <= r < r1`` are done, so that
+    threads can share the work (the GIL is released).
     """
     cdef int64_t l = I.shape[0], k = I.shape[1], r, q, j, a, ib
-    cdef double sm = sqrt(<double> m), db
+    cdef double sm = sqrt(<double> m), db, mx = 0.0, sx = 0.0, my, sy
+    if r1 < 0 or r1 > l:
+        r1 = l
     with nogil:
-        for r in range(l):
+        for r in range(r0, r1):
+            if normalize and not constX[r] and I[r, 0] >= 0:
+                _wstats(&TX[r], m, &mx, &sx)
             for q in range(k):
                 j = I[r, q]
                 if j < 0:
@@ -125,7 +145,8 @@ def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize
                 elif constX[r] or constY[j]:
                     D[r, q] = sm
                 else:
-                    D[r, q] = _zdist(&TX[r], &TY[j], m)
+                    _wstats(&TY[j], m, &my, &sy)
+                    D[r, q] = _zdist2(&TX[r], mx, sx, &TY[j], my, sy, m)
             # k is small: insertion sort keeps ties in index order
             for q in range(1, k):
                 db = D[r, q]
@@ -154,8 +175,7 @@ def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint n
     cdef bint given = M_T is not None and S_T is not None
     with nogil:
         if normalize and not constQ:
-            mq = _mean(&Q[0], m)
-            sq = sqrt(m / _ssd(&Q[0], m, mq))
+            _wstats(&Q[0], m, &mq, &sq)
         for j in range(l):
             if not valid[j]:
                 D[j] = INFINITY
@@ -170,8 +190,7 @@ def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint n
                     mt = M_T[j]
                     st = 1.0 / S_T[j]
                 else:
-                    mt = _mean(&T[j], m)
-                    st = sqrt(m / _ssd(&T[j], m, mt))
+                    _wstats(&T[j], m, &mt, &st)
                 s = 0.0
                 for t in range(m):
                     d = (Q[t] - mq) * sq - (T[j + t] - mt) * st

@@ -6,6 +6,7 @@ executor takes a :class:`~mpcore._prepare.Job` and returns one list of top-k tab
 from __future__ import annotations
 
 import sys
+from concurrent.futures import CancelledError
 import threading
 import time
 import warnings
@@ -53,11 +54,13 @@ class _Progress:
 
 
 def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
-                bands: np.ndarray | None = None) -> list[list[Table]]:
+                bands: np.ndarray | None = None, cancel_event=None) -> list[list[Table]]:
     """CPU executor: ``n_threads`` workers take bands dynamically, the GIL released.
 
     The caller's thread only waits, so Ctrl-C (KeyboardInterrupt) reaches it at once: it then
-    raises the cancel flag the kernels poll, joins every worker, and re-raises.
+    raises the cancel flag the kernels poll, joins every worker, and re-raises.  Setting
+    ``cancel_event`` (a ``threading.Event``) from another thread stops the call the same way,
+    raising ``concurrent.futures.CancelledError``.
     """
     bands = job.bands if bands is None else bands
     n = min(_threads.resolve(n_threads), max(1, len(bands)))
@@ -87,6 +90,8 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
                 t.join(0.05)
                 if bar is not None:
                     bar.update(int(counters[1]))
+                if cancel_event is not None and cancel_event.is_set():
+                    cancel[0] = 1
     except BaseException:
         cancel[0] = 1
         for t in workers:
@@ -99,7 +104,7 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
     if errors:
         raise errors[0]
     if cancel[0]:
-        raise KeyboardInterrupt
+        raise CancelledError("mpcore: the call was cancelled")
     return tables
 
 
@@ -149,7 +154,24 @@ def _constant_candidates(job: Job, tables: list[Table]) -> None:
                                       np.ascontiguousarray(c[ok], dtype=np.int64), score)
 
 
-def finalize(job: Job, tables: list[Table]) -> mparray:
+def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None) -> None:
+    """Exact distances, rows shared among threads (O(l k m) work, the GIL released)."""
+    l = I.shape[0]
+    n = max(1, min(_threads.resolve(n_threads), l * job.m * job.k // 200_000))
+    args = (X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, I, D)
+    if n == 1:
+        _exact.refine(*args)
+        return
+    cuts = np.linspace(0, l, n + 1).astype(np.int64)
+    workers = [threading.Thread(target=_exact.refine, args=args + (int(a), int(b)))
+               for a, b in zip(cuts[:-1], cuts[1:])]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+
+
+def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mparray:
     """Exact distances for every neighbour found, then the STUMPY-shaped result."""
     k = job.k
     if job.normalize:
@@ -171,7 +193,7 @@ def finalize(job: Job, tables: list[Table]) -> mparray:
         right_I = np.full(l, -1, dtype=np.int64)
     I = full.I.reshape(l, k).copy()
     D = np.empty((l, k))
-    _exact.refine(X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, I, D)
+    _refine(job, X, Y, I, D, n_threads)
     P0 = D[:, 0]
     if np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
         warnings.warn(
@@ -183,6 +205,6 @@ def finalize(job: Job, tables: list[Table]) -> mparray:
 
 
 def matrix_profile(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant,
-                   executor: Executor) -> mparray:
+                   executor: Executor, n_threads: int | None = None) -> mparray:
     job = prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant)
-    return finalize(job, merge(job, executor(job)))
+    return finalize(job, merge(job, executor(job)), n_threads)

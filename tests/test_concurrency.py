@@ -1,0 +1,148 @@
+"""Many Python threads at once, Ctrl-C, cancellation from another thread, progress, and the
+free-threaded build (GIL stays disabled after import)."""
+import os
+import signal
+import sys
+import sysconfig
+import threading
+import time
+from concurrent.futures import CancelledError, ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from conftest import random_walk
+
+import mpcore
+
+STRESS_SECONDS = float(os.environ.get("MPCORE_STRESS_SECONDS", "60"))
+
+
+def _mpcore_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("mpcore-")]
+
+
+def test_free_threaded_build_keeps_gil_disabled():
+    if not sysconfig.get_config_var("Py_GIL_DISABLED"):
+        pytest.skip("not a free-threaded CPython build")
+    assert not sys._is_gil_enabled()
+
+
+def test_concurrent_callers_match_sequential():
+    T = random_walk(3000, seed=1)
+    B = random_walk(1000, seed=2)
+    calls = [
+        lambda: mpcore.stump(T, 50, n_threads=2),
+        lambda: mpcore.stump(T, 30, B, ignore_trivial=False, n_threads=1),
+        lambda: mpcore.aamp(T, 40, p=1.0, n_threads=1),
+        lambda: mpcore.stump(T, 20, k=3, n_threads=3),
+        lambda: mpcore.mass(T[100:200], T),
+    ]
+    expected = [c() for c in calls]
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(calls[i % len(calls)]) for i in range(40)]
+        for i, f in enumerate(futures):
+            got, want = f.result(), expected[i % len(calls)]
+            if isinstance(want, np.ndarray) and want.dtype == object:
+                np.testing.assert_array_equal(got.P_, want.P_)
+                np.testing.assert_array_equal(got.I_, want.I_)
+            else:
+                np.testing.assert_array_equal(got, want)
+
+
+def test_stress_16_threads_mixed_calls():
+    """16 threads hammer mixed calls on shared and private inputs for a bounded time."""
+    shared = random_walk(2500, seed=3)
+    shared.flags.writeable = False
+    rng = np.random.default_rng(4)
+    cases = []
+    for i in range(6):
+        T = shared if i % 2 else random_walk(800 + 300 * i, seed=10 + i)
+        m = int(rng.integers(5, 60))
+        kind = ["stump", "ab", "aamp", "topk", "mass", "aamp1"][i]
+        cases.append((kind, T, m))
+
+    def run(kind, T, m, n_threads):
+        if kind == "stump":
+            return mpcore.stump(T, m, n_threads=n_threads).P_
+        if kind == "ab":
+            return mpcore.stump(T, m, shared, ignore_trivial=False, n_threads=n_threads).P_
+        if kind == "aamp":
+            return mpcore.aamp(T, m, n_threads=n_threads).P_
+        if kind == "aamp1":
+            return mpcore.aamp(T, m, p=1.0, n_threads=n_threads).I_
+        if kind == "topk":
+            return mpcore.stump(T, m, k=2, n_threads=n_threads).I_
+        return mpcore.mass(T[:m], shared)
+
+    expected = [run(*c, 1) for c in cases]
+    deadline = time.monotonic() + STRESS_SECONDS
+    errors, counts = [], [0] * 16
+
+    def hammer(tid):
+        local = np.random.default_rng(tid)
+        try:
+            while time.monotonic() < deadline:
+                i = int(local.integers(len(cases)))
+                got = run(*cases[i], int(local.integers(1, 4)))
+                np.testing.assert_array_equal(got, expected[i])
+                counts[tid] += 1
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(t,)) for t in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(STRESS_SECONDS + 120)
+        assert not t.is_alive(), "a caller thread hung"
+    assert not errors, errors[0]
+    assert min(counts) > 0 and sum(counts) >= 16
+    assert not _mpcore_threads()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
+def test_ctrl_c_stops_a_long_run_promptly():
+    T = random_walk(2**20, seed=5)  # minutes of work on this machine
+    sent = []
+
+    def interrupt():
+        sent.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(1.0, interrupt)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        mpcore.stump(T, 100, n_threads=2)
+    stopped = time.perf_counter()
+    timer.join()
+    assert sent, "the run ended before the signal was sent"
+    assert stopped - sent[0] < 0.5, f"took {stopped - sent[0]:.3f} s to stop"
+    assert not _mpcore_threads(), "worker threads still running"
+    small = random_walk(300, seed=6)
+    np.testing.assert_array_equal(mpcore.stump(small, 10).I_, mpcore.stump(small, 10).I_)
+
+
+def test_cancel_from_another_thread():
+    T = random_walk(2**19, seed=7)
+    event = threading.Event()
+    timer = threading.Timer(0.5, event.set)
+    timer.start()
+    start = time.perf_counter()
+    with pytest.raises(CancelledError):
+        mpcore.aamp(T, 64, n_threads=2, cancel=event)
+    assert time.perf_counter() - start < 1.5
+    timer.join()
+    assert not _mpcore_threads()
+
+
+def test_progress_bar(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain stderr bar
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    T = random_walk(3000, seed=8)
+    quiet = mpcore.stump(T, 30)
+    loud = mpcore.stump(T, 30, progress=True)
+    err = capsys.readouterr().err
+    assert "100%" in err and "cells" in err
+    np.testing.assert_array_equal(quiet.P_, loud.P_)
+    mpcore.stump(T, 30)
+    assert capsys.readouterr().err == ""
