@@ -1,0 +1,112 @@
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+_IsConstant = npt.ArrayLike | Callable[[np.ndarray, int], np.ndarray] | None
+
+class mparray(np.ndarray[Any, np.dtype[np.object_]]):
+    @property
+    def P_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def I_(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def left_I_(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def right_I_(self) -> npt.NDArray[np.int64]: ...
+
+def stump(
+    T_A: npt.ArrayLike,
+    m: int,
+    T_B: npt.ArrayLike | None = None,
+    ignore_trivial: bool = True,
+    normalize: bool = True,
+    p: float = 2.0,
+    k: int = 1,
+    T_A_subseq_isconstant: _IsConstant = None,
+    T_B_subseq_isconstant: _IsConstant = None,
+    *,
+    n_threads: int | None = None,
+    progress: bool = False,
+    cancel: threading.Event | None = None,
+) -> mparray: ...
+def aamp(
+    T_A: npt.ArrayLike,
+    m: int,
+    T_B: npt.ArrayLike | None = None,
+    ignore_trivial: bool = True,
+    p: float = 2.0,
+    k: int = 1,
+    *,
+    n_threads: int | None = None,
+    progress: bool = False,
+    cancel: threading.Event | None = None,
+) -> mparray: ...
+def mass(
+    Q: npt.ArrayLike,
+    T: npt.ArrayLike,
+    M_T: npt.ArrayLike | None = None,
+    Σ_T: npt.ArrayLike | None = None,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isfinite: npt.ArrayLike | None = None,
+    T_subseq_isconstant: _IsConstant = None,
+    Q_subseq_isconstant: _IsConstant | bool = None,
+    query_idx: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def gpu_stump(
+    T_A: npt.ArrayLike,
+    m: int,
+    T_B: npt.ArrayLike | None = None,
+    ignore_trivial: bool = True,
+    device_id: int | list[int] = 0,
+    normalize: bool = True,
+    p: float = 2.0,
+    k: int = 1,
+    T_A_subseq_isconstant: _IsConstant = None,
+    T_B_subseq_isconstant: _IsConstant = None,
+    *,
+    use_float32: bool = False,
+) -> mparray: ...
+def gpu_aamp(
+    T_A: npt.ArrayLike,
+    m: int,
+    T_B: npt.ArrayLike | None = None,
+    ignore_trivial: bool = True,
+    device_id: int | list[int] = 0,
+    p: float = 2.0,
+    k: int = 1,
+    *,
+    use_float32: bool = False,
+) -> mparray: ...
+def gpu_available() -> bool: ...
+def stumped(
+    client: Any,
+    T_A: npt.ArrayLike,
+    m: int,
+    T_B: npt.ArrayLike | None = None,
+    ignore_trivial: bool = True,
+    normalize: bool = True,
+    p: float = 2.0,
+    k: int = 1,
+    T_A_subseq_isconstant: _IsConstant = None,
+    T_B_subseq_isconstant: _IsConstant = None,
+) -> mparray: ...
+def aamped(
+    client: Any,
+    T_A: npt.ArrayLike,
+    m: int,
+    T_B: npt.ArrayLike | None = None,
+    ignore_trivial: bool = True,
+    p: float = 2.0,
+    k: int = 1,
+) -> mparray: ...
+def get_num_threads() -> int: ...
+def set_num_threads(n: int | None) -> int: ...
+def threads(n: int) -> AbstractContextManager[None]: ...
+def show_config(print_out: bool = True) -> dict[str, Any]: ...
