@@ -18,7 +18,7 @@ STRESS_SECONDS = float(os.environ.get("MPCORE_STRESS_SECONDS", "60"))
 
 
 def _mpcore_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("mpcore-")]
+    return [t for t in threading.enumerate() if t.name.startswith("mpcore-") and t.is_alive()]
 
 
 def test_free_threaded_build_keeps_gil_disabled():

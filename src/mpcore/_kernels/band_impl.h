@@ -142,91 +142,113 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
     }
 }
 
-MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
-                                      int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
-                                      double *acc, const volatile int *cancel, const int mode,
-                                      const int do_rows, const int do_cols) {
-    const int64_t m = pr->m, nd = d1 - d0;
-    const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
-    /* Vector lanes may read past d1 only where no real diagonal lies (c >= Y->l, the padding);
-     * otherwise the last partial vector is done in scalar code. */
-    const int64_t nvec = (d1 >= Y->l) ? (nd + W - 1) / W : nd / W;
-    const int64_t jtail = nvec * W < nd ? nvec * W : nd;
-    const double inf = INFINITY;
-    const double p = pr->p;
-    const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
-    double sv[W];
-    int64_t cells = 0;
+/* Rows per block: the band's state stays in a register across this many rows (no load/store of
+ * it per cell); AVX-512 has the registers for four rows' broadcasts, narrower sets for two. */
+#if W >= 8
+#define MP_ROWS 4
+#elif W >= 2
+#define MP_ROWS 2
+#else
+#define MP_ROWS 1
+#endif
 
-    for (int64_t r = 0; r < nrows; r++) {
-        const int64_t c0 = r + d0;
-        if (r % reseed == 0) {
-            if (cancel && *cancel) return -1;
-            MP_NAME(seed_)(pr, X, Y, r, c0, 0, nvec * W > nd ? nvec * W : nd, acc);
-        }
-        const double wr = X->w[r];
-        const double rthr0 = do_rows ? rows->thr[r] : inf;
-        vd vrthr = VSET1(rthr0);
-        const double *cthr = do_cols ? cols->thr + c0 : 0;
-        const vd vinf = VSET1(inf);
+/* Rows r .. r+nr-1 of the band (nr is a compile-time constant after inlining). */
+MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                              int64_t d0, int64_t nd, int64_t nvec, int64_t jtail, int64_t r,
+                              mp_topk *rows, mp_topk *cols, double *acc, const int mode,
+                              const int do_rows, const int do_cols, const int nr) {
+    const int64_t m = pr->m;
+    const double p = pr->p;
+    const double inf = INFINITY;
+    const vd vinf = VSET1(inf);
+    vd vw[MP_ROWS], va[MP_ROWS], vb[MP_ROWS], vrthr[MP_ROWS];
+    double sv[W];
+    for (int q = 0; q < nr; q++) {
         if (mode == MP_ZNORM) {
-            const vd vwr = VSET1(wr), vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
-            const double *yw = Y->w + c0, *ydf = Y->df + c0, *ydg = Y->dg + c0;
-            for (int64_t v = 0; v < nvec; v++) {
-                const int64_t j = v * W;
-                vd cv = VLD(acc + j);
-                const vd s = VMUL(VMUL(cv, VLD(yw + j)), vwr);
-                if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cthr + j) : vinf, vrthr))) {
-                    VST(sv, s);
-                    MP_NAME(slow_lanes_)(sv, W, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
-                    if (do_rows) vrthr = VSET1(rows->thr[r]);
-                }
-                cv = VFMA(VLD(ydf + j), vdg, VFMA(VLD(ydg + j), vdf, cv));
-                VST(acc + j, cv);
+            vw[q] = VSET1(X->w[r + q]);
+            va[q] = VSET1(X->df[r + q]);
+            vb[q] = VSET1(X->dg[r + q]);
+        } else {
+            vw[q] = VSET1(-X->w[r + q]);
+            va[q] = VSET1(X->T[r + q]);
+            vb[q] = VSET1(X->T[r + q + m]);
+        }
+        vrthr[q] = VSET1(do_rows ? rows->thr[r + q] : inf);
+    }
+    for (int64_t v = 0; v < nvec; v++) {
+        const int64_t j = v * W;
+        vd cv = VLD(acc + j);
+        for (int q = 0; q < nr; q++) {
+            const int64_t c = r + q + d0 + j;
+            const vd s = VMUL(VMUL(cv, VLD(Y->w + c)), vw[q]);
+            if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cols->thr + c) : vinf, vrthr[q]))) {
+                VST(sv, s);
+                MP_NAME(slow_lanes_)(sv, W, r + q, c, do_rows ? rows : 0, do_cols ? cols : 0);
+                if (do_rows) vrthr[q] = VSET1(rows->thr[r + q]);
             }
-            for (int64_t j = jtail; j < nd; j++) {
-                sv[0] = acc[j] * Y->w[c0 + j] * wr;
-                MP_NAME(slow_lanes_)(sv, 1, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
-                acc[j] += Y->df[c0 + j] * X->dg[r] + Y->dg[c0 + j] * X->df[r];
-            }
-        } else if (mode == MP_AAMP_P2 || mode == MP_AAMP_P1) {
-            const vd vnwr = VSET1(-wr), xa = VSET1(X->T[r]), xb = VSET1(X->T[r + m]);
-            const double *yw = Y->w + c0, *ya = Y->T + c0, *yb = Y->T + c0 + m;
-            for (int64_t v = 0; v < nvec; v++) {
-                const int64_t j = v * W;
-                vd cv = VLD(acc + j);
-                const vd s = VMUL(VMUL(cv, VLD(yw + j)), vnwr);
-                if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cthr + j) : vinf, vrthr))) {
-                    VST(sv, s);
-                    MP_NAME(slow_lanes_)(sv, W, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
-                    if (do_rows) vrthr = VSET1(rows->thr[r]);
-                }
-                const vd a = VSUB(xa, VLD(ya + j)), b = VSUB(xb, VLD(yb + j));
+            if (mode == MP_ZNORM) {
+                cv = VFMA(VLD(Y->df + c), vb[q], VFMA(VLD(Y->dg + c), va[q], cv));
+            } else {
+                const vd a = VSUB(va[q], VLD(Y->T + c)), b = VSUB(vb[q], VLD(Y->T + c + m));
                 if (mode == MP_AAMP_P2)
                     cv = VFMA(b, b, VFNMA(a, a, cv));
                 else
                     cv = VADD(VSUB(cv, VABS(a)), VABS(b));
-                VST(acc + j, cv);
             }
-            for (int64_t j = jtail; j < nd; j++) {
-                sv[0] = -acc[j] * Y->w[c0 + j] * wr;
-                MP_NAME(slow_lanes_)(sv, 1, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
-                const double a = X->T[r] - Y->T[c0 + j], b = X->T[r + m] - Y->T[c0 + j + m];
+        }
+        VST(acc + j, cv);
+    }
+    for (int64_t j = jtail; j < nd; j++) { /* the last partial vector, in scalar code */
+        for (int q = 0; q < nr; q++) {
+            const int64_t rr = r + q, c = rr + d0 + j;
+            if (mode == MP_ZNORM) {
+                sv[0] = acc[j] * Y->w[c] * X->w[rr];
+                MP_NAME(slow_lanes_)(sv, 1, rr, c, do_rows ? rows : 0, do_cols ? cols : 0);
+                acc[j] += Y->df[c] * X->dg[rr] + Y->dg[c] * X->df[rr];
+            } else {
+                sv[0] = -acc[j] * Y->w[c] * X->w[rr];
+                MP_NAME(slow_lanes_)(sv, 1, rr, c, do_rows ? rows : 0, do_cols ? cols : 0);
+                const double a = X->T[rr] - Y->T[c], b = X->T[rr + m] - Y->T[c + m];
                 acc[j] += MP_NAME(pnorm_term_)(b, mode, p) - MP_NAME(pnorm_term_)(a, mode, p);
             }
-        } else { /* general p: a pow() per term dominates, so plain scalar code */
-            for (int64_t j = 0; j < nd; j++) {
-                sv[0] = -acc[j] * Y->w[c0 + j] * wr;
-                MP_NAME(slow_lanes_)(sv, 1, r, c0 + j, do_rows ? rows : 0, do_cols ? cols : 0);
-                const double a = X->T[r] - Y->T[c0 + j], b = X->T[r + m] - Y->T[c0 + j + m];
-                acc[j] += pow(fabs(b), p) - pow(fabs(a), p);
-            }
         }
-        {
-            const int64_t valid = Y->l - c0 < nd ? Y->l - c0 : nd;
-            cells += valid;
+    }
+}
+
+MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                      int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
+                                      double *acc, const volatile int *cancel, const int mode,
+                                      const int do_rows, const int do_cols) {
+    const int64_t nd = d1 - d0;
+    const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
+    /* Vector lanes may read past d1 only where no real diagonal lies (c >= Y->l, the padding);
+     * otherwise the last partial vector is done in scalar code. */
+    const int64_t nvec = (mode == MP_AAMP_P) ? 0 : (d1 >= Y->l) ? (nd + W - 1) / W : nd / W;
+    const int64_t jtail = nvec * W < nd ? nvec * W : nd;
+    const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
+    int64_t cells = 0;
+
+    for (int64_t r = 0; r < nrows;) {
+        if (r % reseed == 0) {
+            if (cancel && *cancel) return -1;
+            MP_NAME(seed_)(pr, X, Y, r, r + d0, 0, nvec * W > nd ? nvec * W : nd, acc);
         }
-        (void)rthr0;
+        int64_t left = nrows - r, to_seed = reseed - r % reseed, nr;
+        if (left > to_seed) left = to_seed;
+        if (left >= MP_ROWS) {
+            MP_NAME(rows_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, mode, do_rows,
+                           do_cols, MP_ROWS);
+            nr = MP_ROWS;
+        } else {
+            MP_NAME(rows_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, mode, do_rows,
+                           do_cols, 1);
+            nr = 1;
+        }
+        for (int64_t q = 0; q < nr; q++) {
+            const int64_t valid = Y->l - (r + q + d0);
+            cells += valid < nd ? valid : nd;
+        }
+        r += nr;
     }
     return cells;
 }
