@@ -144,7 +144,8 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
 
 /* Rows per block: the band's state stays in a register across this many rows (no load/store of
  * it per cell); AVX-512 has the registers for four rows' broadcasts, narrower sets for two. */
-#if W >= 8
+#if defined(MP_ROWS)
+#elif W >= 8
 #define MP_ROWS 4
 #elif W >= 2
 #define MP_ROWS 2
