@@ -64,41 +64,97 @@ def window_stats(const double[::1] T, int64_t m):
     return mu_arr, ssd_arr
 
 
+# The loops below keep four partial sums: a single running sum is a serial chain the compiler may
+# not reorder (no fast-math here), so one accumulator would leave most of the core idle.  The
+# split is fixed, so results stay deterministic.
+
+cdef inline double _sum(const double *x, int64_t m) noexcept nogil:
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    cdef int64_t t = 0
+    while t + 4 <= m:
+        a0 += x[t]
+        a1 += x[t + 1]
+        a2 += x[t + 2]
+        a3 += x[t + 3]
+        t += 4
+    while t < m:
+        a0 += x[t]
+        t += 1
+    return (a0 + a1) + (a2 + a3)
+
+
 cdef inline void _wstats(const double *x, int64_t m, double *mu, double *isd) noexcept nogil:
-    """Mean and m/sqrt(sum of squared deviations) of one window: the corrected two-pass
+    """Mean and sqrt(m / sum of squared deviations) of one window: the corrected two-pass
     algorithm, deterministic, so equal windows get bitwise equal statistics."""
-    cdef double s = 0.0, s1 = 0.0, s2 = 0.0, m0, d
-    cdef int64_t t
-    for t in range(m):
-        s += x[t]
-    m0 = s / m
-    for t in range(m):
-        d = x[t] - m0
-        s1 += d
-        s2 += d * d
-    mu[0] = m0 + s1 / m
-    isd[0] = sqrt(m / (s2 - s1 * s1 / m))
+    cdef double m0 = _sum(x, m) / m, d0, d1, d2, d3
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
+    cdef int64_t t = 0
+    while t + 4 <= m:
+        d0 = x[t] - m0
+        d1 = x[t + 1] - m0
+        d2 = x[t + 2] - m0
+        d3 = x[t + 3] - m0
+        s0 += d0
+        s1 += d1
+        s2 += d2
+        s3 += d3
+        q0 += d0 * d0
+        q1 += d1 * d1
+        q2 += d2 * d2
+        q3 += d3 * d3
+        t += 4
+    while t < m:
+        d0 = x[t] - m0
+        s0 += d0
+        q0 += d0 * d0
+        t += 1
+    s0 = (s0 + s1) + (s2 + s3)
+    q0 = (q0 + q1) + (q2 + q3)
+    mu[0] = m0 + s0 / m
+    isd[0] = sqrt(m / (q0 - s0 * s0 / m))
 
 
 cdef inline double _zdist2(const double *x, double mx, double sx, const double *y, double my,
                            double sy, int64_t m) noexcept nogil:
     """z-normalized distance of two non-constant windows with known statistics."""
-    cdef double s = 0.0, d
-    cdef int64_t t
-    for t in range(m):
-        d = (x[t] - mx) * sx - (y[t] - my) * sy
-        s += d * d
-    return sqrt(s)
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, d0, d1, d2, d3
+    cdef int64_t t = 0
+    while t + 4 <= m:
+        d0 = (x[t] - mx) * sx - (y[t] - my) * sy
+        d1 = (x[t + 1] - mx) * sx - (y[t + 1] - my) * sy
+        d2 = (x[t + 2] - mx) * sx - (y[t + 2] - my) * sy
+        d3 = (x[t + 3] - mx) * sx - (y[t + 3] - my) * sy
+        a0 += d0 * d0
+        a1 += d1 * d1
+        a2 += d2 * d2
+        a3 += d3 * d3
+        t += 4
+    while t < m:
+        d0 = (x[t] - mx) * sx - (y[t] - my) * sy
+        a0 += d0 * d0
+        t += 1
+    return sqrt((a0 + a1) + (a2 + a3))
 
 
 cdef inline double _pdist(const double *x, const double *y, int64_t m, double p) noexcept nogil:
-    cdef double s = 0.0, d
-    cdef int64_t t
+    cdef double s = 0.0, d, a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, d1, d2, d3
+    cdef int64_t t = 0
     if p == 2.0:
-        for t in range(m):
+        while t + 4 <= m:
             d = x[t] - y[t]
-            s += d * d
-        return sqrt(s)
+            d1 = x[t + 1] - y[t + 1]
+            d2 = x[t + 2] - y[t + 2]
+            d3 = x[t + 3] - y[t + 3]
+            a0 += d * d
+            a1 += d1 * d1
+            a2 += d2 * d2
+            a3 += d3 * d3
+            t += 4
+        while t < m:
+            d = x[t] - y[t]
+            a0 += d * d
+            t += 1
+        return sqrt((a0 + a1) + (a2 + a3))
     if p == 1.0:
         for t in range(m):
             s += fabs(x[t] - y[t])
