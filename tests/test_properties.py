@@ -13,7 +13,7 @@ values = st.one_of(st.integers(-3, 3).map(float), st.floats(-1e3, 1e3, allow_nan
                    st.just(np.nan))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(T=st.lists(values, min_size=8, max_size=60), m=st.integers(3, 8), k=st.integers(1, 3),
        normalize=st.booleans())
 def test_self_join_matches_brute_force(T, m, k, normalize):

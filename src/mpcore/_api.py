@@ -9,7 +9,7 @@ import numpy as np
 from . import _exact, _validate
 from ._mparray import mparray
 from ._pipeline import matrix_profile, run_threads
-from ._prepare import common_shift
+from ._prepare import common_scale
 
 
 
@@ -194,16 +194,22 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
             stats = [_validate.as_series(M_T, "M_T"), _validate.as_series(Σ_T, "Σ_T")]
             if stats[0].shape != (l,) or stats[1].shape != (l,):
                 raise ValueError(f"M_T and Σ_T must have length len(T) - m + 1 = {l}")
-        shift = common_shift(Ta)
-        Qs = Qa - shift
-        Ts = np.where(finite, Ta - shift, 0.0)
+        # each window is recentred exactly on its own; only a power-of-two scale (exact) keeps
+        # squares of very large or very small values in range
+        scale = common_scale(Qa, Ta)
+        Qs = Qa * scale
+        Ts = np.where(finite, Ta * scale, 0.0)
         if stats[0] is not None:
-            stats[0] = stats[0] - shift
+            stats = [stats[0] * scale, stats[1] * scale]
         constT = constT.astype(np.uint8)
     else:
-        Qs, Ts, constT, constQ = Qa, np.where(finite, Ta, 0.0), np.zeros(l, np.uint8), False
+        scale = common_scale(Qa, Ta)
+        Qs, Ts = Qa * scale, np.where(finite, Ta * scale, 0.0)
+        constT, constQ = np.zeros(l, np.uint8), False
     D = _exact.distance_profile(Qs, Ts, m, normalize, p, valid.astype(np.uint8), constT,
                                 constQ, stats[0], stats[1])
+    if not normalize:
+        D /= scale  # a power of two: exact
     if query_idx is not None:
         D[query_idx] = 0.0
     return D

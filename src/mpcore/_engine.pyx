@@ -154,3 +154,16 @@ def insert_candidates(table, const int64_t[::1] rows, const int64_t[::1] idx, do
     with nogil:
         for i in range(n):
             mp_topk_insert(&t, rows[i], score, idx[i])
+
+
+def insert_scored(table, const int64_t[::1] rows, const int64_t[::1] idx,
+                  const double[::1] scores):
+    """Offer the candidates (rows[i], idx[i]) with their own scores to a top-k table."""
+    cdef mp_topk t
+    _fill_topk(&t, table)
+    cdef Py_ssize_t i, n = rows.shape[0]
+    if idx.shape[0] != n or scores.shape[0] != n:
+        raise ValueError("rows, idx and scores differ in length")
+    with nogil:
+        for i in range(n):
+            mp_topk_insert(&t, rows[i], scores[i], idx[i])

@@ -6,7 +6,7 @@ result.
 """
 import numpy as np
 
-from libc.math cimport sqrt, fabs, pow, INFINITY
+from libc.math cimport sqrt, fabs, pow, frexp, ldexp, INFINITY
 from libc.stdint cimport int64_t, uint8_t
 
 
@@ -83,9 +83,12 @@ cdef inline double _sum(const double *x, int64_t m) noexcept nogil:
     return (a0 + a1) + (a2 + a3)
 
 
-cdef inline void _wstats(const double *x, int64_t m, double *mu, double *isd) noexcept nogil:
+cdef inline void _wstats(const double *x, int64_t m, double *mu, double *corr,
+                         double *isd) noexcept nogil:
     """Mean and sqrt(m / sum of squared deviations) of one window: the corrected two-pass
-    algorithm, deterministic, so equal windows get bitwise equal statistics."""
+    algorithm, deterministic, so equal windows get bitwise equal statistics.  The mean is
+    returned as ``mu + corr`` and used as ``(x - mu) - corr``: ``x - mu`` is exact for values
+    near the mean, so a window of 1e9 + 1e-3 noise keeps the digits of its noise."""
     cdef double m0 = _sum(x, m) / m, d0, d1, d2, d3
     cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
     cdef int64_t t = 0
@@ -110,27 +113,55 @@ cdef inline void _wstats(const double *x, int64_t m, double *mu, double *isd) no
         t += 1
     s0 = (s0 + s1) + (s2 + s3)
     q0 = (q0 + q1) + (q2 + q3)
-    mu[0] = m0 + s0 / m
+    if q0 < 1e-200:
+        _wstats_scaled(x, m, m0, mu, corr, isd)
+        return
+    mu[0] = m0
+    corr[0] = s0 / m
     isd[0] = sqrt(m / (q0 - s0 * s0 / m))
 
 
-cdef inline double _zdist2(const double *x, double mx, double sx, const double *y, double my,
-                           double sy, int64_t m) noexcept nogil:
+cdef void _wstats_scaled(const double *x, int64_t m, double m0, double *mu, double *corr,
+                         double *isd) noexcept nogil:
+    """_wstats for a window whose deviations are so small that their squares underflow: the
+    deviations are scaled by a power of two first (exact), and the scale taken out again."""
+    cdef double top = 0.0, sc, d, s = 0.0, q = 0.0
+    cdef int64_t t
+    cdef int e
+    for t in range(m):
+        top = max(top, fabs(x[t] - m0))
+    mu[0] = m0
+    if top == 0.0:
+        corr[0] = 0.0
+        isd[0] = INFINITY
+        return
+    frexp(top, &e)
+    sc = ldexp(1.0, -e)
+    for t in range(m):
+        d = (x[t] - m0) * sc
+        s += d
+        q += d * d
+    corr[0] = s / (m * sc)
+    isd[0] = sqrt(m / (q - s * s / m)) * sc
+
+
+cdef inline double _zdist2(const double *x, double mx, double cx, double sx, const double *y,
+                           double my, double cy, double sy, int64_t m) noexcept nogil:
     """z-normalized distance of two non-constant windows with known statistics."""
     cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, d0, d1, d2, d3
     cdef int64_t t = 0
     while t + 4 <= m:
-        d0 = (x[t] - mx) * sx - (y[t] - my) * sy
-        d1 = (x[t + 1] - mx) * sx - (y[t + 1] - my) * sy
-        d2 = (x[t + 2] - mx) * sx - (y[t + 2] - my) * sy
-        d3 = (x[t + 3] - mx) * sx - (y[t + 3] - my) * sy
+        d0 = ((x[t] - mx) - cx) * sx - ((y[t] - my) - cy) * sy
+        d1 = ((x[t + 1] - mx) - cx) * sx - ((y[t + 1] - my) - cy) * sy
+        d2 = ((x[t + 2] - mx) - cx) * sx - ((y[t + 2] - my) - cy) * sy
+        d3 = ((x[t + 3] - mx) - cx) * sx - ((y[t + 3] - my) - cy) * sy
         a0 += d0 * d0
         a1 += d1 * d1
         a2 += d2 * d2
         a3 += d3 * d3
         t += 4
     while t < m:
-        d0 = (x[t] - mx) * sx - (y[t] - my) * sy
+        d0 = ((x[t] - mx) - cx) * sx - ((y[t] - my) - cy) * sy
         a0 += d0 * d0
         t += 1
     return sqrt((a0 + a1) + (a2 + a3))
@@ -183,13 +214,13 @@ def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize
     threads can share the work (the GIL is released).
     """
     cdef int64_t l = I.shape[0], k = I.shape[1], r, q, j, a, ib
-    cdef double sm = sqrt(<double> m), db, mx = 0.0, sx = 0.0, my, sy
+    cdef double sm = sqrt(<double> m), db, mx = 0.0, cx = 0.0, sx = 0.0, my, cy, sy
     if r1 < 0 or r1 > l:
         r1 = l
     with nogil:
         for r in range(r0, r1):
             if normalize and not constX[r] and I[r, 0] >= 0:
-                _wstats(&TX[r], m, &mx, &sx)
+                _wstats(&TX[r], m, &mx, &cx, &sx)
             for q in range(k):
                 j = I[r, q]
                 if j < 0:
@@ -201,8 +232,8 @@ def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize
                 elif constX[r] or constY[j]:
                     D[r, q] = sm
                 else:
-                    _wstats(&TY[j], m, &my, &sy)
-                    D[r, q] = _zdist2(&TX[r], mx, sx, &TY[j], my, sy, m)
+                    _wstats(&TY[j], m, &my, &cy, &sy)
+                    D[r, q] = _zdist2(&TX[r], mx, cx, sx, &TY[j], my, cy, sy, m)
             # k is small: insertion sort keeps ties in index order
             for q in range(1, k):
                 db = D[r, q]
@@ -224,14 +255,14 @@ def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint n
     ``M_T``/``S_T`` are caller-supplied window means and standard deviations; when given they
     replace the ones computed here, as in STUMPY's ``mass``.
     """
-    cdef int64_t l = T.shape[0] - m + 1, j, t
+    cdef int64_t l = T.shape[0] - m + 1, j
     out = np.empty(l)
     cdef double[::1] D = out
-    cdef double mq = 0.0, sq = 0.0, mt, st, s, d, sm = sqrt(<double> m)
+    cdef double mq = 0.0, cq = 0.0, sq = 0.0, mt, ct, st, sm = sqrt(<double> m)
     cdef bint given = M_T is not None and S_T is not None
     with nogil:
         if normalize and not constQ:
-            _wstats(&Q[0], m, &mq, &sq)
+            _wstats(&Q[0], m, &mq, &cq, &sq)
         for j in range(l):
             if not valid[j]:
                 D[j] = INFINITY
@@ -244,12 +275,9 @@ def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint n
             else:
                 if given:
                     mt = M_T[j]
+                    ct = 0.0
                     st = 1.0 / S_T[j]
                 else:
-                    _wstats(&T[j], m, &mt, &st)
-                s = 0.0
-                for t in range(m):
-                    d = (Q[t] - mq) * sq - (T[j + t] - mt) * st
-                    s += d * d
-                D[j] = sqrt(s)
+                    _wstats(&T[j], m, &mt, &ct, &st)
+                D[j] = _zdist2(&Q[0], mq, cq, sq, &T[j], mt, ct, st, m)
     return out

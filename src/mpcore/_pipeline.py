@@ -171,11 +171,48 @@ def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None)
         t.join()
 
 
+def _flat_candidates(job: Job, tables: list[Table]) -> None:
+    """Near-flat windows skip the kernels (their correlations would be rounding noise): each
+    gets an exact distance profile here, offered to its own table and, symmetrically, to the
+    tables of the windows it is compared with.  Constant windows are left to
+    _constant_candidates, and flat-to-flat pairs are offered once, by the row's own pass."""
+    m, excl = job.m, job.excl_zone
+    if job.self_join:
+        s = job.series[0]
+        jobs = [(s, s, tables[0], tables[1], True)]
+    else:
+        jobs = [(job.series[0], job.series[1], tables[0], None, False),
+                (job.series[1], job.series[0], None, tables[0], False)]
+    for X, Y, own, other, self_join in jobs:
+        flat_y = np.zeros(Y.l, dtype=bool)
+        flat_y[Y.flat] = True
+        ok = Y.valid & (Y.const == 0)
+        for r in X.flat:
+            D = _exact.distance_profile(X.exact[r : r + m], Y.exact, m, True, 2.0,
+                                        ok.astype(np.uint8), Y.const, False)
+            score = 1.0 - D * D / (2.0 * m)
+            cols = np.flatnonzero(ok)
+            if self_join:
+                cols = cols[np.abs(cols - r) > excl]
+                right, left = cols[cols > r], cols[cols < r]
+                for tab, cs in ((tables[0], right), (tables[1], left)):  # r's own tables
+                    _engine.insert_scored(tab, np.full(len(cs), r, np.int64), cs, score[cs])
+                for tab, cs in ((tables[1], right), (tables[0], left)):  # r as their neighbour
+                    cs = cs[~flat_y[cs]]
+                    _engine.insert_scored(tab, cs, np.full(len(cs), r, np.int64), score[cs])
+            elif own is not None:  # a flat window of A against all of B
+                _engine.insert_scored(own, np.full(len(cols), r, np.int64), cols, score[cols])
+            else:  # a flat window of B, offered to A's windows (flat ones did it already)
+                cols = cols[~flat_y[cols]]
+                _engine.insert_scored(other, cols, np.full(len(cols), r, np.int64), score[cols])
+
+
 def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mparray:
     """Exact distances for every neighbour found, then the STUMPY-shaped result."""
     k = job.k
     if job.normalize:
         _constant_candidates(job, tables)
+        _flat_candidates(job, tables)
     X = job.series[0]
     l = X.l
     if job.self_join:
@@ -194,6 +231,8 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mpa
     I = full.I.reshape(l, k).copy()
     D = np.empty((l, k))
     _refine(job, X, Y, I, D, n_threads)
+    if job.unscale != 1.0:
+        D *= job.unscale  # a power of two: exact
     P0 = D[:, 0]
     if np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
         warnings.warn(

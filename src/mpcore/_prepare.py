@@ -17,6 +17,7 @@ from ._exact import window_stats
 
 MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
 EXCL_ZONE_DENOM = 4
+FLAT_SSD = 1e-12  # per point, on the series scaled to max |T| ~ 1 (see prepare_series)
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Series:
     exact: np.ndarray  # unpadded series the final distances are computed from
     valid: np.ndarray  # bool: window holds only finite values
     const: np.ndarray  # uint8: window is constant (z-normalized only)
+    flat: np.ndarray  # indices of near-flat windows, left to the exact path (z-normalized only)
 
 
 def _padded(a: np.ndarray, fill: float) -> np.ndarray:
@@ -52,10 +54,23 @@ def common_shift(*series: np.ndarray) -> float:
     return total / count if count else 0.0
 
 
+def common_scale(*series: np.ndarray, shift: float = 0.0) -> float:
+    """A power of two that brings the largest finite |T - shift| near 1: multiplying by it is
+    exact, and keeps squares of values like 1e-200 or 1e200 from under- or overflowing."""
+    top = 0.0
+    for T in series:
+        finite = T[np.isfinite(T)]
+        if finite.size:
+            top = max(top, float(np.max(np.abs(finite - shift))))
+    if top == 0.0 or not np.isfinite(top):
+        return 1.0
+    return float(np.ldexp(1.0, -np.frexp(top)[1]))
+
+
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
-                   shift: float = 0.0) -> Series:
-    """Window statistics of one (validated, float64) series; ``shift`` is subtracted first
-    (z-normalized only)."""
+                   shift: float = 0.0, scale: float = 1.0) -> Series:
+    """Window statistics of one (validated, float64) series, computed on ``(T - shift) * scale``
+    (the shift applies to z-normalized profiles only)."""
     n = T.shape[0]
     l = n - m + 1
     finite = np.isfinite(T)
@@ -67,22 +82,29 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
             # z-normalization is undefined for a window with all values equal: such a window is
             # constant whatever the caller's rule says (STUMPY would divide by zero there)
             const |= _validate.isconstant(Tn, m, None, name, valid)
-        Tk = np.where(finite, T - shift, 0.0)
+        Tk = np.where(finite, (T - shift) * scale, 0.0)
         mu, ssd = window_stats(Tk, m)
-        usable = valid & ~const & (ssd > 0.0)
+        # The recurrence's rounding is relative to the series' scale (about 1 after scaling), so a
+        # window whose spread is a millionth of that would be ranked by rounding noise: such
+        # near-flat windows skip the kernels and get exact distance profiles instead.
+        flat = valid & ~const & (ssd < FLAT_SSD * m)
+        usable = valid & ~const & ~flat
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(usable, 1.0 / np.sqrt(ssd), np.nan)
         df = np.zeros(l)
         dg = np.zeros(l)
         df[:-1] = (Tk[m:] - Tk[: l - 1]) / 2.0
         dg[:-1] = (Tk[m:] - mu[1:]) + (Tk[: l - 1] - mu[:-1])
-        exact = Tk
+        # Exact distances recentre each window themselves, so they take the unshifted series:
+        # the shift would round away variations far below the offset (0.125 + 1e-223).
+        exact = np.where(finite, T * scale, 0.0)
     else:
         const = np.zeros(l, dtype=bool)
-        Tk = np.where(finite, T, 0.0)
+        Tk = np.where(finite, T * scale, 0.0)
         mu = df = dg = np.zeros(l)
         w = np.where(valid, 1.0, np.nan)
         exact = Tk
+        flat = np.zeros(l, dtype=bool)
     return Series(
         l=l,
         T=_padded(Tk, 0.0),
@@ -93,6 +115,7 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         exact=exact,
         valid=valid,
         const=const.astype(np.uint8),
+        flat=np.flatnonzero(flat),
     )
 
 
@@ -130,6 +153,7 @@ class Job:
     targets: list[int]  # series index of each target table
     bands: np.ndarray  # (nb, 3): pass, d0, d1; longest first
     reseed: int
+    unscale: float = 1.0  # p-norm distances are computed on scaled series: multiply back
 
     @property
     def cells(self) -> int:
@@ -206,8 +230,10 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
     else:
         mode = {2.0: MODE_AAMP_P2, 1.0: MODE_AAMP_P1}.get(p, MODE_AAMP_P)
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
-    shift = common_shift(A) if ignore_trivial else common_shift(A, B)
-    sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift)
+    both = (A,) if ignore_trivial else (A, B)
+    shift = common_shift(*both) if normalize else 0.0
+    scale = common_scale(*both, shift=shift)
+    sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale)
     if ignore_trivial:
         if sa.l // 2 <= excl_zone:
             warnings.warn(
@@ -221,7 +247,8 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         pass_diags = np.array([[excl_zone + 1, max(excl_zone + 1, sa.l)]], dtype=np.int64)
         targets = [0, 0]
     else:
-        sb = prepare_series(B, m, normalize, B_isconstant, "T_B_subseq_isconstant", shift)
+        sb = prepare_series(B, m, normalize, B_isconstant, "T_B_subseq_isconstant", shift,
+                            scale)
         series = [sa, sb]
         # diagonals c - r >= 0 of (A, B) give A's rows; those of (B, A) give A's columns
         passes = np.array([[0, 1, 0, -1], [1, 0, -1, 0]], dtype=np.int64)
@@ -242,4 +269,5 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         targets=targets,
         bands=_plan_bands(passes, pass_diags, series),
         reseed=reseed,
+        unscale=1.0 if normalize else 1.0 / scale,
     )
