@@ -57,21 +57,3 @@ def assert_profile(mp, T_A, m, T_B=None, k=1, normalize=True, p=2.0, const_A=Non
     np.testing.assert_array_equal(np.asarray(mp[:, :k], dtype=np.float64), P)
     np.testing.assert_array_equal(np.asarray(mp[:, k : 2 * k], dtype=np.int64), I)
     return D
-
-
-def assert_like_stumpy(ours, theirs, D_exact, k=1, atol=1e-6):
-    """Against STUMPY: distances within its own error; differing indices must be ties."""
-    l = ours.shape[0]
-    P, I = ours.P_.reshape(l, k), ours.I_.reshape(l, k)
-    Ps = np.asarray(theirs[:, :k], dtype=np.float64)
-    Is = np.asarray(theirs[:, k : 2 * k], dtype=np.int64)
-    np.testing.assert_array_equal(np.isinf(P), np.isinf(Ps))
-    fin = np.isfinite(P)
-    np.testing.assert_allclose(P[fin], Ps[fin], rtol=0, atol=atol)
-    rows = np.arange(l)
-    for q in range(k):
-        assert_ties(D_exact, rows, I[:, q], Is[:, q], atol, f"I[:, {q}] vs STUMPY")
-    assert_ties(D_exact, rows, ours.left_I_, np.asarray(theirs[:, 2 * k], np.int64), atol,
-                "left_I vs STUMPY")
-    assert_ties(D_exact, rows, ours.right_I_, np.asarray(theirs[:, 2 * k + 1], np.int64), atol,
-                "right_I vs STUMPY")
