@@ -29,7 +29,7 @@ __all__ = ["aamped", "stumped"]
 
 #: tasks per worker thread: enough for dynamic load balancing and cheap recovery of a lost
 #: worker's share, few enough that the per-task cost (one O(n) table out, one merge) is small
-TASKS_PER_THREAD = 6
+TASKS_PER_THREAD = 3
 #: how many times a run is restarted from scratch when the scattered Job itself was lost
 #: (every worker holding a copy died); a lost task or partial result is simply recomputed
 _MAX_RESTARTS = 2
@@ -255,7 +255,7 @@ def stumped(client, T_A, m, T_B=None, ignore_trivial=True, normalize=True, p=2.0
     Notes
     -----
     The window statistics are computed on the client and scattered to every worker once
-    (about 40 bytes per point).  The diagonal bands are cut into about six tasks per worker
+    (about 40 bytes per point).  The diagonal bands are cut into about three tasks per worker
     thread, balanced by cell count; each task returns the top-k tables of its bands, and these
     are merged on the cluster by pairwise merge tasks as they complete, so only the final
     tables (``16 k`` bytes per window) travel back to the client, which then computes the

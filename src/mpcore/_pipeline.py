@@ -6,7 +6,6 @@ executor takes a :class:`~mpcore._prepare.Job` and returns one list of top-k tab
 from __future__ import annotations
 
 import sys
-from concurrent.futures import CancelledError
 import threading
 import time
 import warnings
@@ -104,6 +103,8 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
     if errors:
         raise errors[0]
     if cancel[0]:
+        from concurrent.futures import CancelledError  # imported here: it pulls in logging
+
         raise CancelledError("mpcore: the call was cancelled")
     return tables
 

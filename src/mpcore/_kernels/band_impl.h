@@ -104,13 +104,28 @@ typedef double vd;
 #define MP_CAT(a, b) MP_CAT2(a, b)
 #define MP_NAME(x) MP_CAT(x, MP_SUFFIX)
 
+/* Offer (s, idx) to row `row` of a table whose threshold s already reached.  k = 1 (the common
+ * case, and the one a fresh table hits on almost every vector) is inlined: replace when better
+ * or equal with a lower index. */
+static inline void MP_NAME(offer_)(mp_topk *tk, int64_t row, double s, int64_t idx) {
+    if (tk->k == 1) {
+        if (s > tk->P[row] || idx < tk->I[row]) {
+            tk->P[row] = s;
+            tk->I[row] = idx;
+            tk->thr[row] = s;
+        }
+    } else {
+        mp_topk_insert(tk, row, s, idx);
+    }
+}
+
 /* Lanes whose score may enter a table: the exact tests and insertions, in scalar code. */
 static void MP_NAME(slow_lanes_)(const double *sv, int nl, int64_t r, int64_t c, mp_topk *rows,
                                  mp_topk *cols) {
     for (int q = 0; q < nl; q++) {
         const double s = sv[q];
-        if (rows && s >= rows->thr[r]) mp_topk_insert(rows, r, s, c + q);
-        if (cols && s >= cols->thr[c + q]) mp_topk_insert(cols, c + q, s, r);
+        if (rows && s >= rows->thr[r]) MP_NAME(offer_)(rows, r, s, c + q);
+        if (cols && s >= cols->thr[c + q]) MP_NAME(offer_)(cols, c + q, s, r);
     }
 }
 
