@@ -154,13 +154,85 @@ class Job:
     bands: np.ndarray  # (nb, 3): pass, d0, d1; longest first
     reseed: int
     unscale: float = 1.0  # p-norm distances are computed on scaled series: multiply back
+    seeds: list | None = None  # per target: a lower bound of each row's best score (k = 1)
 
     @property
     def cells(self) -> int:
         return int(sum(band_cells(self, b) for b in self.bands))
 
     def new_tables(self) -> list[Table]:
-        return [Table(self.series[s].l, self.k) for s in self.targets]
+        tables = [Table(self.series[s].l, self.k) for s in self.targets]
+        for table, seed in zip(tables, self.seeds or ()):
+            table.thr[: table.l] = seed
+        return tables
+
+
+def _diagonal_scores(job: Job, X: Series, Y: Series, d: int) -> np.ndarray:
+    """Scores of the pairs (r, r + d) by the kernels' own recurrence along one diagonal, as a
+    cumulative sum restarted from an exact value every 4096 rows (O(l), not O(l m)), lowered
+    by a margin far above the rounding of either, so that no kernel score for the same pair can
+    fall below it; -inf where a pair is not an ordinary kernel candidate."""
+    m = job.m
+    n_pairs = min(X.l, Y.l - d)
+    out = np.full(X.l, -np.inf)
+    if n_pairs <= 0:
+        return out
+    r = np.arange(n_pairs)
+    c = r + d
+    if job.normalize:
+        step = Y.df[c] * X.dg[r] + Y.dg[c] * X.df[r]
+    else:
+        a = np.abs(X.T[r] - Y.T[c])
+        b = np.abs(X.T[r + m] - Y.T[c + m])
+        step = (b * b - a * a) if job.p == 2.0 else (b - a if job.p == 1.0 else b**job.p - a**job.p)
+    seg = 4096
+    starts = np.arange(0, n_pairs, seg)
+    exact = np.empty(len(starts))
+    for i, r0 in enumerate(starts):  # exact value at each restart, as the kernels seed it
+        x = X.T[r0 : r0 + m]
+        y = Y.T[r0 + d : r0 + d + m]
+        if job.normalize:
+            exact[i] = np.dot(x - X.mu[r0], y - Y.mu[r0 + d])
+        else:
+            exact[i] = np.sum(np.abs(x - y) ** job.p)
+    acc = np.empty(n_pairs)
+    for i, r0 in enumerate(starts):
+        r1 = min(r0 + seg, n_pairs)
+        acc[r0] = exact[i]
+        acc[r0 + 1 : r1] = exact[i] + np.cumsum(step[r0 : r1 - 1])
+    with np.errstate(invalid="ignore", over="ignore"):
+        if job.normalize:
+            # rounding of the co-moment is relative to the series' scale (|T| <= 1, so below
+            # ~1e-12 m between restarts); in a correlation it is amplified by both inverse norms
+            wrc = X.w[r] * Y.w[c]
+            score = acc * wrc - (1e-9 + 1e-11 * m * wrc)
+        else:
+            # the series are scaled to |T| <= 1, so each term is at most 2**p
+            score = -acc * X.w[r] * Y.w[c] - 1e-9 * m * 2.0**job.p
+    usable = np.isfinite(score)
+    if job.normalize:
+        usable &= ~np.isin(r, X.flat) & ~np.isin(c, Y.flat)
+    out[:n_pairs] = np.where(usable, score, -np.inf)
+    return out
+
+
+def seed_thresholds(job: Job) -> list | None:
+    """Start every top-1 table from the score of one real candidate per row, an adjacent window
+    outside the exclusion zone (for a random walk already a close match).  A table then only
+    takes candidates at least that good, which cuts the insertions of a fresh table (the costly
+    rare path of the kernels) without changing any result: each row's true best scores at least
+    as high as the seed."""
+    if job.k != 1:
+        return None
+    X = job.series[0]
+    if job.self_join:
+        gap = job.excl_zone + 1
+        right = _diagonal_scores(job, X, X, gap)
+        left = np.full(X.l, -np.inf)
+        left[gap:] = right[: max(0, X.l - gap)]
+        return [right, left]
+    # A's windows past B's end get no seed: -inf, as before
+    return [_diagonal_scores(job, X, job.series[1], 0)]
 
 
 def band_cells(job: Job, band) -> int:
@@ -255,7 +327,7 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         pass_diags = np.array([[0, sb.l], [1, max(1, sa.l)]], dtype=np.int64)
         targets = [0]
     reseed = max(4096, 32 * m)
-    return Job(
+    job = Job(
         m=m,
         k=k,
         p=p,
@@ -271,3 +343,5 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         reseed=reseed,
         unscale=1.0 if normalize else 1.0 / scale,
     )
+    job.seeds = seed_thresholds(job)
+    return job
