@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 
 from . import _exact, _validate
-from ._mparray import mparray
 from ._pipeline import matrix_profile, run_threads
 from ._prepare import common_scale
 
