@@ -20,10 +20,10 @@ import uuid
 import numpy as np
 
 from . import _engine, _validate
-from ._engine import BAND, PAD
+from ._engine import PAD
 from ._mparray import mparray
 from ._pipeline import matrix_profile, run_threads
-from ._prepare import Job, Table
+from ._prepare import Job, Table, band_cells
 
 __all__ = ["aamped", "stumped"]
 
@@ -85,24 +85,6 @@ def _merge_group(k: int, *parts) -> list[tuple[np.ndarray, np.ndarray]]:
 # --------------------------------------------------------------------------- client side
 
 
-def _band_cells(job: Job) -> np.ndarray:
-    """Cells (row-diagonal pairs) of every band, vectorized (``_prepare.band_cells`` per row)."""
-    bands = job.bands
-    out = np.zeros(len(bands), dtype=np.int64)
-    step = max(1, (1 << 22) // BAND)  # bounded scratch: step * BAND int64
-    lens = np.array([s.l for s in job.series], dtype=np.int64)
-    lx = lens[job.passes[bands[:, 0], 0]]
-    ly = lens[job.passes[bands[:, 0], 1]]
-    off = np.arange(BAND, dtype=np.int64)
-    for i in range(0, len(bands), step):
-        sl = slice(i, i + step)
-        d = bands[sl, 1, None] + off
-        c = np.minimum(lx[sl, None], ly[sl, None] - d).clip(0)
-        c[d >= bands[sl, 2, None]] = 0
-        out[sl] = c.sum(axis=1)
-    return out
-
-
 def plan_groups(job: Job, n_threads: int, tasks_per_thread: int = TASKS_PER_THREAD
                 ) -> list[tuple[int, int]]:
     """Cut ``job.bands`` (longest first) into contiguous runs ``(start, stop)`` for tasks.
@@ -113,7 +95,7 @@ def plan_groups(job: Job, n_threads: int, tasks_per_thread: int = TASKS_PER_THRE
     ``tasks_per_thread`` tasks per thread.  Runs come out largest first, the order they should
     start in.
     """
-    cells = _band_cells(job)
+    cells = band_cells(job)
     nb = len(cells)
     if nb == 0:
         return [(0, 0)]

@@ -158,7 +158,7 @@ class Job:
 
     @property
     def cells(self) -> int:
-        return int(sum(band_cells(self, b) for b in self.bands))
+        return int(band_cells(self).sum())
 
     def new_tables(self) -> list[Table]:
         tables = [Table(self.series[s].l, self.k) for s in self.targets]
@@ -235,12 +235,22 @@ def seed_thresholds(job: Job) -> list | None:
     return [_diagonal_scores(job, X, job.series[1], 0)]
 
 
-def band_cells(job: Job, band) -> int:
-    ps, d0, d1 = (int(x) for x in band)
-    lx = job.series[job.passes[ps, 0]].l
-    ly = job.series[job.passes[ps, 1]].l
-    d = np.arange(d0, d1)
-    return int(np.minimum(lx, ly - d).clip(0).sum())
+def band_cells(job: Job) -> np.ndarray:
+    """Cells (row-diagonal pairs) of every band of ``job.bands``, vectorized."""
+    bands = job.bands
+    out = np.zeros(len(bands), dtype=np.int64)
+    step = max(1, (1 << 22) // BAND)  # bounded scratch: step * BAND int64
+    lens = np.array([s.l for s in job.series], dtype=np.int64)
+    lx = lens[job.passes[bands[:, 0], 0]]
+    ly = lens[job.passes[bands[:, 0], 1]]
+    off = np.arange(BAND, dtype=np.int64)
+    for i in range(0, len(bands), step):
+        sl = slice(i, i + step)
+        d = bands[sl, 1, None] + off
+        c = np.minimum(lx[sl, None], ly[sl, None] - d).clip(0)
+        c[d >= bands[sl, 2, None]] = 0
+        out[sl] = c.sum(axis=1)
+    return out
 
 
 def _plan_bands(passes, pass_diags, series) -> np.ndarray:
