@@ -1,4 +1,4 @@
-"""The result type: STUMPY's ``mparray`` layout, with typed columns kept alongside."""
+"""The result type: STUMPY's ``mparray`` layout and constructor, picklable with its attributes."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,63 +9,76 @@ class mparray(np.ndarray):
 
     An object array of shape ``(l, 2k+2)``: columns ``[:k]`` are the top-k distances (ascending),
     ``[k:2k]`` their indices, ``[2k]`` the left and ``[2k+1]`` the right nearest-neighbour
-    index (-1 in an AB-join).  ``P_``, ``I_``, ``left_I_`` and ``right_I_`` return float64 and
-    int64 arrays straight from the typed results the engine produced (no conversion of the object
-    cells), as long as the array was not written to since.
+    index (-1 in an AB-join).  ``P_``, ``I_``, ``left_I_`` and ``right_I_`` convert those cells
+    to float64/int64 on every access, as STUMPY does: the object cells are the only state, so a
+    write by any route (``mp[i, j] = x``, a view, ``np.asarray(mp)``) is always reflected.
+
+    Parameters
+    ----------
+    input_array : array_like
+        The ``(l, 2k+2)`` table.
+    m : int
+        Window size.
+    k : int
+        Number of nearest neighbours per window.
+    excl_zone_denom : int
+        Denominator of the exclusion zone (``ceil(m / excl_zone_denom)``).
     """
 
-    def __new__(cls, P, I, left_I, right_I, m, k, excl_zone_denom=4):
-        P = np.asarray(P, dtype=np.float64).reshape(len(P), -1)
-        I = np.asarray(I, dtype=np.int64).reshape(len(I), -1)
-        out = np.empty((P.shape[0], 2 * k + 2), dtype=object)
-        out[:, :k] = P
-        out[:, k : 2 * k] = I
-        out[:, 2 * k] = left_I
-        out[:, 2 * k + 1] = right_I
-        obj = out.view(cls)
+    def __new__(cls, input_array, m, k, excl_zone_denom):
+        obj = np.asarray(input_array).view(cls)
         obj._m = m
         obj._k = k
         obj._excl_zone_denom = excl_zone_denom
-        obj._typed = (P, I, np.asarray(left_I, np.int64), np.asarray(right_I, np.int64))
         return obj
 
+    @classmethod
+    def _from_columns(cls, P, I, left_I, right_I, m, k, excl_zone_denom):
+        """Box typed results (P, I of shape (l, k); left_I, right_I of length l) into the layout."""
+        l = len(left_I)
+        out = np.empty((l, 2 * k + 2), dtype=object)
+        out[:, :k] = np.reshape(P, (l, k))
+        out[:, k : 2 * k] = np.reshape(I, (l, k))
+        out[:, 2 * k] = left_I
+        out[:, 2 * k + 1] = right_I
+        return cls(out, m, k, excl_zone_denom)
+
     def __array_finalize__(self, obj):
+        # slices and copies ("new from template") keep the attributes, as in STUMPY
         self._m = getattr(obj, "_m", None)
-        self._k = getattr(obj, "_k", 1)
+        self._k = getattr(obj, "_k", None)
         self._excl_zone_denom = getattr(obj, "_excl_zone_denom", None)
-        self._typed = None  # views and copies fall back to converting their own cells
 
-    def __setitem__(self, key, value):
-        node = self
-        while isinstance(node, mparray):  # a write through a view makes its bases stale too
-            node._typed = None
-            node = node.base
-        super().__setitem__(key, value)
+    def __reduce__(self):
+        # ndarray's pickle state holds the data only: add the attributes, else k is lost
+        fn, args, state = super().__reduce__()
+        return fn, args, (state, self._m, self._k, self._excl_zone_denom)
 
-    def _column(self, i, cols, dtype):
-        typed = self._typed
-        if typed is not None and self.ndim == 2 and self.shape[1] == 2 * self._k + 2:
-            return typed[i].copy()
-        return np.asarray(self[:, cols], dtype=dtype)
+    def __setstate__(self, state):
+        if isinstance(state, tuple) and len(state) == 4 and isinstance(state[0], tuple):
+            state, self._m, self._k, self._excl_zone_denom = state
+        super().__setstate__(state)
+
+    def _k_columns(self, start, dtype):
+        out = np.asarray(self[:, start : start + self._k], dtype=dtype)
+        return out[:, 0].copy() if self._k == 1 else out
 
     @property
     def P_(self):
         """Top-k distances, float64: 1-D when k == 1, else (l, k)."""
-        out = self._column(0, slice(0, self._k), np.float64)
-        return out[:, 0].copy() if self._k == 1 and out.ndim == 2 else out
+        return self._k_columns(0, np.float64)
 
     @property
     def I_(self):
         """Top-k neighbour indices, int64: 1-D when k == 1, else (l, k)."""
-        out = self._column(1, slice(self._k, 2 * self._k), np.int64)
-        return out[:, 0].copy() if self._k == 1 and out.ndim == 2 else out
+        return self._k_columns(self._k, np.int64)
 
     @property
     def left_I_(self):
         """Index of each window's nearest neighbour to its left (self-join), else -1; int64."""
-        return self._column(2, 2 * self._k, np.int64)
+        return np.asarray(self[:, 2 * self._k], dtype=np.int64)
 
     @property
     def right_I_(self):
         """Index of each window's nearest neighbour to its right (self-join), else -1; int64."""
-        return self._column(3, 2 * self._k + 1, np.int64)
+        return np.asarray(self[:, 2 * self._k + 1], dtype=np.int64)

@@ -5,6 +5,7 @@ executor takes a :class:`~mpcore._prepare.Job` and returns one list of top-k tab
 """
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import warnings
@@ -51,12 +52,49 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+# Jobs up to this many cells (about 10 ms of one core) let the caller's thread do a worker's
+# share itself: one thread start fewer per call, and a job of one worker starts no thread at all.
+# The kernels release the GIL but do not return to Python until done, so a Ctrl-C waits for
+# that share: bounded by this size.
+CALLER_WORK_CELLS = 1 << 25
+
+
+def _start_and_wait(workers: list[threading.Thread], cancel: np.ndarray,
+                    poll: Callable[[], None] | None = None,
+                    inline: Callable[[], None] | None = None) -> None:
+    """Start the workers, run ``inline`` (a share of the work) in the caller's thread if given,
+    then wait for the workers there, calling ``poll`` every 50 ms.
+
+    On any exception here (Ctrl-C arrives in this thread, possibly between two starts) the
+    cancel flag the workers poll is raised and only the workers that are running are joined
+    (joining a thread that never started is itself an error), then the exception propagates.
+    """
+    try:
+        for t in workers:
+            t.start()
+        if inline is not None:
+            inline()
+        for t in workers:
+            while t.is_alive():
+                t.join(0.05)
+                if poll is not None:
+                    poll()
+    except BaseException:
+        cancel[0] = 1
+        for t in workers:
+            if t.is_alive():  # False for a thread that never started
+                t.join()
+        raise
+
+
 def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
                 bands: np.ndarray | None = None, cancel_event=None) -> list[list[Table]]:
     """CPU executor: ``n_threads`` workers take bands dynamically, the GIL released.
 
-    The caller's thread only waits, so Ctrl-C (KeyboardInterrupt) reaches it at once: it then
-    raises the cancel flag the kernels poll, joins every worker, and re-raises.  Setting
+    For a small job the caller's thread does one worker's share itself (see
+    ``CALLER_WORK_CELLS``); otherwise it only waits, so Ctrl-C (KeyboardInterrupt) reaches it
+    at once.  It then raises the cancel flag the kernels poll, joins the running workers, and
+    re-raises; an error in a worker is re-raised the same way.  Setting
     ``cancel_event`` (a ``threading.Event``) from another thread stops the call the same way,
     raising ``concurrent.futures.CancelledError``.
     """
@@ -77,24 +115,21 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
             errors.append(exc)
             cancel[0] = 1
 
-    workers = [threading.Thread(target=work, args=(i,), name=f"mpcore-{i}", daemon=True)
-               for i in range(n)]
     bar = _Progress(job.cells if bands is job.bands else 0, "mpcore") if progress else None
+    # the caller's thread only waits when it must stay responsive (progress, cancel=, big jobs)
+    cells_bound = int((bands[:, 2] - bands[:, 1]).sum()) * max(s.l for s in series)
+    inline = bar is None and cancel_event is None and cells_bound <= CALLER_WORK_CELLS * n
+
+    def poll() -> None:
+        if bar is not None:
+            bar.update(int(counters[1]))
+        if cancel_event is not None and cancel_event.is_set():
+            cancel[0] = 1
+
     try:
-        for t in workers:
-            t.start()
-        for t in workers:
-            while t.is_alive():
-                t.join(0.05)
-                if bar is not None:
-                    bar.update(int(counters[1]))
-                if cancel_event is not None and cancel_event.is_set():
-                    cancel[0] = 1
-    except BaseException:
-        cancel[0] = 1
-        for t in workers:
-            t.join()
-        raise
+        _start_and_wait([threading.Thread(target=work, args=(i,), name=f"mpcore-{i}",
+                                          daemon=True) for i in range(int(inline), n)],
+                        cancel, poll, functools.partial(work, 0) if inline else None)
     finally:
         if bar is not None:
             bar.update(int(counters[1]))
@@ -163,12 +198,20 @@ def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None)
         _exact.refine(*args)
         return
     cuts = np.linspace(0, l, n + 1).astype(np.int64)
-    workers = [threading.Thread(target=_exact.refine, args=args + (int(a), int(b)))
-               for a, b in zip(cuts[:-1], cuts[1:])]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
+    errors: list[BaseException] = []
+
+    def work(a: int, b: int) -> None:
+        try:
+            _exact.refine(*args, a, b)
+        except BaseException as exc:  # surfaced in the caller's thread
+            errors.append(exc)
+
+    # refine has no cancel flag: it is O(l k m), short next to the search, so the workers are
+    # simply joined (and a Ctrl-C re-raised) once they finish
+    _start_and_wait([threading.Thread(target=work, args=(int(a), int(b)), daemon=True)
+                     for a, b in zip(cuts[:-1], cuts[1:])], np.zeros(1, dtype=np.intc))
+    if errors:
+        raise errors[0]
 
 
 def _flat_candidates(job: Job, tables: list[Table]) -> None:
@@ -240,7 +283,7 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mpa
             "For a self-join, try setting `ignore_trivial=True`.",
             stacklevel=3,
         )
-    return mparray(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM)
+    return mparray._from_columns(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM)
 
 
 def matrix_profile(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant,

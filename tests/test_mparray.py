@@ -1,0 +1,70 @@
+"""mparray: STUMPY's constructor and attributes, pickling with k, and no stale typed columns."""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+from conftest import random_walk
+
+import mpcore
+from mpcore import mparray
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_pickle_keeps_k_m_and_columns(k):
+    mp = mpcore.stump(random_walk(120, seed=k), 10, k=k)
+    for clone in (pickle.loads(pickle.dumps(mp, protocol=proto)) for proto in (2, 5)):
+        assert type(clone) is mparray
+        assert (clone._m, clone._k, clone._excl_zone_denom) == (10, k, 4)
+        np.testing.assert_array_equal(clone.P_, mp.P_)
+        np.testing.assert_array_equal(clone.I_, mp.I_)
+        np.testing.assert_array_equal(clone.left_I_, mp.left_I_)
+        np.testing.assert_array_equal(clone.right_I_, mp.right_I_)
+        assert clone.P_.shape == ((111,) if k == 1 else (111, k))
+    deep = copy.deepcopy(mp)
+    assert deep._k == k
+    np.testing.assert_array_equal(deep.I_, mp.I_)
+
+
+def test_pickle_of_a_slice_keeps_attributes():
+    mp = mpcore.stump(random_walk(80, seed=1), 8, k=2)
+    part = pickle.loads(pickle.dumps(mp[5:15]))
+    assert part._k == 2
+    np.testing.assert_array_equal(part.I_, mp.I_[5:15])
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_writes_by_any_route_are_seen(k):
+    mp = mpcore.stump(random_walk(100, seed=3), 8, k=k)
+    np.asarray(mp)[0, 0] = 123.0  # bypasses mparray.__setitem__
+    np.asarray(mp)[1, k] = 7
+    view = mp[2:4]
+    np.asarray(view)[0, 2 * k] = 11  # through a view of a slice
+    mp[5, 2 * k + 1] = 13
+    assert mp.P_.reshape(len(mp), -1)[0, 0] == 123.0
+    assert mp.I_.reshape(len(mp), -1)[1, 0] == 7
+    assert mp.left_I_[2] == 11 and mp.right_I_[5] == 13
+    # STUMPY's naive.replace_inf writes in place, then reads P_
+    mp[mp == np.inf] = 0.0
+    assert np.all(np.isfinite(mp.P_))
+
+
+def test_stumpys_constructor_and_template_attributes():
+    arr = mpcore.stump(random_walk(64, seed=4), 3, k=2)
+    mp = mparray(arr, 3, 2, 4)
+    assert (mp._m, mp._k, mp._excl_zone_denom) == (3, 2, 4)
+    sub = mp[1:, :]
+    assert (sub._m, sub._k, sub._excl_zone_denom) == (3, 2, 4)
+    np.testing.assert_array_equal(sub.P_, arr.P_[1:])
+    plain = mparray(np.asarray(arr), 3, 2, 4)  # from a plain object array
+    np.testing.assert_array_equal(plain.I_, arr.I_)
+
+
+def test_column_types_like_stumpys():
+    mp = mpcore.stump(random_walk(100, seed=3), 8, k=2)
+    assert mp.P_.dtype == np.float64 and mp.I_.dtype == np.int64
+    assert mp.left_I_.dtype == np.int64 and mp.right_I_.dtype == np.int64
+    assert isinstance(mp[0, 0], float) and isinstance(mp[0, 2], int)
+    P = mp.P_
+    P[:] = -1.0  # the returned arrays are copies: writing them leaves the result alone
+    assert mp.P_.min() >= 0.0
