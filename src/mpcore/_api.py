@@ -9,6 +9,7 @@ import numpy as np
 from . import _exact, _validate
 from ._pipeline import matrix_profile, run_threads
 from ._prepare import common_scale
+from ._search import PreparedSeries
 
 
 
@@ -144,7 +145,14 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
     -------
     numpy.ndarray
         float64 distances, length ``len(T) - len(Q) + 1``; ``inf`` where ``Q`` or the window
-        holds NaN or inf.  Computed exactly, window by window (no FFT rounding).
+        holds NaN or inf.
+
+    Notes
+    -----
+    z-normalized profiles are screened with an FFT sliding dot product and recomputed
+    exactly, window by window, wherever the FFT's error bound could move a distance by more
+    than ``1e-13 * 2 sqrt(m)`` (see :mod:`mpcore._search`; to reuse one series for many
+    queries, ``mpcore._search.prepare_mass``).  Non-normalized profiles are computed exactly.
     """
     normalize = _validate.check_bool(normalize, "normalize")
     p = _validate.check_p(p)
@@ -180,42 +188,19 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
         valid = np.asarray(T_subseq_isfinite)
         if valid.dtype != np.bool_ or valid.shape != (l,):
             raise ValueError(f"T_subseq_isfinite must be a bool array of length {l}")
-    finite = np.isfinite(Ta)
-    stats = [None, None]
     if normalize:
-        constT = _validate.isconstant(np.where(finite, Ta, np.nan), m, T_subseq_isconstant,
-                                      "T_subseq_isconstant", valid)
-        constQ = bool(_validate.isconstant(Qa, m, _as_window_rule(Q_subseq_isconstant),
-                                           "Q_subseq_isconstant", np.ones(1, bool))[0])
-        if (M_T is None) != (Σ_T is None):
-            raise ValueError("give both M_T and Σ_T, or neither")
-        if M_T is not None:
-            stats = [_validate.as_series(M_T, "M_T"), _validate.as_series(Σ_T, "Σ_T")]
-            if stats[0].shape != (l,) or stats[1].shape != (l,):
-                raise ValueError(f"M_T and Σ_T must have length len(T) - m + 1 = {l}")
-        # each window is recentred exactly on its own; only a power-of-two scale (exact) keeps
-        # squares of very large or very small values in range
-        scale = common_scale(Qa, Ta)
-        Qs = Qa * scale
-        Ts = np.where(finite, Ta * scale, 0.0)
-        if stats[0] is not None:
-            stats = [stats[0] * scale, stats[1] * scale]
-        constT = constT.astype(np.uint8)
+        # FFT screening with exact recomputation wherever its error bound is too wide
+        D = PreparedSeries(Ta, m, T_subseq_isconstant, valid, M_T, Σ_T).distance_profile(
+            Qa, Q_subseq_isconstant)
     else:
+        # a power of two (exact) keeps p-th powers of very large or very small values in range
         scale = common_scale(Qa, Ta)
-        Qs, Ts = Qa * scale, np.where(finite, Ta * scale, 0.0)
-        constT, constQ = np.zeros(l, np.uint8), False
-    D = _exact.distance_profile(Qs, Ts, m, normalize, p, valid.astype(np.uint8), constT,
-                                constQ, stats[0], stats[1])
-    if not normalize:
+        Ts = np.where(np.isfinite(Ta), Ta * scale, 0.0)
+        D = _exact.distance_profile(Qa * scale, Ts, m, False, p, valid.astype(np.uint8),
+                                    np.zeros(l, np.uint8), False)
         D /= scale  # a power of two: exact
     if query_idx is not None:
         D[query_idx] = 0.0
     return D
 
 
-def _as_window_rule(arg):
-    """Q_subseq_isconstant may be a scalar bool (STUMPY allows it) besides an array/function."""
-    if isinstance(arg, (bool, np.bool_)):
-        return np.array([bool(arg)])
-    return arg

@@ -1,0 +1,201 @@
+"""Distance profiles of queries against one series: the FFT ``mass``, prepared once per series.
+
+Internal API (for ``mass`` and for the families that search one series many times: ``match``,
+``motifs``, ``snippets``, ``mpdist``, ``ostinato``)::
+
+    ps = prepare_mass(T, m)                 # O(n log m), once per (series, window size)
+    D = ps.distance_profile(Q)              # per query: one batched FFT product, O(n log m)
+    D = ps.distance_profile(Q, Q_subseq_isconstant=True)
+
+``prepare_mass`` takes STUMPY's ``mass`` arguments for the series (``T_subseq_isconstant``,
+``T_subseq_isfinite``, ``M_T``/``Σ_T``); ``ps.valid``, ``ps.const`` and ``ps.l`` describe the
+windows.  Only z-normalized profiles are prepared (non-normalized ones stay on the exact path).
+
+How a profile is computed, and why it is exact to ``TOL``:
+
+1. The series is cut into overlapping blocks of ``B`` (a power of two, about 4m) points, each
+   shifted by its own mean and transformed once (``numpy.fft.rfft``, batched).  A query's dot
+   products with every window are then one product of spectra and one inverse transform.  Short
+   blocks keep FFT rounding relative to the block's own magnitude, not the whole series', so a
+   spike only affects the windows of its own blocks.
+2. Each window's mean and spread come from double-double prefix sums (``_mass.window_stats_dd``):
+   accurate however far a window's mean lies from zero.
+3. ``_mass.finish`` turns each dot product into a distance together with a bound on its error
+   (FFT rounding, estimated as ``FFT_ERR_FACTOR * eps * log2(B) * ||q|| * ||block||`` with a wide
+   margin over the worst error observed, carried through the correlation and the square root).
+   Wherever the bound exceeds ``TOL`` (near-matches, where ``D`` is small and the correlation
+   cancels; flat windows next to large values) the distance is recomputed exactly, window by
+   window (``_exact.distance_profile``), so the FFT only ever screens.
+"""
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+from . import _exact, _mass, _threads, _validate
+from ._prepare import common_scale
+
+EPS = 2.0**-53
+# Estimated FFT error per unit of ||q|| * ||block||, per level of the transform.  numpy's
+# pocketfft stays below 0.25 * eps * log2(B) on random walks, spikes and offsets
+# (tests/test_mass.py measures it); 8 leaves a margin of 30.
+FFT_ERR_FACTOR = 8.0
+# The largest error allowed in a reported z-normalized distance, relative to the largest
+# possible one (2 sqrt(m)): 1.1e-12 at m = 32, 6.3e-12 at m = 1000.
+TOL_REL = 1e-13
+
+
+# Series at least this long use two threads (the GIL released), when allowed: window statistics
+# beside the FFTs, and each profile's finish in two halves.  Shorter ones are not worth a thread.
+THREADED = 50_000
+
+
+class _Worker:
+    """``fn(*args)`` on a thread of its own (or here, when ``threaded`` is False);
+    ``result()`` joins it and re-raises its error."""
+
+    def __init__(self, fn, *args, threaded=True):
+        self._out = self._exc = None
+        if not threaded:
+            self._thread = None
+            self._out = fn(*args)
+            return
+
+        def run():
+            try:
+                self._out = fn(*args)
+            except BaseException as exc:  # re-raised in the caller's thread
+                self._exc = exc
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def result(self):
+        if self._thread is None:
+            return self._out
+        self._thread.join()
+        if self._exc is not None:
+            raise self._exc
+        return self._out
+
+
+def _block_size(m: int, n: int) -> int:
+    """A power of two of at least 4m (an FFT of B points gives B - m + 1 dot products) and 64,
+    but no more than the series needs.  Longer blocks cost fewer transforms per window, shorter
+    ones keep the rounding local (fewer exact recomputations): 4m measured best."""
+    return 1 << int(math.ceil(math.log2(max(64, min(4 * m, n)))))
+
+
+class PreparedSeries:
+    """One series (a validated float64 array) prepared for z-normalized distance profiles with
+    window size ``m``.  Build it with :func:`prepare_mass`."""
+
+    def __init__(self, T: np.ndarray, m: int, T_subseq_isconstant=None,
+                 T_subseq_isfinite=None, M_T=None, Σ_T=None):
+        n = T.shape[0]
+        l = n - m + 1
+        self.m, self.l = m, l
+        finite = np.isfinite(T)
+        all_finite = bool(finite.all())
+        if T_subseq_isfinite is not None:
+            valid = np.asarray(T_subseq_isfinite)
+            if valid.dtype != np.bool_ or valid.shape != (l,):
+                raise ValueError(f"T_subseq_isfinite must be a bool array of length {l}")
+        else:
+            valid = np.ones(l, bool) if all_finite else _validate.rolling_isfinite(T, m)
+        self.valid = valid
+        self._valid8 = valid.astype(np.uint8)
+        # z-normalized distances ignore scale: a power of two (exact) keeps squares of values
+        # like 1e200 or 1e-200 in range.  No common shift: one dominated by a few spikes would
+        # round away the digits of quiet stretches; each block and window is centred on its own.
+        scale = common_scale(T)
+        self.Ts = T * scale if all_finite else np.where(finite, T * scale, 0.0)
+        if (M_T is None) != (Σ_T is None):
+            raise ValueError("give both M_T and Σ_T, or neither")
+        stats_worker = None
+        if M_T is not None:
+            M = _validate.as_series(M_T, "M_T")
+            S = _validate.as_series(Σ_T, "Σ_T")
+            if M.shape != (l,) or S.shape != (l,):
+                raise ValueError(f"M_T and Σ_T must have length len(T) - m + 1 = {l}")
+            # the caller's statistics are used as given (STUMPY's semantics), also when exact
+            self._given = (M * scale, S * scale)
+            self.mu = M * scale
+            self.ssd = m * (S * scale) ** 2
+            self._stats_abs = 0.0
+        else:
+            self._given = (None, None)
+            # double-double prefix sums: absolute error ~ 2**-100 of the sum of squares
+            self._stats_abs = 2.0**-100 * float(np.einsum("i,i->", self.Ts, self.Ts))  # no BLAS
+            # O(n) but a serial chain: it runs on a second thread while this one does the FFTs
+            stats_worker = _Worker(_mass.window_stats_dd, self.Ts, m, threaded=l >= THREADED
+                                   and _threads.get_num_threads() > 1)
+        const = _validate.isconstant(T if all_finite else np.where(finite, T, np.nan), m,
+                                     T_subseq_isconstant, "T_subseq_isconstant", valid)
+        self.const = const
+        self._const8 = const.astype(np.uint8)
+        B = _block_size(m, n)
+        L = B - m + 1
+        nb = -(-l // L)
+        ypad = np.zeros((nb - 1) * L + B)
+        ypad[:n] = self.Ts
+        blocks = np.lib.stride_tricks.sliding_window_view(ypad, B)[::L]
+        self._shift = blocks.mean(axis=1)
+        X = blocks - self._shift[:, None]
+        self._bnorm = np.sqrt(np.einsum("ij,ij->i", X, X))
+        self._spectra = np.fft.rfft(X, axis=1)
+        self._B, self._L = B, L
+        self._fft_err = FFT_ERR_FACTOR * EPS * math.log2(B)
+        if stats_worker is not None:
+            self.mu, self.ssd = stats_worker.result()
+
+    def distance_profile(self, Q: np.ndarray, Q_subseq_isconstant=None) -> np.ndarray:
+        """Z-normalized distances from ``Q`` (float64, length m) to every window: ``inf`` where
+        either holds a non-finite value; STUMPY's constant-window rules."""
+        m, l = self.m, self.l
+        Q = np.asarray(Q, dtype=np.float64)
+        if Q.shape != (m,):
+            raise ValueError(f"Q must have length m = {m}, got shape {Q.shape}")
+        if not np.all(np.isfinite(Q)):
+            return np.full(l, np.inf)
+        if isinstance(Q_subseq_isconstant, (bool, np.bool_)):
+            Q_subseq_isconstant = np.array([bool(Q_subseq_isconstant)])
+        constQ = bool(_validate.isconstant(Q, m, Q_subseq_isconstant, "Q_subseq_isconstant",
+                                           np.ones(1, bool))[0])
+        Qs = Q * common_scale(Q)
+        qhat = Qs - np.mean(Qs)
+        qsum = math.fsum(qhat)
+        qss = math.fsum(qhat * qhat) - qsum * qsum / m  # the true mean's sum of squares
+        qnorm = math.sqrt(qss) if qss > 0.0 else 0.0
+        D = np.empty(l)
+        redo = np.empty(l, dtype=np.uint8)
+        if qnorm > 0.0 or constQ:
+            spectrum = np.fft.rfft(qhat, self._B).conj()
+            C = np.fft.irfft(self._spectra * spectrum, self._B, axis=1)[:, : self._L]
+            C = C.reshape(-1)[:l]
+        else:  # a non-constant query with no spread: every window goes to the exact path
+            C = np.zeros(l)
+        args = (C, m, self._L, self._shift, self._bnorm, self.mu, self.ssd, self._valid8,
+                self._const8, constQ, qnorm, qsum, self._fft_err, 4.0 * EPS, self._stats_abs,
+                TOL_REL * 2.0 * math.sqrt(m), D, redo)
+        if l >= THREADED and _threads.get_num_threads() > 1:
+            half = l // 2
+            other = _Worker(_mass.finish, *args, half, l)
+            nredo = _mass.finish(*args, 0, half) + other.result()
+        else:
+            nredo = _mass.finish(*args)
+        if nredo:
+            exact = _exact.distance_profile(Qs, self.Ts, m, True, 2.0, redo, self._const8,
+                                            constQ, *self._given)
+            np.copyto(D, exact, where=redo.view(bool))
+        return D
+
+
+def prepare_mass(T, m: int, T_subseq_isconstant=None, T_subseq_isfinite=None, M_T=None,
+                 Σ_T=None) -> PreparedSeries:
+    """Validate ``T`` and ``m`` and prepare ``T`` for many z-normalized distance profiles."""
+    Ta = _validate.as_series(T, "T")
+    m = _validate.check_window(m, Ta.shape[0], "T")
+    return PreparedSeries(Ta, m, T_subseq_isconstant, T_subseq_isfinite, M_T, Σ_T)
