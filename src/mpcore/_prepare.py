@@ -18,6 +18,7 @@ from ._exact import window_stats
 MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
 EXCL_ZONE_DENOM = 4
 FLAT_SSD = 1e-12  # per point, on the series scaled to max |T| ~ 1 (see prepare_series)
+SEED_MIN_WINDOWS = 512  # shorter series start their top-1 tables unseeded (see prepare_job)
 
 
 @dataclass
@@ -353,5 +354,6 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         reseed=reseed,
         unscale=1.0 if normalize else 1.0 / scale,
     )
-    job.seeds = seed_thresholds(job)
+    # seeding costs a fixed ~50 us of NumPy calls; for a few hundred windows it saves less
+    job.seeds = seed_thresholds(job) if sa.l >= SEED_MIN_WINDOWS else None
     return job

@@ -1,0 +1,48 @@
+"""The fixed cost of one call: warm ``stump`` at small n, mpcore vs STUMPY in the same run.
+
+Run:
+    python -m pytest benchmarks/test_bench_small.py --benchmark-only --benchmark-group-by=param:n
+
+m = 32, a z-normalized self-join, threads from ``--bench-threads`` (default 2) for both libraries
+(STUMPY through ``numba.set_num_threads``).  STUMPY is warmed up (JIT) outside the timing.  Targets
+(issue 14): n = 128 under 0.15 ms; n = 4,096 at least 2.5e9 cells/s and 3x STUMPY.  The
+``cells_per_s`` extra info is l * (l - 1) / 2 over the median.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import SEED, random_walk  # noqa: E402
+
+M = 32
+
+
+@pytest.mark.parametrize("n", [128, 512, 2048, 4096, 8192])
+@pytest.mark.parametrize("lib", ["mpcore", "stumpy"])
+def test_small_stump(benchmark, bench_threads, lib, n):
+    mod = pytest.importorskip(lib)
+    T = random_walk(n, SEED)
+    if lib == "stumpy":
+        import numba
+
+        numba.set_num_threads(min(bench_threads, numba.config.NUMBA_NUM_THREADS))
+        call = mod.stump
+        args = (T, M)
+    else:
+        call = mod.stump
+        args = (T, M, None, True, True, 2.0, 1)
+    for _ in range(3):  # warm-up: numba's JIT, first-call costs
+        call(*args) if lib == "stumpy" else call(*args, n_threads=bench_threads)
+    benchmark.group = f"small-stump-n{n}-m{M}"
+    rounds = 400 if n <= 512 else 60 if n <= 4096 else 20
+    kwargs = {} if lib == "stumpy" else {"n_threads": bench_threads}
+    mp = benchmark.pedantic(call, args=args, kwargs=kwargs, rounds=rounds, warmup_rounds=5)
+    l = n - M + 1
+    benchmark.extra_info.update(n=n, m=M, threads=bench_threads,
+                                cells_per_s=l * (l - 1) / 2 / benchmark.stats.stats.median)
+    assert mp.shape == (l, 4)
