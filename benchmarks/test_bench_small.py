@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 
-import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,21 +26,18 @@ M = 32
 def test_small_stump(benchmark, bench_threads, lib, n):
     mod = pytest.importorskip(lib)
     T = random_walk(n, SEED)
+    kwargs = {"n_threads": bench_threads}
     if lib == "stumpy":
         import numba
 
         numba.set_num_threads(min(bench_threads, numba.config.NUMBA_NUM_THREADS))
-        call = mod.stump
-        args = (T, M)
-    else:
-        call = mod.stump
-        args = (T, M, None, True, True, 2.0, 1)
+        kwargs = {}
     for _ in range(3):  # warm-up: numba's JIT, first-call costs
-        call(*args) if lib == "stumpy" else call(*args, n_threads=bench_threads)
+        mod.stump(T, M, **kwargs)
     benchmark.group = f"small-stump-n{n}-m{M}"
     rounds = 400 if n <= 512 else 60 if n <= 4096 else 20
-    kwargs = {} if lib == "stumpy" else {"n_threads": bench_threads}
-    mp = benchmark.pedantic(call, args=args, kwargs=kwargs, rounds=rounds, warmup_rounds=5)
+    mp = benchmark.pedantic(mod.stump, args=(T, M), kwargs=kwargs, rounds=rounds,
+                            warmup_rounds=5)
     l = n - M + 1
     benchmark.extra_info.update(n=n, m=M, threads=bench_threads,
                                 cells_per_s=l * (l - 1) / 2 / benchmark.stats.stats.median)

@@ -11,6 +11,9 @@ __version__: str
 _IsConstant = npt.ArrayLike | Callable[[np.ndarray, int], np.ndarray] | None
 
 class mparray(np.ndarray[Any, np.dtype[np.object_]]):
+    def __new__(
+        cls, input_array: npt.ArrayLike, m: int, k: int, excl_zone_denom: int
+    ) -> mparray: ...
     @property
     def P_(self) -> npt.NDArray[np.float64]: ...
     @property

@@ -34,7 +34,7 @@ class mparray(np.ndarray):
 
     @classmethod
     def _from_columns(cls, P, I, left_I, right_I, m, k, excl_zone_denom):
-        """Box typed results (P, I of shape (l, k); left_I, right_I of length l) into the layout."""
+        """Box typed results (P and I of shape (l, k), left_I and right_I of length l)."""
         l = len(left_I)
         out = np.empty((l, 2 * k + 2), dtype=object)
         out[:, :k] = np.reshape(P, (l, k))
