@@ -70,8 +70,6 @@ def gpu_stump(
     k: int = 1,
     T_A_subseq_isconstant: _IsConstant = None,
     T_B_subseq_isconstant: _IsConstant = None,
-    *,
-    use_float32: bool = False,
 ) -> mparray: ...
 def gpu_aamp(
     T_A: npt.ArrayLike,
@@ -81,8 +79,6 @@ def gpu_aamp(
     device_id: int | list[int] = 0,
     p: float = 2.0,
     k: int = 1,
-    *,
-    use_float32: bool = False,
 ) -> mparray: ...
 def gpu_available() -> bool: ...
 def stumped(
