@@ -31,5 +31,5 @@ SLOW = {
 def pytest_collection_modifyitems(config, items):
     for item in items:
         nodeid = item.nodeid.rsplit("/", 1)[-1]
-        if any(fnmatch(nodeid, pattern) for pattern in SLOW):
+        if any(fnmatch(nodeid, pattern.replace("[", "[[]")) for pattern in SLOW):  # [ is literal
             item.add_marker(pytest.mark.slow)

@@ -30,8 +30,8 @@ def test_free_threaded_build_keeps_gil_disabled():
 
 
 def test_concurrent_callers_match_sequential():
-    T = random_walk(900, seed=1)
-    B = random_walk(400, seed=2)
+    T = random_walk(500, seed=1)
+    B = random_walk(300, seed=2)
     calls = [
         lambda: mpcore.stump(T, 50, n_threads=2),
         lambda: mpcore.stump(T, 30, B, ignore_trivial=False, n_threads=1),
