@@ -134,7 +134,9 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
     p : float, default 2.0
         The p-norm when ``normalize=False``.
     T_subseq_isfinite : array_like of bool, optional
-        Which windows of ``T`` are finite; computed when omitted.
+        With ``normalize=False``, the windows of ``T`` to treat as non-finite (``False``: their
+        distance is ``inf``); ignored when ``normalize=True``, as in STUMPY. Windows holding
+        NaN/inf are ``inf`` whatever it says.
     T_subseq_isconstant, Q_subseq_isconstant : array_like of bool or callable, optional
         Which windows are constant (see :func:`stump`).
     query_idx : int, optional
@@ -174,12 +176,14 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
             )
     if not np.all(np.isfinite(Qa)):
         return np.full(l, np.inf)
-    if T_subseq_isfinite is None:
-        valid = _validate.rolling_isfinite(Ta, m)
-    else:
-        valid = np.asarray(T_subseq_isfinite)
-        if valid.dtype != np.bool_ or valid.shape != (l,):
+    valid = _validate.rolling_isfinite(Ta, m)
+    if T_subseq_isfinite is not None and not normalize:
+        # As in STUMPY: used only when normalize=False, where its False windows are inf. A
+        # window that holds NaN/inf stays inf whatever it says (STUMPY: NaN).
+        mask = np.asarray(T_subseq_isfinite)
+        if mask.dtype != np.bool_ or mask.shape != (l,):
             raise ValueError(f"T_subseq_isfinite must be a bool array of length {l}")
+        valid = valid & mask
     finite = np.isfinite(Ta)
     stats = [None, None]
     if normalize:
