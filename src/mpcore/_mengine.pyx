@@ -15,6 +15,7 @@ cdef extern from "_kernels/mband.h":
         double p
         int64_t reseed, nfix
         int discords
+        double snap
         const double *T
         const double *mu
         const double *df
@@ -69,6 +70,7 @@ cdef int _fill(mpm_params *pr, job) except -1:
     pr.reseed = job.reseed
     pr.nfix = job.nfix
     pr.discords = job.discords
+    pr.snap = job.snap
     pr.T = &T[0, 0]
     pr.mu = &mu[0, 0]
     pr.df = &df[0, 0]

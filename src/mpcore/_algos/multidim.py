@@ -155,6 +155,7 @@ class MJob:
     cst: np.ndarray  # constant flags (uint8)
     order: np.ndarray  # kernel channel c is input channel order[c]
     bands: np.ndarray  # first diagonal of each strip of _mengine.LANES diagonals, longest first
+    snap: float = 0.0
     unscale: float = 1.0
     series: list = field(default_factory=list)  # run_threads reads it; unused here
 
@@ -235,10 +236,14 @@ def prepare_mjob(T, m, include, discords, normalize, p, T_subseq_isconstant) -> 
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
     lanes = _mengine.LANES
     bands = np.arange(excl_zone + 1, l, lanes, dtype=np.int64)
+    # Rounding noise of the running sums (series scaled to |T| <= ~1, restarted every `reseed`
+    # rows) is far below these; sums under them rank as exact 0, so repeated windows tie and
+    # the lowest index wins, as in the brute force (STUMPY zeroes p-norms below 1e-14 alike).
+    snap = 2.0 * m * 1e-13 if normalize else 1e-11 * m
     return MJob(d=d, n=n, l=l, m=m, stride=stride, mode=mode, p=p, reseed=max(4096, 32 * m),
                 nfix=nfix, discords=int(discords), excl_zone=excl_zone, T=Tk, mu=mu, df=df,
                 dg=dg, w=w, half=half, bad=bad, net=sorting_network(nfix, d), E=E, cst=cst,
-                order=order, bands=np.ascontiguousarray(bands), unscale=unscale)
+                order=order, bands=np.ascontiguousarray(bands), snap=snap, unscale=unscale)
 
 
 def merge(job: MJob, parts: list[list[MTable]]) -> MTable:
@@ -376,7 +381,7 @@ def maamp(T, m, include=None, discords=False, p=2.0, *, n_threads=None, progress
 
 def _dask_run_group(job: MJob, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
     """One Dask task: the strips ``job.bands[start:stop]`` on one thread."""
-    ((t,),) = [run_threads(job, n_threads=1, bands=job.bands[start:stop])]
+    ((t,),) = run_threads(job, n_threads=1, bands=job.bands[start:stop])
     return t.best, t.idx
 
 

@@ -52,7 +52,7 @@ int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
                   const volatile int *cancel) {
     const int64_t d = pr->d, m = pr->m, l = pr->l, S = pr->stride, nfix = pr->nfix;
     const int mode = pr->mode;
-    const double p = pr->p, inv_p = 1.0 / pr->p, two_m = 2.0 * (double)m;
+    const double p = pr->p, inv_p = 1.0 / pr->p, two_m = 2.0 * (double)m, snap = pr->snap;
     if (g0 >= l) return 0;
     const int64_t rows = l - g0;
     /* acc: running sums, dist: distances then their running sums; d * L each */
@@ -114,12 +114,12 @@ int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
                     /* constant windows: w = 0, and half gives STUMPY's fixed correlations */
                     const double rho = a[q] * wi * wj[q] + (hi + hj[q]);
                     double d2 = two_m * (1.0 - rho);
-                    d2 = d2 > 0.0 ? d2 : 0.0;
+                    d2 = d2 > snap ? d2 : 0.0;
                     out[q] = sqrt(d2) + (badi + badj[q]);
                 }
             } else {
                 for (int q = 0; q < L; q++) {
-                    const double s = a[q] > 0.0 ? a[q] : 0.0;
+                    const double s = a[q] > snap ? a[q] : 0.0;
                     const double r = mode == MPM_P2 ? sqrt(s) : mode == MPM_P1 ? s : pow(s, inv_p);
                     out[q] = r + (badi + badj[q]);
                 }

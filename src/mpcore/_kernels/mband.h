@@ -36,6 +36,8 @@ typedef struct {
     int64_t reseed;     /* recompute the running sums exactly every `reseed` rows */
     int64_t nfix;       /* channels 0..nfix-1 are always included, in that order: not sorted */
     int discords;       /* sort the other channels descending */
+    double snap;        /* running sums (z-norm: squared distances) below this rank as 0: exact
+                         * repeats then tie exactly (lowest index) instead of by rounding */
     const double *T;    /* kernel series: non-finite -> 0, shifted (z-norm) and scaled */
     const double *mu, *df, *dg;  /* z-norm: window means and the co-moment update terms */
     const double *w;    /* z-norm: 1 / norm of the centred window, 0 if constant or invalid */
