@@ -175,12 +175,12 @@ def test_d1_equals_stump():
 
 def test_long_series_reseeds():
     """Long enough for the kernel to restart its running sums (every 4096 rows)."""
-    T = walks(3, 9000, seed=12)
+    T = walks(3, 5000, seed=12)
     T[1] = 1e6 + T[1]  # a large offset in one channel
     P, I = mpcore.mstump(T, 40)
     # each P[k, i] is exactly the mean of the k+1 smallest exact distances to I[k, i]
     rng = np.random.default_rng(0)
-    for i in rng.integers(0, P.shape[1], 20):
+    for i in rng.integers(0, P.shape[1], 10):
         for k in range(3):
             j = I[k, i]
             dd = np.sort([float(distance_matrix(T[c, i : i + 40], 40, T[c, j : j + 40])[0, 0])
@@ -265,6 +265,7 @@ def test_sorting_network():
 
 # ----------------------------------------------------------------------------- against STUMPY
 
+@pytest.mark.slow  # STUMPY's JIT compiles mstump and maamp for every argument kind: ~90 s
 def test_vs_stumpy_mstump():
     # no constant stretch here: STUMPY breaks exact ties by its rounding (see the brute-force
     # tests for those)
