@@ -11,7 +11,11 @@ from naive import distance_matrix
 import mpcore
 from mpcore._algos import multidim
 
-stumpy = pytest.importorskip("stumpy")
+
+@pytest.fixture(scope="module")
+def stumpy():
+    """STUMPY, for the comparisons only (it does not run on free-threaded CPython)."""
+    return pytest.importorskip("stumpy")
 
 
 # ----------------------------------------------------------------------------- brute force
@@ -242,6 +246,12 @@ def test_too_short_for_any_neighbour():
     assert np.isinf(P).all() and (I == -1).all()
 
 
+def test_progress(capsys):
+    T = walks(2, 400)
+    P, I = mpcore.mstump(T, 10, progress=True)
+    np.testing.assert_array_equal(P, mpcore.mstump(T, 10).P_)
+
+
 def test_cancel():
     T = walks(3, 20000)
     ev = threading.Event()
@@ -266,7 +276,7 @@ def test_sorting_network():
 # ----------------------------------------------------------------------------- against STUMPY
 
 @pytest.mark.slow  # STUMPY's JIT compiles mstump and maamp for every argument kind: ~90 s
-def test_vs_stumpy_mstump():
+def test_vs_stumpy_mstump(stumpy):
     # no constant stretch here: STUMPY breaks exact ties by its rounding (see the brute-force
     # tests for those)
     T = walks(4, 150, seed=15)
@@ -283,10 +293,11 @@ def test_vs_stumpy_mstump():
         np.testing.assert_array_equal(I[np.isfinite(P)], rI[np.isfinite(P)])
 
 
+@pytest.mark.slow  # STUMPY's JIT compilation dominates (~1 min)
 @pytest.mark.parametrize("normalize", [True, False])
 @pytest.mark.parametrize("kw", [dict(), dict(include=[3]), dict(discords=True),
                                 dict(include=[0, 2], discords=True), dict(n_bit=4)])
-def test_vs_stumpy_subspace_mdl(normalize, kw):
+def test_vs_stumpy_subspace_mdl(stumpy, normalize, kw):
     T = walks(5, 120, seed=16)
     T[1, 20:40] = 0.0
     m = 10
@@ -309,10 +320,11 @@ def test_vs_stumpy_subspace_mdl(normalize, kw):
         np.testing.assert_allclose(bits, rbits, rtol=1e-12)
 
 
+@pytest.mark.slow  # STUMPY's JIT compilation dominates (~1 min)
 @pytest.mark.parametrize("kw", [dict(), dict(max_motifs=3), dict(k=1, max_matches=3),
                                 dict(include=[2], max_motifs=2), dict(cutoffs=np.inf),
                                 dict(max_distance=2.0, min_neighbors=0)])
-def test_vs_stumpy_mmotifs(kw):
+def test_vs_stumpy_mmotifs(stumpy, kw):
     T = walks(3, 300, seed=17)
     T[:, 200:220] = T[:, 50:70] + 0.01 * np.arange(20)  # a planted motif
     m = 20
@@ -331,6 +343,69 @@ def test_vs_stumpy_mmotifs(kw):
     ref = stumpy.aamp_mmotifs(T, P, I, **kw)
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(got[1], ref[1])
+
+
+def _ref_subspace_D(T, m, a, b, normalize, p=2.0, n_bit=8):
+    """Per-channel distances of the discretized windows, as STUMPY defines them (plainly)."""
+    sp = pytest.importorskip("scipy.stats")
+    x, y = T[:, a : a + m], T[:, b : b + m]
+    if normalize:
+        def z(W):
+            sd = W.std(axis=1, keepdims=True)
+            out = (W - W.mean(axis=1, keepdims=True)) / np.where(sd < 1e-7, 1.0, sd)
+            out[np.ptp(W, axis=1) == 0] = 0.0
+            return out
+
+        bins = sp.norm.ppf(np.arange(1, 2**n_bit) / 2**n_bit)
+        dx, dy = np.searchsorted(bins, z(x)), np.searchsorted(bins, z(y))
+    else:
+        lo, hi = T.min(), T.max()
+        dx = np.round((x - lo) / (hi - lo) * (2**n_bit - 1)).astype(np.int64) + 1
+        dy = np.round((y - lo) / (hi - lo) * (2**n_bit - 1)).astype(np.int64) + 1
+    return dx, dy, (np.abs(dx - dy).astype(float) ** p).sum(axis=1) ** (1 / p)
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_subspace_and_mdl_reference(normalize):
+    T = walks(5, 120, seed=16)
+    T[1, 20:40] = 0.0
+    m = 10
+    P, I = mpcore.mstump(T, m)
+    idx = np.argmin(P, axis=1)
+    nn = I[np.arange(5), idx]
+    bits, S = mpcore.mdl(T, m, idx, nn, normalize=normalize, include=[4])
+    for k in range(5):
+        dx, dy, D = _ref_subspace_D(T, m, idx[k], nn[k], normalize)
+        order = np.argsort(D, kind="stable")
+        order = np.concatenate([[4], order[order != 4]])
+        np.testing.assert_array_equal(S[k], order[: k + 1])
+        np.testing.assert_array_equal(
+            mpcore.subspace(T, m, idx[k], nn[k], k, normalize=normalize),
+            np.argsort(D, kind="stable")[: k + 1])
+        sub = order[: k + 1]
+        n_val = len(np.unique(dx[sub] - dy[sub]))
+        ref = 8 * (2 * 5 * m - (k + 1) * m) + (k + 1) * m * np.log2(n_val) + n_val * 8
+        assert bits[k] == pytest.approx(ref, rel=1e-12)
+    with pytest.raises(ValueError, match="k"):
+        mpcore.subspace(T, m, 0, 20, 5)
+    with pytest.raises(ValueError, match="subseq_idx"):
+        mpcore.subspace(T, m, 200, 20, 1)
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_mmotifs_planted(normalize):
+    T = walks(3, 400, seed=17)
+    rng = np.random.default_rng(1)
+    T[:2, 300:330] = T[:2, 60:90] + 1e-3 * rng.standard_normal((2, 30))  # 2 of 3 channels
+    m = 30
+    P, I = mpcore.mstump(T, m) if normalize else mpcore.maamp(T, m)
+    dist, idx, subspaces, mdls = mpcore.mmotifs(T, P, I, normalize=normalize, k=1)
+    assert sorted(idx[0][:2]) == [60, 300]
+    assert sorted(subspaces[0]) == [0, 1]
+    assert dist[0][0] == 0.0 and dist[0][1] == pytest.approx(P[1, 60], rel=1e-9)
+    assert len(mdls[0]) == 3
+    none = mpcore.mmotifs(T, P, I, normalize=normalize, cutoffs=0.0)
+    assert none[0].shape == (1, 0) and none[2] == []
 
 
 # ----------------------------------------------------------------------------- Dask
