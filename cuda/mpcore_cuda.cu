@@ -7,47 +7,45 @@
 //   mode 1  score = -acc * X.w[r] * Y.w[c],  acc = sum (X.T[r+t]-Y.T[c+t])^2
 //           acc(r+1,c+1) = acc - (X.T[r]-Y.T[c])^2 + (X.T[r+m]-Y.T[c+m])^2
 //   mode 2  as mode 1 with |x|^p.
-//   Result per row (best c) and per column (best r) under the total order
-//   "higher score wins, equal score -> lower index wins"; NaN never wins.
+//   Each row keeps its k best columns and each column its k best rows under the
+//   total order "higher score wins, equal score -> lower index wins"; NaN never
+//   wins.  Results do not depend on the launch configuration or on timing.
 //
 // Layout (the "why"):
 //   * A block owns a band of BW = NT*DPT consecutive diagonals and a chunk of
 //     RC rows of it (a "work item").  Each thread owns DPT consecutive
 //     diagonals, so at one row its DPT cells sit on DPT consecutive columns.
 //     Going down one row, a thread's column window slides by one: only ONE new
-//     column (w, df, dg) is read from shared memory per row, i.e. 3 loads per
-//     DPT cells, and the window lives in registers as a circular buffer whose
-//     indices are compile-time constants thanks to unrolling by DPT rows.
-//   * Each band chunk is seeded with the exact O(m) dot product (float64), so
-//     recurrence drift is bounded by RC = 4096 rows.
-//   * Column maxima: the column a thread retires (its j = 0 column) is the next
-//     column of the lane below, so the running (best, row) moves lane -> lane-1
-//     with one __shfl_down_sync; only lane 0 retires columns into a shared
-//     ring, and within one sub-tile the 4 warps retire disjoint columns
-//     (TH <= 32*DPT), so the ring needs no atomics.  The ring is merged into
-//     the global profile once per sub-tile.
-//   * Row maxima: a thread reduces its DPT cells with fmax (value only), then
-//     compares with a cached threshold (the global best read at sub-tile
-//     start).  Only if some lane of the warp reaches the threshold does the
-//     warp recover the lowest column index and do a warp reduction and a
-//     global merge (test-and-test-and-set).  After warm-up this is rare.
-//   * Global merge: (score, index) must be updated together and float64 +
-//     int64 does not fit one 64-bit atomic, so merges take a per-entry spin
-//     lock.  They are rare (pre-tested against the current value), exact and
-//     independent of ordering, hence deterministic results.
-//   * The float32 mode runs the same kernel with float registers/shared data,
-//     re-anchoring every RA32 rows with the exact float64 dot product.
-//     Error bound (documented for _gpu.py): between anchors the covariance
-//     accumulates at most 2 roundings per row, so for mode 0
-//       |score32 - score64| <= (2*RA32 + 4) * 2^-24 * G  ~= 6.1e-5 * G,
-//     where G = max over the anchored span of sum of |increment|*wX*wY
-//     normalised magnitudes (G ~ 1-2 for ordinary data).  Modes 1/2 have the
-//     same relative bound w.r.t. m * max|T|^p.
+//     column is read from shared memory per row, and the window lives in
+//     registers as a circular buffer whose indices are compile-time constants
+//     thanks to unrolling by DPT rows.
+//   * Each work item is seeded with the exact O(m) float64 dot product, so
+//     recurrence drift is bounded by RC rows, as on the CPU.
+//   * The hot loop only FILTERS.  Per cell: two FP64 FMAs advance the
+//     recurrence and one DMUL + one DFMA give q = C - score (C = 2 for
+//     correlations, 1 for minus p-th powers, so q >= ~1 and q > 0 always).
+//     For positive doubles the high 32 bits order like the values, so a cell
+//     is a candidate when hi32(q) <= the row's or the column's threshold key
+//     (integer compares: they run on the INT pipe, not on the FP64 pipe that
+//     bounds this recurrence).  A key is hi32(C - kth best score) + 1: the +1
+//     absorbs the rounding difference between q and C - score, so the filter
+//     never drops a cell that could enter a table.  NaN scores (invalid
+//     windows) give NaN q, whose key is above every finite key.
+//   * Candidates are rare after the first rows (thresholds start from the
+//     caller's seeds, a lower bound of each row's best).  A warp with one takes
+//     the slow path: the exact float64 score of the same recurrence, a
+//     lock-protected insertion into the global top-k of the row (k = 1: one
+//     warp-reduced merge per row) and of the column.
+//   * Threshold keys live in shared memory, written only while a sub-tile is
+//     staged (between barriers) and read-only while it runs: no shared-memory
+//     races.  A thread that improves a column lowers its own register copy of
+//     that column's key.
 #include "mpcore_cuda.h"
 
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
@@ -56,60 +54,92 @@
 
 namespace {
 
-constexpr int DPT = 8;        // diagonals (and columns) per thread
-constexpr int NT = 128;       // threads per block (4 warps)
-constexpr int BW = NT * DPT;  // diagonals per band
-constexpr int TH = 128;       // rows per shared-memory sub-tile
-constexpr int NC = TH + BW;   // columns staged per sub-tile = ring size
-constexpr int RC = 4096;      // rows per work item = exact re-seed interval
-constexpr int RA32 = 512;     // float32 re-anchor interval (rows)
-static_assert(TH <= 32 * DPT, "warps must retire disjoint columns per sub-tile");
-static_assert(TH % DPT == 0 && RC % TH == 0 && RA32 % TH == 0, "tiling");
-static_assert(NC % DPT == 0 && TH <= NT, "tiling");
+constexpr int NT = 128;     // threads per block (4 warps)
+constexpr int TH = 128;     // rows per shared-memory sub-tile
+constexpr int RC = 4096;    // rows per work item = exact re-seed interval
 constexpr unsigned FULL = 0xffffffffu;
+
+#ifndef MPCORE_MINB
+#define MPCORE_MINB 4  // blocks per SM the register budget is sized for (128 registers)
+#endif
+#ifndef MPCORE_DPT
+#define MPCORE_DPT 8
+#endif
+constexpr int DPT = MPCORE_DPT;  // diagonals (and columns) per thread
+constexpr int BW = NT * DPT;     // diagonals per band
+constexpr int NC = TH + BW;      // columns staged per sub-tile
+static_assert(TH % DPT == 0 && RC % TH == 0 && NC % DPT == 0, "tiling");
 
 struct Args {
     long long m;
     double p;
+    int k;
     long long lX, lY;
     const double *xT, *xmu, *xdf, *xdg, *xw;
     const double *yT, *ymu, *ydf, *ydg, *yw;
-    long long d_start, d_stop;  // d_stop already clipped to lY
+    long long d_start, d_stop;     // d_stop already clipped to lY
     const long long *band_prefix;  // work items before band b
     long long nbands, item_base;
-    double *rs; long long *ri; unsigned *rlock;  // row side (may be null)
-    double *cs; long long *ci; unsigned *clock;  // column side (may be null)
+    double *rs; long long *ri; unsigned *rlock; const double *rhint;  // row side (may be null)
+    double *cs; long long *ci; unsigned *clock; const double *chint;  // column side (may be null)
 };
 
-template <typename R>
 struct Smem {
-    // Column v of the sub-tile lives at col[k][v % DPT][v / DPT] so that the 32
+    // Column v of the sub-tile lives at [v % DPT][v / DPT] so that the 32
     // lanes of a warp (which read columns DPT apart) hit consecutive words.
-    R col[3][DPT][NC / DPT];  // k = 0: w, 1: df | T[c], 2: dg | T[c+m]
-    R row[3][TH];
-    double thr[TH];           // cached global row best (a lower bound)
-    double ring_v[NC];        // per-column partial best, merged across warps
-    int ring_i[NC];           // its row (relative to the work item)
+    double col[3][DPT][NC / DPT];  // 0: w, 1: df | T[c], 2: dg | T[c+m]
+    int ckey[DPT][NC / DPT];       // column threshold keys
+    double2 row_wa[TH];            // w, df | T[r]
+    double2 row_bk[TH];            // dg | T[r+m], threshold key (in the low word)
 };
 
-// Exact total-order merge of (v, idx) into S[pos], I[pos].  Pre-tested without
-// the lock: S never decreases, so a strictly smaller v can never win.
-__device__ void gmerge(double *S, long long *I, unsigned *L, long long pos,
-                       double v, long long idx) {
-    if (!(v >= *(volatile double *)(S + pos))) return;
-    while (atomicCAS(L + pos, 0u, 1u) != 0u) __nanosleep(64);
-    __threadfence();
-    const double cur = *(volatile double *)(S + pos);
-    const long long ci = *(volatile long long *)(I + pos);
-    if (v > cur || (v == cur && idx < ci)) {
-        *(volatile double *)(S + pos) = v;
-        *(volatile long long *)(I + pos) = idx;
-    }
-    __threadfence();
-    atomicExch(L + pos, 0u);
+template <int MODE> __device__ __forceinline__ double qconst() { return MODE == 0 ? 2.0 : 1.0; }
+
+// Key of "k-th best score s": a cell whose q key is <= it may beat s.
+template <int MODE> __device__ __forceinline__ int thr_key(double s) {
+    if (!(s > -INFINITY)) return INT_MAX;  // empty slot (or NaN): every cell may enter
+    const int hi = __double2hiint(qconst<MODE>() - s);
+    return hi < 0 ? hi : hi + 1;  // q > 0 for any reachable s, so hi + 1 cannot overflow
 }
 
-template <typename R> __device__ __forceinline__ R rmax(R a, R b) { return fmax(a, b); }
+__device__ __forceinline__ double vload(const double *p) { return *(const volatile double *)p; }
+
+// The k-th best score at pos, or the caller's hint when that is higher.
+__device__ __forceinline__ double kth_best(const double *S, const double *hint, long long pos, int k) {
+    double s = vload(S + pos * k + k - 1);
+    if (hint) s = fmax(s, __ldg(hint + pos));
+    return s;
+}
+
+// Exact insertion of (v, idx) into the sorted k-list at pos, under a per-entry
+// spin lock.  Pre-tested without the lock on the score alone: the k-th score
+// never decreases, so a strictly smaller v can never enter.  Returns the k-th
+// score after the insertion (or the pre-test value).
+__device__ __forceinline__ double offer(double *S, long long *I, unsigned *L, long long pos, int k, double v,
+                        long long idx) {
+    double *P = S + pos * k;
+    long long *J = I + pos * k;
+    const double pre = vload(P + k - 1);
+    if (!(v >= pre)) return pre;
+    while (atomicCAS(L + pos, 0u, 1u) != 0u) __nanosleep(32);
+    __threadfence();
+    volatile double *vP = P;
+    volatile long long *vJ = J;
+    if (v > vP[k - 1] || (v == vP[k - 1] && idx < vJ[k - 1])) {
+        int q = k - 1;
+        while (q > 0 && (v > vP[q - 1] || (v == vP[q - 1] && idx < vJ[q - 1]))) {
+            vP[q] = vP[q - 1];
+            vJ[q] = vJ[q - 1];
+            --q;
+        }
+        vP[q] = v;
+        vJ[q] = idx;
+    }
+    const double kth = vP[k - 1];
+    __threadfence();
+    atomicExch(L + pos, 0u);
+    return kth;
+}
 
 // Exact O(m) seeds (float64, fixed summation order) of the thread's diagonals
 // at cell (r, c0 + j); NaN for diagonals with no cell in this chunk.
@@ -124,12 +154,12 @@ __device__ void seed(const Args &a, long long r, long long c0, int nvalid, doubl
     double my[DPT];
 #pragma unroll
     for (int j = 0; j < DPT; ++j) my[j] = (MODE == 0 && j < nvalid) ? __ldg(a.ymu + c0 + j) : 0.0;
-    for (long long k = 0; k < a.m; ++k) {
-        const double x = __ldg(xt + k);
+    for (long long t = 0; t < a.m; ++t) {
+        const double x = __ldg(xt + t);
 #pragma unroll
         for (int j = 0; j < DPT; ++j) {
             if (j < nvalid) {
-                const double y = __ldg(yt + j + k);
+                const double y = __ldg(yt + j + t);
                 if (MODE == 0) {
                     acc[j] = fma(x - mx, y - my[j], acc[j]);
                 } else {
@@ -143,23 +173,81 @@ __device__ void seed(const Args &a, long long r, long long c0, int nvalid, doubl
     for (int j = 0; j < DPT; ++j) out[j] = j < nvalid ? acc[j] : (double)NAN;
 }
 
-template <int MODE, typename R>
-__device__ __forceinline__ R cell_score(R acc, R wx, R wy) {
-    return MODE == 0 ? (acc * wx) * wy : (-acc * wx) * wy;
+// The ranking score from t = acc * wy: the same expression and rounding as the CPU
+// kernels (band_impl.h), so both rank near-ties alike.
+template <int MODE> __device__ __forceinline__ double cell_score(double t, double wx) {
+    return MODE == 0 ? t * wx : t * -wx;
 }
 
-template <int MODE, typename R>
-__device__ __forceinline__ R cell_step(R acc, R ax, R bx, R ay, R by, R p) {
-    if (MODE == 0) return fma(by, ax, fma(ay, bx, acc));  // + df_y*dg_x + dg_y*df_x
-    const R e0 = ax - ay, e1 = bx - by;
+// q = C - score, rounded once; only its high word is used, as a filter.
+template <int MODE> __device__ __forceinline__ int cell_key(double t, double wx) {
+    return __double2hiint(MODE == 0 ? fma(-t, wx, 2.0) : fma(t, wx, 1.0));
+}
+
+template <int MODE>
+__device__ __forceinline__ double cell_step(double acc, double ax, double bx, double ay, double by,
+                                            double p) {
+    if (MODE == 0) return fma(ay, bx, fma(by, ax, acc));  // + dg_y*df_x, then + df_y*dg_x (as the CPU)
+    const double e0 = ax - ay, e1 = bx - by;
     if (MODE == 1) return fma(e1, e1, fma(-e0, e0, acc));
     return acc - pow(fabs(e0), p) + pow(fabs(e1), p);
 }
 
-template <int MODE, typename R>
-__global__ void __launch_bounds__(NT, 3) pass_kernel(const Args a) {
-    __shared__ Smem<R> sm;
-    const R NEG = (R)-INFINITY;
+// Whether a cell of exact score sc may beat the threshold behind key: the
+// filter's test, with one more unit of slack for the rounding of C - sc.
+template <int MODE> __device__ __forceinline__ bool may_enter(double sc, int key) {
+    return (long long)__double2hiint(qconst<MODE>() - sc) <= (long long)key + 1;
+}
+
+// The slow path of one row for one warp (some lane has a candidate): merge the
+// exact scores sc[j] of cells (r, r + dt + j) into the row's and the columns'
+// tables; ck[j] holds the columns' keys, nk[j] receives the new ones.
+template <int MODE>
+__device__ __forceinline__ void slow_path(const Args &a, long long r, long long dt, int lane,
+                                          int rk, const double *sc, const int *ck, int *nk) {
+    const long long c0 = r + dt;  // column of this thread's j = 0
+    if (a.rs) {
+        bool row_cand = false;
+#pragma unroll 1
+        for (int j = 0; j < DPT; ++j) row_cand |= may_enter<MODE>(sc[j], rk);
+        if (a.k == 1) {  // one merge per warp and row
+            if (__any_sync(FULL, row_cand)) {
+                double v = -INFINITY;
+                long long idx = LLONG_MAX;
+                if (row_cand) {
+#pragma unroll 1
+                    for (int j = 0; j < DPT; ++j)  // ascending j: the lowest index wins ties
+                        if (sc[j] > v) { v = sc[j]; idx = c0 + j; }
+                }
+#pragma unroll
+                for (int off = 16; off > 0; off >>= 1) {
+                    const double ov = __shfl_xor_sync(FULL, v, off);
+                    const long long oi = __shfl_xor_sync(FULL, idx, off);
+                    if (ov > v || (ov == v && oi < idx)) { v = ov; idx = oi; }
+                }
+                if (lane == 0 && v > -INFINITY) offer(a.rs, a.ri, a.rlock, r, 1, v, idx);
+            }
+        } else if (row_cand) {
+#pragma unroll 1
+            for (int j = 0; j < DPT; ++j)
+                if (sc[j] > -INFINITY && may_enter<MODE>(sc[j], rk))
+                    offer(a.rs, a.ri, a.rlock, r, a.k, sc[j], c0 + j);
+        }
+    }
+    if (a.cs) {
+#pragma unroll 1
+        for (int j = 0; j < DPT; ++j) {
+            // NaN, padding and cells that cannot beat the column's k-th best never get here
+            if (sc[j] > -INFINITY && c0 + j < a.lY && may_enter<MODE>(sc[j], ck[j])) {
+                nk[j] = thr_key<MODE>(offer(a.cs, a.ci, a.clock, c0 + j, a.k, sc[j], r));
+            }
+        }
+    }
+}
+
+template <int MODE>
+__global__ void __launch_bounds__(NT, MPCORE_MINB) pass_kernel(const Args a) {
+    __shared__ Smem sm;
     const int t = threadIdx.x, lane = t & 31;
 
     // Locate the work item: band by binary search over the prefix, then chunk.
@@ -175,60 +263,64 @@ __global__ void __launch_bounds__(NT, 3) pass_kernel(const Args a) {
     const long long lband = min(a.lX, a.lY - D0);  // longest diagonal in band
     const int nsub = (int)((min((long long)RC, lband - R0) + TH - 1) / TH);
     const long long dt = D0 + (long long)t * DPT;  // thread's first diagonal
+    const int last_lane = lane == 31 ? INT_MAX : INT_MIN;
 
-    R cov[DPT], wy[DPT], ay[DPT], by[DPT], cbv[DPT];
-    int cbi[DPT];
+    double cov[DPT], wy[DPT], ay[DPT], by[DPT];
+    int ck[DPT];
 #pragma unroll
-    for (int j = 0; j < DPT; ++j) { cbv[j] = NEG; cbi[j] = 0; wy[j] = ay[j] = by[j] = (R)0; }
-    for (int v = t; v < NC; v += NT) { sm.ring_v[v] = -INFINITY; sm.ring_i[v] = 0x7fffffff; }
-    const R pp = (R)a.p;
+    // INT_MAX: neutral for the min with the key handed over by lane + 1 (none at the first row)
+    for (int j = 0; j < DPT; ++j) { wy[j] = ay[j] = by[j] = 0.0; ck[j] = INT_MAX; }
+    const double pp = a.p;
 
-    for (int k = 0; k < nsub; ++k) {
-        const int rho0 = k * TH;
-        // Stage rows, row thresholds and columns of this sub-tile (padding:
-        // w = NaN, others 0, which masks every out-of-range cell).
+    for (int sub = 0; sub < nsub; ++sub) {
+        const int rho0 = sub * TH;
+        // Stage rows and columns of this sub-tile with their threshold keys.
+        // Padding (past the series): w = NaN, others 0, key INT_MIN (never a
+        // candidate); the NaN also masks cells outside the pass.
         for (int i = t; i < TH; i += NT) {
             const long long r = R0 + rho0 + i;
             const bool ok = r < a.lX;
-            sm.row[0][i] = (R)(ok ? a.xw[r] : (double)NAN);
-            if (MODE == 0) {
-                sm.row[1][i] = (R)(ok ? a.xdf[r] : 0.0);
-                sm.row[2][i] = (R)(ok ? a.xdg[r] : 0.0);
-            } else {
-                sm.row[1][i] = (R)(ok ? a.xT[r] : 0.0);
-                sm.row[2][i] = (R)(r + 1 < a.lX ? a.xT[r + a.m] : 0.0);
+            double w = NAN, xa = 0.0, xb = 0.0;
+            int key = INT_MIN;
+            if (ok) {
+                w = a.xw[r];
+                xa = MODE == 0 ? a.xdf[r] : a.xT[r];
+                xb = MODE == 0 ? a.xdg[r] : (r + 1 < a.lX ? a.xT[r + a.m] : 0.0);
+                if (a.rs) key = thr_key<MODE>(kth_best(a.rs, a.rhint, r, a.k));
             }
-            sm.thr[i] = (a.rs && ok) ? *(volatile double *)(a.rs + r) : (double)INFINITY;
+            sm.row_wa[i] = make_double2(w, xa);
+            sm.row_bk[i] = make_double2(xb, __hiloint2double(0, key));
         }
         for (int v = t; v < NC; v += NT) {
             const long long c = C0 + rho0 + v;
             const bool ok = c < a.lY;
-            sm.col[0][v % DPT][v / DPT] = (R)(ok ? a.yw[c] : (double)NAN);
-            if (MODE == 0) {
-                sm.col[1][v % DPT][v / DPT] = (R)(ok ? a.ydf[c] : 0.0);
-                sm.col[2][v % DPT][v / DPT] = (R)(ok ? a.ydg[c] : 0.0);
-            } else {
-                sm.col[1][v % DPT][v / DPT] = (R)(ok ? a.yT[c] : 0.0);
-                sm.col[2][v % DPT][v / DPT] = (R)(c + 1 < a.lY ? a.yT[c + a.m] : 0.0);
+            double w = NAN, ya = 0.0, yb = 0.0;
+            int key = INT_MIN;
+            if (ok) {
+                w = a.yw[c];
+                ya = MODE == 0 ? a.ydf[c] : a.yT[c];
+                yb = MODE == 0 ? a.ydg[c] : (c + 1 < a.lY ? a.yT[c + a.m] : 0.0);
+                if (a.cs) key = thr_key<MODE>(kth_best(a.cs, a.chint, c, a.k));
             }
+            sm.col[0][v % DPT][v / DPT] = w;
+            sm.col[1][v % DPT][v / DPT] = ya;
+            sm.col[2][v % DPT][v / DPT] = yb;
+            sm.ckey[v % DPT][v / DPT] = key;
         }
-        // Exact (re-)seed: at the chunk start, and every RA32 rows in float32.
-        if (k == 0 || (sizeof(R) == 4 && rho0 % RA32 == 0)) {
-            const long long r = R0 + rho0;
+        if (sub == 0) {  // exact seed at the chunk start
+            const long long r = R0;
             // Diagonals of this thread with a cell in row r form a prefix of j.
             const int nv = r < a.lX ? (int)max(0LL, min((long long)DPT, min(a.d_stop, a.lY - r) - dt)) : 0;
-            double s[DPT];
-            seed<MODE>(a, r, r + dt, nv, s);
-#pragma unroll
-            for (int j = 0; j < DPT; ++j) cov[j] = (R)s[j];
+            seed<MODE>(a, r, r + dt, nv, cov);
         }
         __syncthreads();
-        if (k == 0) {  // initial column window: columns t*DPT + j, j < DPT-1
+        if (sub == 0) {  // initial column window: columns t*DPT + j, j < DPT-1
 #pragma unroll
             for (int j = 0; j < DPT - 1; ++j) {
                 wy[j] = sm.col[0][j][t];
                 ay[j] = sm.col[1][j][t];
                 by[j] = sm.col[2][j][t];
+                ck[j] = sm.ckey[j][t];
             }
         }
 
@@ -236,97 +328,54 @@ __global__ void __launch_bounds__(NT, 3) pass_kernel(const Args a) {
 #pragma unroll
             for (int s = 0; s < DPT; ++s) {
                 const int rl = base + s;
-                const int rho = rho0 + rl;
                 // New column (j = DPT-1): v = rl + t*DPT + DPT-1, slot (s+DPT-1)%DPT.
                 const int qn = (s + DPT - 1) % DPT;
                 const int vn = t + (rl + DPT - 1) / DPT;
                 wy[qn] = sm.col[0][qn][vn];
                 ay[qn] = sm.col[1][qn][vn];
                 by[qn] = sm.col[2][qn][vn];
-                const R wx = sm.row[0][rl], ax = sm.row[1][rl], bx = sm.row[2][rl];
+                // The new column is the one lane + 1 just retired (slot qn too): its key
+                // there may be newer than the staged one (lane 31's neighbour is in
+                // another warp, so it takes the staged key alone).
+                const int passed = max(__shfl_down_sync(FULL, ck[qn], 1), last_lane);
+                ck[qn] = min(sm.ckey[qn][vn], passed);
+                const double2 wa = sm.row_wa[rl], bk = sm.row_bk[rl];
+                const double wx = wa.x, ax = wa.y, bx = bk.x;
+                const int rk = __double2loint(bk.y);
 
-                R sc[DPT];
+                // The filter: integer compares of the q keys.  (Advancing the recurrence in
+                // this loop, before the vote, needs t[] live across it: 128 registers then
+                // spill in the hot loop.)
+                bool hit = false;
 #pragma unroll
                 for (int j = 0; j < DPT; ++j) {
                     const int q = (s + j) % DPT;
-                    sc[j] = cell_score<MODE, R>(cov[j], wx, wy[q]);
-                    if (sc[j] > cbv[q]) { cbv[q] = sc[j]; cbi[q] = rho; }
-                    cov[j] = cell_step<MODE, R>(cov[j], ax, bx, ay[q], by[q], pp);
+                    hit |= cell_key<MODE>(cov[j] * wy[q], wx) <= max(ck[q], rk);  // row's or column's
                 }
 
-                // Row side: value-only max, then test against the cached best.
-                R pm = sc[0];
+                if (__any_sync(FULL, hit)) {  // rare: exact scores and merges
+                    // in local memory, so the loops of the slow path need no unrolling
+                    double sc[DPT];
+                    int kk[DPT], nk[DPT];
 #pragma unroll
-                for (int j = 1; j < DPT; ++j) pm = rmax(pm, sc[j]);
-                const double th = sm.thr[rl];
-                const bool cand = (double)pm >= th;
-                if (__any_sync(FULL, cand)) {
-                    double v = -INFINITY;
-                    long long idx = 0x7fffffffffffffffLL;
-                    if (cand) {
-                        int jj = 0;
+                    for (int j = 0; j < DPT; ++j) {
+                        sc[j] = cell_score<MODE>(cov[j] * wy[(s + j) % DPT], wx);
+                        kk[j] = ck[(s + j) % DPT];
+                        nk[j] = INT_MAX;
+                    }
+                    slow_path<MODE>(a, R0 + rho0 + rl, dt, lane, rk, sc, kk, nk);
 #pragma unroll
-                        for (int j = DPT - 1; j >= 0; --j) if (sc[j] == pm) jj = j;
-                        v = (double)pm;
-                        idx = C0 + rho + (long long)t * DPT + jj;
-                    }
-#pragma unroll
-                    for (int off = 16; off > 0; off >>= 1) {
-                        const double ov = __shfl_xor_sync(FULL, v, off);
-                        const long long oi = __shfl_xor_sync(FULL, idx, off);
-                        if (ov > v || (ov == v && oi < idx)) { v = ov; idx = oi; }
-                    }
-                    if (lane == 0 && v > -INFINITY) {
-                        gmerge(a.rs, a.ri, a.rlock, R0 + rho, v, idx);
-                        if (v > sm.thr[rl]) sm.thr[rl] = v;  // racy hint, always <= global
-                    }
+                    for (int j = 0; j < DPT; ++j) ck[(s + j) % DPT] = min(ck[(s + j) % DPT], nk[j]);
                 }
 
-                // Retire column j = 0 (slot s): hand its best to lane-1, whose
-                // next column it is; lane 0 hands it to the shared ring.
-                const R rv = cbv[s];
-                const int ri = cbi[s];
-                R nv = __shfl_down_sync(FULL, rv, 1);
-                int ni = __shfl_down_sync(FULL, ri, 1);
-                if (lane == 31) { nv = NEG; ni = 0; }
-                if (lane == 0 && rv > NEG) {
-                    const int u = (rho + t * DPT) % NC;
-                    const double dv = (double)rv;
-                    if (dv > sm.ring_v[u] || (dv == sm.ring_v[u] && ri < sm.ring_i[u])) {
-                        sm.ring_v[u] = dv;
-                        sm.ring_i[u] = ri;
-                    }
+#pragma unroll
+                for (int j = 0; j < DPT; ++j) {
+                    const int q = (s + j) % DPT;
+                    cov[j] = cell_step<MODE>(cov[j], ax, bx, ay[q], by[q], pp);
                 }
-                cbv[s] = nv;
-                cbi[s] = ni;
             }
         }
-        __syncthreads();
-        // Columns rho0 .. rho0+TH-1 are final for this block: merge and reset.
-        for (int i = t; i < TH; i += NT) {
-            const int u = rho0 + i, slot = u % NC;
-            const double v = sm.ring_v[slot];
-            if (a.cs && v > -INFINITY && C0 + u < a.lY)
-                gmerge(a.cs, a.ci, a.clock, C0 + u, v, R0 + sm.ring_i[slot]);
-            sm.ring_v[slot] = -INFINITY;
-            sm.ring_i[slot] = 0x7fffffff;
-        }
-        __syncthreads();
-    }
-
-    if (a.cs == nullptr) return;
-    // Columns still open: the ring (warps > 0) and each thread's registers.
-    const int uend = nsub * TH;
-    for (int slot = t; slot < NC; slot += NT) {
-        const double v = sm.ring_v[slot];
-        if (!(v > -INFINITY)) continue;
-        const int u = uend + ((slot - uend % NC) + NC) % NC;
-        if (C0 + u < a.lY) gmerge(a.cs, a.ci, a.clock, C0 + u, v, R0 + sm.ring_i[slot]);
-    }
-#pragma unroll
-    for (int j = 0; j < DPT; ++j) {
-        const long long c = C0 + uend + (long long)t * DPT + j;
-        if (cbv[j] > NEG && c < a.lY) gmerge(a.cs, a.ci, a.clock, c, (double)cbv[j], R0 + cbi[j]);
+        __syncthreads();  // the next sub-tile overwrites the staged data
     }
 }
 
@@ -340,12 +389,6 @@ void set_err(char *err, int errlen, const char *fmt, ...) {
     va_end(ap);
 }
 
-// Device buffer freed on every exit path (errors return early).
-struct DevBuf {
-    void *p = nullptr;
-    ~DevBuf() { if (p) cudaFree(p); }
-};
-
 struct Failure {
     cudaError_t code;
     const char *what;
@@ -353,22 +396,65 @@ struct Failure {
 
 #define CK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) throw Failure{e_, #call}; } while (0)
 
+// Device buffer from the stream-ordered allocator, freed on every exit path (errors return
+// early).  The device's default pool keeps freed memory (release threshold raised once per
+// device), so repeated calls neither allocate from the driver nor synchronize the device.
+// Devices without memory pools fall back to cudaMalloc/cudaFree.
+struct DevBuf {
+    void *p = nullptr;
+    cudaStream_t st = nullptr;
+    bool pooled = false;
+    ~DevBuf() {
+        if (p) pooled ? cudaFreeAsync(p, st) : cudaFree(p);
+    }
+};
+
+// Whether the device has memory pools; if so, its default pool keeps freed memory.
+bool use_pool(int device) {
+    int supported = 0;
+    if (cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device) != cudaSuccess ||
+        !supported) {
+        cudaGetLastError();
+        return false;
+    }
+    cudaMemPool_t pool;
+    if (cudaDeviceGetDefaultMemPool(&pool, device) == cudaSuccess) {
+        unsigned long long keep = ~0ULL;
+        cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
+    }
+    cudaGetLastError();
+    return true;
+}
+
 template <typename T>
-T *upload(DevBuf &b, const T *h, long long n) {
-    if (!h) return nullptr;
-    CK(cudaMalloc(&b.p, sizeof(T) * (size_t)n));
-    CK(cudaMemcpy(b.p, h, sizeof(T) * (size_t)n, cudaMemcpyHostToDevice));
+T *alloc(DevBuf &b, long long n, cudaStream_t st, bool pooled) {
+    b.st = st;
+    b.pooled = pooled;
+    if (pooled) CK(cudaMallocAsync(&b.p, sizeof(T) * (size_t)n, st));
+    else CK(cudaMalloc(&b.p, sizeof(T) * (size_t)n));
     return static_cast<T *>(b.p);
 }
 
-template <int MODE, typename R>
-void launch_all(Args a, long long nitems, cudaStream_t st) {
-    // Grid x is limited to 2^31-1 blocks; very long series need several launches.
+
+// Copies are issued on the kernel's stream, so the kernel never reads an
+// input before it has landed (from pageable memory cudaMemcpyAsync returns
+// once the data is staged, and the stream orders it before the launch).
+template <typename T>
+T *upload(DevBuf &b, const T *h, long long n, cudaStream_t st, bool pooled) {
+    if (!h) return nullptr;
+    T *d = alloc<T>(b, n, st, pooled);
+    CK(cudaMemcpyAsync(d, h, sizeof(T) * (size_t)n, cudaMemcpyHostToDevice, st));
+    return d;
+}
+
+// Items [first, last) in launches of at most 2^30 blocks (grid x is limited to 2^31-1).
+template <int MODE>
+void launch_items(Args a, long long first, long long last, cudaStream_t st) {
     const long long step = 1LL << 30;
-    for (long long base = 0; base < nitems; base += step) {
+    for (long long base = first; base < last; base += step) {
         a.item_base = base;
-        const unsigned nb = (unsigned)std::min(step, nitems - base);
-        pass_kernel<MODE, R><<<nb, NT, 0, st>>>(a);
+        const unsigned nb = (unsigned)std::min(step, last - base);
+        pass_kernel<MODE><<<nb, NT, 0, st>>>(a);
         CK(cudaGetLastError());
     }
 }
@@ -378,26 +464,27 @@ void launch_all(Args a, long long nitems, cudaStream_t st) {
 extern "C" int mpcore_cuda_device_count(void) {
     int n = 0;
     if (cudaGetDeviceCount(&n) != cudaSuccess) {
-        cudaGetLastError();  // clear the sticky-free error so later calls are clean
+        cudaGetLastError();  // clear the error so later calls are clean
         return 0;
     }
     return n;
 }
 
 extern "C" int mpcore_cuda_pass(
-    int device, int mode, int64_t m, double p,
+    int device, int mode, int64_t m, double p, int64_t k,
     int64_t lX, const double *X_T, const double *X_mu, const double *X_df,
     const double *X_dg, const double *X_w,
     int64_t lY, const double *Y_T, const double *Y_mu, const double *Y_df,
     const double *Y_dg, const double *Y_w,
     int64_t d_start, int64_t d_stop,
-    double *row_score, int64_t *row_idx, double *col_score, int64_t *col_idx,
-    int use_float32, char *err, int errlen) {
+    double *row_score, int64_t *row_idx, const double *row_hint,
+    double *col_score, int64_t *col_idx, const double *col_hint,
+    char *err, int errlen) {
     if (err && errlen > 0) err[0] = '\0';
     if (mode < 0 || mode > 2) { set_err(err, errlen, "mpcore_cuda_pass: bad mode %d", mode); return 1; }
-    if (m < 1 || lX < 1 || lY < 1 || d_start < 0) {
-        set_err(err, errlen, "mpcore_cuda_pass: bad sizes m=%lld lX=%lld lY=%lld d_start=%lld",
-                (long long)m, (long long)lX, (long long)lY, (long long)d_start);
+    if (m < 1 || lX < 1 || lY < 1 || d_start < 0 || k < 1 || k > 65536) {
+        set_err(err, errlen, "mpcore_cuda_pass: bad sizes m=%lld k=%lld lX=%lld lY=%lld d_start=%lld",
+                (long long)m, (long long)k, (long long)lX, (long long)lY, (long long)d_start);
         return 1;
     }
     if (mode == 2 && !(p > 0)) { set_err(err, errlen, "mpcore_cuda_pass: p must be > 0"); return 1; }
@@ -412,7 +499,13 @@ extern "C" int mpcore_cuda_pass(
 
     // Work items: band b has ceil(len / RC) chunks, len = its longest diagonal.
     const long long nbands = (d_stop - d_start + BW - 1) / BW;
-    std::vector<long long> prefix((size_t)nbands + 1, 0);
+    std::vector<long long> prefix;
+    try {
+        prefix.assign((size_t)nbands + 1, 0);
+    } catch (const std::bad_alloc &) {
+        set_err(err, errlen, "mpcore_cuda_pass: host out of memory");
+        return 3;
+    }
     for (long long b = 0; b < nbands; ++b) {
         const long long len = std::min((long long)lX, (long long)lY - (d_start + b * BW));
         prefix[(size_t)b + 1] = prefix[(size_t)b] + (len + RC - 1) / RC;
@@ -421,64 +514,69 @@ extern "C" int mpcore_cuda_pass(
 
     try {
         CK(cudaSetDevice(device));  // per call: callers drive devices from threads
+        const bool pooled = use_pool(device);
         cudaStream_t st;
         CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
-        struct StreamGuard { cudaStream_t s; ~StreamGuard() { cudaStreamDestroy(s); } } sg{st};
+        struct StreamGuard { cudaStream_t s; ~StreamGuard() { cudaStreamSynchronize(s); cudaStreamDestroy(s); } } sg{st};
 
         DevBuf bxT, bxmu, bxdf, bxdg, bxw, byT, bymu, bydf, bydg, byw;
-        DevBuf bpre, brs, bri, brl, bcs, bci, bcl;
+        DevBuf bpre, brs, bri, brl, brh, bcs, bci, bcl, bch;
         Args a{};
-        a.m = m; a.p = p; a.lX = lX; a.lY = lY; a.d_start = d_start; a.d_stop = d_stop;
+        a.m = m; a.p = p; a.k = (int)k; a.lX = lX; a.lY = lY; a.d_start = d_start; a.d_stop = d_stop;
         const long long nX = lX + m - 1, nY = lY + m - 1;
         const bool z = mode == 0;
-        a.xT = upload(bxT, X_T, nX);
-        a.xw = upload(bxw, X_w, lX);
-        if (z) { a.xmu = upload(bxmu, X_mu, lX); a.xdf = upload(bxdf, X_df, lX); a.xdg = upload(bxdg, X_dg, lX); }
+        a.xT = upload(bxT, X_T, nX, st, pooled);
+        a.xw = upload(bxw, X_w, lX, st, pooled);
+        if (z) {
+            a.xmu = upload(bxmu, X_mu, lX, st, pooled);
+            a.xdf = upload(bxdf, X_df, lX, st, pooled);
+            a.xdg = upload(bxdg, X_dg, lX, st, pooled);
+        }
         // A self-join passes the same host arrays twice: upload them once.
         const bool same = X_T == Y_T && lX == lY && X_w == Y_w &&
                           (!z || (X_mu == Y_mu && X_df == Y_df && X_dg == Y_dg));
         if (same) {
             a.yT = a.xT; a.yw = a.xw; a.ymu = a.xmu; a.ydf = a.xdf; a.ydg = a.xdg;
         } else {
-            a.yT = upload(byT, Y_T, nY);
-            a.yw = upload(byw, Y_w, lY);
-            if (z) { a.ymu = upload(bymu, Y_mu, lY); a.ydf = upload(bydf, Y_df, lY); a.ydg = upload(bydg, Y_dg, lY); }
+            a.yT = upload(byT, Y_T, nY, st, pooled);
+            a.yw = upload(byw, Y_w, lY, st, pooled);
+            if (z) {
+                a.ymu = upload(bymu, Y_mu, lY, st, pooled);
+                a.ydf = upload(bydf, Y_df, lY, st, pooled);
+                a.ydg = upload(bydg, Y_dg, lY, st, pooled);
+            }
         }
-        a.band_prefix = upload(bpre, prefix.data(), nbands + 1);
+        a.band_prefix = upload(bpre, prefix.data(), nbands + 1, st, pooled);
         a.nbands = nbands;
         if (row_score) {
-            a.rs = upload(brs, row_score, lX);
-            a.ri = upload(bri, reinterpret_cast<const long long *>(row_idx), lX);
-            CK(cudaMalloc(&brl.p, sizeof(unsigned) * (size_t)lX));
-            CK(cudaMemsetAsync(brl.p, 0, sizeof(unsigned) * (size_t)lX, st));
-            a.rlock = static_cast<unsigned *>(brl.p);
+            a.rs = upload(brs, row_score, lX * k, st, pooled);
+            a.ri = upload(bri, reinterpret_cast<const long long *>(row_idx), lX * k, st, pooled);
+            a.rhint = upload(brh, row_hint, lX, st, pooled);
+            a.rlock = alloc<unsigned>(brl, lX, st, pooled);
+            CK(cudaMemsetAsync(a.rlock, 0, sizeof(unsigned) * (size_t)lX, st));
         }
         if (col_score) {
-            a.cs = upload(bcs, col_score, lY);
-            a.ci = upload(bci, reinterpret_cast<const long long *>(col_idx), lY);
-            CK(cudaMalloc(&bcl.p, sizeof(unsigned) * (size_t)lY));
-            CK(cudaMemsetAsync(bcl.p, 0, sizeof(unsigned) * (size_t)lY, st));
-            a.clock = static_cast<unsigned *>(bcl.p);
+            a.cs = upload(bcs, col_score, lY * k, st, pooled);
+            a.ci = upload(bci, reinterpret_cast<const long long *>(col_idx), lY * k, st, pooled);
+            a.chint = upload(bch, col_hint, lY, st, pooled);
+            a.clock = alloc<unsigned>(bcl, lY, st, pooled);
+            CK(cudaMemsetAsync(a.clock, 0, sizeof(unsigned) * (size_t)lY, st));
         }
 
-        const bool f32 = use_float32 != 0;
-        switch (mode * 2 + (f32 ? 1 : 0)) {
-            case 0: launch_all<0, double>(a, nitems, st); break;
-            case 1: launch_all<0, float>(a, nitems, st); break;
-            case 2: launch_all<1, double>(a, nitems, st); break;
-            case 3: launch_all<1, float>(a, nitems, st); break;
-            case 4: launch_all<2, double>(a, nitems, st); break;
-            default: launch_all<2, float>(a, nitems, st); break;
+        switch (mode) {
+            case 0: launch_items<0>(a, 0, nitems, st); break;
+            case 1: launch_items<1>(a, 0, nitems, st); break;
+            default: launch_items<2>(a, 0, nitems, st); break;
         }
-        CK(cudaStreamSynchronize(st));
         if (row_score) {
-            CK(cudaMemcpy(row_score, a.rs, sizeof(double) * (size_t)lX, cudaMemcpyDeviceToHost));
-            CK(cudaMemcpy(row_idx, a.ri, sizeof(long long) * (size_t)lX, cudaMemcpyDeviceToHost));
+            CK(cudaMemcpyAsync(row_score, a.rs, sizeof(double) * (size_t)(lX * k), cudaMemcpyDeviceToHost, st));
+            CK(cudaMemcpyAsync(row_idx, a.ri, sizeof(long long) * (size_t)(lX * k), cudaMemcpyDeviceToHost, st));
         }
         if (col_score) {
-            CK(cudaMemcpy(col_score, a.cs, sizeof(double) * (size_t)lY, cudaMemcpyDeviceToHost));
-            CK(cudaMemcpy(col_idx, a.ci, sizeof(long long) * (size_t)lY, cudaMemcpyDeviceToHost));
+            CK(cudaMemcpyAsync(col_score, a.cs, sizeof(double) * (size_t)(lY * k), cudaMemcpyDeviceToHost, st));
+            CK(cudaMemcpyAsync(col_idx, a.ci, sizeof(long long) * (size_t)(lY * k), cudaMemcpyDeviceToHost, st));
         }
+        CK(cudaStreamSynchronize(st));
     } catch (const Failure &f) {
         set_err(err, errlen, "CUDA error in %s: %s (%s)", f.what, cudaGetErrorString(f.code),
                 cudaGetErrorName(f.code));
@@ -488,5 +586,12 @@ extern "C" int mpcore_cuda_pass(
         set_err(err, errlen, "mpcore_cuda_pass: host out of memory");
         return 3;
     }
+    return 0;
+}
+
+extern "C" int mpcore_cuda_config(int *dpt, int *threads, int *rows_per_item) {
+    if (dpt) *dpt = DPT;
+    if (threads) *threads = NT;
+    if (rows_per_item) *rows_per_item = RC;
     return 0;
 }

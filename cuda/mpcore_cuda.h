@@ -23,17 +23,26 @@ extern "C" {
 MPCORE_CUDA_API int mpcore_cuda_device_count(void);
 
 /* One pass over the diagonals [d_start, d_stop) of X (rows) against Y (columns).
- * row_* / col_* may be NULL (side not wanted).  Returns 0 on success, else a
- * nonzero code with a NUL-terminated message in err[0:errlen]. */
+ * row_* / col_* may be NULL (side not wanted).  row_score/row_idx hold k entries
+ * per window (best first, empty = -inf/-1) and are merged into in place;
+ * row_hint/col_hint (may be NULL) give a lower bound of each window's final
+ * k-th best score, which lets the kernel skip cells that cannot enter.
+ * Returns 0 on success, else a nonzero code with a NUL-terminated message in
+ * err[0:errlen]. */
 MPCORE_CUDA_API int mpcore_cuda_pass(
-    int device, int mode, int64_t m, double p,
+    int device, int mode, int64_t m, double p, int64_t k,
     int64_t lX, const double *X_T, const double *X_mu, const double *X_df,
     const double *X_dg, const double *X_w,
     int64_t lY, const double *Y_T, const double *Y_mu, const double *Y_df,
     const double *Y_dg, const double *Y_w,
     int64_t d_start, int64_t d_stop,
-    double *row_score, int64_t *row_idx, double *col_score, int64_t *col_idx,
-    int use_float32, char *err, int errlen);
+    double *row_score, int64_t *row_idx, const double *row_hint,
+    double *col_score, int64_t *col_idx, const double *col_hint,
+    char *err, int errlen);
+
+/* The kernel's compile-time shape: diagonals per thread, threads per block,
+ * rows per work item. */
+MPCORE_CUDA_API int mpcore_cuda_config(int *dpt, int *threads, int *rows_per_item);
 
 #ifdef __cplusplus
 }

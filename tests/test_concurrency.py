@@ -8,6 +8,8 @@ import threading
 import time
 from concurrent.futures import CancelledError, ThreadPoolExecutor
 
+import checks
+import naive
 import numpy as np
 import pytest
 from conftest import random_walk
@@ -28,8 +30,8 @@ def test_free_threaded_build_keeps_gil_disabled():
 
 
 def test_concurrent_callers_match_sequential():
-    T = random_walk(3000, seed=1)
-    B = random_walk(1000, seed=2)
+    T = random_walk(500, seed=1)
+    B = random_walk(300, seed=2)
     calls = [
         lambda: mpcore.stump(T, 50, n_threads=2),
         lambda: mpcore.stump(T, 30, B, ignore_trivial=False, n_threads=1),
@@ -38,6 +40,13 @@ def test_concurrent_callers_match_sequential():
         lambda: mpcore.mass(T[100:200], T),
     ]
     expected = [c() for c in calls]
+    # the sequential results are right (brute force), so equal concurrent ones are right too
+    checks.assert_profile(expected[0], T, 50)
+    checks.assert_profile(expected[1], T, 30, B)
+    checks.assert_profile(expected[2], T, 40, normalize=False, p=1.0)
+    checks.assert_profile(expected[3], T, 20, k=3)
+    Dref = naive.distance_matrix(T[100:200], 100, T)[0].astype(np.float64)
+    np.testing.assert_allclose(expected[4], Dref, rtol=0, atol=1e-12 * Dref.max())
     with ThreadPoolExecutor(8) as pool:
         futures = [pool.submit(calls[i % len(calls)]) for i in range(40)]
         for i, f in enumerate(futures):
@@ -45,10 +54,13 @@ def test_concurrent_callers_match_sequential():
             if isinstance(want, np.ndarray) and want.dtype == object:
                 np.testing.assert_array_equal(got.P_, want.P_)
                 np.testing.assert_array_equal(got.I_, want.I_)
+                np.testing.assert_array_equal(got.left_I_, want.left_I_)
+                np.testing.assert_array_equal(got.right_I_, want.right_I_)
             else:
                 np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.slow
 def test_stress_16_threads_mixed_calls():
     """16 threads hammer mixed calls on shared and private inputs for a bounded time."""
     shared = random_walk(2500, seed=3)
@@ -103,23 +115,34 @@ def test_stress_16_threads_mixed_calls():
 @pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
 def test_ctrl_c_stops_a_long_run_promptly():
     T = random_walk(2**20, seed=5)  # minutes of work on this machine
+    small = random_walk(300, seed=6)
+    before = mpcore.stump(small, 10)
     sent = []
 
     def interrupt():
         sent.append(time.perf_counter())
         os.kill(os.getpid(), signal.SIGINT)
 
+    # Python installs no SIGINT handler where SIGINT is ignored (a shell's background job):
+    # install the default one, which raises KeyboardInterrupt, for this test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(1.0, interrupt)
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        mpcore.stump(T, 100, n_threads=2)
-    stopped = time.perf_counter()
-    timer.join()
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            mpcore.stump(T, 100, n_threads=2)
+        stopped = time.perf_counter()
+    finally:
+        timer.cancel()
+        timer.join()
+        signal.signal(signal.SIGINT, previous)
     assert sent, "the run ended before the signal was sent"
     assert stopped - sent[0] < 0.5, f"took {stopped - sent[0]:.3f} s to stop"
     assert not _mpcore_threads(), "worker threads still running"
-    small = random_walk(300, seed=6)
-    np.testing.assert_array_equal(mpcore.stump(small, 10).I_, mpcore.stump(small, 10).I_)
+    # the next call works and is right
+    after = mpcore.stump(small, 10)
+    checks.assert_profile(after, small, 10)
+    np.testing.assert_array_equal(after.I_, before.I_)
 
 
 def test_cancel_from_another_thread():
@@ -145,4 +168,38 @@ def test_progress_bar(capsys, monkeypatch):
     assert "100%" in err and "cells" in err
     np.testing.assert_array_equal(quiet.P_, loud.P_)
     mpcore.stump(T, 30)
+    assert capsys.readouterr().err == ""
+
+
+def test_cancel_set_before_the_call():
+    event = threading.Event()
+    event.set()
+    T = random_walk(2**19, seed=9)
+    for fn in (mpcore.stump, mpcore.aamp):
+        start = time.perf_counter()
+        with pytest.raises(CancelledError):
+            fn(T, 64, n_threads=2, cancel=event)
+        assert time.perf_counter() - start < 1.5, fn.__name__
+        assert not _mpcore_threads()
+
+
+def test_cancel_event_never_set_changes_nothing():
+    T = random_walk(2000, seed=10)
+    event = threading.Event()
+    mp = mpcore.stump(T, 40, cancel=event)
+    np.testing.assert_array_equal(mp.P_, mpcore.stump(T, 40).P_)
+    np.testing.assert_array_equal(mp.I_, mpcore.stump(T, 40).I_)
+
+
+def test_progress_bar_with_tqdm(capsys):
+    pytest.importorskip("tqdm")
+    T = random_walk(3000, seed=8)
+    quiet = mpcore.aamp(T, 30)
+    capsys.readouterr()
+    loud = mpcore.aamp(T, 30, progress=True)
+    err = capsys.readouterr().err
+    assert "mpcore: 100%|" in err and "cell/s" in err, err  # tqdm's bar, completed
+    assert "% of" not in err  # not the plain fallback line
+    np.testing.assert_array_equal(quiet.P_, loud.P_)
+    mpcore.stump(T, 30, progress=False)
     assert capsys.readouterr().err == ""

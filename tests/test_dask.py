@@ -18,6 +18,10 @@ from mpcore import _dask, _prepare
 
 distributed = pytest.importorskip("distributed")
 
+# An abrupt kill on every OS: Windows has no SIGKILL, and there os.kill with any other signal
+# calls TerminateProcess, which is just as abrupt.
+KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
 
 def _same(a, b):
     np.testing.assert_array_equal(a.P_, b.P_)
@@ -68,6 +72,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow  # a local cluster of worker processes
 @pytest.mark.parametrize("name", list(CASES))
 def test_stumped_bitwise_equals_stump(client, name):
     args = dict(CASES[name])
@@ -82,6 +87,7 @@ def test_stumped_bitwise_equals_stump(client, name):
     _same(_within(60, mpcore.stumped, client, T, 32, **args), ref)
 
 
+@pytest.mark.slow  # a local cluster of worker processes
 @pytest.mark.parametrize("args", [dict(), dict(p=1.0), dict(p=3.0, k=2), dict(k=3),
                                   dict(T_B=random_walk(2000, seed=2), ignore_trivial=False),
                                   dict(nonfinite=True)], ids=str)
@@ -96,6 +102,7 @@ def test_aamped_bitwise_equals_aamp(client, args):
     _same(_within(60, mpcore.stumped, client, T, 32, normalize=False, **args), ref)
 
 
+@pytest.mark.slow  # a local cluster of worker processes
 @pytest.mark.parametrize("n, m", [(10, 8), (40, 3), (12, 12)])
 def test_tiny_inputs(client, n, m):
     T = random_walk(n, seed=7)
@@ -108,6 +115,7 @@ def test_tiny_inputs(client, n, m):
                       ignore_trivial=False), ref)
 
 
+@pytest.mark.slow  # a local cluster of worker processes
 def test_work_is_split_and_merged_on_the_cluster(client):
     T = random_walk(20000, seed=3)
     with distributed.get_task_stream(client) as ts:
@@ -153,8 +161,9 @@ def test_not_a_client():
         mpcore.stumped(object(), random_walk(100), 8)
 
 
+@pytest.mark.slow  # a local cluster of worker processes
 def test_survives_a_worker_killed_mid_run(client):
-    """SIGKILL one worker process while the bands run: its nanny restarts it, Dask reruns the
+    """Kill one worker process while the bands run: its nanny restarts it, Dask reruns the
     lost tasks, and the result is still complete and bitwise equal to stump's."""
     T = random_walk(2**17, seed=5)
     ref = mpcore.stump(T, 100, n_threads=2)
@@ -163,7 +172,7 @@ def test_survives_a_worker_killed_mid_run(client):
     killed = []
 
     def kill():
-        os.kill(victim, signal.SIGKILL)
+        os.kill(victim, KILL)
         killed.append(time.perf_counter())
 
     timer = threading.Timer(0.6, kill)
@@ -177,8 +186,9 @@ def test_survives_a_worker_killed_mid_run(client):
     assert victim not in client.run(os.getpid).values()  # it was really killed and replaced
 
 
+@pytest.mark.slow  # a local cluster of worker processes
 def test_survives_losing_every_worker_mid_run(client, monkeypatch):
-    """SIGKILL both workers: the scattered Job is lost with them, so the run starts over once
+    """Kill both workers: the scattered Job is lost with them, so the run starts over once
     the nannies have restarted the workers, and the result is still exact."""
     client.wait_for_workers(2, timeout=30)
     attempts = []
@@ -191,7 +201,7 @@ def test_survives_losing_every_worker_mid_run(client, monkeypatch):
 
     def kill():
         for pid in pids:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, KILL)
         killed.append(time.perf_counter())
 
     timer = threading.Timer(0.5, kill)

@@ -16,8 +16,6 @@ pytestmark = pytest.mark.skipif(
     not _gpu.gpu_available(), reason=f"no CUDA GPU: {_gpu.gpu_unavailable_reason()}"
 )
 
-F32_TOL = 1e-3  # > (2*512 + 4) * 2**-24 * G with generous G, see _gpu's docstring
-
 
 def random_walk(n, seed=0):
     return np.cumsum(np.random.default_rng(seed).standard_normal(n))
@@ -73,15 +71,23 @@ def best(S):
     return sc, idx
 
 
-def run(X, Y, m, mode, p, d_start, d_stop, rows=True, cols=True, f32=False, init=None):
+def topk(S, k):
+    """Row-wise k best under the total order, padded with (-inf, -1)."""
+    order = np.lexsort((np.broadcast_to(np.arange(S.shape[1]), S.shape), -S), axis=1)[:, :k]
+    sc = np.take_along_axis(S, order, axis=1)
+    return sc, np.where(np.isneginf(sc), -1, order)
+
+
+def run(X, Y, m, mode, p, d_start, d_stop, rows=True, cols=True, init=None, k=1,
+        hints=(None, None)):
     lX, lY = X["l"], Y["l"]
-    rs, ri = (np.full(lX, -np.inf), np.full(lX, -1, np.int64)) if rows else (None, None)
-    cs, ci = (np.full(lY, -np.inf), np.full(lY, -1, np.int64)) if cols else (None, None)
+    rs, ri = (np.full(lX * k, -np.inf), np.full(lX * k, -1, np.int64)) if rows else (None, None)
+    cs, ci = (np.full(lY * k, -np.inf), np.full(lY * k, -1, np.int64)) if cols else (None, None)
     if init is not None:
         init(rs, ri, cs, ci)
     _gpu.run_pass(0, mode, m, p, lX, X["T"], X["mu"], X["df"], X["dg"], X["w"],
                   lY, Y["T"], Y["mu"], Y["df"], Y["dg"], Y["w"], d_start, d_stop,
-                  rs, ri, cs, ci, use_float32=f32)
+                  rs, ri, cs, ci, k=k, row_hint=hints[0], col_hint=hints[1])
     return rs, ri, cs, ci
 
 
@@ -190,18 +196,94 @@ def test_deterministic():
         np.testing.assert_array_equal(u, v)
 
 
-@pytest.mark.parametrize("mode", [0, 1])
-def test_float32_within_bound(mode):
-    m = 50
-    X = prepare(random_walk(4500, 9), m, mode)
-    S = score_matrix(X, X, m, mode, 2.0, 13, X["l"])
-    rs, ri, cs, ci = run(X, X, m, mode, 2.0, 13, X["l"], f32=True)
-    if mode == 1:  # non-normalized: bound relative to m * max|T|^2
-        tol = F32_TOL * m * np.max(np.abs(X["T"])) ** 2
-    else:
-        tol = F32_TOL
-    check(S, rs, ri, tol)
-    check(S.T, cs, ci, tol)
+@pytest.mark.parametrize("mode, p", [(0, 2.0), (1, 2.0), (2, 1.0)])
+@pytest.mark.parametrize("k", [2, 5])
+def test_topk_pass(mode, p, k):
+    m = 20
+    X = prepare(random_walk(2300, 15 + k), m, mode)
+    d0 = 6
+    S = score_matrix(X, X, m, mode, p, d0, X["l"])
+    rs, ri, cs, ci = run(X, X, m, mode, p, d0, X["l"], k=k)
+    tol = tol_for(S)
+    for SS, sc, ix in ((S, rs, ri), (S.T, cs, ci)):
+        want_s, want_i = topk(SS, k)
+        got_s, got_i = sc.reshape(-1, k), ix.reshape(-1, k)
+        np.testing.assert_array_equal(got_i == -1, want_i == -1)
+        ok = want_i >= 0
+        np.testing.assert_allclose(got_s[ok], want_s[ok], rtol=0, atol=tol)
+        # each chosen index really has (numerically) the score reported, best first
+        rows = np.nonzero(ok)[0]
+        np.testing.assert_allclose(SS[rows, got_i[ok]], want_s[ok], rtol=0, atol=2 * tol)
+        assert np.all(np.diff(got_s, axis=1)[np.isfinite(got_s[:, 1:])] <= 0)
+        # no window listed twice for the same row
+        srt = np.sort(got_i, axis=1)
+        assert not np.any((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0))
+
+
+def test_topk_exact_ties():
+    m, k = 3, 4
+    T = np.random.default_rng(16).integers(0, 3, 2000).astype(np.float64)
+    X = prepare(T, m, 1)
+    S = score_matrix(X, X, m, 1, 2.0, 1, X["l"])
+    rs, ri, cs, ci = run(X, X, m, 1, 2.0, 1, X["l"], k=k)
+    np.testing.assert_array_equal(ri.reshape(-1, k), topk(S, k)[1])
+    np.testing.assert_array_equal(ci.reshape(-1, k), topk(S.T, k)[1])
+
+
+def test_hints_skip_cells_without_changing_results():
+    m = 30
+    X = prepare(random_walk(5000, 17), m, 0)
+    S = score_matrix(X, X, m, 0, 2.0, 8, X["l"])
+    plain = run(X, X, m, 0, 2.0, 8, X["l"])
+    # lower bounds of each row's and column's best: just under the true best
+    rbest, _ = best(S)
+    cbest, _ = best(S.T)
+    hints = (np.nextafter(rbest, -np.inf) - 1e-6, np.nextafter(cbest, -np.inf) - 1e-6)
+    hinted = run(X, X, m, 0, 2.0, 8, X["l"], hints=hints)
+    for u, v in zip(plain, hinted):
+        np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("l", [1, 2, 3, 127, 128, 129, 1023, 1024, 1025, 1151, 1152, 1153,
+                               4095, 4096, 4097, 8191, 8192, 8193])
+def test_tile_edges(l):
+    # window counts around every tile size of the kernel: sub-tile rows (128), band width
+    # (1024), staged columns (1152), work-item rows (4096)
+    m = 4
+    T = random_walk(l + m - 1, 18)
+    X = prepare(T, m, 0)
+    for d0 in (0, 2):
+        S = score_matrix(X, X, m, 0, 2.0, d0, X["l"])
+        rs, ri, cs, ci = run(X, X, m, 0, 2.0, d0, X["l"])
+        check(S, rs, ri, tol_for(S))
+        check(S.T, cs, ci, tol_for(S))
+
+
+def test_three_threads_split_one_pass():
+    import threading
+
+    m = 25
+    X = prepare(random_walk(6000, 19), m, 0)
+    d0 = 7
+    whole = run(X, X, m, 0, 2.0, d0, X["l"])
+    cuts = [d0, 900, 2500, X["l"]]
+    parts = [None] * 3
+
+    def work(i):
+        parts[i] = run(X, X, m, 0, 2.0, cuts[i], cuts[i + 1])
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for side in (0, 2):  # merge the three partial profiles: best score, then lowest index
+        sc = np.stack([p[side] for p in parts])
+        ix = np.stack([p[side + 1] for p in parts])
+        key = np.lexsort((np.where(ix < 0, np.iinfo(np.int64).max, ix), -sc), axis=0)[0]
+        cols = np.arange(sc.shape[1])
+        np.testing.assert_array_equal(sc[key, cols], whole[side])
+        np.testing.assert_array_equal(ix[key, cols], whole[side + 1])
 
 
 def test_errors():
@@ -220,33 +302,126 @@ def test_errors():
 # ------------------------------------------------------------- public API
 
 
-def assert_same_profile(gpu, cpu, rtol=1e-12):
-    """Distances equal to ``rtol``; indices equal except on exact distance ties."""
-    gP = np.asarray(gpu[:, 0], dtype=np.float64)
-    cP = np.asarray(cpu[:, 0], dtype=np.float64)
-    np.testing.assert_allclose(gP, cP, rtol=rtol, atol=1e-12)
-    for col in range(1, gpu.shape[1]):
-        gi = np.asarray(gpu[:, col], dtype=np.int64)
-        ci = np.asarray(cpu[:, col], dtype=np.int64)
-        differ = gi != ci
-        # where indices differ the two choices must be tied, hence equal distances
-        np.testing.assert_allclose(gP[differ], cP[differ], rtol=rtol, atol=1e-12)
+def pair_dist(TA, TB, m, i, j, normalize=True, p=2.0):
+    """Distances of the window pairs (TA[i:i+m], TB[j:j+m]), computed plainly (NaN for -1)."""
+    i, j = np.asarray(i), np.asarray(j)
+    ok = (i >= 0) & (j >= 0)
+    a = sliding_window_view(TA, m)[np.where(ok, i, 0)]
+    b = sliding_window_view(TB, m)[np.where(ok, j, 0)]
+    if normalize:
+        a = a - a.mean(axis=1, keepdims=True)
+        b = b - b.mean(axis=1, keepdims=True)
+        sa, sb = np.sqrt(np.sum(a * a, axis=1)), np.sqrt(np.sum(b * b, axis=1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = np.sum(a * b, axis=1) / (sa * sb)
+        d = np.sqrt(np.maximum(2 * m * (1 - rho), 0))
+    else:
+        d = np.sum(np.abs(a - b) ** p, axis=1) ** (1 / p)
+    return np.where(ok, d, np.nan)
+
+
+def assert_same_profile(gpu, cpu, TA, m, TB=None, normalize=True, p=2.0, k=1):
+    """Distances equal to 1e-12; every index column (top-k, left, right) equal, except where
+    the two choices are exact ties, checked on distances computed here from the series."""
+    TB = TA if TB is None else TB
+    gP = np.asarray(gpu.P_, dtype=np.float64).reshape(len(gpu), -1)
+    cP = np.asarray(cpu.P_, dtype=np.float64).reshape(len(cpu), -1)
+    np.testing.assert_allclose(gP, cP, rtol=1e-12, atol=1e-12)
+    pairs = [(np.asarray(gpu.I_).reshape(len(gpu), -1), np.asarray(cpu.I_).reshape(len(cpu), -1))]
+    pairs.append((np.asarray(gpu.left_I_)[:, None], np.asarray(cpu.left_I_)[:, None]))
+    pairs.append((np.asarray(gpu.right_I_)[:, None], np.asarray(cpu.right_I_)[:, None]))
+    rows = np.arange(len(cpu))
+    for gI, cI in pairs:
+        for col in range(gI.shape[1]):
+            differ = gI[:, col] != cI[:, col]
+            if not differ.any():
+                continue
+            assert np.all(gI[differ, col] >= 0) and np.all(cI[differ, col] >= 0)
+            r = rows[differ]
+            dg = pair_dist(TA, TB, m, r, gI[differ, col], normalize, p)
+            dc = pair_dist(TA, TB, m, r, cI[differ, col], normalize, p)
+            np.testing.assert_allclose(dg, dc, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("n, m", [(2000, 50), (6000, 100)])
 def test_gpu_stump_matches_stump(n, m):
     T = random_walk(n, 11)
-    assert_same_profile(mpcore.gpu_stump(T, m), mpcore.stump(T, m))
+    assert_same_profile(mpcore.gpu_stump(T, m), mpcore.stump(T, m), T, m)
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_gpu_stump_topk_matches_stump(k):
+    T = random_walk(5000, 21)
+    T[1200:1260] = 2.0  # constant windows
+    T[3000] = np.nan
+    assert_same_profile(mpcore.gpu_stump(T, 40, k=k), mpcore.stump(T, 40, k=k), T, 40, k=k)
+    TB = random_walk(3100, 22)
+    assert_same_profile(mpcore.gpu_stump(T, 40, TB, ignore_trivial=False, k=k),
+                        mpcore.stump(T, 40, TB, ignore_trivial=False, k=k), T, 40, TB, k=k)
+
+
+def test_gpu_aamp_topk_matches_aamp():
+    T = random_walk(3000, 23)
+    for p in (1.0, 2.0, 3.0):
+        assert_same_profile(mpcore.gpu_aamp(T, 30, p=p, k=3), mpcore.aamp(T, 30, p=p, k=3),
+                            T, 30, normalize=False, p=p, k=3)
 
 
 def test_gpu_stump_ab_and_nan():
     T_A, T_B = random_walk(3000, 12), random_walk(2200, 13)
     T_A[500] = np.nan
     assert_same_profile(mpcore.gpu_stump(T_A, 40, T_B, ignore_trivial=False),
-                        mpcore.stump(T_A, 40, T_B, ignore_trivial=False))
+                        mpcore.stump(T_A, 40, T_B, ignore_trivial=False), T_A, 40, T_B)
 
 
 def test_gpu_aamp_matches_aamp():
     T = random_walk(3000, 14)
-    assert_same_profile(mpcore.gpu_aamp(T, 30), mpcore.aamp(T, 30))
-    assert_same_profile(mpcore.gpu_aamp(T, 30, p=1.0), mpcore.aamp(T, 30, p=1.0))
+    for p in (1.0, 2.0, 3.0):
+        assert_same_profile(mpcore.gpu_aamp(T, 30, p=p), mpcore.aamp(T, 30, p=p), T, 30,
+                            normalize=False, p=p)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_periodic_integer_series(seed):
+    # exact ties everywhere: the GPU must choose as the CPU does
+    T = np.tile(np.random.default_rng(seed).integers(0, 5, 20).astype(float), 6)
+    for k in (1, 3):
+        assert_same_profile(mpcore.gpu_stump(T, 10, k=k), mpcore.stump(T, 10, k=k), T, 10, k=k)
+        assert_same_profile(mpcore.gpu_aamp(T, 10, k=k), mpcore.aamp(T, 10, k=k), T, 10,
+                            normalize=False, k=k)
+
+
+def test_tile_edge_sweep_public_api():
+    m = 8
+    for l in (1, 2, 127, 129, 1023, 1025, 1153, 4095, 4097, 8193):
+        T = random_walk(l + m - 1, 24 + l)
+        assert_same_profile(mpcore.gpu_stump(T, m), mpcore.stump(T, m), T, m)
+
+
+def test_threads_call_at_once():
+    import threading
+
+    Ts = [random_walk(3000 + 100 * i, 30 + i) for i in range(8)]
+    want = [mpcore.stump(T, 32) for T in Ts]
+    got = [None] * len(Ts)
+
+    def work(i):
+        got[i] = mpcore.gpu_stump(Ts[i], 32)
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(len(Ts))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for g, w, T in zip(got, want, Ts):
+        assert_same_profile(g, w, T, 32)
+
+
+def test_bad_device_id():
+    T = random_walk(500, 40)
+    with pytest.raises(ValueError, match="device_id"):
+        mpcore.gpu_stump(T, 20, device_id=_gpu.device_count() + 3)
+    with pytest.raises(ValueError, match="device_id"):
+        mpcore.gpu_stump(T, 20, device_id=[0, 0])
+    with pytest.raises(TypeError, match="device_id"):
+        mpcore.gpu_stump(T, 20, device_id="0")

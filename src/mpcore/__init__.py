@@ -7,6 +7,8 @@ from ._api import aamp, mass, stump
 from ._config import show_config
 from ._mparray import mparray
 from ._threads import get_num_threads, set_num_threads, threads
+from ._algos.multidim import (aamp_mmotifs, maamp, maamp_mdl, maamp_subspace, mdl, mmotifs,
+                              mstump, subspace)
 
 __version__ = "0.1.0"
 
@@ -24,6 +26,17 @@ __all__ = [
     "stump",
     "stumped",
     "threads",
+    # multi-dimensional profiles
+    "aamp_mmotifs",
+    "maamp",
+    "maamp_mdl",
+    "maamp_subspace",
+    "maamped",
+    "mdl",
+    "mmotifs",
+    "mstump",
+    "mstumped",
+    "subspace",
 ]
 
 
@@ -37,6 +50,10 @@ def __getattr__(name):
         from . import _dask
 
         return getattr(_dask, name)
+    if name in ("mstumped", "maamped"):
+        from ._algos import multidim
+
+        return getattr(multidim, name)
     raise AttributeError(f"module 'mpcore' has no attribute {name!r}")
 
 

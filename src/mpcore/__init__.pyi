@@ -73,8 +73,6 @@ def gpu_stump(
     k: int = 1,
     T_A_subseq_isconstant: _IsConstant = None,
     T_B_subseq_isconstant: _IsConstant = None,
-    *,
-    use_float32: bool = False,
 ) -> mparray: ...
 def gpu_aamp(
     T_A: npt.ArrayLike,
@@ -84,8 +82,6 @@ def gpu_aamp(
     device_id: int | list[int] = 0,
     p: float = 2.0,
     k: int = 1,
-    *,
-    use_float32: bool = False,
 ) -> mparray: ...
 def gpu_available() -> bool: ...
 def stumped(
@@ -113,3 +109,135 @@ def get_num_threads() -> int: ...
 def set_num_threads(n: int | None) -> int: ...
 def threads(n: int) -> AbstractContextManager[None]: ...
 def show_config(print_out: bool = True) -> dict[str, Any]: ...
+
+# multi-dimensional profiles (mpcore._algos.multidim)
+from typing import NamedTuple
+
+_MIsConstant = _IsConstant | list[_IsConstant]
+
+class _MultiProfile(NamedTuple):
+    P_: npt.NDArray[np.float64]
+    I_: npt.NDArray[np.int64]
+
+def mstump(
+    T: npt.ArrayLike,
+    m: int,
+    include: npt.ArrayLike | None = None,
+    discords: bool = False,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isconstant: _MIsConstant = None,
+    *,
+    n_threads: int | None = None,
+    progress: bool = False,
+    cancel: threading.Event | None = None,
+) -> _MultiProfile: ...
+def maamp(
+    T: npt.ArrayLike,
+    m: int,
+    include: npt.ArrayLike | None = None,
+    discords: bool = False,
+    p: float = 2.0,
+    *,
+    n_threads: int | None = None,
+    progress: bool = False,
+    cancel: threading.Event | None = None,
+) -> _MultiProfile: ...
+def mstumped(
+    client: Any,
+    T: npt.ArrayLike,
+    m: int,
+    include: npt.ArrayLike | None = None,
+    discords: bool = False,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isconstant: _MIsConstant = None,
+) -> _MultiProfile: ...
+def maamped(
+    client: Any,
+    T: npt.ArrayLike,
+    m: int,
+    include: npt.ArrayLike | None = None,
+    discords: bool = False,
+    p: float = 2.0,
+) -> _MultiProfile: ...
+def subspace(
+    T: npt.ArrayLike,
+    m: int,
+    subseq_idx: int,
+    nn_idx: int,
+    k: int,
+    include: npt.ArrayLike | None = None,
+    discords: bool = False,
+    discretize_func: Callable[[np.ndarray], np.ndarray] | None = None,
+    n_bit: int = 8,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isconstant: _MIsConstant = None,
+) -> npt.NDArray[np.int64]: ...
+def maamp_subspace(
+    T: npt.ArrayLike,
+    m: int,
+    subseq_idx: int,
+    nn_idx: int,
+    k: int,
+    include: npt.ArrayLike | None = None,
+    discords: bool = False,
+    discretize_func: Callable[[np.ndarray], np.ndarray] | None = None,
+    n_bit: int = 8,
+    p: float = 2.0,
+) -> npt.NDArray[np.int64]: ...
+def mdl(
+    T: npt.ArrayLike,
+    m: int,
+    subseq_idx: npt.ArrayLike,
+    nn_idx: npt.ArrayLike,
+    include: npt.ArrayLike | None = None,
+    discords: bool = False,
+    discretize_func: Callable[[np.ndarray], np.ndarray] | None = None,
+    n_bit: int = 8,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isconstant: _MIsConstant = None,
+) -> tuple[npt.NDArray[np.float64], list[npt.NDArray[np.int64]]]: ...
+def maamp_mdl(
+    T: npt.ArrayLike,
+    m: int,
+    subseq_idx: npt.ArrayLike,
+    nn_idx: npt.ArrayLike,
+    include: npt.ArrayLike | None = None,
+    discords: bool = False,
+    discretize_func: Callable[[np.ndarray], np.ndarray] | None = None,
+    n_bit: int = 8,
+    p: float = 2.0,
+) -> tuple[npt.NDArray[np.float64], list[npt.NDArray[np.int64]]]: ...
+def mmotifs(
+    T: npt.ArrayLike,
+    P: npt.ArrayLike,
+    I: npt.ArrayLike,
+    min_neighbors: int = 1,
+    max_distance: float | Callable[[np.ndarray], float] | None = None,
+    cutoffs: float | npt.ArrayLike | None = None,
+    max_matches: int | None = 10,
+    max_motifs: int = 1,
+    atol: float = 1e-8,
+    k: int | None = None,
+    include: npt.ArrayLike | None = None,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isconstant: _MIsConstant = None,
+) -> tuple[np.ndarray, np.ndarray, list[npt.NDArray[np.int64]], list[npt.NDArray[np.float64]]]: ...
+def aamp_mmotifs(
+    T: npt.ArrayLike,
+    P: npt.ArrayLike,
+    I: npt.ArrayLike,
+    min_neighbors: int = 1,
+    max_distance: float | Callable[[np.ndarray], float] | None = None,
+    cutoffs: float | npt.ArrayLike | None = None,
+    max_matches: int | None = 10,
+    max_motifs: int = 1,
+    atol: float = 1e-8,
+    k: int | None = None,
+    include: npt.ArrayLike | None = None,
+    p: float = 2.0,
+) -> tuple[np.ndarray, np.ndarray, list[npt.NDArray[np.int64]], list[npt.NDArray[np.float64]]]: ...

@@ -135,7 +135,9 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
     p : float, default 2.0
         The p-norm when ``normalize=False``.
     T_subseq_isfinite : array_like of bool, optional
-        Which windows of ``T`` are finite; computed when omitted.
+        With ``normalize=False``, the windows of ``T`` to treat as non-finite (``False``: their
+        distance is ``inf``); ignored when ``normalize=True``, as in STUMPY. Windows holding
+        NaN/inf are ``inf`` whatever it says.
     T_subseq_isconstant, Q_subseq_isconstant : array_like of bool or callable, optional
         Which windows are constant (see :func:`stump`).
     query_idx : int, optional
@@ -182,17 +184,20 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
             )
     if not np.all(np.isfinite(Qa)):
         return np.full(l, np.inf)
-    if T_subseq_isfinite is None:
-        valid = _validate.rolling_isfinite(Ta, m)
-    else:
-        valid = np.asarray(T_subseq_isfinite)
-        if valid.dtype != np.bool_ or valid.shape != (l,):
-            raise ValueError(f"T_subseq_isfinite must be a bool array of length {l}")
     if normalize:
-        # FFT screening with exact recomputation wherever its error bound is too wide
-        D = PreparedSeries(Ta, m, T_subseq_isconstant, valid, M_T, Σ_T).distance_profile(
+        # FFT screening with exact recomputation wherever its error bound is too wide.
+        # T_subseq_isfinite is ignored here, as in STUMPY.
+        D = PreparedSeries(Ta, m, T_subseq_isconstant, None, M_T, Σ_T).distance_profile(
             Qa, Q_subseq_isconstant)
     else:
+        valid = _validate.rolling_isfinite(Ta, m)
+        if T_subseq_isfinite is not None:
+            # As in STUMPY: its False windows are inf. A window that holds NaN/inf stays inf
+            # whatever it says (STUMPY: NaN).
+            mask = np.asarray(T_subseq_isfinite)
+            if mask.dtype != np.bool_ or mask.shape != (l,):
+                raise ValueError(f"T_subseq_isfinite must be a bool array of length {l}")
+            valid = valid & mask
         # a power of two (exact) keeps p-th powers of very large or very small values in range
         scale = common_scale(Qa, Ta)
         Ts = np.where(np.isfinite(Ta), Ta * scale, 0.0)

@@ -95,7 +95,8 @@ def plan_groups(job: Job, n_threads: int, tasks_per_thread: int = TASKS_PER_THRE
     ``tasks_per_thread`` tasks per thread.  Runs come out largest first, the order they should
     start in.
     """
-    cells = band_cells(job)
+    # a family with its own kernel (multidim) counts its own cells
+    cells = job.band_cells(job.bands) if hasattr(job, "band_cells") else band_cells(job)
     nb = len(cells)
     if nb == 0:
         return [(0, 0)]
@@ -133,7 +134,7 @@ def _total_threads(client) -> int:
     return max(1, sum(int(v) for v in nthreads.values()))
 
 
-def _reduce_on_cluster(client, futures: list, k: int, run: str):
+def _reduce_on_cluster(client, futures: list, k: int, run: str, merge=None):
     """Merge the partial results ``futures`` on the cluster, pairwise as they complete; returns
     the future of the final merge.
 
@@ -155,8 +156,8 @@ def _reduce_on_cluster(client, futures: list, k: int, run: str):
             if waiting is None:
                 waiting = future
                 continue
-            merged = client.submit(_merge_group, k, waiting, future, pure=False, priority=100,
-                                   key=f"mpcore-merge-{run}-{count}")
+            merged = client.submit(merge or _merge_group, k, waiting, future, pure=False,
+                                   priority=100, key=f"mpcore-merge-{run}-{count}")
             count += 1
             waiting = future = None
             done.add(merged)

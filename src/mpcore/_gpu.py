@@ -8,16 +8,12 @@ when it asks (:func:`gpu_available`) or calls :func:`run_pass`.
 
 Precision
 ---------
-The default float64 kernels seed every band chunk with the exact O(m) dot
-product and re-seed at least every 4096 rows, so the ranking follows the
-float64 recurrence the CPU core uses.  With ``use_float32=True`` the
-recurrence runs in float32 and is re-anchored exactly (float64 dot product)
-every 512 rows; between anchors each row adds at most two float32 roundings,
-so a z-normalized score (a correlation in [-1, 1]) is within about
-``(2 * 512 + 4) * 2**-24 * G ~= 6.1e-5 * G`` of the float64 score, where
-``G`` (about 1-2 for ordinary data) bounds the normalized size of the
-recurrence increments.  Non-normalized modes have the same bound relative to
-``m * max|T|**p``.  Only the ranking comes from the GPU: final distances are
+The kernels rank candidates by the same float64 recurrence as the CPU core,
+seeded with the exact O(m) dot product at the start of every 4096-row chunk;
+their hot loop only filters cells by the high word of ``C - score`` against
+per-window threshold keys (see ``cuda/mpcore_cuda.cu``), and every candidate
+that passes is re-scored in float64 and merged exactly, so the filter never
+changes a result.  Only the ranking comes from the GPU: final distances are
 recomputed exactly on the CPU.
 """
 
@@ -60,10 +56,10 @@ def _bind(lib: ctypes.CDLL) -> None:
     series = [ctypes.c_int64, _dp, _dp, _dp, _dp, _dp]  # l, T, mu, df, dg, w
     lib.mpcore_cuda_pass.restype = ctypes.c_int
     lib.mpcore_cuda_pass.argtypes = (
-        [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_double]
+        [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_double, ctypes.c_int64]
         + series + series
-        + [ctypes.c_int64, ctypes.c_int64, _dp, _ip, _dp, _ip,
-           ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        + [ctypes.c_int64, ctypes.c_int64, _dp, _ip, _dp, _dp, _ip, _dp,
+           ctypes.c_char_p, ctypes.c_int]
     )
 
 
@@ -143,15 +139,15 @@ def run_pass(device: int, mode: int, m: int, p: float,
              lY: int, Y_T, Y_mu, Y_df, Y_dg, Y_w,
              d_start: int, d_stop: int,
              row_score=None, row_idx=None, col_score=None, col_idx=None,
-             use_float32: bool = False) -> None:
-    """Run one pass on a GPU, merging into the given profiles in place.
+             k: int = 1, row_hint=None, col_hint=None) -> None:
+    """Run one pass on a GPU, merging into the given top-k profiles in place.
 
     The pass covers cells ``(r, c = r + d)`` with ``d_start <= d < d_stop``,
-    ``r < lX`` and ``c < lY``.  For each row ``r`` the best column is merged
-    into ``row_score[r]``/``row_idx[r]`` and for each column ``c`` the best
-    row into ``col_score[c]``/``col_idx[c]`` under the total order "higher
-    score wins, equal score -> lower index wins" (NaN never wins).  The result
-    does not depend on the launch configuration.
+    ``r < lX`` and ``c < lY``.  Each row keeps its ``k`` best columns in
+    ``row_score[r*k:(r+1)*k]``/``row_idx[...]`` (best first; empty slots are
+    -inf/-1) and each column its ``k`` best rows in ``col_score``/``col_idx``,
+    under the total order "higher score wins, equal score -> lower index wins"
+    (NaN never wins).  The result does not depend on the launch configuration.
 
     Parameters
     ----------
@@ -178,12 +174,16 @@ def run_pass(device: int, mode: int, m: int, p: float,
     d_start, d_stop : int
         Diagonal range, ``0 <= d_start``.
     row_score, col_score : ndarray of float64 or None
-        Current best scores (e.g. -inf), updated in place; None skips the side.
+        Current best scores (``l * k`` values), updated in place; None skips
+        the side.
     row_idx, col_idx : ndarray of int64 or None
-        Current best indices (e.g. -1), updated in place.
-    use_float32 : bool, default False
-        Compute the recurrence in float32 (see the module docstring for the
-        error bound).
+        Current best indices (``l * k`` values), updated in place.
+    k : int, default 1
+        Entries kept per window.
+    row_hint, col_hint : ndarray of float64 or None
+        A lower bound of each window's final k-th best score (``l`` values,
+        -inf where unknown), e.g. the pipeline's seeds: cells below it are
+        skipped without changing the result.
 
     Raises
     ------
@@ -194,14 +194,16 @@ def run_pass(device: int, mode: int, m: int, p: float,
     """
     if not gpu_available():
         raise RuntimeError(f"mpcore: no CUDA GPU available: {_reason}")
-    mode, m, lX, lY = int(mode), int(m), int(lX), int(lY)
+    mode, m, lX, lY, k = int(mode), int(m), int(lX), int(lY), int(k)
     if mode not in (0, 1, 2):
         raise ValueError(f"mpcore: mode must be 0, 1 or 2, got {mode}")
+    if not 1 <= k <= 65536:
+        raise ValueError(f"mpcore: k must be between 1 and 65536, got {k}")
     if (row_score is None) != (row_idx is None) or (col_score is None) != (col_idx is None):
         raise ValueError("mpcore: score and index arrays must be given together")
     z = mode == 0
     args = (
-        int(device), mode, m, float(p),
+        int(device), mode, m, float(p), k,
         lX, _f64("X_T", X_T, lX + m - 1), _f64("X_mu", X_mu if z else None, lX),
         _f64("X_df", X_df if z else None, lX), _f64("X_dg", X_dg if z else None, lX),
         _f64("X_w", X_w, lX),
@@ -209,11 +211,13 @@ def run_pass(device: int, mode: int, m: int, p: float,
         _f64("Y_df", Y_df if z else None, lY), _f64("Y_dg", Y_dg if z else None, lY),
         _f64("Y_w", Y_w, lY),
         int(d_start), int(d_stop),
-        _f64("row_score", row_score, lX, True), _i64("row_idx", row_idx, lX),
-        _f64("col_score", col_score, lY, True), _i64("col_idx", col_idx, lY),
+        _f64("row_score", row_score, lX * k, True), _i64("row_idx", row_idx, lX * k),
+        _f64("row_hint", row_hint if row_score is not None else None, lX),
+        _f64("col_score", col_score, lY * k, True), _i64("col_idx", col_idx, lY * k),
+        _f64("col_hint", col_hint if col_score is not None else None, lY),
     )
     err = ctypes.create_string_buffer(_ERRLEN)
     # The arrays stay referenced by the caller for the whole (GIL-free) call.
-    rc = _lib.mpcore_cuda_pass(*args, int(bool(use_float32)), err, _ERRLEN)
+    rc = _lib.mpcore_cuda_pass(*args, err, _ERRLEN)
     if rc != 0:
         raise RuntimeError(f"mpcore: CUDA pass failed: {err.value.decode(errors='replace')}")

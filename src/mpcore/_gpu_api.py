@@ -44,13 +44,11 @@ def _split(job: Job, ps: int, parts: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
 
 
-def run_gpu(job: Job, device_ids: list[int], use_float32: bool = False) -> list[list[Table]]:
+def run_gpu(job: Job, device_ids: list[int]) -> list[list[Table]]:
     """GPU executor: each device, driven from its own thread, runs a share of every pass into
-    its own tables (k = 1), which the shared merge then combines."""
+    its own top-k tables, which the shared merge then combines."""
     if not gpu_available():
         raise RuntimeError(f"mpcore: no CUDA GPU available: {_gpu.gpu_unavailable_reason()}")
-    if job.k != 1:
-        raise ValueError("gpu_stump/gpu_aamp support k=1 only so far; use stump/aamp for k > 1")
     count = _gpu.device_count()
     for d in device_ids:
         if d >= count:
@@ -70,12 +68,15 @@ def run_gpu(job: Job, device_ids: list[int], use_float32: bool = False) -> list[
                 d0, d1 = shares[slot]
                 rt = tables[slot][rows] if rows >= 0 else None
                 ct = tables[slot][cols] if cols >= 0 else None
+                # the tables' thresholds start at the seeds: lower bounds of each row's best
                 _gpu.run_pass(device, mode, job.m, job.p,
                               X.l, X.T, X.mu, X.df, X.dg, X.w, Y.l, Y.T, Y.mu, Y.df, Y.dg, Y.w,
                               d0, d1,
                               rt.P if rt else None, rt.I if rt else None,
                               ct.P if ct else None, ct.I if ct else None,
-                              use_float32=use_float32)
+                              k=job.k,
+                              row_hint=rt.thr[: rt.l] if rt else None,
+                              col_hint=ct.thr[: ct.l] if ct else None)
         except BaseException as exc:
             errors.append(exc)
 
@@ -91,23 +92,20 @@ def run_gpu(job: Job, device_ids: list[int], use_float32: bool = False) -> list[
 
 
 def gpu_stump(T_A, m, T_B=None, ignore_trivial=True, device_id=0, normalize=True, p=2.0, k=1,
-              T_A_subseq_isconstant=None, T_B_subseq_isconstant=None, *, use_float32=False):
+              T_A_subseq_isconstant=None, T_B_subseq_isconstant=None):
     """Compute the z-normalized matrix profile on one or more NVIDIA GPUs.
 
-    Same parameters and result as :func:`mpcore.stump`, plus:
+    Same parameters and result as :func:`mpcore.stump` (top-k included), plus:
 
     Parameters
     ----------
     device_id : int or list of int, default 0
         The GPU(s) to use; several GPUs are driven from threads of this process.
-    use_float32 : bool, default False
-        Rank candidates in float32 (re-anchored in float64 every few hundred rows); the reported
-        distances are still computed exactly in float64.
 
     Returns
     -------
     mparray
-        As :func:`mpcore.stump` (k = 1 only for now).
+        As :func:`mpcore.stump`.
 
     Raises
     ------
@@ -115,25 +113,22 @@ def gpu_stump(T_A, m, T_B=None, ignore_trivial=True, device_id=0, normalize=True
         When no CUDA GPU (or driver, or CUDA build) is available.
     """
     if not _validate.check_bool(normalize, "normalize"):
-        return gpu_aamp(T_A, m, T_B, ignore_trivial, device_id, p, k, use_float32=use_float32)
-    executor = functools.partial(run_gpu, device_ids=_device_ids(device_id),
-                                 use_float32=bool(use_float32))
+        return gpu_aamp(T_A, m, T_B, ignore_trivial, device_id, p, k)
+    executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, True, p, k, T_A_subseq_isconstant,
                           T_B_subseq_isconstant, executor)
 
 
-def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1, *,
-             use_float32=False):
+def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1):
     """Compute the non-normalized (p-norm) matrix profile on one or more NVIDIA GPUs.
 
-    Same parameters and result as :func:`mpcore.aamp`, plus ``device_id`` and ``use_float32``
-    as in :func:`gpu_stump`.
+    Same parameters and result as :func:`mpcore.aamp`, plus ``device_id`` as in
+    :func:`gpu_stump`.
 
     Returns
     -------
     mparray
-        As :func:`mpcore.aamp` (k = 1 only for now).
+        As :func:`mpcore.aamp`.
     """
-    executor = functools.partial(run_gpu, device_ids=_device_ids(device_id),
-                                 use_float32=bool(use_float32))
+    executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor)

@@ -107,8 +107,14 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
     series = job.series
     errors: list[BaseException] = []
 
+    # a family with its own kernel (multidim) brings its own worker; the executor is shared
+    own_worker = getattr(job, "run_worker", None)
+
     def work(i: int) -> None:
         try:
+            if own_worker is not None:
+                own_worker(bands, counters, tables[i], cancel)
+                return
             _engine.run_worker(kernel, job.mode, job.m, job.p, job.reseed, series, job.passes,
                                bands, counters, tables[i], cancel)
         except BaseException as exc:  # surfaced in the caller's thread

@@ -1,0 +1,137 @@
+"""GPU speed: the kernel pass and the whole ``gpu_stump`` call, side by side.
+
+Run on a machine with a CUDA GPU (``bash benchmarks/gpu_check.sh`` runs it with the rest):
+
+    python benchmarks/gpu_speed.py [--sizes 16-21] [--m 100] [--k 1] [--stumpy-max 17]
+
+For each n (a power of two) it prints the median time of the GPU pass alone (``run_gpu`` on a
+prepared job: uploads, kernel, downloads) and of the whole call (validate, prepare, pass, merge,
+exact refinement, result), as cells/second with cells = l * l / 2 for a self-join of l windows,
+and the host share of the call split into its steps.  ``--stumpy-max E`` also times STUMPY's
+``gpu_stump`` (numba-cuda) up to n = 2**E in a subprocess, after a warm-up call.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def _median_time(fn, reps):
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
+
+
+def mpcore_rows(sizes, m, k, reps):
+    import mpcore
+    from mpcore import _gpu_api, _pipeline, _prepare
+
+    mpcore.gpu_stump(np.cumsum(np.random.default_rng(0).standard_normal(4 * m)), m)  # context
+    rows = []
+    for e in sizes:
+        n = 2**e
+        T = np.cumsum(np.random.default_rng(e).standard_normal(n))
+        l = n - m + 1
+        cells = l * l / 2
+        r = reps if e <= 19 else max(2, reps // 2)
+        t_prep = _median_time(lambda: _prepare.prepare_job(T, m, None, True, True, 2.0, k,
+                                                           None, None), r)
+        job = _prepare.prepare_job(T, m, None, True, True, 2.0, k, None, None)
+        t_pass = _median_time(lambda: _gpu_api.run_gpu(job, [0]), r)
+        tables = _pipeline.merge(job, _gpu_api.run_gpu(job, [0]))
+        t_fin = _median_time(lambda: _pipeline.finalize(job, _copy(tables)), r)
+        t_call = _median_time(lambda: mpcore.gpu_stump(T, m, k=k), r)
+        rows.append(dict(n=n, m=m, k=k, cells=cells, pass_s=t_pass, call_s=t_call,
+                         prepare_s=t_prep, finalize_s=t_fin,
+                         pass_cells_per_s=cells / t_pass, call_cells_per_s=cells / t_call))
+        print(f"mpcore n=2^{e} m={m} k={k}: pass {t_pass:.4f} s ({cells / t_pass:.3e} cells/s), "
+              f"call {t_call:.4f} s ({cells / t_call:.3e}); prepare {t_prep:.4f} s, "
+              f"finalize {t_fin:.4f} s", flush=True)
+    return rows
+
+
+def _copy(tables):
+    from mpcore._prepare import Table
+
+    out = []
+    for t in tables:
+        c = Table(t.l, t.k)
+        c.P[:] = t.P
+        c.I[:] = t.I
+        c.thr[:] = t.thr
+        out.append(c)
+    return out
+
+
+STUMPY_CODE = """
+import json, sys, time
+import numpy as np
+import stumpy
+m, e = int(sys.argv[1]), int(sys.argv[2])
+stumpy.gpu_stump(np.cumsum(np.random.default_rng(0).standard_normal(4 * m)), m)  # JIT, context
+T = np.cumsum(np.random.default_rng(e).standard_normal(2**e))
+t0 = time.perf_counter()
+stumpy.gpu_stump(T, m)
+print(json.dumps(time.perf_counter() - t0))
+"""
+
+
+def stumpy_rows(sizes, m, env_path):
+    rows = []
+    env = dict(os.environ)
+    if env_path:
+        env["PYTHONPATH"] = env_path
+    for e in sizes:
+        out = subprocess.run([sys.executable, "-c", STUMPY_CODE, str(m), str(e)], env=env,
+                             capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            print(f"STUMPY gpu_stump n=2^{e}: failed: {out.stderr.strip().splitlines()[-1:]}")
+            break
+        t = json.loads(out.stdout.strip().splitlines()[-1])
+        l = 2**e - m + 1
+        rows.append(dict(n=2**e, m=m, stumpy_s=t, stumpy_cells_per_s=l * l / 2 / t))
+        print(f"STUMPY gpu_stump n=2^{e} m={m}: {t:.3f} s ({l * l / 2 / t:.3e} cells/s)",
+              flush=True)
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="16-21", help="exponents, e.g. 16-21")
+    ap.add_argument("--m", type=int, default=100)
+    ap.add_argument("--k", type=int, default=1)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--stumpy-max", type=int, default=0)
+    ap.add_argument("--stumpy-path", default="", help="PYTHONPATH for the STUMPY subprocess")
+    ap.add_argument("--json", default="")
+    a = ap.parse_args()
+    lo, hi = (int(x) for x in a.sizes.split("-"))
+    sizes = list(range(lo, hi + 1))
+    rows = mpcore_rows(sizes, a.m, a.k, a.reps)
+    srows = stumpy_rows([e for e in sizes if e <= a.stumpy_max], a.m, a.stumpy_path)
+    print("\n| n | pass s | pass cells/s | call s | call cells/s | call/pass | STUMPY s | x STUMPY |")
+    print("|---|---|---|---|---|---|---|---|")
+    st = {r["n"]: r["stumpy_s"] for r in srows}
+    for r in rows:
+        s = st.get(r["n"])
+        st_s = "" if s is None else f"{s:.3f}"
+        st_x = "" if s is None else f"{s / r['call_s']:.0f}x"
+        e = r["n"].bit_length() - 1
+        print(f"| 2^{e} | {r['pass_s']:.4f} | {r['pass_cells_per_s']:.3e} | {r['call_s']:.4f} | "
+              f"{r['call_cells_per_s']:.3e} | {r['pass_s'] / r['call_s']:.2f} | {st_s} | {st_x} |")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(dict(mpcore=rows, stumpy=srows), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+/* Multi-dimensional matrix profile kernel; see mband.h for what it computes.
+ *
+ * Written as plain loops over MPM_L lanes that the compiler turns into vector code; on x86-64
+ * Linux with GCC the strip function is cloned for AVX-512 and AVX2 and the widest one the CPU
+ * runs is picked at load time (the clones differ only in vector width and rounding of
+ * contracted multiply-adds, which the exact refinement removes from the reported distances).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mband.h"
+
+#define L MPM_L
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define MPM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MPM_CLONES
+#endif
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+static int64_t mpm_fetch_add(int64_t *p, int64_t v) {
+    return _InterlockedExchangeAdd64((volatile long long *)p, v);
+}
+#else
+static int64_t mpm_fetch_add(int64_t *p, int64_t v) {
+    return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+#endif
+
+/* Exact running sum of one channel for the pair (i, j): the co-moment of the centred windows
+ * (z-norm) or sum |a - b|^p. */
+static double mpm_exact_sum(const mpm_params *pr, int64_t c, int64_t i, int64_t j) {
+    const double *T = pr->T + c * pr->stride;
+    const int64_t m = pr->m;
+    double s = 0.0;
+    if (pr->mode == MPM_ZNORM) {
+        const double mi = pr->mu[c * pr->stride + i], mj = pr->mu[c * pr->stride + j];
+        for (int64_t t = 0; t < m; t++) s += (T[i + t] - mi) * (T[j + t] - mj);
+    } else {
+        for (int64_t t = 0; t < m; t++) {
+            const double a = fabs(T[i + t] - T[j + t]);
+            s += pr->mode == MPM_P2 ? a * a : pr->mode == MPM_P1 ? a : pow(a, pr->p);
+        }
+    }
+    return s;
+}
+
+MPM_CLONES
+int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
+                  const volatile int *cancel) {
+    const int64_t d = pr->d, m = pr->m, l = pr->l, S = pr->stride, nfix = pr->nfix;
+    const int mode = pr->mode;
+    const double p = pr->p, inv_p = 1.0 / pr->p, two_m = 2.0 * (double)m, snap = pr->snap;
+    if (g0 >= l) return 0;
+    const int64_t rows = l - g0;
+    /* acc: running sums, dist: distances then their running sums; d * L each */
+    double *acc = (double *)malloc(2 * (size_t)d * L * sizeof(double));
+    if (!acc) return -2;
+    double *dist = acc + d * L;
+    int64_t cells = 0;
+    for (int q = 0; q < L; q++) cells += (g0 + q < l) ? l - g0 - q : 0;
+
+    for (int64_t i = 0; i < rows; i++) {
+        const int64_t j0 = i + g0;
+        if (i % pr->reseed == 0) {
+            if (cancel && *cancel) {
+                free(acc);
+                return -1;
+            }
+            for (int64_t c = 0; c < d; c++)
+                for (int q = 0; q < L; q++)
+                    acc[c * L + q] = j0 + q < l ? mpm_exact_sum(pr, c, i, j0 + q) : 0.0;
+        } else if (mode == MPM_ZNORM) {
+            for (int64_t c = 0; c < d; c++) {
+                const double fi = pr->df[c * S + i - 1], gi = pr->dg[c * S + i - 1];
+                const double *restrict fj = pr->df + c * S + j0 - 1;
+                const double *restrict gj = pr->dg + c * S + j0 - 1;
+                double *restrict a = acc + c * L;
+                for (int q = 0; q < L; q++) a[q] += fi * gj[q] + fj[q] * gi;
+            }
+        } else {
+            for (int64_t c = 0; c < d; c++) {
+                const double *T = pr->T + c * S;
+                const double xo = T[i - 1], xi = T[i + m - 1];
+                const double *restrict yo = T + j0 - 1;
+                const double *restrict yi = T + j0 + m - 1;
+                double *restrict a = acc + c * L;
+                if (mode == MPM_P2) {
+                    for (int q = 0; q < L; q++) {
+                        const double u = xi - yi[q], v = xo - yo[q];
+                        a[q] += u * u - v * v;
+                    }
+                } else if (mode == MPM_P1) {
+                    for (int q = 0; q < L; q++) a[q] += fabs(xi - yi[q]) - fabs(xo - yo[q]);
+                } else {
+                    for (int q = 0; q < L; q++)
+                        a[q] += pow(fabs(xi - yi[q]), p) - pow(fabs(xo - yo[q]), p);
+                }
+            }
+        }
+        /* per-channel distances; a non-finite window (or a lane past the end) adds +inf */
+        for (int64_t c = 0; c < d; c++) {
+            const double *restrict a = acc + c * L;
+            const double *restrict badj = pr->bad + c * S + j0;
+            const double badi = pr->bad[c * S + i];
+            double *restrict out = dist + c * L;
+            if (mode == MPM_ZNORM) {
+                const double wi = pr->w[c * S + i], hi = pr->half[c * S + i];
+                const double *restrict wj = pr->w + c * S + j0;
+                const double *restrict hj = pr->half + c * S + j0;
+                for (int q = 0; q < L; q++) {
+                    /* constant windows: w = 0, and half gives STUMPY's fixed correlations */
+                    const double rho = a[q] * wi * wj[q] + (hi + hj[q]);
+                    double d2 = two_m * (1.0 - rho);
+                    d2 = d2 > snap ? d2 : 0.0;
+                    out[q] = sqrt(d2) + (badi + badj[q]);
+                }
+            } else {
+                for (int q = 0; q < L; q++) {
+                    const double s = a[q] > snap ? a[q] : 0.0;
+                    const double r = mode == MPM_P2 ? sqrt(s) : mode == MPM_P1 ? s : pow(s, inv_p);
+                    out[q] = r + (badi + badj[q]);
+                }
+            }
+        }
+        /* order the channels nfix..d-1: ascending, or descending for discords */
+        for (int64_t t = 0; t < pr->nnet; t++) {
+            double *restrict x = dist + (int64_t)pr->net[2 * t] * L;
+            double *restrict y = dist + (int64_t)pr->net[2 * t + 1] * L;
+            if (pr->discords) {
+                for (int q = 0; q < L; q++) {
+                    const double a = x[q], b = y[q];
+                    x[q] = a > b ? a : b;
+                    y[q] = a > b ? b : a;
+                }
+            } else {
+                for (int q = 0; q < L; q++) {
+                    const double a = x[q], b = y[q];
+                    x[q] = a < b ? a : b;
+                    y[q] = a < b ? b : a;
+                }
+            }
+        }
+        (void)nfix;
+        /* running sums, and one test for the whole row: could any sum enter a table? */
+        int hit = 0;
+        for (int64_t k = 0; k < d; k++) {
+            double *restrict s = dist + k * L;
+            if (k) {
+                const double *restrict prev = dist + (k - 1) * L;
+                for (int q = 0; q < L; q++) s[q] += prev[q];
+            }
+            const double rb = best[k * S + i];
+            const double *restrict cb = best + k * S + j0;
+            int h = 0;
+            for (int q = 0; q < L; q++)
+                h |= ((s[q] <= rb) | (s[q] <= cb[q])) & (s[q] < INFINITY);
+            hit |= h;
+        }
+        if (hit) {  /* rare after the first rows: exact tie rules, lane by lane */
+            for (int64_t k = 0; k < d; k++) {
+                const double *s = dist + k * L;
+                for (int q = 0; q < L; q++) {
+                    const int64_t j = j0 + q;
+                    if (j >= l || !(s[q] < INFINITY)) continue;
+                    double *b = best + k * S;
+                    int64_t *ix = idx + k * S;
+                    if (s[q] < b[i] || (s[q] == b[i] && j < ix[i])) {
+                        b[i] = s[q];
+                        ix[i] = j;
+                    }
+                    if (s[q] < b[j] || (s[q] == b[j] && i < ix[j])) {
+                        b[j] = s[q];
+                        ix[j] = i;
+                    }
+                }
+            }
+        }
+    }
+    free(acc);
+    return cells;
+}
+
+int mpm_run_worker(const mpm_params *pr, const int64_t *strips, int64_t nstrips, int64_t *next,
+                   int64_t *done, double *best, int64_t *idx, const volatile int *cancel) {
+    for (;;) {
+        if (cancel && *cancel) return -1;
+        const int64_t b = mpm_fetch_add(next, 1);
+        if (b >= nstrips) return 0;
+        const int64_t cells = mpm_strip(pr, strips[b], best, idx, cancel);
+        if (cells == -2) return -2;
+        if (cells < 0) return -1;
+        mpm_fetch_add(done, cells);
+    }
+}
+
+/* Exact distance of windows i and j of channel c. */
+static double mpm_exact_dist(const mpm_params *pr, const double *E, const uint8_t *cst,
+                             int64_t c, int64_t i, int64_t j) {
+    const int64_t S = pr->stride, m = pr->m;
+    if (pr->bad[c * S + i] != 0.0 || pr->bad[c * S + j] != 0.0) return INFINITY;
+    const double *x = E + c * S + i, *y = E + c * S + j;
+    if (pr->mode != MPM_ZNORM) {
+        double s = 0.0;
+        for (int64_t t = 0; t < m; t++) {
+            const double a = fabs(x[t] - y[t]);
+            s += pr->mode == MPM_P2 ? a * a : pr->mode == MPM_P1 ? a : pow(a, pr->p);
+        }
+        return pr->mode == MPM_P2 ? sqrt(s) : pr->mode == MPM_P1 ? s : pow(s, 1.0 / pr->p);
+    }
+    const int ci = cst[c * S + i] != 0, cj = cst[c * S + j] != 0;
+    if (ci && cj) return 0.0;
+    if (ci || cj) return sqrt((double)m);
+    double mx = 0.0, my = 0.0, sx = 0.0, sy = 0.0;
+    for (int64_t t = 0; t < m; t++) {
+        mx += x[t];
+        my += y[t];
+    }
+    mx /= (double)m;
+    my /= (double)m;
+    for (int64_t t = 0; t < m; t++) {
+        sx += (x[t] - mx) * (x[t] - mx);
+        sy += (y[t] - my) * (y[t] - my);
+    }
+    if (!(sx > 0.0) || !(sy > 0.0)) return sqrt((double)m);  /* all equal after rounding */
+    /* z-normalize both windows and take the plain Euclidean distance: never negative, and
+     * identical windows are exactly 0 apart */
+    sx = 1.0 / sqrt(sx / (double)m);
+    sy = 1.0 / sqrt(sy / (double)m);
+    double d2 = 0.0;
+    for (int64_t t = 0; t < m; t++) {
+        const double u = (x[t] - mx) * sx - (y[t] - my) * sy;
+        d2 += u * u;
+    }
+    return sqrt(d2);
+}
+
+void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const int64_t *I,
+                double *P, int64_t r0, int64_t r1, double *scratch) {
+    const int64_t d = pr->d, l = pr->l;
+    double *dist = scratch;
+    for (int64_t i = r0; i < r1; i++) {
+        int64_t last = -2;
+        for (int64_t k = 0; k < d; k++) {
+            const int64_t j = I[k * l + i];
+            if (j < 0) {
+                P[k * l + i] = INFINITY;
+                continue;
+            }
+            if (j != last) {
+                for (int64_t c = 0; c < d; c++) dist[c] = mpm_exact_dist(pr, E, cst, c, i, j);
+                /* insertion sort of the channels past the included ones */
+                for (int64_t a = pr->nfix + 1; a < d; a++) {
+                    const double v = dist[a];
+                    int64_t b = a;
+                    while (b > pr->nfix && (pr->discords ? dist[b - 1] < v : dist[b - 1] > v)) {
+                        dist[b] = dist[b - 1];
+                        b--;
+                    }
+                    dist[b] = v;
+                }
+                for (int64_t c = 1; c < d; c++) dist[c] += dist[c - 1];
+                last = j;
+            }
+            P[k * l + i] = dist[k] / (double)(k + 1);
+        }
+    }
+}
