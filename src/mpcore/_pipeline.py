@@ -122,9 +122,10 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
             cancel[0] = 1
 
     bar = _Progress(job.cells if bands is job.bands else 0, "mpcore") if progress else None
-    # the caller's thread only waits when it must stay responsive (progress, cancel=, big jobs)
-    cells_bound = int((bands[:, 2] - bands[:, 1]).sum()) * max(s.l for s in series)
-    inline = bar is None and cancel_event is None and cells_bound <= CALLER_WORK_CELLS * n
+    # the caller's thread only waits when it must stay responsive (progress, cancel=, big jobs;
+    # a family's own kernel, whose bands and cost differ, always runs on worker threads)
+    inline = own_worker is None and bar is None and cancel_event is None and \
+        int((bands[:, 2] - bands[:, 1]).sum()) * max(s.l for s in series) <= CALLER_WORK_CELLS * n
 
     def poll() -> None:
         if bar is not None:
