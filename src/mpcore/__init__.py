@@ -7,6 +7,11 @@ from ._api import aamp, mass, stump
 from ._config import show_config
 from ._mparray import mparray
 from ._threads import get_num_threads, set_num_threads, threads
+# analysis layer (issue 11)
+from ._algos.chains import allc, atsc
+from ._algos.motifs import aamp_motifs, discords, motifs
+from ._algos.regimes import floss, fluss
+from ._algos.search import aamp_match, match
 
 __version__ = "0.1.0"
 
@@ -24,6 +29,16 @@ __all__ = [
     "stump",
     "stumped",
     "threads",
+    # analysis layer (issue 11)
+    "aamp_match",
+    "aamp_motifs",
+    "allc",
+    "atsc",
+    "discords",
+    "floss",
+    "fluss",
+    "match",
+    "motifs",
 ]
 
 

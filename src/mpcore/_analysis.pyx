@@ -1,0 +1,261 @@
+"""Compiled loops of the analysis layer: distance profiles over prepared window statistics,
+greedy picking of matches/discords with an exclusion zone, arc counts, and chains.
+
+Every loop here is O(n) or O(n m) and runs without the GIL.
+"""
+import numpy as np
+
+from libc.math cimport sqrt, fabs, pow, INFINITY
+from libc.stdint cimport int64_t, uint8_t
+
+# Windows are processed in blocks of this many, so that the per-window accumulators and
+# statistics of a block stay in L1 while the query is swept over them, and the inner loop runs
+# over independent windows (it vectorizes; a loop over one window's points is a serial sum).
+cdef enum:
+    BLOCK = 256
+
+
+def zstats(const double[::1] T, int64_t m, double[::1] mu, double[::1] corr, double[::1] isd,
+           int64_t j0, int64_t j1):
+    """Mean ``mu + corr`` and ``isd = sqrt(m / sum of squared deviations)`` of the windows
+    ``j0 <= j < j1``, into the given arrays.
+
+    Two passes per window (O(m) each), with the residual of the first pass kept apart as
+    ``corr``: the distance kernel uses ``(x - mu) - corr``, which keeps the digits of the noise
+    on a large offset (1e9 + 1e-3 noise).  Computed once per series, reused by every query.
+    A window with zero spread gets ``isd = inf``; callers treat it as constant.
+    """
+    cdef int64_t j, t
+    cdef double s, q, d, m0
+    with nogil:
+        for j in range(j0, j1):
+            s = 0.0
+            for t in range(m):
+                s += T[j + t]
+            m0 = s / m
+            s = 0.0
+            q = 0.0
+            for t in range(m):
+                d = T[j + t] - m0
+                s += d
+                q += d * d
+            q = q - s * s / m
+            mu[j] = m0
+            corr[j] = s / m
+            isd[j] = sqrt(m / q) if q > 0.0 else INFINITY
+
+
+def zprofile(const double[::1] Q, const double[::1] T, int64_t m, const double[::1] mu,
+             const double[::1] corr, const double[::1] isd, const uint8_t[::1] valid,
+             const uint8_t[::1] constT, bint constQ, double[::1] out, int64_t j0, int64_t j1):
+    """z-normalized distances from ``Q`` (length m) to the windows ``j0 <= j < j1`` of ``T``.
+
+    STUMPY's rules: a window holding NaN/inf (``valid`` 0) is ``inf`` away, two constant windows
+    0 and one constant window ``sqrt(m)``.  Each distance is summed from the z-normalized points
+    themselves (no dot-product identity), so equal windows are exactly 0 apart.
+    """
+    cdef int64_t j, t, b, jb, nb
+    cdef double sm = sqrt(<double> m), mq, cq, sq, s, q, d
+    cdef double acc[BLOCK]
+    cdef double off[BLOCK]
+    cdef double sc[BLOCK]
+    qn_a = np.empty(m)
+    cdef double[::1] qn = qn_a
+    with nogil:
+        if not constQ:
+            s = 0.0
+            for t in range(m):
+                s += Q[t]
+            mq = s / m
+            s = 0.0
+            q = 0.0
+            for t in range(m):
+                d = Q[t] - mq
+                s += d
+                q += d * d
+            q = q - s * s / m
+            cq = s / m
+            sq = sqrt(m / q)
+            for t in range(m):
+                qn[t] = ((Q[t] - mq) - cq) * sq
+        jb = j0
+        while jb < j1:
+            nb = min(<int64_t> BLOCK, j1 - jb)
+            for b in range(nb):
+                acc[b] = 0.0
+                off[b] = mu[jb + b]
+                sc[b] = isd[jb + b]
+            if not constQ:
+                for t in range(m):
+                    q = qn[t]
+                    for b in range(nb):
+                        d = ((T[jb + b + t] - off[b]) - corr[jb + b]) * sc[b] - q
+                        acc[b] += d * d
+            for b in range(nb):
+                j = jb + b
+                if not valid[j]:
+                    out[j] = INFINITY
+                elif constQ and constT[j]:
+                    out[j] = 0.0
+                elif constQ or constT[j]:
+                    out[j] = sm
+                else:
+                    out[j] = sqrt(acc[b])
+            jb += nb
+
+
+def pprofile(const double[::1] Q, const double[::1] T, int64_t m, double p,
+             const uint8_t[::1] valid, double[::1] out, int64_t j0, int64_t j1):
+    """Non-normalized p-norm distances from ``Q`` to the windows ``j0 <= j < j1`` of ``T``."""
+    cdef int64_t j, t, b, jb, nb
+    cdef double acc[BLOCK]
+    cdef double q, d
+    with nogil:
+        jb = j0
+        while jb < j1:
+            nb = min(<int64_t> BLOCK, j1 - jb)
+            for b in range(nb):
+                acc[b] = 0.0
+            if p == 2.0:
+                for t in range(m):
+                    q = Q[t]
+                    for b in range(nb):
+                        d = T[jb + b + t] - q
+                        acc[b] += d * d
+            elif p == 1.0:
+                for t in range(m):
+                    q = Q[t]
+                    for b in range(nb):
+                        acc[b] += fabs(T[jb + b + t] - q)
+            else:
+                for t in range(m):
+                    q = Q[t]
+                    for b in range(nb):
+                        acc[b] += pow(fabs(T[jb + b + t] - q), p)
+            for b in range(nb):
+                j = jb + b
+                if not valid[j]:
+                    out[j] = INFINITY
+                elif p == 2.0:
+                    out[j] = sqrt(acc[b])
+                elif p == 1.0:
+                    out[j] = acc[b]
+                else:
+                    out[j] = pow(acc[b], 1.0 / p)
+            jb += nb
+
+
+def pick(const int64_t[::1] order, int64_t l, int64_t excl_zone, int64_t first,
+         int64_t max_count):
+    """Greedy selection with an exclusion zone: walk ``order`` (candidates, best first, ties
+    already by lowest index) and keep each one not within ``excl_zone`` of one kept before,
+    until ``max_count`` are kept.  ``first`` (or -1) is kept before all others.
+
+    This is STUMPY's "argmin, then blank ``[i - excl_zone, i + excl_zone]``, repeat" loop in
+    O(l + len(order)) instead of O(l) per pick: a candidate is the next argmin exactly when no
+    earlier pick blanked it.  Returns the kept indices in order.
+    """
+    blocked_a = np.zeros(l, np.uint8)
+    kept_a = np.empty(max(min(max_count, order.shape[0] + 1), 0), np.int64)
+    cdef uint8_t[::1] blocked = blocked_a
+    cdef int64_t[::1] kept = kept_a
+    cdef int64_t c = 0, i, j, a
+    with nogil:
+        a = -1
+        while c < max_count and a < order.shape[0]:
+            if a < 0:
+                j = first
+            else:
+                j = order[a]
+            a += 1
+            if j < 0 or blocked[j]:
+                continue
+            kept[c] = j
+            c += 1
+            for i in range(max(0, j - excl_zone), min(l, j + excl_zone + 1)):
+                blocked[i] = 1
+    return kept_a[:c]
+
+
+def nnmark(const int64_t[::1] I):
+    """Arc curve: how many nearest-neighbour arcs ``i -> I[i]`` pass over each position (an
+    index < 0 means no arc).  A difference array and a prefix sum: O(n)."""
+    cdef int64_t k = I.shape[0], i, j
+    out_a = np.zeros(k, np.int64)
+    cdef int64_t[::1] out = out_a
+    with nogil:
+        for i in range(k):
+            j = I[i]
+            if j < 0:
+                j = i
+            if j < 0 or j >= k:
+                with gil:
+                    raise ValueError(f"I[{i}] = {j} is outside [0, {k})")
+            out[min(i, j)] += 1
+            out[max(i, j)] -= 1
+        for i in range(1, k):
+            out[i] += out[i - 1]
+    return out_a
+
+
+cdef inline int64_t _next(const int64_t[::1] IL, const int64_t[::1] IR, int64_t j,
+                          int64_t n) noexcept nogil:
+    """The next link of a chain after ``j``, or -1: ``IR[j]`` whose left neighbour is ``j``."""
+    cdef int64_t r = IR[j]
+    if r < 0 or r >= n or IL[r] != j:
+        return -1
+    return r
+
+
+def atsc(const int64_t[::1] IL, const int64_t[::1] IR, int64_t j):
+    """The anchored chain from ``j`` (at most ``len(IL)`` links, as STUMPY walks it)."""
+    cdef int64_t n = IL.shape[0], c = 1, r
+    out_a = np.empty(n + 1, np.int64)
+    cdef int64_t[::1] out = out_a
+    out[0] = j
+    with nogil:
+        while c <= n:
+            r = _next(IL, IR, j, n)
+            if r < 0:
+                break
+            j = r
+            out[c] = j
+            c += 1
+    return out_a[:c].copy()
+
+
+def allc_walk(const int64_t[::1] IL, const int64_t[::1] IR):
+    """STUMPY's all-chains walk: each index not yet met inside a chain starts one (at most
+    ``len(IL)`` links each).
+
+    Returns the concatenated chains, their start offsets (one more than the chains) and STUMPY's
+    ``L``: each start's chain length, -1 for indices met inside an earlier chain.
+    """
+    cdef int64_t n = IL.shape[0], i, j, r, s, c = 0, nc = 0
+    L_a = np.ones(n, np.int64)
+    offsets_a = np.empty(n + 1, np.int64)
+    flat_a = np.empty(2 * n + 2, np.int64)
+    cdef int64_t[::1] L = L_a, offsets = offsets_a, flat = flat_a
+    for i in range(n):
+        if L[i] != 1:
+            continue
+        if flat.shape[0] - c < n + 1:  # a walk adds at most n + 1 entries
+            flat_a = np.concatenate((flat_a[:c], np.empty(max(c, n + 1), np.int64)))
+            flat = flat_a
+        offsets[nc] = c
+        nc += 1
+        with nogil:
+            j = i
+            flat[c] = j
+            c += 1
+            for s in range(n):
+                r = _next(IL, IR, j, n)
+                if r < 0:
+                    break
+                j = r
+                L[j] = -1
+                L[i] += 1
+                flat[c] = j
+                c += 1
+    offsets[nc] = c
+    return flat_a[:c].copy(), offsets_a[:nc + 1].copy(), L_a
