@@ -25,24 +25,48 @@ def zstats(const double[::1] T, int64_t m, double[::1] mu, double[::1] corr, dou
     on a large offset (1e9 + 1e-3 noise).  Computed once per series, reused by every query.
     A window with zero spread gets ``isd = inf``; callers treat it as constant.
     """
-    cdef int64_t j, t
-    cdef double s, q, d, m0
+    cdef int64_t t, b, jb, nb
+    cdef double s[BLOCK]
+    cdef double q[BLOCK]
+    cdef double m0[BLOCK]
+    cdef double d
     with nogil:
-        for j in range(j0, j1):
-            s = 0.0
+        jb = j0
+        while jb < j1:
+            # blocks of windows, points in the outer loop: the inner loop runs over
+            # independent windows and vectorizes
+            nb = min(<int64_t> BLOCK, j1 - jb)
+            for b in range(nb):
+                s[b] = 0.0
+                q[b] = 0.0
             for t in range(m):
-                s += T[j + t]
-            m0 = s / m
-            s = 0.0
-            q = 0.0
+                for b in range(nb):
+                    s[b] += T[jb + b + t]
+            for b in range(nb):
+                m0[b] = s[b] / m
+                s[b] = 0.0
             for t in range(m):
-                d = T[j + t] - m0
-                s += d
-                q += d * d
-            q = q - s * s / m
-            mu[j] = m0
-            corr[j] = s / m
-            isd[j] = sqrt(m / q) if q > 0.0 else INFINITY
+                for b in range(nb):
+                    d = T[jb + b + t] - m0[b]
+                    s[b] += d
+                    q[b] += d * d
+            for b in range(nb):
+                d = q[b] - s[b] * s[b] / m
+                mu[jb + b] = m0[b]
+                corr[jb + b] = s[b] / m
+                isd[jb + b] = sqrt(m / d) if d > 0.0 else INFINITY
+            jb += nb
+    return
+
+
+def zstats_at(const double[::1] T, int64_t m, const int64_t[::1] idx, double[::1] mu,
+              double[::1] corr, double[::1] isd):
+    """:func:`zstats` for the windows listed in ``idx`` only (near-flat windows, whose sliding
+    statistics are not accurate enough)."""
+    cdef int64_t a, j
+    for a in range(idx.shape[0]):
+        j = idx[a]
+        zstats(T, m, mu, corr, isd, j, j + 1)
 
 
 def zprofile(const double[::1] Q, const double[::1] T, int64_t m, const double[::1] mu,
@@ -259,3 +283,65 @@ def allc_walk(const int64_t[::1] IL, const int64_t[::1] IR):
                 c += 1
     offsets[nc] = c
     return flat_a[:c].copy(), offsets_a[:nc + 1].copy(), L_a
+
+
+def scan(const double[::1] T, int64_t m):
+    """One pass over ``T``: the largest finite ``|T|``, which windows hold only finite values,
+    and which hold only equal values (STUMPY's default constant rule; never a non-finite one).
+    Replaces three NumPy passes with temporaries."""
+    cdef int64_t n = T.shape[0], l = n - m + 1, i, bad = 0, changes = 0
+    cdef double top = 0.0, x
+    valid_a = np.empty(l, np.bool_)
+    const_a = np.empty(l, np.bool_)
+    cdef uint8_t[::1] valid = valid_a.view(np.uint8), const = const_a.view(np.uint8)
+    cdef uint8_t *fin
+    cdef int64_t *chg
+    nonfinite_a = np.empty(n, np.uint8)
+    change_a = np.zeros(n, np.int64)
+    cdef uint8_t[::1] nonfinite = nonfinite_a
+    cdef int64_t[::1] change = change_a
+    with nogil:
+        for i in range(n):
+            x = T[i]
+            if x - x == 0.0:  # finite
+                nonfinite[i] = 0
+                if fabs(x) > top:
+                    top = fabs(x)
+            else:
+                nonfinite[i] = 1
+            if i > 0 and not (T[i] == T[i - 1]):
+                change[i] = 1
+        # sliding counts of non-finite points and of value changes inside each window
+        for i in range(m):
+            bad += nonfinite[i]
+        for i in range(1, m):
+            changes += change[i]
+        for i in range(l):
+            if i > 0:
+                bad += nonfinite[i + m - 1] - nonfinite[i - 1]
+                changes += change[i + m - 1] - change[i]
+            valid[i] = bad == 0
+            const[i] = bad == 0 and changes == 0
+    return top, valid_a, const_a
+
+
+def finite_stats(const double[::1] D):
+    """Mean, standard deviation (two passes) and minimum of the finite values of ``D``, and
+    their count: what STUMPY's default thresholds take from ``nanmean``/``nanstd``/``nanmin``."""
+    cdef int64_t n = D.shape[0], i, c = 0
+    cdef double s = 0.0, q = 0.0, lo = INFINITY, mean, d
+    with nogil:
+        for i in range(n):
+            if D[i] - D[i] == 0.0:
+                s += D[i]
+                c += 1
+                if D[i] < lo:
+                    lo = D[i]
+        mean = s / c if c > 0 else 0.0
+        for i in range(n):
+            if D[i] - D[i] == 0.0:
+                d = D[i] - mean
+                q += d * d
+    if c == 0:
+        return np.nan, np.nan, np.nan, 0
+    return mean, sqrt(q / c), lo, c

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from .. import _analysis, _validate
-from .search import PreparedSeries, excl_zone_of, resolve_max_distance, search
+from .search import PreparedSeries, default_max_distance, excl_zone_of, search
 
 
 def _profile_1d(P, name="P"):
@@ -28,13 +28,6 @@ def _profile_1d(P, name="P"):
         return P.astype(np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must hold numbers, got dtype {P.dtype}") from None
-
-
-def _default_cutoff(P):
-    Q = np.where(np.isinf(P), np.nan, P)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmax([np.nanmean(Q) - 2.0 * np.nanstd(Q), np.nanmin(Q)])
 
 
 def _jagged(rows, fill, dtype):
@@ -63,7 +56,7 @@ def _find_motifs(T, P, m, min_neighbors, max_distance, cutoff, max_matches, max_
     if max_matches is None:
         max_matches = l
     if cutoff is None:
-        cutoff = _default_cutoff(P)
+        cutoff = default_max_distance(P)  # the same rule, on P
     if cutoff == 0.0:
         warnings.warn(
             "The `cutoff` has been set to 0.0 and may result in little/no candidate motifs "

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .. import _analysis, _validate
-from .._prepare import common_scale
+from .. import _analysis, _exact, _validate
+from .._prepare import FLAT_SSD, common_scale
 from .._threads import resolve
 
 # Below this many point operations a profile runs on the calling thread: a thread pool costs
@@ -74,38 +74,49 @@ class PreparedSeries:
         self.l = l = T.shape[0] - m + 1
         self.normalize = normalize
         self.n_threads = n_threads
-        finite = np.isfinite(T)
+        top, isfinite_T, allequal = _analysis.scan(T, m)
         if isfinite is None:
-            self.isfinite = _validate.rolling_isfinite(T, m)
+            self.isfinite = isfinite_T
         else:
             self.isfinite = np.asarray(isfinite)
             if self.isfinite.dtype != np.bool_ or self.isfinite.shape != (l,):
                 raise ValueError(f"T_subseq_isfinite must be a bool array of length {l}")
-        self.valid = self.isfinite.view(np.uint8)
+        self.valid = np.ascontiguousarray(self.isfinite).view(np.uint8)
         # z-normalized distances do not depend on scale: a power of two (exact) keeps squares
         # of values like 1e200 in range.  p-norm distances are scaled back at the end.
-        self.scale = common_scale(T)
-        self.T = np.where(finite, T * self.scale, 0.0)
+        self.scale = float(np.ldexp(1.0, -np.frexp(top)[1])) if top > 0.0 else 1.0
+        self.T = T * self.scale
+        if not np.all(isfinite_T):
+            self.T[~np.isfinite(T)] = 0.0
         if not normalize:
             return
-        const = _validate.isconstant(np.where(finite, T, np.nan), m, isconstant,
-                                     "T_subseq_isconstant", self.isfinite)
-        self.mu, self.corr, self.isd = np.empty(l), np.empty(l), np.empty(l)
+        if isconstant is None:
+            const = allequal
+        else:
+            const = _validate.isconstant(np.where(np.isfinite(T), T, np.nan), m, isconstant,
+                                         "T_subseq_isconstant", self.isfinite)
         if M_T is not None and Σ_T is not None:
             M = np.asarray(M_T, dtype=np.float64).reshape(-1)
             S = np.asarray(Σ_T, dtype=np.float64).reshape(-1)
             if M.shape != (l,) or S.shape != (l,):
                 raise ValueError(f"M_T and Σ_T must have length len(T) - m + 1 = {l}")
-            self.mu[:] = M * self.scale
-            self.corr[:] = 0.0
+            self.mu = M * self.scale
+            self.corr = np.zeros(l)
             with np.errstate(divide="ignore"):
-                self.isd[:] = 1.0 / (S * self.scale)
+                self.isd = 1.0 / (S * self.scale)
         else:
-            _run(lambda a, b: _analysis.zstats(self.T, m, self.mu, self.corr, self.isd, a, b),
-                 _ranges(l, l * m, n_threads))
+            # the core's O(n) sliding statistics (exact restarts every 64 windows); windows
+            # whose spread is far below the series' scale get exact two-pass statistics
+            self.mu, ssd = _exact.window_stats(self.T, m)
+            self.corr = np.zeros(l)
+            with np.errstate(divide="ignore"):
+                self.isd = np.sqrt(m / ssd)
+            flat = np.flatnonzero(ssd < FLAT_SSD * m)
+            if flat.size:
+                _analysis.zstats_at(self.T, m, flat, self.mu, self.corr, self.isd)
         # a window with no spread is constant whatever the caller's rule says (z-normalization
         # would divide by zero)
-        self.const = (const | ~np.isfinite(self.isd)) & self.isfinite
+        self.const = (const | allequal | ~np.isfinite(self.isd)) & self.isfinite
         self.const_u8 = self.const.view(np.uint8)
 
     def profile(self, Q, Q_isconstant=False, p=2.0):
@@ -128,10 +139,8 @@ class PreparedSeries:
 
 def default_max_distance(D):
     """STUMPY's default: ``max(mean(D) - 2 std(D), min(D))`` over the finite distances."""
-    D = np.where(np.isinf(D), np.nan, D)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmax([np.nanmean(D) - 2.0 * np.nanstd(D), np.nanmin(D)])
+    mean, std, lo, _ = _analysis.finite_stats(np.ascontiguousarray(D, dtype=np.float64))
+    return float(np.fmax(mean - 2.0 * std, lo))  # NaN only when no distance is finite
 
 
 def resolve_max_distance(max_distance, D) -> float:
