@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .. import _analysis, _validate
+from .._mparray import mparray
 from .search import PreparedSeries, default_max_distance, excl_zone_of, search
 
 
@@ -242,7 +243,7 @@ def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
             mp = stump(T, m, T_A_subseq_isconstant=T_subseq_isconstant, n_threads=n_threads)
         else:
             mp = aamp(T, m, p=p, n_threads=n_threads)
-    if hasattr(mp, "P_"):
+    if np.ndim(mp) == 2 and isinstance(mp, mparray):  # its typed column, no conversion
         P = np.asarray(mp.P_, dtype=np.float64)
     else:
         P = np.asarray(mp)
