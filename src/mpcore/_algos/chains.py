@@ -87,7 +87,7 @@ def allc(IL, IR):
     >>> import numpy as np, mpcore
     >>> mp = mpcore.stump(np.array([584., -11., 23., 79., 1001., 0., -19.]), m=3)
     >>> mpcore.allc(mp.left_I_, mp.right_I_)
-    ([array([0]), array([1, 3]), array([2]), array([4])], array([1, 3]))
+    ([array([0, 4]), array([1, 3]), array([2])], array([0, 4]))
     """
     IL, IR = _pair(IL, IR)
     if IL.shape[0] == 0:
