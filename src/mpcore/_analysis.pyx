@@ -345,3 +345,31 @@ def finite_stats(const double[::1] D):
     if c == 0:
         return np.nan, np.nan, np.nan, 0
     return mean, sqrt(q / c), lo, c
+
+
+def pick_max(const double[::1] P, int64_t k, int64_t excl_zone):
+    """Up to ``k`` largest finite values of ``P``, each blanking ``excl_zone`` on both sides
+    before the next (ties: lowest index): k scans of O(len(P)), for small k (a sort costs more
+    than a few scans; :func:`pick` over a sorted order serves large k)."""
+    cdef int64_t l = P.shape[0], c = 0, i, best
+    cdef double v
+    blocked_a = np.zeros(l, np.uint8)
+    kept_a = np.empty(k, np.int64)
+    cdef uint8_t[::1] blocked = blocked_a
+    cdef int64_t[::1] kept = kept_a
+    with nogil:
+        while c < k:
+            best = -1
+            v = -INFINITY
+            for i in range(l):
+                # finite (x - x == 0), not blanked, strictly larger: the first maximum wins
+                if not blocked[i] and P[i] - P[i] == 0.0 and (best < 0 or P[i] > v):
+                    best = i
+                    v = P[i]
+            if best < 0:
+                break
+            kept[c] = best
+            c += 1
+            for i in range(max(0, best - excl_zone), min(l, best + excl_zone + 1)):
+                blocked[i] = 1
+    return kept_a[:c]

@@ -252,7 +252,11 @@ def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
         P = _profile_1d(P, "mp")
     if P.shape != (l,):
         raise ValueError(f"mp must have len(T) - m + 1 = {l} rows, got {P.shape[0]}")
-    cand = np.flatnonzero(np.isfinite(P))
-    order = cand[np.argsort(-P[cand], kind="stable")]  # largest first, ties by lowest index
-    kept = _analysis.pick(order.astype(np.int64), l, excl_zone, -1, k)
+    P = np.ascontiguousarray(P)
+    if k <= 32:
+        kept = _analysis.pick_max(P, k, excl_zone)
+    else:
+        cand = np.flatnonzero(np.isfinite(P))
+        order = cand[np.argsort(-P[cand], kind="stable")]  # largest first, ties: lowest index
+        kept = _analysis.pick(order.astype(np.int64), l, excl_zone, -1, k)
     return P[kept].copy(), kept
