@@ -116,3 +116,42 @@ def test_motifs_vs_stumpy(kind):
             theirs = stumpy.motifs(T, P, **kw)
         np.testing.assert_array_equal(ours[1], theirs[1])
         np.testing.assert_allclose(ours[0], theirs[0], atol=1e-6)
+
+
+ANALYSIS_NAMES = ["motifs", "aamp_motifs", "match", "aamp_match", "allc", "atsc", "fluss",
+                  "floss", "discords"]
+
+
+def _params(fn):
+    import inspect
+
+    fn = fn.__init__ if isinstance(fn, type) else fn
+    return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()
+            if p.name != "self"]
+
+
+def test_stubs_list_the_same_parameters():
+    import ast
+    import pathlib
+
+    stub = pathlib.Path(mpcore.__file__).with_name("__init__.pyi")
+    tree = ast.parse(stub.read_text())
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    for name in ANALYSIS_NAMES:
+        assert name in mpcore.__all__
+        node = defs[name]
+        if isinstance(node, ast.ClassDef):
+            node = next(f for f in node.body if getattr(f, "name", "") == "__init__")
+        args = node.args
+        stub_names = [a.arg for a in args.args + args.kwonlyargs if a.arg != "self"]
+        assert stub_names == [p for p, _ in _params(getattr(mpcore, name))], name
+
+
+@pytest.mark.slow  # importing STUMPY (numba) takes seconds
+def test_signatures_are_stumpys():
+    stumpy = pytest.importorskip("stumpy")
+    for name in ANALYSIS_NAMES[:-1]:  # discords is new
+        ours, theirs = _params(getattr(mpcore, name)), _params(getattr(stumpy, name))
+        assert len(ours) == len(theirs), name
+        for (a, da), (b, db) in zip(ours, theirs):
+            assert a == b and (da == db or (da is db)), (name, a, da, db)

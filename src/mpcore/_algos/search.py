@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from .. import _analysis, _exact, _validate
@@ -43,6 +41,8 @@ def _run(fn, ranges) -> None:
     if len(ranges) == 1:
         fn(*ranges[0])
         return
+    from concurrent.futures import ThreadPoolExecutor  # not at import: it costs 5 ms
+
     with ThreadPoolExecutor(len(ranges)) as pool:
         for f in [pool.submit(fn, a, b) for a, b in ranges]:
             f.result()
