@@ -155,3 +155,29 @@ def test_signatures_are_stumpys():
         assert len(ours) == len(theirs), name
         for (a, da), (b, db) in zip(ours, theirs):
             assert a == b and (da == db or (da is db)), (name, a, da, db)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_long_motifs_call():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = (
+        "import numpy as np, mpcore\n"
+        "T = np.random.default_rng(0).standard_normal(2**16).cumsum()\n"
+        "P = np.random.default_rng(1).random(2**16 - 99)\n"
+        "print('ready', flush=True)\n"
+        "try:\n"
+        "    mpcore.motifs(T, P, max_motifs=10**6, cutoff=np.inf, max_distance=np.inf)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    t = time.perf_counter()
+    p.send_signal(signal.SIGINT)
+    out = p.communicate(timeout=30)[0]
+    assert out.strip() == "interrupted" and time.perf_counter() - t < 5.0
