@@ -63,3 +63,15 @@ def test_bad_input():
     T0 = T.copy()
     mpcore.discords(T, 10, k=3)
     np.testing.assert_array_equal(T, T0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_many_ties_across_blocks(seed):
+    rng = np.random.default_rng(seed)
+    T = random_walk(3000, seed)
+    m = 10
+    P = rng.integers(0, 5, len(T) - m + 1).astype(float)  # many equal values
+    P[rng.choice(P.size, 50, replace=False)] = np.inf
+    P[rng.choice(P.size, 50, replace=False)] = np.nan
+    for k, zone in ((1, 0), (7, 3), (200, 300), (5000, 1)):
+        check(mpcore.discords(T, m, k, mp=P, excl_zone=zone), ref.discords(P, k, zone))

@@ -347,29 +347,54 @@ def finite_stats(const double[::1] D):
     return mean, sqrt(q / c), lo, c
 
 
+
+
+cdef double _block_max(const double *w, int64_t n) noexcept nogil:
+    cdef double v = -INFINITY
+    cdef int64_t i
+    for i in range(n):
+        if w[i] > v:
+            v = w[i]
+    return v
+
+
 def pick_max(const double[::1] P, int64_t k, int64_t excl_zone):
-    """Up to ``k`` largest finite values of ``P``, each blanking ``excl_zone`` on both sides
-    before the next (ties: lowest index): k scans of O(len(P)), for small k (a sort costs more
-    than a few scans; :func:`pick` over a sorted order serves large k)."""
-    cdef int64_t l = P.shape[0], c = 0, i, best
+    """Up to ``k`` largest finite values of ``P`` (ties: lowest index), each blanking
+    ``excl_zone`` on both sides before the next: the discords.
+
+    Block maxima (one O(l) pass) make each pick O(l / BLOCK + BLOCK + excl_zone) instead of a
+    full scan, so any k costs about one pass over ``P``.
+    """
+    cdef int64_t l = P.shape[0], nb = (l + BLOCK - 1) // BLOCK, c = 0, b, bb, i, best, lo, hi
     cdef double v
-    blocked_a = np.zeros(l, np.uint8)
-    kept_a = np.empty(k, np.int64)
-    cdef uint8_t[::1] blocked = blocked_a
+    W_a = np.empty(l)
+    bmax_a = np.empty(max(nb, 1))
+    kept_a = np.empty(max(min(k, l), 0), np.int64)
+    cdef double[::1] W = W_a, bmax = bmax_a
     cdef int64_t[::1] kept = kept_a
     with nogil:
-        while c < k:
-            best = -1
+        for i in range(l):
+            W[i] = P[i] if P[i] - P[i] == 0.0 else -INFINITY  # non-finite: never a discord
+        for b in range(nb):
+            bmax[b] = _block_max(&W[b * BLOCK], min(<int64_t> BLOCK, l - b * BLOCK))
+        while c < kept.shape[0]:
+            bb = -1
             v = -INFINITY
-            for i in range(l):
-                # finite (x - x == 0), not blanked, strictly larger: the first maximum wins
-                if not blocked[i] and P[i] - P[i] == 0.0 and (best < 0 or P[i] > v):
-                    best = i
-                    v = P[i]
-            if best < 0:
+            for b in range(nb):  # strictly larger: the first block holding the maximum
+                if bmax[b] > v:
+                    v = bmax[b]
+                    bb = b
+            if bb < 0:
                 break
+            best = bb * BLOCK
+            while W[best] != v:
+                best += 1
             kept[c] = best
             c += 1
-            for i in range(max(0, best - excl_zone), min(l, best + excl_zone + 1)):
-                blocked[i] = 1
+            lo = max(0, best - excl_zone)
+            hi = min(l, best + excl_zone + 1)
+            for i in range(lo, hi):
+                W[i] = -INFINITY
+            for b in range(lo // BLOCK, (hi - 1) // BLOCK + 1):
+                bmax[b] = _block_max(&W[b * BLOCK], min(<int64_t> BLOCK, l - b * BLOCK))
     return kept_a[:c]

@@ -225,7 +225,13 @@ def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
     >>> bool(1150 < i[0] < 1210)
     True
     """
-    T = _validate.as_series(T, "T")
+    if mp is None:
+        T = _validate.as_series(T, "T")
+    else:  # only T's length is needed: no copy of a long series
+        T = np.asarray(T.to_numpy() if hasattr(T, "to_numpy") else T)
+        if T.ndim != 1 or T.dtype.kind not in "iuf":
+            raise TypeError(f"T must be a 1-D array of numbers, got dtype {T.dtype} and "
+                            f"{T.ndim} dimensions")
     m = _validate.check_window(m, T.shape[0], "T")
     k = _validate.check_int(k, "k")
     if k < 1:
@@ -249,14 +255,8 @@ def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
         P = np.asarray(mp)
         if P.ndim == 2:
             P = P[:, 0]
-        P = _profile_1d(P, "mp")
+        P = P if P.dtype == np.float64 and P.ndim == 1 else _profile_1d(P, "mp")
     if P.shape != (l,):
         raise ValueError(f"mp must have len(T) - m + 1 = {l} rows, got {P.shape[0]}")
-    P = np.ascontiguousarray(P)
-    if k <= 32:
-        kept = _analysis.pick_max(P, k, excl_zone)
-    else:
-        cand = np.flatnonzero(np.isfinite(P))
-        order = cand[np.argsort(-P[cand], kind="stable")]  # largest first, ties: lowest index
-        kept = _analysis.pick(order.astype(np.int64), l, excl_zone, -1, k)
+    kept = _analysis.pick_max(np.ascontiguousarray(P), k, excl_zone)
     return P[kept].copy(), kept
