@@ -83,6 +83,8 @@ def zprofile(const double[::1] Q, const double[::1] T, int64_t m, const double[:
     cdef double acc[BLOCK]
     cdef double off[BLOCK]
     cdef double sc[BLOCK]
+    cdef double cr[BLOCK]
+    cdef bint nz
     qn_a = np.empty(m)
     cdef double[::1] qn = qn_a
     with nogil:
@@ -105,16 +107,27 @@ def zprofile(const double[::1] Q, const double[::1] T, int64_t m, const double[:
         jb = j0
         while jb < j1:
             nb = min(<int64_t> BLOCK, j1 - jb)
+            nz = False
             for b in range(nb):
                 acc[b] = 0.0
                 off[b] = mu[jb + b]
                 sc[b] = isd[jb + b]
             if not constQ:
-                for t in range(m):
-                    q = qn[t]
-                    for b in range(nb):
-                        d = ((T[jb + b + t] - off[b]) - corr[jb + b]) * sc[b] - q
-                        acc[b] += d * d
+                for b in range(nb):
+                    cr[b] = corr[jb + b]
+                    nz = nz or cr[b] != 0.0
+                if nz:
+                    for t in range(m):
+                        q = qn[t]
+                        for b in range(nb):
+                            d = ((T[jb + b + t] - off[b]) - cr[b]) * sc[b] - q
+                            acc[b] += d * d
+                else:  # no residual mean in this block (sliding statistics): one op less
+                    for t in range(m):
+                        q = qn[t]
+                        for b in range(nb):
+                            d = (T[jb + b + t] - off[b]) * sc[b] - q
+                            acc[b] += d * d
             for b in range(nb):
                 j = jb + b
                 if not valid[j]:
