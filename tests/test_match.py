@@ -183,3 +183,17 @@ def test_large_series_threads_agree():
     with mpcore.threads(2):
         b = one()
     np.testing.assert_array_equal(a, b)
+
+
+def test_pandas_and_polars_input():
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    T = series("walk")
+    Q = T[30:45].copy()
+    expected = mpcore.match(Q, T, max_distance=np.inf)
+    for conv in (pd.Series, pl.Series):
+        got = mpcore.match(conv(Q), conv(T), max_distance=np.inf)
+        np.testing.assert_array_equal(got, expected)
+    d, i = mpcore.motifs(pd.Series(T), pd.Series(mpcore.stump(T, 15).P_))
+    d2, i2 = mpcore.motifs(T, mpcore.stump(T, 15).P_)
+    np.testing.assert_array_equal(i, i2)
