@@ -122,12 +122,14 @@ ANALYSIS_NAMES = ["motifs", "aamp_motifs", "match", "aamp_match", "allc", "atsc"
                   "floss", "discords"]
 
 
-def _params(fn):
+def _params(fn, stumpy_only=False):
+    """(name, default) of each parameter; ``stumpy_only`` leaves out mpcore's keyword-only
+    extras (``progress``, ``n_threads``), as in stump."""
     import inspect
 
     fn = fn.__init__ if isinstance(fn, type) else fn
     return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()
-            if p.name != "self"]
+            if p.name != "self" and not (stumpy_only and p.kind == p.KEYWORD_ONLY)]
 
 
 def test_stubs_list_the_same_parameters():
@@ -151,7 +153,7 @@ def test_stubs_list_the_same_parameters():
 def test_signatures_are_stumpys():
     stumpy = pytest.importorskip("stumpy")
     for name in ANALYSIS_NAMES[:-1]:  # discords is new
-        ours, theirs = _params(getattr(mpcore, name)), _params(getattr(stumpy, name))
+        ours, theirs = _params(getattr(mpcore, name), True), _params(getattr(stumpy, name))
         assert len(ours) == len(theirs), name
         for (a, da), (b, db) in zip(ours, theirs):
             assert a == b and (da == db or (da is db)), (name, a, da, db)
@@ -181,3 +183,14 @@ def test_ctrl_c_stops_a_long_motifs_call():
     p.send_signal(signal.SIGINT)
     out = p.communicate(timeout=30)[0]
     assert out.strip() == "interrupted" and time.perf_counter() - t < 5.0
+
+
+def test_progress_bar(capsys):
+    T = random_walk(500, 3)
+    P = profile(T, 10)
+    a = mpcore.motifs(T, P, max_motifs=3, progress=True)
+    b = mpcore.motifs(T, P, max_motifs=3)
+    np.testing.assert_array_equal(a[1], b[1])
+    c = mpcore.aamp_motifs(T, profile(T, 10, False), max_motifs=2, progress=True)
+    assert c[1].shape[0] >= 1
+    assert "motifs" in capsys.readouterr().err

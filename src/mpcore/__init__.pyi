@@ -126,6 +126,8 @@ def motifs(
     normalize: bool = True,
     p: float = 2.0,
     T_subseq_isconstant: _IsConstant = None,
+    *,
+    progress: bool = False,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
 def aamp_motifs(
     T: npt.ArrayLike,
@@ -137,6 +139,8 @@ def aamp_motifs(
     max_motifs: int = 1,
     atol: float = 1e-8,
     p: float = 2.0,
+    *,
+    progress: bool = False,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
 def match(
     Q: npt.ArrayLike,

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _analysis, _validate
 from .._mparray import mparray
+from .._pipeline import _Progress
 from .search import PreparedSeries, default_max_distance, excl_zone_of, search
 
 
@@ -41,7 +42,7 @@ def _jagged(rows, fill, dtype):
 
 
 def _find_motifs(T, P, m, min_neighbors, max_distance, cutoff, max_matches, max_motifs, atol,
-                 normalize, p, T_subseq_isconstant):
+                 normalize, p, T_subseq_isconstant, progress=False):
     """STUMPY's motif loop: the lowest profile value not yet excluded is a candidate; its
     matches make a motif when there are more than ``min_neighbors``; the profile is then
     blanked around every match (a match cannot become a motif itself)."""
@@ -69,24 +70,30 @@ def _find_motifs(T, P, m, min_neighbors, max_distance, cutoff, max_matches, max_
     # STUMPY's aamp_motifs asks for every match (and blanks the profile around all of them),
     # motifs for the first max_matches only
     ask = max_matches if normalize else None
-    for _ in range(l):
-        if len(indices) >= max_motifs:
-            break
-        c = int(np.argmin(P))
-        value = P[c]
-        if value > cutoff or not np.isfinite(value):
-            break
-        if isinstance(max_distance, float) and value > max_distance:
-            break
-        Q = Tf[None, c : c + m]
-        constQ = [bool(prepared[0].const[c])] if normalize else [False]
-        found = search(Q, prepared, max_distance, ask, atol, c, constQ, p)
-        if len(found) > min_neighbors:
-            distances.append(found[:max_matches, 0])
-            indices.append(found[:max_matches, 1])
-        blank = found[:, 1].astype(np.int64) if len(found) else [c]
-        for i in blank:
-            P[max(0, i - excl_zone) : i + excl_zone + 1] = np.inf
+    bar = _Progress(min(max_motifs, l), "motifs") if progress else None
+    try:
+        for _ in range(l):
+            if len(indices) >= max_motifs:
+                break
+            c = int(np.argmin(P))
+            value = P[c]
+            if value > cutoff or not np.isfinite(value):
+                break
+            if isinstance(max_distance, float) and value > max_distance:
+                break
+            Q = Tf[None, c : c + m]
+            constQ = [bool(prepared[0].const[c])] if normalize else [False]
+            found = search(Q, prepared, max_distance, ask, atol, c, constQ, p)
+            if len(found) > min_neighbors:
+                distances.append(found[:max_matches, 0])
+                indices.append(found[:max_matches, 1])
+            for i in found[:, 1].astype(np.int64) if len(found) else [c]:
+                P[max(0, i - excl_zone) : i + excl_zone + 1] = np.inf
+            if bar is not None:
+                bar.update(len(indices))
+    finally:
+        if bar is not None:
+            bar.close()
     motif_distances = _jagged(distances, np.nan, np.float64)
     motif_indices = _jagged(indices, -1, np.int64)
     if motif_distances.shape[1] == 0:
@@ -98,7 +105,8 @@ def _find_motifs(T, P, m, min_neighbors, max_distance, cutoff, max_matches, max_
 
 
 def motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_matches=10,
-           max_motifs=1, atol=1e-8, normalize=True, p=2.0, T_subseq_isconstant=None):
+           max_motifs=1, atol=1e-8, normalize=True, p=2.0, T_subseq_isconstant=None, *,
+           progress=False):
     """Discover the top motifs of the time series ``T`` from its matrix profile ``P``.
 
     The window with the lowest profile value is a candidate; its matches (windows within
@@ -133,6 +141,8 @@ def motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_matches=10
         The p-norm when ``normalize=False``.
     T_subseq_isconstant : array_like of bool or callable, optional
         Which windows of ``T`` are constant (see :func:`mpcore.stump`).
+    progress : bool, default False
+        Show a progress bar (motifs found out of ``max_motifs``).  Ctrl-C stops the search.
 
     Returns
     -------
@@ -153,19 +163,19 @@ def motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_matches=10
     """
     if not _validate.check_bool(normalize, "normalize"):
         return aamp_motifs(T, P, min_neighbors, max_distance, cutoff, max_matches, max_motifs,
-                           atol, p)
+                           atol, p, progress=progress)
     T = _validate.as_series(T, "T")
     P = _profile_1d(P)
     return _find_motifs(T, P, T.shape[0] - P.shape[0] + 1, min_neighbors, max_distance, cutoff,
-                        max_matches, max_motifs, atol, True, 2.0, T_subseq_isconstant)
+                        max_matches, max_motifs, atol, True, 2.0, T_subseq_isconstant, progress)
 
 
 def aamp_motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_matches=10,
-                max_motifs=1, atol=1e-8, p=2.0):
+                max_motifs=1, atol=1e-8, p=2.0, *, progress=False):
     """Discover the top motifs of ``T`` from its non-normalized (p-norm) matrix profile ``P``.
 
-    Same parameters and results as :func:`motifs` (without ``normalize`` and
-    ``T_subseq_isconstant``); ``p`` is the p-norm of the distances.  As in STUMPY, the profile
+    Same parameters (``progress`` included) and results as :func:`motifs` (without
+    ``normalize`` and ``T_subseq_isconstant``); ``p`` is the p-norm of the distances.  As in STUMPY, the profile
     is blanked around every match within ``max_distance`` of a candidate, not only the first
     ``max_matches``.
     """
@@ -173,7 +183,7 @@ def aamp_motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_match
     T = _validate.as_series(T, "T")
     P = _profile_1d(P)
     return _find_motifs(T, P, T.shape[0] - P.shape[0] + 1, min_neighbors, max_distance, cutoff,
-                        max_matches, max_motifs, atol, False, p, None)
+                        max_matches, max_motifs, atol, False, p, None, progress)
 
 
 def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
