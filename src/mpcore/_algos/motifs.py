@@ -175,9 +175,9 @@ def aamp_motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_match
     """Discover the top motifs of ``T`` from its non-normalized (p-norm) matrix profile ``P``.
 
     Same parameters (``progress`` included) and results as :func:`motifs` (without
-    ``normalize`` and ``T_subseq_isconstant``); ``p`` is the p-norm of the distances.  As in STUMPY, the profile
-    is blanked around every match within ``max_distance`` of a candidate, not only the first
-    ``max_matches``.
+    ``normalize`` and ``T_subseq_isconstant``); ``p`` is the p-norm of the distances.  As in
+    STUMPY, the profile is blanked around every match within ``max_distance`` of a candidate,
+    not only the first ``max_matches``.
     """
     p = _validate.check_p(p)
     T = _validate.as_series(T, "T")
