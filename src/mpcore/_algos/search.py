@@ -30,20 +30,25 @@ def excl_zone_of(m: int) -> int:
 
 
 def _ranges(l: int, work: int, n_threads: int | None):
+    """``(n_threads, ranges)``: four ranges per thread, taken as threads free up, so that a
+    thread slowed by other load on the machine does not hold the others back."""
     n = resolve(n_threads) if work >= _PARALLEL_WORK else 1
     n = max(1, min(n, l))
-    edges = np.linspace(0, l, n + 1).astype(np.int64)
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    parts = 1 if n == 1 else min(4 * n, l)
+    edges = np.linspace(0, l, parts + 1).astype(np.int64)
+    return n, [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
-def _run(fn, ranges) -> None:
-    """Run ``fn(j0, j1)`` over the ranges; the compiled loops release the GIL."""
-    if len(ranges) == 1:
-        fn(*ranges[0])
+def _run(fn, plan) -> None:
+    """Run ``fn(j0, j1)`` over the planned ranges; the compiled loops release the GIL."""
+    n, ranges = plan
+    if n == 1:
+        for a, b in ranges:
+            fn(a, b)
         return
     from concurrent.futures import ThreadPoolExecutor  # not at import: it costs 5 ms
 
-    with ThreadPoolExecutor(len(ranges)) as pool:
+    with ThreadPoolExecutor(n) as pool:
         for f in [pool.submit(fn, a, b) for a, b in ranges]:
             f.result()
 
