@@ -133,3 +133,32 @@ def test_analysis(benchmark, lib_name, name, n, pytestconfig):
             with mpcore.threads(threads):
                 fn()
                 benchmark.pedantic(fn, rounds=5, iterations=1)
+
+
+COLD_CHILD = r"""
+import time
+import numpy as np
+T = np.random.default_rng(0).standard_normal(10_000).cumsum()
+t0 = time.perf_counter()
+import mpcore
+mp = mpcore.stump(T, 100)
+mpcore.motifs(T, mp.P_)
+print(time.perf_counter() - t0)
+"""
+
+
+def test_cold_start_stump_motifs(benchmark):
+    """A new process: ``import mpcore`` + ``stump`` + ``motifs`` on n = 10,000, m = 100.  The
+    timing is the whole child process; ``extra_info['in_process_s']`` is import + calls."""
+    import subprocess
+
+    inner = []
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", COLD_CHILD], capture_output=True, text=True,
+                             check=True)
+        inner.append(float(out.stdout))
+
+    benchmark.group = "cold-start-stump+motifs-n10000-m100"
+    benchmark.pedantic(run, rounds=5, iterations=1)
+    benchmark.extra_info.update(library="mpcore", in_process_s=float(np.median(inner)))
