@@ -9,6 +9,11 @@ from ._mparray import mparray
 from ._threads import get_num_threads, set_num_threads, threads
 from ._algos.multidim import (aamp_mmotifs, maamp, maamp_mdl, maamp_subspace, mdl, mmotifs,
                               mstump, subspace)
+# analysis layer (issue 11)
+from ._algos.chains import allc, atsc
+from ._algos.motifs import aamp_motifs, discords, motifs
+from ._algos.regimes import floss, fluss
+from ._algos.search import aamp_match, match
 
 __version__ = "0.1.0"
 
@@ -37,6 +42,16 @@ __all__ = [
     "mstump",
     "mstumped",
     "subspace",
+    # analysis layer (issue 11)
+    "aamp_match",
+    "aamp_motifs",
+    "allc",
+    "atsc",
+    "discords",
+    "floss",
+    "fluss",
+    "match",
+    "motifs",
 ]
 
 

@@ -238,3 +238,107 @@ def aamp_mmotifs(
     include: npt.ArrayLike | None = None,
     p: float = 2.0,
 ) -> tuple[np.ndarray, np.ndarray, list[npt.NDArray[np.int64]], list[npt.NDArray[np.float64]]]: ...
+# analysis layer (issue 11)
+_MaxDistance = float | Callable[[npt.NDArray[np.float64]], float] | None
+
+def motifs(
+    T: npt.ArrayLike,
+    P: npt.ArrayLike,
+    min_neighbors: int = 1,
+    max_distance: _MaxDistance = None,
+    cutoff: float | None = None,
+    max_matches: int | None = 10,
+    max_motifs: int = 1,
+    atol: float = 1e-8,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isconstant: _IsConstant = None,
+    *,
+    progress: bool = False,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+def aamp_motifs(
+    T: npt.ArrayLike,
+    P: npt.ArrayLike,
+    min_neighbors: int = 1,
+    max_distance: _MaxDistance = None,
+    cutoff: float | None = None,
+    max_matches: int | None = 10,
+    max_motifs: int = 1,
+    atol: float = 1e-8,
+    p: float = 2.0,
+    *,
+    progress: bool = False,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+def match(
+    Q: npt.ArrayLike,
+    T: npt.ArrayLike,
+    M_T: npt.ArrayLike | None = None,
+    Σ_T: npt.ArrayLike | None = None,
+    max_distance: _MaxDistance = None,
+    max_matches: int | None = None,
+    atol: float = 1e-8,
+    query_idx: int | None = None,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isfinite: npt.ArrayLike | None = None,
+    T_subseq_isconstant: _IsConstant = None,
+    Q_subseq_isconstant: _IsConstant | bool = None,
+) -> npt.NDArray[np.object_]: ...
+def aamp_match(
+    Q: npt.ArrayLike,
+    T: npt.ArrayLike,
+    T_subseq_isfinite: npt.ArrayLike | None = None,
+    max_distance: _MaxDistance = None,
+    max_matches: int | None = None,
+    atol: float = 1e-8,
+    query_idx: int | None = None,
+    p: float = 2.0,
+) -> npt.NDArray[np.object_]: ...
+def discords(
+    T: npt.ArrayLike,
+    m: int,
+    k: int = 1,
+    mp: npt.ArrayLike | None = None,
+    excl_zone: int | None = None,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_subseq_isconstant: _IsConstant = None,
+    *,
+    n_threads: int | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+def atsc(IL: npt.ArrayLike, IR: npt.ArrayLike, j: int) -> npt.NDArray[np.int64]: ...
+def allc(
+    IL: npt.ArrayLike, IR: npt.ArrayLike
+) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64]]: ...
+def fluss(
+    I: npt.ArrayLike,
+    L: int,
+    n_regimes: int,
+    excl_factor: int = 5,
+    custom_iac: npt.ArrayLike | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+
+class floss:
+    def __init__(
+        self,
+        mp: npt.ArrayLike,
+        T: npt.ArrayLike,
+        m: int,
+        L: int,
+        excl_factor: int = 5,
+        n_iter: int = 1000,
+        n_samples: int = 1000,
+        custom_iac: npt.ArrayLike | None = None,
+        normalize: bool = True,
+        p: float = 2.0,
+        T_subseq_isconstant_func: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    ) -> None: ...
+    def update(self, t: float) -> None: ...
+    @property
+    def cac_1d_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def P_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def I_(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def T_(self) -> npt.NDArray[np.float64]: ...
