@@ -143,6 +143,7 @@ class _Plugin:
         self.leaks = []
         self.collect_errors = {}
         self.stale = []
+        self.module_skips = {}
         broken = {b for b in os.environ.get("MPCORE_CONFORMANCE_BREAK", "").split(",") if b}
         if broken - set(self.provided):
             raise pytest.UsageError(f"cannot break names mpcore does not provide: {broken}")
@@ -207,6 +208,9 @@ class _Plugin:
         rep = outcome.get_result()
         if rep.failed:
             self.collect_errors[collector.path.name] = str(rep.longrepr)[-2000:]
+        elif rep.skipped:  # a module-level skip, e.g. the GPU modules without a CUDA device
+            self.module_skips[collector.path.name] = str(rep.longrepr[-1]) if isinstance(
+                rep.longrepr, tuple) else str(rep.longrepr)
 
     @pytest.hookimpl(tryfirst=True)  # before -k/-m deselect anything: deviations see all tests
     def pytest_collection_modifyitems(self, session, config, items):
@@ -267,6 +271,7 @@ class _Plugin:
                     "durations": self.durations,
                     "leaks": self.leaks,
                     "stale_deviations": self.stale,
+                    "module_skips": self.module_skips,
                     "collect_errors": self.collect_errors,
                 },
                 f,

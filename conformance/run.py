@@ -156,10 +156,13 @@ def _print_table(rows, report, returncode):
         c = per_module.get(name, Counter())
         total.update(c)
         bad = c["failed"] + c["error"] + c["xpassed"]
-        if name in report["collect_errors"] or not c:
+        skipped_module = report["module_skips"].get(name)
+        if name in report["collect_errors"] or not (c or skipped_module):
             bad += 1
         ok &= bad == 0
         note = ", ".join(used) + (f" (STUMPY's: {', '.join(missing)})" if missing else "")
+        if skipped_module:
+            note += f"; module skipped: {skipped_module}"
         print(f"{name:<36} " + " ".join(f"{c[k]:>7}" for k in cols) + f" {seconds[name]:>8.1f}  {note}")
     print(f"{'total':<36} " + " ".join(f"{total[k]:>7}" for k in cols) + f" {sum(seconds.values()):>8.1f}")
     waiting = [(n, m) for n, u, m, s, wanted in rows if wanted and not s and m]
