@@ -204,7 +204,8 @@ class _Plugin:
             stumpy_objs = {id(v): k for k, v in self.originals.items()}
             for var, value in vars(module).items():
                 if id(value) in stumpy_objs:
-                    self.leaks.append(f"{collector.path.name}: {var} is STUMPY's {stumpy_objs[id(value)]}")
+                    name = stumpy_objs[id(value)]
+                    self.leaks.append(f"{collector.path.name}: {var} is STUMPY's {name}")
         rep = outcome.get_result()
         if rep.failed:
             self.collect_errors[collector.path.name] = str(rep.longrepr)[-2000:]
@@ -223,19 +224,21 @@ class _Plugin:
             keys = [k for k in (f"{base}::{item.name}", f"{base}::{original}") if k in DEVIATIONS]
             matched.update(keys)
             if keys:
-                reason = DEVIATIONS[keys[0]]
-                item.add_marker(pytest.mark.xfail(reason=f"deliberate deviation: {reason}", strict=True))
+                reason = f"deliberate deviation: {DEVIATIONS[keys[0]]}"
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
         # An entry for a module that ran but naming no test there is stale: report it.
         modules = {item.path.name for item in items}
-        self.stale = sorted(k for k in DEVIATIONS if k.split("::")[0] in modules and k not in matched)
+        self.stale = sorted(
+            k for k in DEVIATIONS if k.split("::")[0] in modules and k not in matched)
 
         quick = int(os.environ.get("MPCORE_CONFORMANCE_QUICK", "0") or 0)
         if quick > 0:
             # Keep `quick` evenly spaced parametrizations of each test function (deterministic).
             groups = {}
             for item in items:
-                groups.setdefault((item.path.name, getattr(item, "originalname", item.name)), []).append(item)
+                key = (item.path.name, getattr(item, "originalname", item.name))
+                groups.setdefault(key, []).append(item)
             keep = set()
             for group in groups.values():
                 step = max(1, len(group) / quick)
