@@ -148,6 +148,14 @@ class _Plugin:
         if broken - set(self.provided):
             raise pytest.UsageError(f"cannot break names mpcore does not provide: {broken}")
 
+        # Import all of STUMPY first: a STUMPY module first imported while the views are in
+        # sys.modules would bind them (`from . import core`) and call mpcore from inside STUMPY.
+        for sub in sorted(set(self.public.values())):
+            try:
+                importlib.import_module(f"stumpy.{sub}")
+            except Exception:  # e.g. a GPU module that cannot import here
+                pass
+
         # STUMPY's object for each provided name, and mpcore's (counted, maybe broken) stand-in.
         self.originals, overrides = {}, {}
         for name in self.provided:
