@@ -42,3 +42,20 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+# Comparing and summarizing series (issue 14).  The gpu_ and -ed names import their executor
+# (CUDA, Dask) only when called.
+from ._algos.mpdist import (  # noqa: E402
+    aampdist, aampdisted, gpu_aampdist, gpu_mpdist, mpdist, mpdisted,
+)
+from ._algos.ostinato import (  # noqa: E402
+    aamp_ostinato, aamp_ostinatoed, gpu_aamp_ostinato, gpu_ostinato, ostinato, ostinatoed,
+)
+from ._algos.snippets import aampdist_snippets, snippets  # noqa: E402
+
+__all__ += [
+    "aamp_ostinato", "aamp_ostinatoed", "aampdist", "aampdist_snippets", "aampdisted",
+    "gpu_aamp_ostinato", "gpu_aampdist", "gpu_mpdist", "gpu_ostinato", "mpdist", "mpdisted",
+    "ostinato", "ostinatoed", "snippets",
+]
