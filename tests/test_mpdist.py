@@ -201,3 +201,33 @@ def test_dask_matches_cpu():
         assert mpcore.mpdisted(client, A, B, 30, k=11) == mpcore.mpdist(A, B, 30, k=11)
         assert mpcore.aampdisted(client, A, B, 30, p=1.0) == mpcore.aampdist(A, B, 30, p=1.0)
         assert mpcore.mpdisted(client, A, B, 30, normalize=False) == mpcore.aampdist(A, B, 30)
+
+
+# The surface of this names (mpdist, snippets and ostinato families): STUMPY's
+# signatures, typed in __init__.pyi with the same parameters and defaults.
+SURFACE = ["mpdist", "aampdist", "mpdisted", "aampdisted", "gpu_mpdist", "gpu_aampdist",
+           "snippets", "aampdist_snippets", "ostinato", "aamp_ostinato", "ostinatoed",
+           "aamp_ostinatoed", "gpu_ostinato", "gpu_aamp_ostinato"]
+
+
+@pytest.mark.parametrize("name", SURFACE)
+def test_signature_stub_and_docs(name):
+    import ast
+    import inspect
+    import pathlib
+
+    fn = getattr(mpcore, name)
+    assert name in mpcore.__all__
+    assert fn.__doc__ and "Returns" in fn.__doc__
+    sig = inspect.signature(fn)
+    stub = ast.parse(pathlib.Path(mpcore.__file__).with_name("__init__.pyi").read_text())
+    (node,) = [n for n in stub.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    stub_params = [a.arg for a in node.args.args]
+    stub_defaults = [ast.literal_eval(d) for d in node.args.defaults]
+    assert stub_params == list(sig.parameters)
+    assert stub_defaults == [p.default for p in sig.parameters.values()
+                             if p.default is not inspect.Parameter.empty]
+    stumpy = pytest.importorskip("stumpy")
+    theirs = inspect.signature(getattr(stumpy, name))
+    if list(theirs.parameters) != ["args", "kwargs"]:  # STUMPY's gpu_ names are wrapped
+        assert sig == theirs

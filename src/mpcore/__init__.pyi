@@ -110,3 +110,127 @@ def get_num_threads() -> int: ...
 def set_num_threads(n: int | None) -> int: ...
 def threads(n: int) -> AbstractContextManager[None]: ...
 def show_config(print_out: bool = True) -> dict[str, Any]: ...
+
+# Comparing and summarizing series (issue 14)
+_DeviceId = int | list[int]
+_Snippets = tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+]
+_Consensus = tuple[float, int, int]
+
+def mpdist(
+    T_A: npt.ArrayLike,
+    T_B: npt.ArrayLike,
+    m: int,
+    percentage: float = 0.05,
+    k: int | None = None,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_A_subseq_isconstant: _IsConstant = None,
+    T_B_subseq_isconstant: _IsConstant = None,
+) -> float: ...
+def aampdist(
+    T_A: npt.ArrayLike,
+    T_B: npt.ArrayLike,
+    m: int,
+    percentage: float = 0.05,
+    k: int | None = None,
+    p: float = 2.0,
+) -> float: ...
+def mpdisted(
+    client: Any,
+    T_A: npt.ArrayLike,
+    T_B: npt.ArrayLike,
+    m: int,
+    percentage: float = 0.05,
+    k: int | None = None,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_A_subseq_isconstant: _IsConstant = None,
+    T_B_subseq_isconstant: _IsConstant = None,
+) -> float: ...
+def aampdisted(
+    client: Any,
+    T_A: npt.ArrayLike,
+    T_B: npt.ArrayLike,
+    m: int,
+    percentage: float = 0.05,
+    k: int | None = None,
+    p: float = 2.0,
+) -> float: ...
+def gpu_mpdist(
+    T_A: npt.ArrayLike,
+    T_B: npt.ArrayLike,
+    m: int,
+    percentage: float = 0.05,
+    k: int | None = None,
+    device_id: _DeviceId = 0,
+    normalize: bool = True,
+    p: float = 2.0,
+    T_A_subseq_isconstant: _IsConstant = None,
+    T_B_subseq_isconstant: _IsConstant = None,
+) -> float: ...
+def gpu_aampdist(
+    T_A: npt.ArrayLike,
+    T_B: npt.ArrayLike,
+    m: int,
+    percentage: float = 0.05,
+    k: int | None = None,
+    device_id: _DeviceId = 0,
+    p: float = 2.0,
+) -> float: ...
+def snippets(
+    T: npt.ArrayLike,
+    m: int,
+    k: int,
+    percentage: float = 1.0,
+    s: int | None = None,
+    mpdist_percentage: float = 0.05,
+    mpdist_k: int | None = None,
+    normalize: bool = True,
+    p: float = 2.0,
+    mpdist_T_subseq_isconstant: _IsConstant = None,
+) -> _Snippets: ...
+def aampdist_snippets(
+    T: npt.ArrayLike,
+    m: int,
+    k: int,
+    percentage: float = 1.0,
+    s: int | None = None,
+    mpdist_percentage: float = 0.05,
+    mpdist_k: int | None = None,
+    p: float = 2.0,
+) -> _Snippets: ...
+def ostinato(
+    Ts: list[npt.ArrayLike],
+    m: int,
+    normalize: bool = True,
+    p: float = 2.0,
+    Ts_subseq_isconstant: list[_IsConstant] | None = None,
+) -> _Consensus: ...
+def aamp_ostinato(Ts: list[npt.ArrayLike], m: int, p: float = 2.0) -> _Consensus: ...
+def ostinatoed(
+    client: Any,
+    Ts: list[npt.ArrayLike],
+    m: int,
+    normalize: bool = True,
+    p: float = 2.0,
+    Ts_subseq_isconstant: list[_IsConstant] | None = None,
+) -> _Consensus: ...
+def aamp_ostinatoed(client: Any, Ts: list[npt.ArrayLike], m: int, p: float = 2.0) -> _Consensus: ...
+def gpu_ostinato(
+    Ts: list[npt.ArrayLike],
+    m: int,
+    device_id: _DeviceId = 0,
+    normalize: bool = True,
+    p: float = 2.0,
+    Ts_subseq_isconstant: list[_IsConstant] | None = None,
+) -> _Consensus: ...
+def gpu_aamp_ostinato(
+    Ts: list[npt.ArrayLike], m: int, device_id: _DeviceId = 0, p: float = 2.0
+) -> _Consensus: ...
