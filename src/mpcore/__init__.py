@@ -8,6 +8,9 @@ from ._config import show_config
 from ._mparray import mparray
 from ._threads import get_num_threads, set_num_threads, threads
 
+# anytime and streaming profiles (issue 12)
+from ._algos.anytime import scraamp, scrump  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -24,6 +27,9 @@ __all__ = [
     "stump",
     "stumped",
     "threads",
+    # anytime and streaming profiles (issue 12)
+    "scraamp",
+    "scrump",
 ]
 
 
