@@ -59,9 +59,13 @@ from ._algos.ostinato import (  # noqa: E402
     aamp_ostinato, aamp_ostinatoed, gpu_aamp_ostinato, gpu_ostinato, ostinato, ostinatoed,
 )
 from ._algos.snippets import aampdist_snippets, snippets  # noqa: E402
+from ._algos.stimp import (  # noqa: E402
+    aamp_stimp, aamp_stimped, gpu_aamp_stimp, gpu_stimp, stimp, stimped,
+)
 
 __all__ += [
-    "aamp_ostinato", "aamp_ostinatoed", "aampdist", "aampdist_snippets", "aampdisted",
-    "gpu_aamp_ostinato", "gpu_aampdist", "gpu_mpdist", "gpu_ostinato", "mpdist", "mpdisted",
-    "ostinato", "ostinatoed", "snippets",
+    "aamp_ostinato", "aamp_ostinatoed", "aamp_stimp", "aamp_stimped", "aampdist",
+    "aampdist_snippets", "aampdisted", "gpu_aamp_ostinato", "gpu_aamp_stimp", "gpu_aampdist",
+    "gpu_mpdist", "gpu_ostinato", "gpu_stimp", "mpdist", "mpdisted", "ostinato", "ostinatoed",
+    "snippets", "stimp", "stimped",
 ]
