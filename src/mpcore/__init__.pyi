@@ -234,3 +234,96 @@ def gpu_ostinato(
 def gpu_aamp_ostinato(
     Ts: list[npt.ArrayLike], m: int, device_id: _DeviceId = 0, p: float = 2.0
 ) -> _Consensus: ...
+
+class _PanProfile:
+    @property
+    def PAN_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def M_(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def P_(self) -> list[npt.NDArray[np.float64]]: ...
+    def update(self) -> None: ...
+    def pan(
+        self,
+        threshold: float = 0.2,
+        normalize: bool = True,
+        contrast: bool = True,
+        binary: bool = True,
+        clip: bool = True,
+    ) -> npt.NDArray[np.float64]: ...
+
+_IsConstantFunc = Callable[[np.ndarray, int], np.ndarray] | None
+
+class stimp(_PanProfile):
+    def __init__(
+        self,
+        T: npt.ArrayLike,
+        min_m: int = 3,
+        max_m: int | None = None,
+        step: int = 1,
+        percentage: float = 0.01,
+        pre_scrump: bool = True,
+        normalize: bool = True,
+        p: float = 2.0,
+        T_subseq_isconstant_func: _IsConstantFunc = None,
+    ) -> None: ...
+
+class aamp_stimp(_PanProfile):
+    def __init__(
+        self,
+        T: npt.ArrayLike,
+        min_m: int = 3,
+        max_m: int | None = None,
+        step: int = 1,
+        percentage: float = 0.01,
+        pre_scraamp: bool = True,
+        p: float = 2.0,
+    ) -> None: ...
+
+class stimped(_PanProfile):
+    def __init__(
+        self,
+        client: Any,
+        T: npt.ArrayLike,
+        min_m: int = 3,
+        max_m: int | None = None,
+        step: int = 1,
+        normalize: bool = True,
+        p: float = 2.0,
+        T_subseq_isconstant_func: _IsConstantFunc = None,
+    ) -> None: ...
+
+class aamp_stimped(_PanProfile):
+    def __init__(
+        self,
+        client: Any,
+        T: npt.ArrayLike,
+        min_m: int = 3,
+        max_m: int | None = None,
+        step: int = 1,
+        p: float = 2.0,
+    ) -> None: ...
+
+class gpu_stimp(_PanProfile):
+    def __init__(
+        self,
+        T: npt.ArrayLike,
+        min_m: int = 3,
+        max_m: int | None = None,
+        step: int = 1,
+        device_id: _DeviceId = 0,
+        normalize: bool = True,
+        p: float = 2.0,
+        T_subseq_isconstant_func: _IsConstantFunc = None,
+    ) -> None: ...
+
+class gpu_aamp_stimp(_PanProfile):
+    def __init__(
+        self,
+        T: npt.ArrayLike,
+        min_m: int = 3,
+        max_m: int | None = None,
+        step: int = 1,
+        device_id: _DeviceId = 0,
+        p: float = 2.0,
+    ) -> None: ...
