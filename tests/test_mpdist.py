@@ -235,7 +235,15 @@ def test_signature_stub_and_docs(name):
     assert stub_params == list(sig.parameters)
     assert stub_defaults == [p.default for p in sig.parameters.values()
                              if p.default is not inspect.Parameter.empty]
+
+
+@pytest.mark.slow  # importing STUMPY compiles for a while
+@pytest.mark.parametrize("name", SURFACE)
+def test_signature_matches_stumpy(name):
+    import inspect
+
     stumpy = pytest.importorskip("stumpy")
+    sig = inspect.signature(getattr(mpcore, name))
     theirs = inspect.signature(getattr(stumpy, name))
     if list(theirs.parameters) != ["args", "kwargs"]:  # STUMPY's gpu_ names are wrapped
         assert list(sig.parameters) == list(theirs.parameters)
