@@ -190,3 +190,41 @@ def test_stumpy_agrees():
         np.testing.assert_allclose(b.P_, a.P_, rtol=1e-8)
         np.testing.assert_array_equal(b.I_, a.I_)
         np.testing.assert_array_equal(b.left_I_, a.left_I_)
+
+
+@pytest.mark.parametrize("egress", [False, True])
+@pytest.mark.parametrize("normalize, p", [(True, 2.0), (False, 2.0), (False, 1.0)])
+@pytest.mark.parametrize("k", [1, 2])
+def test_stumpi_ab_replayed_against_brute_force(egress, normalize, p, k):
+    R = _stream_data("const", 150, seed=20)
+    T = _stream_data("nan", 120, seed=21)
+    m, n0 = 10, 40
+    stream = mpcore.stumpi_ab(T[:n0], m, R, egress=egress, normalize=normalize, p=p, k=k)
+    for s in range(n0, len(T), 13):
+        stream.update(T[s : s + 13])  # blocks
+        seen = T[: s + 13]
+        D = naive.distance_matrix(seen, m, R, normalize, p).astype(float)
+        start = len(seen) - n0 if egress else 0
+        P, I = naive.matrix_profile(D, k)[:2]
+        np.testing.assert_allclose(stream.P_.reshape(-1, k), P[start:].astype(float),
+                                   rtol=1e-12, atol=1e-12)
+        # reference rows: best over every stream window seen (dropped ones included)
+        Pr, Ir = naive.matrix_profile(D.T, k)[:2]
+        np.testing.assert_allclose(stream.ref_P_.reshape(-1, k), Pr.astype(float),
+                                   rtol=1e-12, atol=1e-12)
+        for ours, theirs, DD in ((stream.I_.reshape(-1, k), I[start:], D[start:]),
+                                 (stream.ref_I_.reshape(-1, k), Ir, D.T)):
+            for r, q in zip(*np.nonzero(ours != theirs)):  # ties only
+                assert abs(DD[r, ours[r, q]] - DD[r, theirs[r, q]]) <= 1e-12
+
+
+def test_stumpi_ab_pickles():
+    R = random_walk(300, seed=22)
+    T = random_walk(200, seed=23)
+    a = mpcore.stumpi_ab(T[:50], 16, R)
+    a.update(T[50:100])
+    b = pickle.loads(pickle.dumps(a))
+    a.update(T[100:])
+    b.update(T[100:])
+    np.testing.assert_array_equal(a.P_, b.P_)
+    np.testing.assert_array_equal(a.ref_I_, b.ref_I_)

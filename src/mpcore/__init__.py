@@ -10,7 +10,7 @@ from ._threads import get_num_threads, set_num_threads, threads
 
 # anytime and streaming profiles (issue 12)
 from ._algos.anytime import prescraamp, prescrump, scraamp, scrump  # noqa: E402
-from ._algos.streaming import aampi, stumpi  # noqa: E402
+from ._algos.streaming import aampi, stumpi, stumpi_ab  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -35,6 +35,7 @@ __all__ = [
     "scraamp",
     "scrump",
     "stumpi",
+    "stumpi_ab",
 ]
 
 

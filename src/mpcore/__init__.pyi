@@ -214,3 +214,19 @@ class aampi(stumpi):
         k: int = 1,
         mp: npt.ArrayLike | None = None,
     ) -> None: ...
+
+class stumpi_ab(stumpi):
+    def __init__(
+        self,
+        T: npt.ArrayLike,
+        m: int,
+        T_ref: npt.ArrayLike,
+        egress: bool = True,
+        normalize: bool = True,
+        p: float = 2.0,
+        k: int = 1,
+    ) -> None: ...
+    @property
+    def ref_P_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def ref_I_(self) -> npt.NDArray[np.int64]: ...

@@ -300,3 +300,69 @@ cdef inline void _offer_dist(double[:, ::1] P, int64_t[:, ::1] I, int64_t j, int
         _insert_dist(&P[j, 0], &I[j, 0], k, d, gbase + q)
     if d < P[q, k - 1]:
         _insert_dist(&P[q, 0], &I[q, 0], k, d, gbase + j)
+
+
+def stream_step_ab(const double[::1] S, const double[::1] R, double[::1] QT,
+                   const double[::1] muR, const double[::1] sigR, const uint8_t[::1] cstR,
+                   const uint8_t[::1] validR, const double[::1] ssR, double mq, double sq,
+                   bint cq, bint validq, double ssq, double[::1] Pq, int64_t[::1] Iq,
+                   double[:, ::1] PR, int64_t[:, ::1] IR, int64_t m, bint normalize, double p,
+                   double M, int64_t gq):
+    """One update of a streaming AB-join, the new point already appended to the live stream
+    ``S``: ``QT`` (dot products of the previous last stream window with every window of the
+    fixed reference ``R``) is updated in place to the new window's (O(l_R)); the new window's
+    own top-k over ``R`` goes to ``Pq``/``Iq``, and every reference row that it beats takes its
+    global index ``gq`` (``PR``/``IR``).  Rows come within a rounding bound of their k-th best
+    before an exact distance is computed, as in :func:`stream_step`.  GIL released."""
+    cdef int64_t n = S.shape[0], lR = R.shape[0] - m + 1, j, t, k = Pq.shape[0]
+    cdef double tnew = S[n - 1], tdrop, d2, d, corr, bound, kth
+    cdef double eps = 2.220446049250313e-16, sqm = sqrt(<double> m)
+    cdef bint direct = (not normalize) and p != 2.0
+    with nogil:
+        if n > m:
+            tdrop = S[n - m - 1]
+            j = lR - 1
+            while j >= 1:
+                QT[j] = QT[j - 1] - R[j - 1] * tdrop + R[j + m - 1] * tnew
+                j -= 1
+        QT[0] = 0.0
+        for t in range(m):
+            QT[0] += R[t] * S[n - m + t]
+        if n == m:  # no previous window: every dot product directly
+            for j in range(1, lR):
+                QT[j] = 0.0
+                for t in range(m):
+                    QT[j] += R[j + t] * S[n - m + t]
+        for t in range(k):
+            Pq[t] = INFINITY
+            Iq[t] = -1
+        for j in range(lR if validq else 0):
+            if not validR[j]:
+                continue
+            if normalize:
+                if cq or cstR[j]:
+                    d = 0.0 if (cq and cstR[j]) else sqm
+                    if d < PR[j, k - 1]:
+                        _insert_dist(&PR[j, 0], &IR[j, 0], k, d, gq)
+                    if d < Pq[k - 1]:
+                        _insert_dist(&Pq[0], &Iq[0], k, d, j)
+                    continue
+                corr = (QT[j] - m * mq * muR[j]) / (m * sq * sigR[j])
+                d2 = 2.0 * m * (1.0 - corr)
+                bound = 16.0 * eps * M * M / (sq * sigR[j]) + 1e-12
+            elif direct:
+                d2 = 0.0
+                bound = INFINITY
+            else:
+                d2 = ssR[j] + ssq - 2.0 * QT[j]
+                bound = 16.0 * eps * m * M * M + 1e-12
+            kth = PR[j, k - 1]
+            if d2 - bound < kth * kth or d2 - bound < Pq[k - 1] * Pq[k - 1]:
+                if normalize:
+                    d = _zdist_exact(&R[j], &S[n - m], m)
+                else:
+                    d = _pdist_exact(&R[j], &S[n - m], m, p)
+                if d < kth:
+                    _insert_dist(&PR[j, 0], &IR[j, 0], k, d, gq)
+                if d < Pq[k - 1]:
+                    _insert_dist(&Pq[0], &Iq[0], k, d, j)

@@ -301,3 +301,125 @@ class aampi(_Incremental):
 
     def __init__(self, T, m, egress=True, p=2.0, k=1, mp=None):
         self._setup(T, m, egress, False, p, k, mp, None)
+
+
+class stumpi_ab(_Incremental):
+    """A streaming AB-join: a fixed reference series and a stream of points (new in mpcore).
+
+    Every window of the stream gets its (top-k) nearest neighbours in ``T_ref`` (``P_``,
+    ``I_``), and every window of ``T_ref`` its nearest neighbours among all stream windows seen
+    so far (``ref_P_``, ``ref_I_``, global stream indices): the monitoring case "does the live
+    signal match the library of known patterns" and its converse, both in one O(l_ref) update.
+
+    Parameters
+    ----------
+    T : array_like
+        The initial stream (at least ``m`` points).
+    m : int
+        Window size.
+    T_ref : array_like
+        The fixed reference series.
+    egress : bool, default True
+        Drop the oldest stream point for every new one (the reference rows keep the best
+        match they ever had, as ``stumpi`` rows do).
+    normalize : bool, default True
+        False gives non-normalized p-norm distances.
+    p : float, default 2.0
+        The p-norm, used only when ``normalize=False``.
+    k : int, default 1
+        Number of nearest neighbours per window.
+
+    Attributes
+    ----------
+    P_, I_ : numpy.ndarray
+        For each live stream window, its (top-k) distances and indices in ``T_ref``.
+    ref_P_, ref_I_ : numpy.ndarray
+        For each window of ``T_ref``, its (top-k) distances and global stream indices.
+    T_ : numpy.ndarray
+        The current stream.
+
+    Notes
+    -----
+    ``update(t)`` appends one point, ``update(values)`` a block.  NaN/inf points give inf for
+    the windows holding them.  Distances are exact (computed from the two windows).  The object
+    pickles.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> ref = np.sin(np.linspace(0, 20, 400))
+    >>> live = mpcore.stumpi_ab(np.sin(np.linspace(3, 5, 50)), 20, ref)
+    >>> live.update(np.sin(np.linspace(5.04, 6, 25)))
+    >>> bool(live.P_.max() < 1e-6)
+    True
+    """
+
+    def __init__(self, T, m, T_ref, egress=True, normalize=True, p=2.0, k=1):
+        normalize = _validate.check_bool(normalize, "normalize")
+        R = _validate.as_series(T_ref, "T_ref")
+        S = _validate.as_series(T, "T")
+        m = _validate.check_window(m, min(R.shape[0], S.shape[0]),
+                                   "T" if S.shape[0] <= R.shape[0] else "T_ref")
+        from .._api import aamp, stump
+
+        if normalize:
+            mp = stump(S, m, R, ignore_trivial=False, k=k)
+            ref = stump(R, m, S, ignore_trivial=False, k=k)
+        else:
+            mp = aamp(S, m, R, ignore_trivial=False, p=p, k=k)
+            ref = aamp(R, m, S, ignore_trivial=False, p=p, k=k)
+        self._setup(S, m, egress, normalize, p, k, mp, None)
+        self._left_I[:] = -1  # an AB-join has no left neighbours
+        self._left_P[:] = np.inf
+        fin = np.isfinite(R)
+        self._R = np.where(fin, R, 0.0)
+        W = np.lib.stride_tricks.sliding_window_view(self._R, m)
+        self._validR = np.lib.stride_tricks.sliding_window_view(fin, m).all(axis=1)
+        self._muR = W.mean(axis=1)
+        self._sigR = W.std(axis=1)
+        self._cstR = (self._const_of(self._R, self._validR) if normalize
+                      else np.zeros(len(W), bool)).astype(np.uint8)
+        self._validR = self._validR.astype(np.uint8)
+        self._ssR = np.einsum("ij,ij->i", W, W)
+        n = S.shape[0]
+        self._QTR = W @ self._T[n - m : n]
+        self._PR = np.ascontiguousarray(np.asarray(ref[:, :k], dtype=np.float64))
+        self._IR = np.ascontiguousarray(np.asarray(ref[:, k : 2 * k], dtype=np.int64))
+        self._M = max(self._M, float(np.max(np.abs(self._R))))
+
+    def _append(self, t: float) -> None:
+        m = self._m
+        self._make_room()
+        a = self._a
+        finite = math.isfinite(t)
+        self._T[a + self._n] = t if finite else 0.0
+        self._fin[a + self._n] = finite
+        if self._egress:
+            self._a = a = a + 1
+            self._gbase += 1
+        else:
+            self._n += 1
+        n = self._n
+        q = a + n - m
+        S = self._T[a + n - m : a + n]
+        valid = bool(self._fin[a + n - m : a + n].all())
+        mq = sq = ssq = 0.0
+        cq = False
+        if valid:
+            self._M = max(self._M, abs(t))
+            mq, sq, ssq = float(S.mean()), float(S.std()), float(S @ S)
+            cq = self._normalize and bool(np.ptp(S) == 0)
+        _stream.stream_step_ab(self._T[a : a + n], self._R, self._QTR, self._muR, self._sigR,
+                               self._cstR, self._validR, self._ssR, mq, sq, cq, valid, ssq,
+                               self._P[q], self._I[q], self._PR, self._IR, m,
+                               self._normalize, self._p, self._M, self._gbase + n - m)
+
+    @property
+    def ref_P_(self):
+        """For each window of ``T_ref``: its (top-k) distances to the stream's windows."""
+        return self._PR[:, 0].copy() if self._k == 1 else self._PR.copy()
+
+    @property
+    def ref_I_(self):
+        """For each window of ``T_ref``: global indices of its nearest stream windows."""
+        return self._IR[:, 0].copy() if self._k == 1 else self._IR.copy()
