@@ -239,10 +239,11 @@ class scrump(_Anytime):
     Examples
     --------
     >>> import numpy as np, mpcore
-    >>> approx = mpcore.scrump(np.array([584., -11., 23., 79., 1001., 0., -19.]), m=3)
+    >>> T = np.array([584., -11., 23., 79., 1001., 0., -19.])
+    >>> approx = mpcore.scrump(T, m=3, percentage=1.0)
     >>> approx.update()
     >>> approx.I_
-    array([ 3,  4, -1,  0,  1])
+    array([4, 3, 0, 1, 0])
     """
 
     def __init__(self, T_A, m, T_B=None, ignore_trivial=True, percentage=0.01, pre_scrump=False,
