@@ -177,7 +177,7 @@ def test_scrump_same_diagonals_as_stumpy(stumpy, join, k, normalize):
 @pytest.mark.slow
 def test_scrump_consumes_random_state_like_stumpy(stumpy):
     T = random_walk(400, seed=10)
-    for pre in (False,):
+    for pre in (False, True):
         np.random.seed(4)
         mpcore.scrump(T, 16, pre_scrump=pre)
         ours = np.random.randint(1 << 30)
@@ -186,3 +186,85 @@ def test_scrump_consumes_random_state_like_stumpy(stumpy):
             warnings.simplefilter("ignore")
             stumpy.scrump(T, 16, pre_scrump=pre)
         assert ours == np.random.randint(1 << 30)
+
+
+def _prescrump_reference(D, samples, s, excl, k):
+    """preSCRIMP by its definition, over a brute-force distance matrix: each sampled row's
+    nearest neighbour, the pairs within s of it along that diagonal (both ways in a self-join),
+    and in a self-join the sampled row's whole profile offered to every row.  The top-k of
+    each row is then taken over the distinct candidates it was offered (ties: lowest index)."""
+    D = np.array(D, dtype=float)
+    l, w = D.shape
+    offered = [set() for _ in range(l)]
+    for i in samples:
+        prof = D[i].copy()
+        if excl is not None:
+            prof[max(0, i - excl) : i + excl + 1] = np.inf
+        j = int(np.argmin(prof))
+        if not np.isfinite(prof[j]):
+            continue
+        offered[i].add(j)
+        for g in list(range(1, min(s, l - i, w - j))) + [-g for g in range(1, min(s, i + 1, j + 1))]:
+            offered[i + g].add(j + g)
+            if excl is not None:
+                offered[j + g].add(i + g)
+        if excl is not None:
+            for r in np.flatnonzero(np.isfinite(prof)):
+                offered[r].add(i)
+    P = np.full((l, k), np.inf)
+    I = np.full((l, k), -1, dtype=np.int64)
+    for r in range(l):
+        cols = np.array(sorted(c for c in offered[r] if np.isfinite(D[r, c])), dtype=np.int64)
+        if len(cols):
+            order = np.lexsort((cols, D[r, cols]))[:k]
+            P[r, : len(order)] = D[r, cols[order]]
+            I[r, : len(order)] = cols[order]
+    return P, I
+
+
+@pytest.mark.parametrize("kind", ["walk", "nan", "const"])
+@pytest.mark.parametrize("join", ["self", "AB"])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("normalize, p", [(True, 2.0), (False, 2.0), (False, 1.0)])
+def test_prescrump_matches_brute_force(kind, join, k, normalize, p):
+    T = _series(kind, 150, seed=12)
+    T_B = None if join == "self" else random_walk(110, seed=13)
+    m, s = 9, 3
+    D = naive.distance_matrix(T, m, T_B, normalize, p)
+    np.random.seed(17)
+    P, I = mpcore.prescrump(T, m, T_B, s=s, k=k, normalize=normalize, p=p)
+    np.random.seed(17)
+    samples = np.random.permutation(range(0, D.shape[0], s))
+    excl = math.ceil(m / 4) if T_B is None else None
+    Pr, Ir = _prescrump_reference(D, samples, s, excl, k)
+    P, I = P.reshape(-1, k), I.reshape(-1, k)
+    np.testing.assert_allclose(P, Pr, rtol=1e-12, atol=1e-12)
+    for r, q in zip(*np.nonzero(I != Ir)):  # ties only
+        assert abs(D[r, I[r, q]] - D[r, Ir[r, q]]) <= 1e-12 * max(1, D[r, Ir[r, q]])
+    # approximate, never below the true profile; identical for any thread count
+    true = naive.stump(T, m, T_B, k=k, normalize=normalize, p=p)[0].astype(float)
+    assert (P >= true - 1e-12).all()
+    np.random.seed(17)
+    P1, I1 = mpcore.prescrump(T, m, T_B, s=s, k=k, normalize=normalize, p=p, n_threads=1)
+    np.testing.assert_array_equal(P1.reshape(-1, k), P)
+
+
+def test_scrump_plus_plus_merges_prescrump():
+    T = random_walk(500, seed=14)
+    np.random.seed(2)
+    P0, I0 = mpcore.prescrump(T, 20)
+    np.random.seed(2)
+    obj = mpcore.scrump(T, 20, pre_scrump=True, percentage=0.1)
+    np.testing.assert_allclose(obj.P_, P0, rtol=1e-12)  # before any update: preSCRIMP alone
+    obj.update()
+    assert (obj.P_ <= P0 + 1e-12).all()
+    true = mpcore.stump(T, 20).P_
+    assert (obj.P_ >= true - 1e-12).all()
+    for _ in range(20):
+        obj.update()
+    np.testing.assert_allclose(obj.P_, true, rtol=1e-12)
+
+
+def test_prescrump_bad_s():
+    with pytest.raises(ValueError, match="s"):
+        mpcore.prescrump(random_walk(100), 10, s=0)

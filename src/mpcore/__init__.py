@@ -9,7 +9,8 @@ from ._mparray import mparray
 from ._threads import get_num_threads, set_num_threads, threads
 
 # anytime and streaming profiles (issue 12)
-from ._algos.anytime import scraamp, scrump  # noqa: E402
+from ._algos.anytime import prescraamp, prescrump, scraamp, scrump  # noqa: E402
+from ._algos.streaming import aampi, stumpi, stumpi_ab  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -28,8 +29,13 @@ __all__ = [
     "stumped",
     "threads",
     # anytime and streaming profiles (issue 12)
+    "aampi",
+    "prescraamp",
+    "prescrump",
     "scraamp",
     "scrump",
+    "stumpi",
+    "stumpi_ab",
 ]
 
 

@@ -327,3 +327,123 @@ class gpu_aamp_stimp(_PanProfile):
         device_id: _DeviceId = 0,
         p: float = 2.0,
     ) -> None: ...
+
+# anytime and streaming profiles (issue 12)
+class scrump:
+    def __init__(
+        self,
+        T_A: npt.ArrayLike,
+        m: int,
+        T_B: npt.ArrayLike | None = None,
+        ignore_trivial: bool = True,
+        percentage: float = 0.01,
+        pre_scrump: bool = False,
+        s: int | None = None,
+        normalize: bool = True,
+        p: float = 2.0,
+        k: int = 1,
+        T_A_subseq_isconstant: _IsConstant = None,
+        T_B_subseq_isconstant: _IsConstant = None,
+        *,
+        n_threads: int | None = None,
+    ) -> None: ...
+    def update(self) -> None: ...
+    @property
+    def P_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def I_(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def left_I_(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def right_I_(self) -> npt.NDArray[np.int64]: ...
+
+class scraamp(scrump):
+    def __init__(
+        self,
+        T_A: npt.ArrayLike,
+        m: int,
+        T_B: npt.ArrayLike | None = None,
+        ignore_trivial: bool = True,
+        percentage: float = 0.01,
+        pre_scraamp: bool = False,
+        s: int | None = None,
+        p: float = 2.0,
+        k: int = 1,
+        *,
+        n_threads: int | None = None,
+    ) -> None: ...
+
+def prescrump(
+    T_A: npt.ArrayLike,
+    m: int,
+    T_B: npt.ArrayLike | None = None,
+    s: int | None = None,
+    normalize: bool = True,
+    p: float = 2.0,
+    k: int = 1,
+    T_A_subseq_isconstant: _IsConstant = None,
+    T_B_subseq_isconstant: _IsConstant = None,
+    *,
+    n_threads: int | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+def prescraamp(
+    T_A: npt.ArrayLike,
+    m: int,
+    T_B: npt.ArrayLike | None = None,
+    s: int | None = None,
+    p: float = 2.0,
+    k: int = 1,
+    *,
+    n_threads: int | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+
+class stumpi:
+    def __init__(
+        self,
+        T: npt.ArrayLike,
+        m: int,
+        egress: bool = True,
+        normalize: bool = True,
+        p: float = 2.0,
+        k: int = 1,
+        mp: npt.ArrayLike | None = None,
+        T_subseq_isconstant_func: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    ) -> None: ...
+    def update(self, t: float | npt.ArrayLike) -> None: ...
+    @property
+    def P_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def I_(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def left_P_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def left_I_(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def T_(self) -> npt.NDArray[np.float64]: ...
+
+class aampi(stumpi):
+    def __init__(
+        self,
+        T: npt.ArrayLike,
+        m: int,
+        egress: bool = True,
+        p: float = 2.0,
+        k: int = 1,
+        mp: npt.ArrayLike | None = None,
+    ) -> None: ...
+
+class stumpi_ab(stumpi):
+    def __init__(
+        self,
+        T: npt.ArrayLike,
+        m: int,
+        T_ref: npt.ArrayLike,
+        egress: bool = True,
+        normalize: bool = True,
+        p: float = 2.0,
+        k: int = 1,
+    ) -> None: ...
+    @property
+    def ref_P_(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def ref_I_(self) -> npt.NDArray[np.int64]: ...

@@ -223,8 +223,10 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
     if job.self_join:
         right, left = tables[:2]
         full = Table(l, k)
-        for table in tables:
-            _engine.merge_into(full, table)
+        _engine.merge_into(full, right)
+        _engine.merge_into(full, left)
+        for table in tables[2:]:  # may repeat pairs of the first two
+            _engine.merge_unique(full, table)
         Y = X
         left_I = left.I[::k].copy()
         right_I = right.I[::k].copy()

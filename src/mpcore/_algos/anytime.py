@@ -11,10 +11,13 @@ pipeline's tables and exact refinement.
 from __future__ import annotations
 
 import math
+import threading
+import warnings
 
 import numpy as np
 
-from .. import _engine, _threads, _validate
+from .. import _engine, _stream, _threads, _validate
+from .._exact import window_stats
 from .._pipeline import _refine, finalize, merge, run_threads
 from .._prepare import EXCL_ZONE_DENOM, Job, Table, prepare_job
 
@@ -115,15 +118,11 @@ class _Anytime:
             s = excl
         self._tables = job.new_tables()
         if pre_scrump:
-            T_B_pre = None if job.self_join else T_B
-            P, I = _prescrump(job, s, self._n_threads, T_A, T_B_pre)
-            extra = Table(l_A, job.k)
-            from .._stream import offer_table
-            offer_table(extra, I, P)
+            extra = _prescrump_table(job, s, self._n_threads)
             if job.self_join:
                 self._tables.append(extra)
             else:
-                _engine.merge_into(self._tables[0], extra)
+                _engine.merge_unique(self._tables[0], extra)
         if job.self_join:
             diags = np.random.permutation(range(excl + 1, l_A)).astype(np.int64)
             if diags.shape[0] == 0:
@@ -155,7 +154,7 @@ class _Anytime:
         bands = bands[np.argsort(bands[:, 1], kind="stable")]  # longest first
         per_worker = run_threads(job, n_threads=self._n_threads, bands=bands)
         for dst, src in zip(self._tables, merge(job, per_worker)):
-            _engine.merge_into(dst, src)
+            _engine.merge_unique(dst, src)  # an AB-join's table may hold preSCRIMP's pairs
         if job.normalize:
             _special_candidates(job, self._tables, diags)
         self._chunk += 1
@@ -240,10 +239,11 @@ class scrump(_Anytime):
     Examples
     --------
     >>> import numpy as np, mpcore
-    >>> approx = mpcore.scrump(np.array([584., -11., 23., 79., 1001., 0., -19.]), m=3)
+    >>> T = np.array([584., -11., 23., 79., 1001., 0., -19.])
+    >>> approx = mpcore.scrump(T, m=3, percentage=1.0)
     >>> approx.update()
     >>> approx.I_
-    array([ 3,  4, -1,  0,  1])
+    array([4, 3, 0, 1, 0])
     """
 
     def __init__(self, T_A, m, T_B=None, ignore_trivial=True, percentage=0.01, pre_scrump=False,
@@ -294,5 +294,143 @@ class scraamp(_Anytime):
                     None, n_threads)
 
 
-def _prescrump(job: Job, s, n_threads, T_A, T_B):
-    raise NotImplementedError
+def _check_s(s, default: int) -> int:
+    if s is None:
+        return default
+    s = _validate.check_int(s, "s")
+    if s < 1:
+        raise ValueError(f"s must be a positive int, got {s}")
+    return s
+
+
+def _side(series, m: int, normalize: bool) -> dict:
+    """One series as the preSCRIMP loops see it: like the kernels', but near-flat windows keep
+    their inverse norm (they are ranked here; their distances are refined exactly anyway)."""
+    if normalize:
+        Tk = series.T[: series.l + m - 1]
+        mu, ssd = window_stats(np.ascontiguousarray(Tk), m)
+        usable = series.valid & (series.const == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(usable, 1.0 / np.sqrt(ssd), np.nan)
+    else:
+        mu = np.zeros(series.l)
+        w = np.ones(series.l)
+    return {"T": series.T, "mu": np.ascontiguousarray(mu), "w": np.ascontiguousarray(w),
+            "const": series.const, "valid": series.valid.astype(np.uint8)}
+
+
+def _prescrump_table(job: Job, s, n_threads) -> Table:
+    """preSCRIMP's candidates in a top-k table of T_A's windows (scores, not yet refined).
+    The sampled rows are drawn as STUMPY draws them (one ``np.random.permutation``)."""
+    X = job.series[0]
+    Y = X if job.self_join else job.series[1]
+    s = _check_s(s, job.excl_zone if job.self_join else math.ceil(job.m / EXCL_ZONE_DENOM))
+    samples = np.random.permutation(range(0, X.l, s)).astype(np.int64)
+    sx = _side(X, job.m, job.normalize)
+    sy = sx if Y is X else _side(Y, job.m, job.normalize)
+    n = max(1, min(_threads.resolve(n_threads), len(samples)))
+    parts = np.array_split(samples, n)
+    tables = [Table(X.l, job.k) for _ in range(n)]
+    excl = job.excl_zone if job.self_join else -1
+    args = [(sx, sy, job.m, job.mode, job.p, np.ascontiguousarray(part), s, excl, tab)
+            for part, tab in zip(parts, tables)]
+    if n == 1:
+        _stream.prescrump_worker(*args[0])
+    else:
+        workers = [threading.Thread(target=_stream.prescrump_worker, args=a) for a in args]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join()
+    for other in tables[1:]:
+        _engine.merge_unique(tables[0], other)
+    return tables[0]
+
+
+def _prescrump(T_A, m, T_B, s, normalize, p, k, A_isconstant, B_isconstant, n_threads):
+    with warnings.catch_warnings():  # STUMPY's prescrump checks no ignore_trivial
+        warnings.simplefilter("ignore")
+        job = prepare_job(T_A, m, T_B, T_B is None, normalize, p, k, A_isconstant, B_isconstant)
+    table = _prescrump_table(job, s, n_threads)
+    X = job.series[0]
+    Y = X if job.self_join else job.series[1]
+    I = table.I.reshape(X.l, job.k).copy()
+    D = np.empty((X.l, job.k))
+    _refine(job, X, Y, I, D, n_threads)
+    if job.unscale != 1.0:
+        D *= job.unscale
+    if job.k == 1:
+        return D[:, 0].copy(), I[:, 0].copy()
+    return D, I
+
+
+def prescrump(T_A, m, T_B=None, s=None, normalize=True, p=2.0, k=1, T_A_subseq_isconstant=None,
+              T_B_subseq_isconstant=None, *, n_threads=None):
+    """Approximate (top-k) z-normalized matrix profile by preSCRIMP.
+
+    Every ``s``-th window (in a random order drawn from NumPy's global random state, as STUMPY
+    draws it) gets its full distance profile; its nearest neighbour and the pairs along that
+    diagonal within ``s`` of it are offered to the windows concerned (and, in a self-join, the
+    whole profile to every window).  Distances are then computed exactly.
+
+    Parameters
+    ----------
+    T_A : array_like
+        The time series for which to compute the profile.
+    m : int
+        Window size.
+    T_B : array_like, optional
+        The series used to annotate ``T_A`` (AB-join); None for a self-join.
+    s : int, optional
+        Sampling interval; default ``ceil(m / 4)`` (the exclusion zone).
+    normalize : bool, default True
+        False gives :func:`prescraamp`.
+    p : float, default 2.0
+        The p-norm, used only when ``normalize=False``.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    T_A_subseq_isconstant, T_B_subseq_isconstant : array_like of bool or callable, optional
+        Which windows are constant (see :func:`mpcore.stump`).
+    n_threads : int, optional
+        Worker threads; default all cores.
+
+    Returns
+    -------
+    P : numpy.ndarray
+        Approximate (top-k) profile, exact distances of the neighbours found (never below the
+        true profile); 1-D when k == 1, else (l, k).
+    I : numpy.ndarray
+        Their indices, -1 where none was found.
+    """
+    normalize = _validate.check_bool(normalize, "normalize")
+    return _prescrump(T_A, m, T_B, s, normalize, p, k,
+                      T_A_subseq_isconstant if normalize else None,
+                      T_B_subseq_isconstant if normalize else None, n_threads)
+
+
+def prescraamp(T_A, m, T_B=None, s=None, p=2.0, k=1, *, n_threads=None):
+    """Approximate (top-k) non-normalized (p-norm) matrix profile by preSCRIMP.
+
+    Parameters
+    ----------
+    T_A : array_like
+        The time series for which to compute the profile.
+    m : int
+        Window size.
+    T_B : array_like, optional
+        The series used to annotate ``T_A`` (AB-join); None for a self-join.
+    s : int, optional
+        Sampling interval; default ``ceil(m / 4)``.
+    p : float, default 2.0
+        The p-norm.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    n_threads : int, optional
+        Worker threads; default all cores.
+
+    Returns
+    -------
+    P, I : numpy.ndarray
+        As in :func:`prescrump`.
+    """
+    return _prescrump(T_A, m, T_B, s, False, p, k, None, None, n_threads)
