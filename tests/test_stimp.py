@@ -148,11 +148,19 @@ def test_update_past_the_end_and_anytime():
         st.update()
     assert all(np.isfinite(P).any() for P in st.P_)
     # anytime profiles (scrump) never go below the exact ones
-    approx = mpcore.stimp(random_walk(200, 5), min_m=8, max_m=20, percentage=0.2,
-                          pre_scrump=False)
-    approx.update()
-    m = int(approx.M_[0])
-    assert (approx.P_[0] >= ref_profile(random_walk(200, 5), m) - 1e-9).all()
+    for pre in (False, True):
+        approx = mpcore.stimp(random_walk(200, 5), min_m=8, max_m=20, percentage=0.2,
+                              pre_scrump=pre)
+        approx.update()
+        m = int(approx.M_[0])
+        exact = ref_profile(random_walk(200, 5), m)
+        assert (approx.P_[0] >= exact - 1e-9).all()
+        assert np.isfinite(approx.P_[0]).sum() > 0
+    # the defaults (1 %, preSCRIMP) for both variants
+    for cls in (mpcore.stimp, mpcore.aamp_stimp):
+        st = cls(random_walk(150, 6))
+        st.update()
+        assert st.PAN_.shape == (len(st.M_), 150) and set(np.unique(st.PAN_)) <= {0.0, 1.0}
 
 
 def test_input_not_modified():
