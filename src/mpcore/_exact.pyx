@@ -281,3 +281,44 @@ def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint n
                     _wstats(&T[j], m, &mt, &ct, &st)
                 D[j] = _zdist2(&Q[0], mq, cq, sq, &T[j], mt, ct, st, m)
     return out
+
+
+# Distance profiles of many windows of the same series (snippets, ostinato, stimp): the
+# statistics of every window are computed once, by the same arithmetic as distance_profile, so
+# the results are bitwise those of distance_profile at a quarter of its cost.
+
+def window_zstats(const double[::1] T, int64_t m):
+    """``(mu, corr, isd)`` of every window, as :func:`distance_profile` computes them."""
+    cdef int64_t l = T.shape[0] - m + 1, j
+    mu_arr, corr_arr, isd_arr = np.empty(l), np.empty(l), np.empty(l)
+    cdef double[::1] mu = mu_arr, corr = corr_arr, isd = isd_arr
+    with nogil:
+        for j in range(l):
+            _wstats(&T[j], m, &mu[j], &corr[j], &isd[j])
+    return mu_arr, corr_arr, isd_arr
+
+
+def distance_profile_zstats(const double[::1] TQ, int64_t q, const double[::1] mq,
+                            const double[::1] cq, const double[::1] sq, bint constQ,
+                            const double[::1] T, int64_t m, const double[::1] mu,
+                            const double[::1] corr, const double[::1] isd,
+                            const uint8_t[::1] valid, const uint8_t[::1] constT):
+    """z-normalized :func:`distance_profile` of the window ``TQ[q : q + m]`` with the window
+    statistics of both series given (from :func:`window_zstats`)."""
+    cdef int64_t l = T.shape[0] - m + 1, j
+    if q < 0 or q + m > TQ.shape[0] or mu.shape[0] < l or valid.shape[0] < l:
+        raise ValueError("window or statistics out of range")
+    out = np.empty(l)
+    cdef double[::1] D = out
+    cdef double sm = sqrt(<double> m), a = mq[q], b = cq[q], c = sq[q]
+    with nogil:
+        for j in range(l):
+            if not valid[j]:
+                D[j] = INFINITY
+            elif constQ and constT[j]:
+                D[j] = 0.0
+            elif constQ or constT[j]:
+                D[j] = sm
+            else:
+                D[j] = _zdist2(&TQ[q], a, b, c, &T[j], mu[j], corr[j], isd[j], m)
+    return out

@@ -213,19 +213,26 @@ def _flat_candidates(job: Job, tables: list[Table]) -> None:
                 _engine.insert_scored(other, cols, np.full(len(cols), r, np.int64), score[cols])
 
 
-def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mparray:
-    """Exact distances for every neighbour found, then the STUMPY-shaped result."""
+def finalize(job: Job, tables: list[Table], n_threads: int | None = None, special: bool = True,
+             warn: bool = True) -> mparray:
+    """Exact distances for every neighbour found, then the STUMPY-shaped result.
+
+    ``special=False`` leaves out the candidates of constant and near-flat windows (an anytime
+    profile offers them itself, for the diagonals it has done); in a self-join, tables past the
+    first two (right, left) count for the profile but not for the left/right indices."""
     k = job.k
-    if job.normalize:
+    if job.normalize and special:
         _constant_candidates(job, tables)
         _flat_candidates(job, tables)
     X = job.series[0]
     l = X.l
     if job.self_join:
-        right, left = tables
+        right, left = tables[:2]
         full = Table(l, k)
         _engine.merge_into(full, right)
         _engine.merge_into(full, left)
+        for table in tables[2:]:  # may repeat pairs of the first two
+            _engine.merge_unique(full, table)
         Y = X
         left_I = left.I[::k].copy()
         right_I = right.I[::k].copy()
@@ -240,7 +247,7 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mpa
     if job.unscale != 1.0:
         D *= job.unscale  # a power of two: exact
     P0 = D[:, 0]
-    if np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
+    if warn and np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
         warnings.warn(
             "A large number of values in `P` are smaller than 1e-06.\n"
             "For a self-join, try setting `ignore_trivial=True`.",
