@@ -120,8 +120,9 @@ def merge(job: Job, per_worker: list[list[Table]]) -> list[Table]:
 def _constant_candidates(job: Job, tables: list[Table]) -> None:
     """Offer STUMPY's fixed scores for constant windows: two constant windows are a perfect
     match (correlation 1, distance 0), one constant window is at distance sqrt(m)
-    (correlation 1/2).  The kernels skip constant windows; ties go to the lowest indices, so
-    only the first k eligible windows of each kind can enter a table."""
+    (correlation 1/2).  The kernels skip constant windows; in STUMPY's order among these equal
+    scores (nearest in time on each side of a self-join, else the lowest index) only the first
+    k eligible windows of each kind can enter a table."""
     k = job.k
     if job.self_join:
         s = job.series[0]
@@ -141,29 +142,31 @@ def _constant_candidates(job: Job, tables: list[Table]) -> None:
             if not len(rows) or not len(cols):
                 continue
             if side == "right":  # c > r + excl_zone: the first k after that point
-                start = np.searchsorted(cols, rows + job.excl_zone, side="right")
-            else:  # left side and AB-join: the lowest k indices overall
-                start = np.zeros(len(rows), dtype=np.int64)
-            pos = start[:, None] + np.arange(k)
-            ok = pos < len(cols)
-            c = cols[np.minimum(pos, len(cols) - 1)]
-            if side == "left":
-                ok &= c < rows[:, None] - job.excl_zone
+                pos = np.searchsorted(cols, rows + job.excl_zone, side="right")[:, None]
+                pos = pos + np.arange(k)
+            elif side == "left":  # c < r - excl_zone: the last k before that point
+                pos = np.searchsorted(cols, rows - job.excl_zone)[:, None] - 1 - np.arange(k)
+            else:  # AB-join: the lowest k indices overall
+                pos = np.zeros((len(rows), 1), dtype=np.int64) + np.arange(k)
+            ok = (pos >= 0) & (pos < len(cols))
+            c = cols[np.clip(pos, 0, len(cols) - 1)]
             r = np.broadcast_to(rows[:, None], pos.shape)
             _engine.insert_candidates(table, np.ascontiguousarray(r[ok], dtype=np.int64),
                                       np.ascontiguousarray(c[ok], dtype=np.int64), score)
 
 
 def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None) -> None:
-    """Exact distances, rows shared among threads (O(l k m) work, the GIL released)."""
+    """Exact distances, rows shared among threads (O(l k m) work, the GIL released); each row
+    sorted in STUMPY's order (_exact.refine)."""
     l = I.shape[0]
-    n = max(1, min(_threads.resolve(n_threads), l * job.m * job.k // 200_000))
+    n = max(1, min(_threads.resolve(n_threads), l * job.m * I.shape[1] // 200_000))
     args = (X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, I, D)
     if n == 1:
-        _exact.refine(*args)
+        _exact.refine(*args, 0, l, job.self_join)
         return
     cuts = np.linspace(0, l, n + 1).astype(np.int64)
-    workers = [threading.Thread(target=_exact.refine, args=args + (int(a), int(b)))
+    workers = [threading.Thread(target=_exact.refine,
+                                args=args + (int(a), int(b), job.self_join))
                for a, b in zip(cuts[:-1], cuts[1:])]
     for t in workers:
         t.start()
@@ -207,8 +210,74 @@ def _flat_candidates(job: Job, tables: list[Table]) -> None:
                 _engine.insert_scored(other, cols, np.full(len(cols), r, np.int64), score[cols])
 
 
+def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int) -> np.ndarray:
+    """``I`` (l, k) widened by the windows identical to its entries (same ``cls``), the k of
+    each class that come first in STUMPY's order on this side: the nearest after ``r + excl``
+    ("right"), the nearest before ``r - excl`` ("left"), the lowest indices ("all").
+
+    Identical windows are exactly as near to every row, so the kernels' choice among them is
+    rounding; with each class's first k offered, the exact sort picks STUMPY's, whatever
+    window of a class the kernels found.  Cost O(l k^2) when classes exist, else nothing."""
+    l, k = I.shape
+    lb = len(cls)  # windows of the column series
+    members = np.flatnonzero(cls >= 0)
+    size = np.bincount(cls[members], minlength=lb)
+    if not (size > 1).any():
+        return I  # every window unique: no ties of this kind
+    order = np.lexsort((members, cls[members]))
+    members = members[order]
+    key = cls[members] * (lb + 1) + members  # sorted: by class, then index
+    j = np.maximum(I, 0)
+    c = np.where(I >= 0, cls[j], -1)
+    base = np.where(c >= 0, c, 0) * (lb + 1)
+    rows = np.arange(l)[:, None]
+    if side == "right":
+        start = np.searchsorted(key, base + rows + excl + 1)
+        step = 1
+    elif side == "left":
+        start = np.searchsorted(key, base + rows - excl) - 1
+        step = -1
+    else:
+        start = np.searchsorted(key, base)
+        step = 1
+    pos = start[:, :, None] + step * np.arange(k)
+    ok = (pos >= 0) & (pos < len(key)) & (c[:, :, None] >= 0)
+    ok &= (size[np.maximum(c, 0)] > 1)[:, :, None]
+    found = members[np.clip(pos, 0, len(key) - 1)]
+    ok &= cls[found] == c[:, :, None]
+    if side == "right":
+        ok &= found > rows[:, :, None] + excl
+    elif side == "left":
+        ok &= found < rows[:, :, None] - excl
+    extra = np.where(ok, found, -1).reshape(l, k * k)
+    return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
+
+
+def _exact_topk(job: Job, X, Y, I: np.ndarray, k: int, n_threads) -> tuple:
+    """Exact distances of the candidates ``I``, each row sorted in STUMPY's order, repeated
+    candidates dropped, cut to ``k`` columns."""
+    I = np.ascontiguousarray(I, dtype=np.int64)
+    D = np.empty(I.shape)
+    _refine(job, X, Y, I, D, n_threads)
+    if I.shape[1] > 1:
+        # a repeat sorts next to itself (same distance, same key): keep its first copy
+        dup = np.zeros(I.shape, dtype=bool)
+        dup[:, 1:] = (I[:, 1:] == I[:, :-1]) & (I[:, 1:] >= 0)
+        keep = np.argsort(dup, axis=1, kind="stable")
+        I = np.take_along_axis(I, keep, axis=1)
+        D = np.take_along_axis(D, keep, axis=1)
+        gone = np.take_along_axis(dup, keep, axis=1)
+        I[gone], D[gone] = -1, np.inf
+    return I[:, :k], D[:, :k]
+
+
 def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mparray:
-    """Exact distances for every neighbour found, then the STUMPY-shaped result."""
+    """Exact distances for every neighbour found, then the STUMPY-shaped result.
+
+    Equal exact distances are ordered as STUMPY orders them (see _exact.refine); the tables
+    rank by the kernels' rounded scores, so windows identical to a found neighbour are added
+    as candidates first (_tie_candidates).  Everything here depends on the merged tables only,
+    so it is the same for any number of workers and any executor."""
     k = job.k
     if job.normalize:
         _constant_candidates(job, tables)
@@ -217,20 +286,32 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mpa
     l = X.l
     if job.self_join:
         right, left = tables
-        full = Table(l, k)
-        _engine.merge_into(full, right)
-        _engine.merge_into(full, left)
         Y = X
-        left_I = left.I[::k].copy()
-        right_I = right.I[::k].copy()
+        cls = _exact.window_classes(X.exact, job.m, X.valid & (X.const == 0))
+        IR, DR = _exact_topk(job, X, Y, _tie_candidates(right.I.reshape(l, k), cls, "right",
+                                                        job.excl_zone), k, n_threads)
+        IL, DL = _exact_topk(job, X, Y, _tie_candidates(left.I.reshape(l, k), cls, "left",
+                                                        job.excl_zone), k, n_threads)
+        left_I = IL[:, 0].copy()
+        right_I = IR[:, 0].copy()
+        # both sides in one order: distance, then the nearest in time, the left one first
+        I = np.concatenate([IL, IR], axis=1)
+        D = np.concatenate([DL, DR], axis=1)
+        rows = np.arange(l)[:, None]
+        tie = np.where(I < 0, np.iinfo(np.int64).max,
+                       2 * np.abs(I - rows) + (I > rows))
+        order = np.lexsort((tie, D), axis=1)[:, :k]
+        I = np.ascontiguousarray(np.take_along_axis(I, order, axis=1))
+        D = np.ascontiguousarray(np.take_along_axis(D, order, axis=1))
     else:
-        full = tables[0]
         Y = job.series[1]
+        cls = _exact.window_classes(Y.exact, job.m, Y.valid & (Y.const == 0))
+        I, D = _exact_topk(job, X, Y, _tie_candidates(tables[0].I.reshape(l, k), cls, "all", 0),
+                           k, n_threads)
+        I = np.ascontiguousarray(I)
+        D = np.ascontiguousarray(D)
         left_I = np.full(l, -1, dtype=np.int64)
         right_I = np.full(l, -1, dtype=np.int64)
-    I = full.I.reshape(l, k).copy()
-    D = np.empty((l, k))
-    _refine(job, X, Y, I, D, n_threads)
     if job.unscale != 1.0:
         D *= job.unscale  # a power of two: exact
     P0 = D[:, 0]
