@@ -140,3 +140,21 @@ def test_window_classes():
     for i, w in enumerate(map(bytes, W)):
         first.setdefault(w, i)
     np.testing.assert_array_equal(cls, [first[bytes(w)] for w in W])
+
+
+@pytest.mark.slow
+def test_same_on_dask():
+    # the order is decided in finalize, on the merged tables: the same on every executor
+    distributed = pytest.importorskip("distributed")
+    T = np.tile(random_walk(150, seed=7), 6)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        for args in (dict(), dict(k=3), dict(T_B=T[40:500].copy(), ignore_trivial=False)):
+            ref = mpcore.stump(T, 16, **args)
+            mp = mpcore.stumped(client, T, 16, **args)
+            np.testing.assert_array_equal(mp.P_, ref.P_)
+            np.testing.assert_array_equal(mp.I_, ref.I_)
+            np.testing.assert_array_equal(mp.left_I_, ref.left_I_)
+            np.testing.assert_array_equal(mp.right_I_, ref.right_I_)
+        assert_tie_order(mpcore.stumped(client, T, 16, k=2), T, 16, k=2)

@@ -241,24 +241,30 @@ cdef inline bint _before(double da, int64_t ka, int64_t ia, double db, int64_t k
 
 def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize, double p,
            const uint8_t[::1] constX, const uint8_t[::1] constY, int64_t[:, ::1] I,
-           double[:, ::1] D, int64_t r0=0, int64_t r1=-1, bint nearest=False):
+           double[:, ::1] D, int64_t r0=0, int64_t r1=-1, bint nearest=False,
+           const double[:, ::1] SX=None, const double[:, ::1] SY=None):
     """Exact distances of every (row, I[row, q]) pair into ``D``, rows then sorted by distance,
     equal distances in STUMPY's order (``nearest``: the self-join's, nearest in time first;
     else the lowest index first).
 
     Pairs with one constant window are ``sqrt(m)`` apart and two constant windows 0 (STUMPY's
     rules); empty entries (-1) get ``inf``.  Only rows ``r0 <= r < r1`` are done, so that
-    threads can share the work (the GIL is released).
+    threads can share the work (the GIL is released).  ``SX``/``SY``: the windows' statistics
+    from window_zstats, when the caller has them (the same numbers, computed once).
     """
     cdef int64_t l = I.shape[0], k = I.shape[1], r, q, j, a, ib, kb
     cdef double sm = sqrt(<double> m), db, mx = 0.0, cx = 0.0, sx = 0.0, ax = 1.0, my, cy, sy
     cdef double ay
+    cdef bint given = SX is not None and SY is not None
     if r1 < 0 or r1 > l:
         r1 = l
     with nogil:
         for r in range(r0, r1):
-            if normalize and not constX[r] and I[r, 0] >= 0:
-                _wstats(&TX[r], m, &mx, &cx, &sx, &ax)
+            if normalize and not constX[r]:  # (any entry may be the first non-empty one)
+                if given:
+                    mx, cx, sx, ax = SX[r, 0], SX[r, 1], SX[r, 2], SX[r, 3]
+                else:
+                    _wstats(&TX[r], m, &mx, &cx, &sx, &ax)
             for q in range(k):
                 j = I[r, q]
                 if j < 0:
@@ -270,7 +276,10 @@ def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize
                 elif constX[r] or constY[j]:
                     D[r, q] = sm
                 else:
-                    _wstats(&TY[j], m, &my, &cy, &sy, &ay)
+                    if given:
+                        my, cy, sy, ay = SY[j, 0], SY[j, 1], SY[j, 2], SY[j, 3]
+                    else:
+                        _wstats(&TY[j], m, &my, &cy, &sy, &ay)
                     D[r, q] = _zdist2(&TX[r], mx, cx, sx, ax, &TY[j], my, cy, sy, ay, m)
             # k is small: insertion sort
             for q in range(1, k):
@@ -285,6 +294,19 @@ def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize
                     a -= 1
                 D[r, a] = db
                 I[r, a] = ib
+
+
+def window_zstats(const double[::1] T, int64_t m, const uint8_t[::1] usable):
+    """The statistics refine() needs of every window (mean, correction, inverse norm, scale:
+    see _wstats), in one (l, 4) array; zeros where ``usable`` is 0."""
+    cdef int64_t l = T.shape[0] - m + 1, j
+    out = np.zeros((max(l, 0), 4))
+    cdef double[:, ::1] S = out
+    with nogil:
+        for j in range(l):
+            if usable[j]:
+                _wstats(&T[j], m, &S[j, 0], &S[j, 1], &S[j, 2], &S[j, 3])
+    return out
 
 
 def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint normalize,

@@ -155,18 +155,19 @@ def _constant_candidates(job: Job, tables: list[Table]) -> None:
                                       np.ascontiguousarray(c[ok], dtype=np.int64), score)
 
 
-def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None) -> None:
+def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None,
+            stats=(None, None)) -> None:
     """Exact distances, rows shared among threads (O(l k m) work, the GIL released); each row
     sorted in STUMPY's order (_exact.refine)."""
     l = I.shape[0]
     n = max(1, min(_threads.resolve(n_threads), l * job.m * I.shape[1] // 200_000))
     args = (X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, I, D)
     if n == 1:
-        _exact.refine(*args, 0, l, job.self_join)
+        _exact.refine(*args, 0, l, job.self_join, *stats)
         return
     cuts = np.linspace(0, l, n + 1).astype(np.int64)
     workers = [threading.Thread(target=_exact.refine,
-                                args=args + (int(a), int(b), job.self_join))
+                                args=args + (int(a), int(b), job.self_join, *stats))
                for a, b in zip(cuts[:-1], cuts[1:])]
     for t in workers:
         t.start()
@@ -253,22 +254,29 @@ def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int) -> np.
     return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
 
 
-def _exact_topk(job: Job, X, Y, I: np.ndarray, k: int, n_threads) -> tuple:
+def _exact_sorted(job: Job, X, Y, I: np.ndarray, n_threads, stats) -> tuple:
     """Exact distances of the candidates ``I``, each row sorted in STUMPY's order, repeated
-    candidates dropped, cut to ``k`` columns."""
+    candidates moved to the end as empty entries (-1, inf)."""
     I = np.ascontiguousarray(I, dtype=np.int64)
     D = np.empty(I.shape)
-    _refine(job, X, Y, I, D, n_threads)
+    _refine(job, X, Y, I, D, n_threads, stats)
     if I.shape[1] > 1:
         # a repeat sorts next to itself (same distance, same key): keep its first copy
         dup = np.zeros(I.shape, dtype=bool)
         dup[:, 1:] = (I[:, 1:] == I[:, :-1]) & (I[:, 1:] >= 0)
-        keep = np.argsort(dup, axis=1, kind="stable")
-        I = np.take_along_axis(I, keep, axis=1)
-        D = np.take_along_axis(D, keep, axis=1)
-        gone = np.take_along_axis(dup, keep, axis=1)
-        I[gone], D[gone] = -1, np.inf
-    return I[:, :k], D[:, :k]
+        if dup.any():
+            keep = np.argsort(dup, axis=1, kind="stable")
+            I = np.take_along_axis(I, keep, axis=1)
+            D = np.take_along_axis(D, keep, axis=1)
+            gone = np.take_along_axis(dup, keep, axis=1)
+            I[gone], D[gone] = -1, np.inf
+    return I, D
+
+
+def _first(I: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Per row, the first entry of ``I`` where ``where`` holds, else -1."""
+    pos = np.argmax(where, axis=1)
+    return np.where(where.any(axis=1), I[np.arange(I.shape[0]), pos], -1)
 
 
 def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mparray:
@@ -284,34 +292,33 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mpa
         _flat_candidates(job, tables)
     X = job.series[0]
     l = X.l
+    # each window's statistics once, not once per pair (a self-join refines both sides)
+    stats = [None, None]
+    if job.normalize:
+        for i, s in enumerate(job.series[:2]):
+            stats[i] = _exact.window_zstats(s.exact, job.m, s.valid & (s.const == 0))
     if job.self_join:
         right, left = tables
         Y = X
         cls = _exact.window_classes(X.exact, job.m, X.valid & (X.const == 0))
-        IR, DR = _exact_topk(job, X, Y, _tie_candidates(right.I.reshape(l, k), cls, "right",
-                                                        job.excl_zone), k, n_threads)
-        IL, DL = _exact_topk(job, X, Y, _tie_candidates(left.I.reshape(l, k), cls, "left",
-                                                        job.excl_zone), k, n_threads)
-        left_I = IL[:, 0].copy()
-        right_I = IR[:, 0].copy()
-        # both sides in one order: distance, then the nearest in time, the left one first
-        I = np.concatenate([IL, IR], axis=1)
-        D = np.concatenate([DL, DR], axis=1)
+        # both sides in one sorted list: distance, then the nearest in time, the left first;
+        # each side's own best is then its first entry
+        cand = np.concatenate(
+            [_tie_candidates(right.I.reshape(l, k), cls, "right", job.excl_zone),
+             _tie_candidates(left.I.reshape(l, k), cls, "left", job.excl_zone)], axis=1)
+        I, D = _exact_sorted(job, X, Y, cand, n_threads, (stats[0], stats[0]))
         rows = np.arange(l)[:, None]
-        tie = np.where(I < 0, np.iinfo(np.int64).max,
-                       2 * np.abs(I - rows) + (I > rows))
-        order = np.lexsort((tie, D), axis=1)[:, :k]
-        I = np.ascontiguousarray(np.take_along_axis(I, order, axis=1))
-        D = np.ascontiguousarray(np.take_along_axis(D, order, axis=1))
+        right_I = _first(I, I > rows)
+        left_I = _first(I, (I < rows) & (I >= 0))
     else:
         Y = job.series[1]
         cls = _exact.window_classes(Y.exact, job.m, Y.valid & (Y.const == 0))
-        I, D = _exact_topk(job, X, Y, _tie_candidates(tables[0].I.reshape(l, k), cls, "all", 0),
-                           k, n_threads)
-        I = np.ascontiguousarray(I)
-        D = np.ascontiguousarray(D)
+        cand = _tie_candidates(tables[0].I.reshape(l, k), cls, "all", 0)
+        I, D = _exact_sorted(job, X, Y, cand, n_threads, tuple(stats))
         left_I = np.full(l, -1, dtype=np.int64)
         right_I = np.full(l, -1, dtype=np.int64)
+    I = np.ascontiguousarray(I[:, :k])
+    D = np.ascontiguousarray(D[:, :k])
     if job.unscale != 1.0:
         D *= job.unscale  # a power of two: exact
     P0 = D[:, 0]
