@@ -9,13 +9,8 @@ goal is a spike costing at most 1.5x the clean series.
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def _series(n: int, spike: bool) -> np.ndarray:
