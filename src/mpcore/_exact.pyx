@@ -311,17 +311,20 @@ def window_zstats(const double[::1] T, int64_t m, const uint8_t[::1] usable):
 
 def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint normalize,
                      double p, const uint8_t[::1] valid, const uint8_t[::1] constT,
-                     bint constQ, const double[::1] M_T=None, const double[::1] S_T=None):
+                     bint constQ, const double[::1] M_T=None, const double[::1] S_T=None,
+                     const double[:, ::1] stats=None):
     """Exact distances from the window ``Q`` to every window of ``T`` (MASS, without the FFT).
 
     ``M_T``/``S_T`` are caller-supplied window means and standard deviations; when given they
-    replace the ones computed here, as in STUMPY's ``mass``.
+    replace the ones computed here, as in STUMPY's ``mass``; ``stats`` (window_zstats of ``T``)
+    are the same numbers computed once, for callers that take many profiles of one series.
     """
     cdef int64_t l = T.shape[0] - m + 1, j
     out = np.empty(l)
     cdef double[::1] D = out
     cdef double mq = 0.0, cq = 0.0, sq = 0.0, aq = 1.0, mt, ct, st, at, sm = sqrt(<double> m)
     cdef bint given = M_T is not None and S_T is not None
+    cdef bint have_stats = stats is not None
     with nogil:
         if normalize and not constQ:
             _wstats(&Q[0], m, &mq, &cq, &sq, &aq)
@@ -340,6 +343,8 @@ def distance_profile(const double[::1] Q, const double[::1] T, int64_t m, bint n
                     ct = 0.0
                     st = 1.0 / S_T[j]
                     at = 1.0
+                elif have_stats:
+                    mt, ct, st, at = stats[j, 0], stats[j, 1], stats[j, 2], stats[j, 3]
                 else:
                     _wstats(&T[j], m, &mt, &ct, &st, &at)
                 D[j] = _zdist2(&Q[0], mq, cq, sq, aq, &T[j], mt, ct, st, at, m)

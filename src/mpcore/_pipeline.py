@@ -188,12 +188,15 @@ def _flat_candidates(job: Job, tables: list[Table]) -> None:
         jobs = [(job.series[0], job.series[1], tables[0], None, False),
                 (job.series[1], job.series[0], None, tables[0], False)]
     for X, Y, own, other, self_join in jobs:
+        if not len(X.flat):
+            continue
         flat_y = np.zeros(Y.l, dtype=bool)
         flat_y[Y.flat] = True
         ok = Y.valid & (Y.const == 0)
+        stats = _exact.window_zstats(Y.exact, m, ok)  # once, not once per profile
         for r in X.flat:
             D = _exact.distance_profile(X.exact[r : r + m], Y.exact, m, True, 2.0,
-                                        ok.astype(np.uint8), Y.const, False)
+                                        ok.astype(np.uint8), Y.const, False, stats=stats)
             score = 1.0 - D * D / (2.0 * m)
             cols = np.flatnonzero(ok)
             if self_join:
