@@ -43,16 +43,16 @@ class Windows:
         self.valid_u8 = self.valid.astype(np.uint8)
         self.const_u8 = const.astype(np.uint8)
         if normalize:  # the statistics of every window, computed once for all profiles
-            self.mu, self.corr, self.isd = _exact.window_zstats(self.T, s)
+            self.stats = _exact.window_zstats(self.T, s, (self.valid & ~const).astype(np.uint8))
 
     def profile(self, Q: Windows, q: int) -> np.ndarray:
         """Exact distances of ``Q``'s window ``q`` to every window of this series."""
         if not Q.valid[q]:
             return np.full(self.valid.shape[0], np.inf)
-        if self.normalize:
-            return _exact.distance_profile_zstats(Q.T, q, Q.mu, Q.corr, Q.isd, bool(Q.const[q]),
-                                                  self.T, self.s, self.mu, self.corr, self.isd,
-                                                  self.valid_u8, self.const_u8)
+        if self.normalize:  # bitwise distance_profile's result, without its statistics pass
+            return _exact.distance_profile(Q.T[q : q + self.s], self.T, self.s, True, 2.0,
+                                           self.valid_u8, self.const_u8, bool(Q.const[q]),
+                                           stats=self.stats)
         out = _exact.distance_profile(Q.T[q : q + self.s], self.T, self.s, False, self.p,
                                       self.valid_u8, self.const_u8, False)
         return out / self.scale  # a power of two: exact
