@@ -143,9 +143,18 @@ class _Plugin:
         self.leaks = []
         self.collect_errors = {}
         self.stale = []
+        self.module_skips = {}
         broken = {b for b in os.environ.get("MPCORE_CONFORMANCE_BREAK", "").split(",") if b}
         if broken - set(self.provided):
             raise pytest.UsageError(f"cannot break names mpcore does not provide: {broken}")
+
+        # Import all of STUMPY first: a STUMPY module first imported while the views are in
+        # sys.modules would bind them (`from . import core`) and call mpcore from inside STUMPY.
+        for sub in sorted(set(self.public.values())):
+            try:
+                importlib.import_module(f"stumpy.{sub}")
+            except Exception:  # e.g. a GPU module that cannot import here
+                pass
 
         # STUMPY's object for each provided name, and mpcore's (counted, maybe broken) stand-in.
         self.originals, overrides = {}, {}
@@ -203,10 +212,14 @@ class _Plugin:
             stumpy_objs = {id(v): k for k, v in self.originals.items()}
             for var, value in vars(module).items():
                 if id(value) in stumpy_objs:
-                    self.leaks.append(f"{collector.path.name}: {var} is STUMPY's {stumpy_objs[id(value)]}")
+                    name = stumpy_objs[id(value)]
+                    self.leaks.append(f"{collector.path.name}: {var} is STUMPY's {name}")
         rep = outcome.get_result()
         if rep.failed:
             self.collect_errors[collector.path.name] = str(rep.longrepr)[-2000:]
+        elif rep.skipped:  # a module-level skip, e.g. the GPU modules without a CUDA device
+            self.module_skips[collector.path.name] = str(rep.longrepr[-1]) if isinstance(
+                rep.longrepr, tuple) else str(rep.longrepr)
 
     @pytest.hookimpl(tryfirst=True)  # before -k/-m deselect anything: deviations see all tests
     def pytest_collection_modifyitems(self, session, config, items):
@@ -219,19 +232,21 @@ class _Plugin:
             keys = [k for k in (f"{base}::{item.name}", f"{base}::{original}") if k in DEVIATIONS]
             matched.update(keys)
             if keys:
-                reason = DEVIATIONS[keys[0]]
-                item.add_marker(pytest.mark.xfail(reason=f"deliberate deviation: {reason}", strict=True))
+                reason = f"deliberate deviation: {DEVIATIONS[keys[0]]}"
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
         # An entry for a module that ran but naming no test there is stale: report it.
         modules = {item.path.name for item in items}
-        self.stale = sorted(k for k in DEVIATIONS if k.split("::")[0] in modules and k not in matched)
+        self.stale = sorted(
+            k for k in DEVIATIONS if k.split("::")[0] in modules and k not in matched)
 
         quick = int(os.environ.get("MPCORE_CONFORMANCE_QUICK", "0") or 0)
         if quick > 0:
             # Keep `quick` evenly spaced parametrizations of each test function (deterministic).
             groups = {}
             for item in items:
-                groups.setdefault((item.path.name, getattr(item, "originalname", item.name)), []).append(item)
+                key = (item.path.name, getattr(item, "originalname", item.name))
+                groups.setdefault(key, []).append(item)
             keep = set()
             for group in groups.values():
                 step = max(1, len(group) / quick)
@@ -267,6 +282,7 @@ class _Plugin:
                     "durations": self.durations,
                     "leaks": self.leaks,
                     "stale_deviations": self.stale,
+                    "module_skips": self.module_skips,
                     "collect_errors": self.collect_errors,
                 },
                 f,

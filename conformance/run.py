@@ -47,7 +47,8 @@ def _sha256(path):
 
 def fetch_stumpy():
     """The unpacked STUMPY sdist (downloaded once, then reused from the cache)."""
-    cache = Path(os.environ.get("MPCORE_CONFORMANCE_CACHE", "~/.cache/mpcore-conformance")).expanduser()
+    cache = os.environ.get("MPCORE_CONFORMANCE_CACHE", "~/.cache/mpcore-conformance")
+    cache = Path(cache).expanduser()
     root = cache / f"stumpy-{STUMPY_VERSION}"
     if (root / "tests" / "naive.py").exists():
         return root
@@ -62,7 +63,8 @@ def fetch_stumpy():
         tarball = cache / SDIST
     digest = _sha256(tarball)
     if digest != SDIST_SHA256:
-        sys.exit(f"{tarball}: SHA-256 {digest}, expected {SDIST_SHA256} (STUMPY {STUMPY_VERSION}'s sdist)")
+        sys.exit(f"{tarball}: SHA-256 {digest}, expected {SDIST_SHA256} "
+                 f"(STUMPY {STUMPY_VERSION}'s sdist)")
     with tempfile.TemporaryDirectory(dir=cache) as tmp, tarfile.open(tarball) as tar:
         tar.extractall(tmp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
         os.replace(Path(tmp) / f"stumpy-{STUMPY_VERSION}", root)
@@ -86,12 +88,14 @@ def plan(root, wanted, run_partial):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("modules", nargs="*", help="test modules or STUMPY names (default: all runnable)")
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("modules", nargs="*",
+                    help="test modules or STUMPY names (default: all runnable)")
     ap.add_argument("--quick", type=int, default=0, metavar="K",
                     help="keep at most K evenly spaced parametrizations of each test function")
     ap.add_argument("--partial", action="store_true",
-                    help="also run modules that use names mpcore does not provide yet (those stay STUMPY's)")
+                    help="also run modules using names mpcore lacks (those stay STUMPY's)")
     ap.add_argument("--list", action="store_true", help="show the plan and stop")
     ap.add_argument("--break", dest="break_", default="", metavar="NAMES",
                     help="break these mpcore names on purpose (self-test of the harness)")
@@ -136,7 +140,10 @@ def main(argv=None):
 
 def _print_plan(rows):
     for name, used, missing, selected, _ in rows:
-        state = "run" if selected else ("not yet provided: " + ", ".join(missing) if missing else "uses no public name")
+        if selected:
+            state = "run"
+        else:
+            state = "not yet provided: " + ", ".join(missing) if missing else "uses no public name"
         print(f"  {name:<36} {state}")
 
 
@@ -156,12 +163,17 @@ def _print_table(rows, report, returncode):
         c = per_module.get(name, Counter())
         total.update(c)
         bad = c["failed"] + c["error"] + c["xpassed"]
-        if name in report["collect_errors"] or not c:
+        skipped_module = report["module_skips"].get(name)
+        if name in report["collect_errors"] or not (c or skipped_module):
             bad += 1
         ok &= bad == 0
         note = ", ".join(used) + (f" (STUMPY's: {', '.join(missing)})" if missing else "")
-        print(f"{name:<36} " + " ".join(f"{c[k]:>7}" for k in cols) + f" {seconds[name]:>8.1f}  {note}")
-    print(f"{'total':<36} " + " ".join(f"{total[k]:>7}" for k in cols) + f" {sum(seconds.values()):>8.1f}")
+        if skipped_module:
+            note += f"; module skipped: {skipped_module}"
+        counts = " ".join(f"{c[k]:>7}" for k in cols)
+        print(f"{name:<36} {counts} {seconds[name]:>8.1f}  {note}")
+    counts = " ".join(f"{total[k]:>7}" for k in cols)
+    print(f"{'total':<36} {counts} {sum(seconds.values()):>8.1f}")
     waiting = [(n, m) for n, u, m, s, wanted in rows if wanted and not s and m]
     if waiting:
         print(f"\nnot yet provided ({len(waiting)} modules, not run):")

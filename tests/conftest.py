@@ -22,8 +22,8 @@ def kernel(request):
 # Slow tests marked here by node id, so their modules stay untouched; the default run deselects
 # them (pyproject.toml: -m 'not slow'), `pytest -m slow` and .ci/run run them.
 SLOW = {
-    "test_vs_stumpy.py::*": "each STUMPY function's first call compiles it with numba (20-80 s CPU)",
-    "test_stump.py::test_self_join_every_kernel[*-1200-100]": "a 1,100 x 1,100 long-double reference per kernel",
+    "test_vs_stumpy.py::*": "STUMPY compiles each function with numba on first call (20-80 s)",
+    "test_stump.py::test_self_join_every_kernel[*-1200-100]": "a long-double reference per kernel",
 }
 
 

@@ -91,3 +91,31 @@ def stump(T_A, m, T_B=None, k=1, normalize=True, p=2.0, const_A=None, const_B=No
     excl = math.ceil(m / 4) if T_B is None else None
     P, I, left, right = matrix_profile(D, k, excl)
     return P, I, left, right, D
+
+
+def tie_order_profile(D, k=1, excl_zone=None):
+    """Top-k indices per row and left/right top-1 in STUMPY's order among equal distances: a
+    self-join (``excl_zone`` given) prefers the nearest in time, the left one when both sides
+    are as near; an AB-join the lowest index.  (STUMPY walks the diagonals outwards, or the
+    columns in order, and keeps the first of equal values.)"""
+    D = np.array(D, dtype=LD)
+    l, lb = D.shape
+    idx = np.arange(lb)
+    I = np.full((l, k), -1, dtype=np.int64)
+    left = np.full(l, -1, dtype=np.int64)
+    right = np.full(l, -1, dtype=np.int64)
+    for i in range(l):
+        if excl_zone is None:
+            key = idx
+            ok = np.isfinite(D[i])
+        else:
+            key = 2 * np.abs(idx - i) + (idx > i)
+            ok = np.isfinite(D[i]) & (np.abs(idx - i) > excl_zone)
+        cand = np.flatnonzero(ok)
+        order = cand[np.lexsort((key[cand], D[i, cand]))]
+        I[i, : min(k, len(order))] = order[:k]
+        if excl_zone is not None:
+            for side, sel in ((left, order < i), (right, order > i)):
+                if sel.any():
+                    side[i] = order[sel][0]
+    return I, left, right

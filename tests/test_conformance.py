@@ -1,7 +1,5 @@
 """The conformance harness (conformance/run.py): it sees every import form STUMPY's tests use,
 and it really calls mpcore (a deliberately broken mpcore function makes its module fail)."""
-import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -31,8 +29,10 @@ def _used(tmp_path, source):
         ("from stumpy.stump import stump\n", {"stump"}),
         ("from stumpy.scrump import prescrump, scrump\n", {"prescrump", "scrump"}),
         ("from stumpy.mparray import mparray\n", {"mparray"}),
-        ("from numba import cuda\nif cuda.is_available():\n    from stumpy.gpu_stump import gpu_stump\n"
-         "else:\n    from stumpy.core import _gpu_stump_driver_not_found as gpu_stump\n", {"gpu_stump"}),
+        ("from numba import cuda\nif cuda.is_available():\n"
+         "    from stumpy.gpu_stump import gpu_stump\n"
+         "else:\n"
+         "    from stumpy.core import _gpu_stump_driver_not_found as gpu_stump\n", {"gpu_stump"}),
         ("import stumpy\n\ndef test():\n    stumpy.stump(T, 3)\n", {"stump"}),
         ("import stumpy as sp\nsp.aamp(T, 3)\n", {"aamp"}),
         ("from stumpy import config, core\ncore.mass(Q, T)\n", {"mass"}),

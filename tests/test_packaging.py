@@ -15,8 +15,8 @@ CMAKE_LISTS = ["CMakeLists.txt", "cuda/CMakeLists.txt", "cuda/check/CMakeLists.t
 
 
 def test_one_cmake_minimum():
-    versions = {f: re.findall(r"cmake_minimum_required\(VERSION ([0-9.]+)\)", (ROOT / f).read_text())
-                for f in CMAKE_LISTS}
+    pattern = r"cmake_minimum_required\(VERSION ([0-9.]+)\)"
+    versions = {f: re.findall(pattern, (ROOT / f).read_text()) for f in CMAKE_LISTS}
     assert all(len(v) == 1 for v in versions.values()), versions
     assert len({v[0] for v in versions.values()}) == 1, versions
 
@@ -40,8 +40,9 @@ def _configure(tmp_path, nvcc, *flags):
         pytest.skip("no cmake on PATH")
     env = dict(os.environ, CUDACXX=str(nvcc))
     proc = subprocess.run(
-        [cmake, "-S", str(ROOT), "-B", str(tmp_path / "build"), f"-DPython_EXECUTABLE={sys.executable}",
-         *flags], env=env, capture_output=True, text=True, timeout=600)
+        [cmake, "-S", str(ROOT), "-B", str(tmp_path / "build"),
+         f"-DPython_EXECUTABLE={sys.executable}", *flags],
+        env=env, capture_output=True, text=True, timeout=600)
     return proc.returncode, " ".join((proc.stdout + proc.stderr).split())  # CMake wraps messages
 
 
@@ -74,7 +75,8 @@ def test_unusable_real_nvcc_warns_and_builds_cpu_only(tmp_path, case):
                 f'exit 0;; esac\nexec "{real}" "$@"\n')
         expected = "nvcc 10.2 is older than"
     else:  # identifies fine, fails on the test kernel (as an nvcc too old for our C++ would)
-        body = f'case "$*" in *check.cu*) echo "error: fake" >&2; exit 2;; esac\nexec "{real}" "$@"\n'
+        body = (f'case "$*" in *check.cu*) echo "error: fake" >&2; exit 2;; esac\n'
+                f'exec "{real}" "$@"\n')
         expected = "failed to compile a test kernel"
     rc, out = _configure(tmp_path, _fake_nvcc(tmp_path, body))
     assert rc == 0, out

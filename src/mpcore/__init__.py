@@ -9,6 +9,15 @@ from ._mparray import mparray
 from ._threads import get_num_threads, set_num_threads, threads
 from ._algos.multidim import (aamp_mmotifs, maamp, maamp_mdl, maamp_subspace, mdl, mmotifs,
                               mstump, subspace)
+# analysis layer (issue 11)
+from ._algos.chains import allc, atsc
+from ._algos.motifs import aamp_motifs, discords, motifs
+from ._algos.regimes import floss, fluss
+from ._algos.search import aamp_match, match
+
+# anytime and streaming profiles (issue 12)
+from ._algos.anytime import prescraamp, prescrump, scraamp, scrump  # noqa: E402
+from ._algos.streaming import aampi, stumpi, stumpi_ab  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -37,6 +46,24 @@ __all__ = [
     "mstump",
     "mstumped",
     "subspace",
+    # analysis layer (issue 11)
+    "aamp_match",
+    "aamp_motifs",
+    "allc",
+    "atsc",
+    "discords",
+    "floss",
+    "fluss",
+    "match",
+    "motifs",
+    # anytime and streaming profiles (issue 12)
+    "aampi",
+    "prescraamp",
+    "prescrump",
+    "scraamp",
+    "scrump",
+    "stumpi",
+    "stumpi_ab",
 ]
 
 
@@ -59,3 +86,24 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+# Comparing and summarizing series (issue 14).  The gpu_ and -ed names import their executor
+# (CUDA, Dask) only when called.
+from ._algos.mpdist import (  # noqa: E402
+    aampdist, aampdisted, gpu_aampdist, gpu_mpdist, mpdist, mpdisted,
+)
+from ._algos.ostinato import (  # noqa: E402
+    aamp_ostinato, aamp_ostinatoed, gpu_aamp_ostinato, gpu_ostinato, ostinato, ostinatoed,
+)
+from ._algos.snippets import aampdist_snippets, snippets  # noqa: E402
+from ._algos.stimp import (  # noqa: E402
+    aamp_stimp, aamp_stimped, gpu_aamp_stimp, gpu_stimp, stimp, stimped,
+)
+
+__all__ += [
+    "aamp_ostinato", "aamp_ostinatoed", "aamp_stimp", "aamp_stimped", "aampdist",
+    "aampdist_snippets", "aampdisted", "gpu_aamp_ostinato", "gpu_aamp_stimp", "gpu_aampdist",
+    "gpu_mpdist", "gpu_ostinato", "gpu_stimp", "mpdist", "mpdisted", "ostinato", "ostinatoed",
+    "snippets", "stimp", "stimped",
+]

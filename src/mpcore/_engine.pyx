@@ -167,3 +167,25 @@ def insert_scored(table, const int64_t[::1] rows, const int64_t[::1] idx,
     with nogil:
         for i in range(n):
             mp_topk_insert(&t, rows[i], scores[i], idx[i])
+
+
+def merge_unique(dst, src):
+    """Merge ``src`` into ``dst`` like :func:`merge_into`, skipping indices a row already holds
+    (tables filled from overlapping candidate sets, e.g. preSCRIMP's, may share pairs)."""
+    cdef mp_topk d, s
+    _fill_topk(&d, dst)
+    _fill_topk(&s, src)
+    cdef int64_t l = dst.l, k = dst.k, r, q, e
+    cdef bint seen
+    with nogil:
+        for r in range(l):
+            for q in range(k):
+                if s.I[r * k + q] < 0:
+                    break
+                seen = False
+                for e in range(k):
+                    if d.I[r * k + e] == s.I[r * k + q]:
+                        seen = True
+                        break
+                if not seen:
+                    mp_topk_insert(&d, r, s.P[r * k + q], s.I[r * k + q])

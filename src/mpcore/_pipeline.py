@@ -162,8 +162,9 @@ def merge(job: Job, per_worker: list[list[Table]]) -> list[Table]:
 def _constant_candidates(job: Job, tables: list[Table]) -> None:
     """Offer STUMPY's fixed scores for constant windows: two constant windows are a perfect
     match (correlation 1, distance 0), one constant window is at distance sqrt(m)
-    (correlation 1/2).  The kernels skip constant windows; ties go to the lowest indices, so
-    only the first k eligible windows of each kind can enter a table."""
+    (correlation 1/2).  The kernels skip constant windows; in STUMPY's order among these equal
+    scores (nearest in time on each side of a self-join, else the lowest index) only the first
+    k eligible windows of each kind can enter a table."""
     k = job.k
     if job.self_join:
         s = job.series[0]
@@ -183,33 +184,35 @@ def _constant_candidates(job: Job, tables: list[Table]) -> None:
             if not len(rows) or not len(cols):
                 continue
             if side == "right":  # c > r + excl_zone: the first k after that point
-                start = np.searchsorted(cols, rows + job.excl_zone, side="right")
-            else:  # left side and AB-join: the lowest k indices overall
-                start = np.zeros(len(rows), dtype=np.int64)
-            pos = start[:, None] + np.arange(k)
-            ok = pos < len(cols)
-            c = cols[np.minimum(pos, len(cols) - 1)]
-            if side == "left":
-                ok &= c < rows[:, None] - job.excl_zone
+                pos = np.searchsorted(cols, rows + job.excl_zone, side="right")[:, None]
+                pos = pos + np.arange(k)
+            elif side == "left":  # c < r - excl_zone: the last k before that point
+                pos = np.searchsorted(cols, rows - job.excl_zone)[:, None] - 1 - np.arange(k)
+            else:  # AB-join: the lowest k indices overall
+                pos = np.zeros((len(rows), 1), dtype=np.int64) + np.arange(k)
+            ok = (pos >= 0) & (pos < len(cols))
+            c = cols[np.clip(pos, 0, len(cols) - 1)]
             r = np.broadcast_to(rows[:, None], pos.shape)
             _engine.insert_candidates(table, np.ascontiguousarray(r[ok], dtype=np.int64),
                                       np.ascontiguousarray(c[ok], dtype=np.int64), score)
 
 
-def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None) -> None:
-    """Exact distances, rows shared among threads (O(l k m) work, the GIL released)."""
+def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None,
+            stats=(None, None)) -> None:
+    """Exact distances, rows shared among threads (O(l k m) work, the GIL released); each row
+    sorted in STUMPY's order (_exact.refine)."""
     l = I.shape[0]
-    n = max(1, min(_threads.resolve(n_threads), l * job.m * job.k // 200_000))
+    n = max(1, min(_threads.resolve(n_threads), l * job.m * I.shape[1] // 200_000))
     args = (X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, I, D)
     if n == 1:
-        _exact.refine(*args)
+        _exact.refine(*args, 0, l, job.self_join, *stats)
         return
     cuts = np.linspace(0, l, n + 1).astype(np.int64)
     errors: list[BaseException] = []
 
     def work(a: int, b: int) -> None:
         try:
-            _exact.refine(*args, a, b)
+            _exact.refine(*args, a, b, job.self_join, *stats)
         except BaseException as exc:  # surfaced in the caller's thread
             errors.append(exc)
 
@@ -234,12 +237,15 @@ def _flat_candidates(job: Job, tables: list[Table]) -> None:
         jobs = [(job.series[0], job.series[1], tables[0], None, False),
                 (job.series[1], job.series[0], None, tables[0], False)]
     for X, Y, own, other, self_join in jobs:
+        if not len(X.flat):
+            continue
         flat_y = np.zeros(Y.l, dtype=bool)
         flat_y[Y.flat] = True
         ok = Y.valid & (Y.const == 0)
+        stats = _exact.window_zstats(Y.exact, m, ok)  # once, not once per profile
         for r in X.flat:
             D = _exact.distance_profile(X.exact[r : r + m], Y.exact, m, True, 2.0,
-                                        ok.astype(np.uint8), Y.const, False)
+                                        ok.astype(np.uint8), Y.const, False, stats=stats)
             score = 1.0 - D * D / (2.0 * m)
             cols = np.flatnonzero(ok)
             if self_join:
@@ -257,34 +263,127 @@ def _flat_candidates(job: Job, tables: list[Table]) -> None:
                 _engine.insert_scored(other, cols, np.full(len(cols), r, np.int64), score[cols])
 
 
-def finalize(job: Job, tables: list[Table], n_threads: int | None = None) -> mparray:
-    """Exact distances for every neighbour found, then the STUMPY-shaped result."""
+def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int) -> np.ndarray:
+    """``I`` (l, k) widened by the windows identical to its entries (same ``cls``), the k of
+    each class that come first in STUMPY's order on this side: the nearest after ``r + excl``
+    ("right"), the nearest before ``r - excl`` ("left"), the lowest indices ("all").
+
+    Identical windows are exactly as near to every row, so the kernels' choice among them is
+    rounding; with each class's first k offered, the exact sort picks STUMPY's, whatever
+    window of a class the kernels found.  Cost O(l k^2) when classes exist, else nothing."""
+    l, k = I.shape
+    lb = len(cls)  # windows of the column series
+    members = np.flatnonzero(cls >= 0)
+    size = np.bincount(cls[members], minlength=lb)
+    if not (size > 1).any():
+        return I  # every window unique: no ties of this kind
+    order = np.lexsort((members, cls[members]))
+    members = members[order]
+    key = cls[members] * (lb + 1) + members  # sorted: by class, then index
+    j = np.maximum(I, 0)
+    c = np.where(I >= 0, cls[j], -1)
+    base = np.where(c >= 0, c, 0) * (lb + 1)
+    rows = np.arange(l)[:, None]
+    if side == "right":
+        start = np.searchsorted(key, base + rows + excl + 1)
+        step = 1
+    elif side == "left":
+        start = np.searchsorted(key, base + rows - excl) - 1
+        step = -1
+    else:
+        start = np.searchsorted(key, base)
+        step = 1
+    pos = start[:, :, None] + step * np.arange(k)
+    ok = (pos >= 0) & (pos < len(key)) & (c[:, :, None] >= 0)
+    ok &= (size[np.maximum(c, 0)] > 1)[:, :, None]
+    found = members[np.clip(pos, 0, len(key) - 1)]
+    ok &= cls[found] == c[:, :, None]
+    if side == "right":
+        ok &= found > rows[:, :, None] + excl
+    elif side == "left":
+        ok &= found < rows[:, :, None] - excl
+    extra = np.where(ok, found, -1).reshape(l, k * k)
+    return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
+
+
+def _exact_sorted(job: Job, X, Y, I: np.ndarray, n_threads, stats) -> tuple:
+    """Exact distances of the candidates ``I``, each row sorted in STUMPY's order, repeated
+    candidates moved to the end as empty entries (-1, inf)."""
+    I = np.ascontiguousarray(I, dtype=np.int64)
+    D = np.empty(I.shape)
+    _refine(job, X, Y, I, D, n_threads, stats)
+    if I.shape[1] > 1:
+        # a repeat sorts next to itself (same distance, same key): keep its first copy
+        dup = np.zeros(I.shape, dtype=bool)
+        dup[:, 1:] = (I[:, 1:] == I[:, :-1]) & (I[:, 1:] >= 0)
+        if dup.any():
+            keep = np.argsort(dup, axis=1, kind="stable")
+            I = np.take_along_axis(I, keep, axis=1)
+            D = np.take_along_axis(D, keep, axis=1)
+            gone = np.take_along_axis(dup, keep, axis=1)
+            I[gone], D[gone] = -1, np.inf
+    return I, D
+
+
+def _first(I: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Per row, the first entry of ``I`` where ``where`` holds, else -1."""
+    pos = np.argmax(where, axis=1)
+    return np.where(where.any(axis=1), I[np.arange(I.shape[0]), pos], -1)
+
+
+def finalize(job: Job, tables: list[Table], n_threads: int | None = None, special: bool = True,
+             warn: bool = True) -> mparray:
+    """Exact distances for every neighbour found, then the STUMPY-shaped result.
+
+    Equal exact distances are ordered as STUMPY orders them (see _exact.refine); the tables
+    rank by the kernels' rounded scores, so windows identical to a found neighbour are added
+    as candidates first (_tie_candidates).  Everything here depends on the merged tables only,
+    so it is the same for any number of workers and any executor.
+
+    ``special=False`` leaves out the candidates of constant and near-flat windows (an anytime
+    profile offers them itself, for the diagonals it has done); in a self-join, tables past the
+    first two (right, left) count for the profile but not for the left/right indices."""
     k = job.k
-    if job.normalize:
+    if job.normalize and special:
         _constant_candidates(job, tables)
         _flat_candidates(job, tables)
     X = job.series[0]
     l = X.l
+    # each window's statistics once, not once per pair (a self-join refines both sides)
+    stats = [None, None]
+    if job.normalize:
+        for i, s in enumerate(job.series[:2]):
+            stats[i] = _exact.window_zstats(s.exact, job.m, s.valid & (s.const == 0))
     if job.self_join:
-        right, left = tables
-        full = Table(l, k)
-        _engine.merge_into(full, right)
-        _engine.merge_into(full, left)
+        right, left = tables[:2]
         Y = X
-        left_I = left.I[::k].copy()
-        right_I = right.I[::k].copy()
+        cls = _exact.window_classes(X.exact, job.m, X.valid & (X.const == 0))
+        # both sides in one sorted list: distance, then the nearest in time, the left first;
+        # each side's own best is then its first entry
+        cand = np.concatenate(
+            [_tie_candidates(right.I.reshape(l, k), cls, "right", job.excl_zone),
+             _tie_candidates(left.I.reshape(l, k), cls, "left", job.excl_zone)], axis=1)
+        I, D = _exact_sorted(job, X, Y, cand, n_threads, (stats[0], stats[0]))
+        rows = np.arange(l)[:, None]
+        right_I = _first(I, I > rows)
+        left_I = _first(I, (I < rows) & (I >= 0))
+        if len(tables) > 2:  # e.g. preSCRIMP's table: for the profile, not for left/right
+            extra = [t.I.reshape(l, k) for t in tables[2:]]
+            I, D = _exact_sorted(job, X, Y, np.concatenate([I[:, :k]] + extra, axis=1),
+                                 n_threads, (stats[0], stats[0]))
     else:
-        full = tables[0]
         Y = job.series[1]
+        cls = _exact.window_classes(Y.exact, job.m, Y.valid & (Y.const == 0))
+        cand = _tie_candidates(tables[0].I.reshape(l, k), cls, "all", 0)
+        I, D = _exact_sorted(job, X, Y, cand, n_threads, tuple(stats))
         left_I = np.full(l, -1, dtype=np.int64)
         right_I = np.full(l, -1, dtype=np.int64)
-    I = full.I.reshape(l, k).copy()
-    D = np.empty((l, k))
-    _refine(job, X, Y, I, D, n_threads)
+    I = np.ascontiguousarray(I[:, :k])
+    D = np.ascontiguousarray(D[:, :k])
     if job.unscale != 1.0:
         D *= job.unscale  # a power of two: exact
     P0 = D[:, 0]
-    if np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
+    if warn and np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
         warnings.warn(
             "A large number of values in `P` are smaller than 1e-06.\n"
             "For a self-join, try setting `ignore_trivial=True`.",

@@ -17,7 +17,8 @@ from ._exact import window_stats
 
 MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
 EXCL_ZONE_DENOM = 4
-FLAT_SSD = 1e-12  # per point, on the series scaled to max |T| ~ 1 (see prepare_series)
+FLAT_SSD = 1e-12  # per point, on the series scaled to max |T - shift| ~ 1 (see prepare_series)
+TINY = 2.0**-900  # scaled values below this have lost digits to float64's underflow
 SEED_MIN_WINDOWS = 512  # shorter series start their top-1 tables unseeded (see prepare_job)
 
 
@@ -37,35 +38,66 @@ class Series:
     flat: np.ndarray  # indices of near-flat windows, left to the exact path (z-normalized only)
 
 
+def _rolling_any(mask: np.ndarray, m: int) -> np.ndarray:
+    count = np.concatenate(([0], np.cumsum(mask)))
+    return count[m:] - count[: mask.shape[0] - m + 1] > 0
+
+
 def _padded(a: np.ndarray, fill: float) -> np.ndarray:
     out = np.full(a.shape[0] + PAD, fill)
     out[: a.shape[0]] = a
     return out
 
 
+def _pow2_under(top: float) -> float:
+    """A power of two p with top * p in [0.5, 1) (within float64's normal range)."""
+    return float(np.ldexp(1.0, min(1020, max(-1020, -int(np.frexp(top)[1])))))
+
+
+def _finite_top(*series: np.ndarray) -> float:
+    return max((float(np.max(np.abs(T[np.isfinite(T)]), initial=0.0)) for T in series),
+               default=0.0)
+
+
 def common_shift(*series: np.ndarray) -> float:
-    """The mean of all finite values: z-normalized distances ignore offsets, and shifting a
-    series like 1e9 + noise to the scale of its noise gives float64 all its digits back.  One
-    shift for all series keeps identical windows bitwise identical."""
-    total, count = 0.0, 0
-    for T in series:
-        finite = np.isfinite(T)
-        total += float(np.sum(T[finite]))
-        count += int(finite.sum())
-    return total / count if count else 0.0
+    """The median of all finite values: z-normalized distances ignore offsets, and shifting a
+    series like 1e9 + noise to the scale of its noise gives float64 all its digits back.  The
+    median, not the mean: one outlier (1e5 in noise of 1e-3) would move the mean far from the
+    noise and cost it the very digits the shift is for.  Computed on the series scaled by a
+    power of two, so values near 1e308 cannot overflow.  One shift for all series keeps
+    identical windows bitwise identical."""
+    top = _finite_top(*series)
+    if top == 0.0:
+        return 0.0
+    s = _pow2_under(top)
+    values = np.concatenate([T[np.isfinite(T)] * s for T in series])
+    return float(np.median(values)) / s
 
 
 def common_scale(*series: np.ndarray, shift: float = 0.0) -> float:
     """A power of two that brings the largest finite |T - shift| near 1: multiplying by it is
-    exact, and keeps squares of values like 1e-200 or 1e200 from under- or overflowing."""
-    top = 0.0
-    for T in series:
-        finite = T[np.isfinite(T)]
-        if finite.size:
-            top = max(top, float(np.max(np.abs(finite - shift))))
-    if top == 0.0 or not np.isfinite(top):
+    exact, and keeps squares of values like 1e-200 or 1e200 from under- or overflowing.
+    ``T - shift`` is formed as ``T * s - shift * s`` (s a power of two), so that values of
+    opposite signs near 1e308 cannot overflow."""
+    top = _finite_top(*series)
+    if top == 0.0:
         return 1.0
-    return float(np.ldexp(1.0, -np.frexp(top)[1]))
+    s = _pow2_under(top)
+    spread = max(float(np.max(np.abs(T[np.isfinite(T)] * s - shift * s), initial=0.0))
+                 for T in series)
+    if spread == 0.0:
+        return 1.0
+    # s * 2**-e, kept within float64's range: for subnormal input (1e-310) the scaled series
+    # then stays below 1, which is harmless
+    e = int(np.frexp(s)[1]) - 1 - int(np.frexp(spread)[1])
+    return float(np.ldexp(1.0, min(1020, e)))
+
+
+def _shifted(T: np.ndarray, shift: float, scale: float) -> np.ndarray:
+    """(T - shift) * scale without overflow; non-finite values -> 0."""
+    finite = np.isfinite(T)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.where(finite, T * scale - shift * scale, 0.0)
 
 
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
@@ -83,12 +115,21 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
             # z-normalization is undefined for a window with all values equal: such a window is
             # constant whatever the caller's rule says (STUMPY would divide by zero there)
             const |= _validate.isconstant(Tn, m, None, name, valid)
-        Tk = np.where(finite, (T - shift) * scale, 0.0)
+        Tk = _shifted(T, shift, scale)
         mu, ssd = window_stats(Tk, m)
         # The recurrence's rounding is relative to the series' scale (about 1 after scaling), so a
         # window whose spread is a millionth of that would be ranked by rounding noise: such
         # near-flat windows skip the kernels and get exact distance profiles instead.
+        # (Deciding this per window, against the window's own magnitude, is not enough: where
+        # two large values meet in one step of a diagonal's recurrence (a spike S paired with
+        # itself at c = r + m), their products of ~S^2 cancel and leave ~1e-16 S^2 in the
+        # co-moments of every later pair on that diagonal until its next reseed.)
         flat = valid & ~const & (ssd < FLAT_SSD * m)
+        # values that scaling took near float64's underflow (1e-300 beside 1e300) keep too few
+        # digits to rank windows by: such windows take the exact path (on the unscaled series)
+        with np.errstate(under="ignore"):
+            tiny = (np.abs(np.where(finite, T, 0.0) * scale) < TINY) & (T != 0.0) & finite
+        flat |= valid & ~const & _rolling_any(tiny, m)
         usable = valid & ~const & ~flat
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(usable, 1.0 / np.sqrt(ssd), np.nan)
@@ -96,12 +137,13 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         dg = np.zeros(l)
         df[:-1] = (Tk[m:] - Tk[: l - 1]) / 2.0
         dg[:-1] = (Tk[m:] - mu[1:]) + (Tk[: l - 1] - mu[:-1])
-        # Exact distances recentre each window themselves, so they take the unshifted series:
-        # the shift would round away variations far below the offset (0.125 + 1e-223).
-        exact = np.where(finite, T * scale, 0.0)
+        # Exact distances recentre and rescale each window themselves (_exact._wstats), so
+        # they take the series as given: the shift would round away variations far below the
+        # offset (0.125 + 1e-223), the scale flush values like 1e-300 beside 1e300 to zero.
+        exact = np.where(finite, T, 0.0)
     else:
         const = np.zeros(l, dtype=bool)
-        Tk = np.where(finite, T * scale, 0.0)
+        Tk = _shifted(T, 0.0, scale)
         mu = df = dg = np.zeros(l)
         w = np.where(valid, 1.0, np.nan)
         exact = Tk
@@ -268,6 +310,18 @@ def _plan_bands(passes, pass_diags, series) -> np.ndarray:
     return np.ascontiguousarray(bands[order])
 
 
+def _check_pnorm_range(series, m: int, p: float) -> None:
+    """Non-normalized distances grow with the values: where one could exceed float64's range
+    (values near 1e306), say so rather than return inf."""
+    top = _finite_top(*series)
+    with np.errstate(over="ignore"):
+        bound = 2.0 * top * float(m) ** (1.0 / p)
+    if not np.isfinite(bound):
+        raise ValueError(f"T_A/T_B hold values up to {top:.3g}: p-norm distances of windows of "
+                         f"length m = {m} could exceed the float64 range; rescale the input "
+                         "(or use normalize=True)")
+
+
 def check_ignore_trivial(T_A, T_B, ignore_trivial: bool) -> bool:
     """STUMPY's warnings when ``ignore_trivial`` does not fit the arrays."""
     equal = T_A.shape == T_B.shape and np.array_equal(T_A, T_B, equal_nan=True)
@@ -316,6 +370,8 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
     both = (A,) if ignore_trivial else (A, B)
     shift = common_shift(*both) if normalize else 0.0
     scale = common_scale(*both, shift=shift)
+    if not normalize:
+        _check_pnorm_range(both, m, p)
     sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale)
     if ignore_trivial:
         if sa.l // 2 <= excl_zone:

@@ -1,0 +1,118 @@
+"""Anytime and streaming benchmarks: mpcore vs STUMPY side by side (issue 12's targets).
+
+Run:
+    python -m pytest benchmarks/test_bench_streaming.py --benchmark-only \
+        --benchmark-json=bench_streaming.json
+Groups (one benchmark per library each, so the table shows the ratio):
+- ``scrump-n131072-m100``: ``scrump(T, 100, percentage=0.01)`` + one ``update()``
+- ``prescrump-n131072-m100``: ``prescrump(T, 100)``
+- ``stumpi-update-n100000-m100``: 100 single ``update(t)`` calls (egress), per call = time/100
+- ``stumpi-block-n100000-m100``: 1,000 points: mpcore's ``update(values)`` vs 1,000 STUMPY
+  ``update(t)`` calls
+Both libraries use ``--bench-threads`` threads (default 2); STUMPY is warmed up (JIT) first on
+a small input, and both draw the same diagonals/samples (np.random seeded alike).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import SEED, random_walk  # noqa: E402
+
+N_ANYTIME = 2**17
+N_STREAM = 10**5
+M = 100
+N_SINGLE = 100
+N_BLOCK = 1000
+
+
+@pytest.fixture(scope="module")
+def libs(request):
+    threads = request.config.getoption("--bench-threads")
+    import mpcore
+
+    mpcore.set_num_threads(threads)
+    out = {"mpcore": mpcore}
+    try:
+        import numba
+        import stumpy
+    except ImportError:
+        return out
+    numba.set_num_threads(threads)
+    T = random_walk(2000, SEED)
+    stumpy.scrump(T, 50, percentage=0.1).update()  # JIT warm-up, not timed
+    stumpy.prescrump(T, 50)
+    s = stumpy.stumpi(T, 50)
+    s.update(1.0)
+    out["stumpy"] = stumpy
+    return out
+
+
+@pytest.fixture(params=["mpcore", "stumpy"])
+def lib(request, libs):
+    if request.param not in libs:
+        pytest.skip(f"{request.param} is not importable")
+    return libs[request.param]
+
+
+def test_scrump_update(benchmark, lib):
+    benchmark.group = f"scrump-n{N_ANYTIME}-m{M}"
+    T = random_walk(N_ANYTIME, SEED)
+
+    def run():
+        np.random.seed(SEED)
+        approx = lib.scrump(T, M, percentage=0.01)
+        approx.update()
+        return approx.P_
+
+    benchmark.pedantic(run, rounds=3, iterations=1)
+
+
+def test_prescrump(benchmark, lib):
+    benchmark.group = f"prescrump-n{N_ANYTIME}-m{M}"
+    T = random_walk(N_ANYTIME, SEED)
+
+    def run():
+        np.random.seed(SEED)
+        return lib.prescrump(T, M)
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+
+
+def _stream(lib):
+    T = random_walk(N_STREAM + N_BLOCK, SEED)
+    return lib.stumpi(T[:N_STREAM], M, egress=True), T[N_STREAM:]
+
+
+def test_stumpi_single_updates(benchmark, lib):
+    benchmark.group = f"stumpi-update-n{N_STREAM}-m{M}"
+
+    def setup():
+        stream, new = _stream(lib)
+        return (stream, new[:N_SINGLE]), {}
+
+    def run(stream, new):
+        for t in new:
+            stream.update(t)
+
+    benchmark.pedantic(run, setup=setup, rounds=3, iterations=1)
+
+
+def test_stumpi_block_update(benchmark, lib):
+    benchmark.group = f"stumpi-block-n{N_STREAM}-m{M}"
+
+    def setup():
+        return _stream(lib), {}
+
+    def run(stream, new):
+        if lib.__name__ == "mpcore":
+            stream.update(new)  # one call for the whole block
+        else:
+            for t in new:
+                stream.update(t)
+
+    benchmark.pedantic(run, setup=setup, rounds=1, iterations=1)

@@ -1,0 +1,436 @@
+"""Anytime matrix profiles: ``scrump``/``scraamp`` (SCRIMP) and ``prescrump``/``prescraamp``.
+
+``scrump`` is the band engine run over a chosen subset of diagonals: each ``update()`` runs the
+next chunk of diagonals, drawn in STUMPY's random order from NumPy's global random state, as
+bands one diagonal wide on all threads, into top-k tables kept between updates.  The profile is
+then refined exactly (as in ``stump``), so every reported distance is the exact distance to the
+reported neighbour: an upper bound of the true profile, reaching it once every diagonal is done.
+``prescrump`` (preSCRIMP) lives in the compiled module ``_stream``; here it is only wired to the
+pipeline's tables and exact refinement.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import warnings
+
+import numpy as np
+
+from .. import _engine, _stream, _threads, _validate
+from .._exact import window_stats
+from .._pipeline import _refine, finalize, merge, run_threads
+from .._prepare import EXCL_ZONE_DENOM, Job, Table, prepare_job
+
+
+def _chunk_ranges(counts: np.ndarray, n_chunks: int) -> np.ndarray:
+    """STUMPY's split of the diagonals into ``n_chunks`` runs of about equal distance counts:
+    run j ends where the cumulative share of distances first exceeds j / n_chunks; when two
+    boundaries coincide, the runs from there on are merged into one (STUMPY truncates)."""
+    ranges = np.zeros((n_chunks, 2), dtype=np.int64)
+    n = counts.shape[0]
+    if n == 0 or n_chunks <= 0:
+        return ranges
+    share = np.cumsum(counts) / counts.sum()
+    cuts = 1 + np.searchsorted(share, np.linspace(0, 1, n_chunks + 1)[1:-1])
+    ranges[1:, 0] = cuts
+    ranges[:-1, 1] = cuts
+    ranges[-1, 1] = n
+    gaps = np.diff(cuts)
+    if np.any(gaps == 0):
+        keep = int(np.argmin(gaps)) + 2
+        ranges = ranges[:keep]
+        ranges[-1, 1] = n
+    return ranges
+
+
+def _diagonal_counts(diags: np.ndarray, l_A: int, l_B: int) -> np.ndarray:
+    """Pairs on each diagonal g (cells (i, i + g)) of an l_A x l_B distance matrix."""
+    return np.where(diags >= 0, np.minimum(l_B - diags, l_A), np.minimum(l_B, l_A + diags))
+
+
+def _special_candidates(job: Job, tables: list[Table], diags: np.ndarray) -> None:
+    """Offer the pairs on ``diags`` that the kernels skip (constant or near-flat windows, which
+    ``finalize`` would otherwise offer on every diagonal), with the scores STUMPY gives them."""
+    m = job.m
+    X = job.series[0]
+    Y = X if job.self_join else job.series[1]
+    spx = X.const.astype(bool)
+    spx[X.flat] = True
+    spy = Y.const.astype(bool)
+    spy[Y.flat] = True
+    if not (spx.any() or spy.any()) or not len(diags):
+        return
+    rows_x = np.flatnonzero(spx & X.valid)
+    cols_y = np.flatnonzero(spy & Y.valid)
+    nd = len(diags)
+    # a special row r meets column r + g; a special column c meets row c - g
+    r = np.concatenate([np.repeat(rows_x, nd), np.repeat(cols_y, nd) - np.tile(diags, len(cols_y))])
+    c = np.concatenate([np.repeat(rows_x, nd) + np.tile(diags, len(rows_x)), np.repeat(cols_y, nd)])
+    from_y = np.arange(len(r)) >= len(rows_x) * nd
+    ok = (r >= 0) & (r < X.l) & (c >= 0) & (c < Y.l)
+    r, c, from_y = r[ok], c[ok], from_y[ok]
+    ok = X.valid[r] & Y.valid[c] & ~(from_y & spx[r])  # pairs of two special windows once
+    r, c = r[ok], c[ok]
+    if not len(r):
+        return
+    cx, cy = X.const[r].astype(bool), Y.const[c].astype(bool)
+    score = np.where(cx & cy, 1.0, 0.5)
+    both = ~cx & ~cy
+    if both.any():  # near-flat pairs: their correlation, computed directly
+        idx = np.flatnonzero(both)
+        wx = np.lib.stride_tricks.sliding_window_view(X.exact, m)
+        wy = np.lib.stride_tricks.sliding_window_view(Y.exact, m)
+        for a in range(0, len(idx), 1 << 14):
+            part = idx[a : a + (1 << 14)]
+            x = wx[r[part]] - wx[r[part]].mean(axis=1, keepdims=True)
+            y = wy[c[part]] - wy[c[part]].mean(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                score[part] = np.sum(x * y, axis=1) / np.sqrt(
+                    np.sum(x * x, axis=1) * np.sum(y * y, axis=1))
+    score = np.where(np.isfinite(score), score, -np.inf)
+    _engine.insert_scored(tables[0], r, c, score)
+    if job.self_join:
+        _engine.insert_scored(tables[1], c, r, score)
+
+
+class _Anytime:
+    """The one implementation behind ``scrump`` and ``scraamp``."""
+
+    def _setup(self, T_A, m, T_B, ignore_trivial, percentage, pre_scrump, s, normalize, p, k,
+               A_isconstant, B_isconstant, n_threads):
+        pre_scrump = _validate.check_bool(pre_scrump, "pre_scrump")
+        if isinstance(percentage, (bool, np.bool_)) or not isinstance(
+                percentage, (int, float, np.integer, np.floating)):
+            raise TypeError(f"percentage must be a number in (0, 1], got {percentage!r}")
+        if not percentage > 0:  # also rejects NaN
+            raise ValueError(f"percentage must be in (0, 1], got {percentage!r}")
+        self._n_threads = None if n_threads is None else _threads._check(n_threads, "n_threads")
+        job = prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant,
+                          B_isconstant)
+        # the seeds of stump assume every diagonal is searched: an anytime profile needs none
+        job.seeds = None
+        self._job = job
+        m = job.m
+        l_A = job.series[0].l
+        l_B = l_A if job.self_join else job.series[1].l
+        excl = job.excl_zone
+        if s is None:
+            s = excl
+        self._tables = job.new_tables()
+        if pre_scrump:
+            extra = _prescrump_table(job, s, self._n_threads)
+            if job.self_join:
+                self._tables.append(extra)
+            else:
+                _engine.merge_unique(self._tables[0], extra)
+        if job.self_join:
+            diags = np.random.permutation(range(excl + 1, l_A)).astype(np.int64)
+            if diags.shape[0] == 0:
+                raise ValueError(
+                    f"The window size, `m = {m}`, is too long for a self join. Please try a "
+                    f"value of `m <= {_max_window(job.series[0].exact.shape[0])}`")
+        else:
+            diags = np.random.permutation(range(-l_A + 1, l_B)).astype(np.int64)
+        self._diags = diags
+        n_chunks = int(math.ceil(1.0 / float(percentage)))
+        self._ranges = _chunk_ranges(_diagonal_counts(diags, l_A, l_B), n_chunks)
+        self._chunk = 0
+        self._result = None
+
+    def update(self):
+        """Compute the next chunk of diagonals (about ``percentage`` of all distances) and fold
+        it into the profile; does nothing once every diagonal is done."""
+        if self._chunk >= len(self._ranges):
+            return
+        a, b = self._ranges[self._chunk]
+        diags = self._diags[a:b]
+        job = self._job
+        # cells (i, i + g): diagonal g >= 0 of the pass (A, B), or -g of the pass (B, A)
+        neg = diags < 0
+        bands = np.empty((len(diags), 3), dtype=np.int64)
+        bands[:, 0] = neg
+        bands[:, 1] = np.abs(diags)
+        bands[:, 2] = bands[:, 1] + 1
+        bands = bands[np.argsort(bands[:, 1], kind="stable")]  # longest first
+        per_worker = run_threads(job, n_threads=self._n_threads, bands=bands)
+        for dst, src in zip(self._tables, merge(job, per_worker)):
+            _engine.merge_unique(dst, src)  # an AB-join's table may hold preSCRIMP's pairs
+        if job.normalize:
+            _special_candidates(job, self._tables, diags)
+        self._chunk += 1
+        self._result = None
+
+    def _profile(self):
+        if self._result is None:
+            self._result = finalize(self._job, self._tables, self._n_threads, special=False,
+                                    warn=False)
+        return self._result
+
+    @property
+    def P_(self):
+        """The (top-k) matrix profile so far: 1-D when k == 1, else (l, k); float64."""
+        return self._profile().P_
+
+    @property
+    def I_(self):
+        """The (top-k) matrix profile indices so far: 1-D when k == 1, else (l, k); int64."""
+        return self._profile().I_
+
+    @property
+    def left_I_(self):
+        """Left (top-1) matrix profile indices so far (self-join; -1 in an AB-join)."""
+        return self._profile().left_I_
+
+    @property
+    def right_I_(self):
+        """Right (top-1) matrix profile indices so far (self-join; -1 in an AB-join)."""
+        return self._profile().right_I_
+
+
+def _max_window(n: int) -> int:
+    """The largest m whose self-join has at least one diagonal outside the exclusion zone."""
+    return int(math.floor((n + 1) / (1 + 1 / EXCL_ZONE_DENOM) - 1)) if n > 0 else 0
+
+
+class scrump(_Anytime):
+    """An anytime z-normalized matrix profile (SCRIMP, and SCRIMP++ with ``pre_scrump=True``).
+
+    Parameters
+    ----------
+    T_A : array_like
+        The time series for which to compute the matrix profile.
+    m : int
+        Window size.
+    T_B : array_like, optional
+        The series used to annotate ``T_A`` (AB-join); None for a self-join.
+    ignore_trivial : bool, default True
+        True for a self-join (exclusion zone ``ceil(m / 4)``), False for an AB-join.
+    percentage : float, default 0.01
+        Share of the distances each :meth:`update` computes, in (0, 1].
+    pre_scrump : bool, default False
+        Run :func:`prescrump` first (SCRIMP++).
+    s : int, optional
+        preSCRIMP's sampling interval; default the exclusion zone ``ceil(m / 4)``.
+    normalize : bool, default True
+        False gives the non-normalized p-norm profile (see :class:`scraamp`).
+    p : float, default 2.0
+        The p-norm, used only when ``normalize=False``.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    T_A_subseq_isconstant, T_B_subseq_isconstant : array_like of bool or callable, optional
+        Which windows are constant (see :func:`mpcore.stump`).
+    n_threads : int, optional
+        Worker threads for each update; default all cores.
+
+    Attributes
+    ----------
+    P_, I_ : numpy.ndarray
+        The (top-k) profile and indices so far (1-D when k == 1).  Each distance is the exact
+        distance to its neighbour, so never below the true profile.
+    left_I_, right_I_ : numpy.ndarray
+        Left and right (top-1) indices so far (self-join; -1 in an AB-join).
+
+    Notes
+    -----
+    The diagonals are drawn with ``np.random.permutation`` from NumPy's global random state in
+    STUMPY's order, so seeding ``np.random`` reproduces STUMPY's chunks.  ``percentage`` must be
+    positive (STUMPY divides by it).  The object pickles, so a computation can be resumed.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.array([584., -11., 23., 79., 1001., 0., -19.])
+    >>> approx = mpcore.scrump(T, m=3, percentage=1.0)
+    >>> approx.update()
+    >>> approx.I_
+    array([4, 3, 0, 1, 0])
+    """
+
+    def __init__(self, T_A, m, T_B=None, ignore_trivial=True, percentage=0.01, pre_scrump=False,
+                 s=None, normalize=True, p=2.0, k=1, T_A_subseq_isconstant=None,
+                 T_B_subseq_isconstant=None, *, n_threads=None):
+        normalize = _validate.check_bool(normalize, "normalize")
+        self._setup(T_A, m, T_B, ignore_trivial, percentage, pre_scrump, s, normalize, p, k,
+                    T_A_subseq_isconstant if normalize else None,
+                    T_B_subseq_isconstant if normalize else None, n_threads)
+
+
+class scraamp(_Anytime):
+    """An anytime non-normalized (p-norm) matrix profile: :class:`scrump` without
+    z-normalization.
+
+    Parameters
+    ----------
+    T_A : array_like
+        The time series for which to compute the matrix profile.
+    m : int
+        Window size.
+    T_B : array_like, optional
+        The series used to annotate ``T_A`` (AB-join); None for a self-join.
+    ignore_trivial : bool, default True
+        True for a self-join, False for an AB-join.
+    percentage : float, default 0.01
+        Share of the distances each :meth:`update` computes, in (0, 1].
+    pre_scraamp : bool, default False
+        Run :func:`prescraamp` first.
+    s : int, optional
+        preSCRIMP's sampling interval; default ``ceil(m / 4)``.
+    p : float, default 2.0
+        The p-norm.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    n_threads : int, optional
+        Worker threads for each update; default all cores.
+
+    Attributes
+    ----------
+    P_, I_, left_I_, right_I_ : numpy.ndarray
+        As in :class:`scrump`.
+    """
+
+    def __init__(self, T_A, m, T_B=None, ignore_trivial=True, percentage=0.01,
+                 pre_scraamp=False, s=None, p=2.0, k=1, *, n_threads=None):
+        self._setup(T_A, m, T_B, ignore_trivial, percentage, pre_scraamp, s, False, p, k, None,
+                    None, n_threads)
+
+
+def _check_s(s, default: int) -> int:
+    if s is None:
+        return default
+    s = _validate.check_int(s, "s")
+    if s < 1:
+        raise ValueError(f"s must be a positive int, got {s}")
+    return s
+
+
+def _side(series, m: int, normalize: bool) -> dict:
+    """One series as the preSCRIMP loops see it: like the kernels', but near-flat windows keep
+    their inverse norm (they are ranked here; their distances are refined exactly anyway)."""
+    if normalize:
+        Tk = series.T[: series.l + m - 1]
+        mu, ssd = window_stats(np.ascontiguousarray(Tk), m)
+        usable = series.valid & (series.const == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(usable, 1.0 / np.sqrt(ssd), np.nan)
+    else:
+        mu = np.zeros(series.l)
+        w = np.ones(series.l)
+    return {"T": series.T, "mu": np.ascontiguousarray(mu), "w": np.ascontiguousarray(w),
+            "const": series.const, "valid": series.valid.astype(np.uint8)}
+
+
+def _prescrump_table(job: Job, s, n_threads) -> Table:
+    """preSCRIMP's candidates in a top-k table of T_A's windows (scores, not yet refined).
+    The sampled rows are drawn as STUMPY draws them (one ``np.random.permutation``)."""
+    X = job.series[0]
+    Y = X if job.self_join else job.series[1]
+    s = _check_s(s, job.excl_zone if job.self_join else math.ceil(job.m / EXCL_ZONE_DENOM))
+    samples = np.random.permutation(range(0, X.l, s)).astype(np.int64)
+    sx = _side(X, job.m, job.normalize)
+    sy = sx if Y is X else _side(Y, job.m, job.normalize)
+    n = max(1, min(_threads.resolve(n_threads), len(samples)))
+    parts = np.array_split(samples, n)
+    tables = [Table(X.l, job.k) for _ in range(n)]
+    excl = job.excl_zone if job.self_join else -1
+    args = [(sx, sy, job.m, job.mode, job.p, np.ascontiguousarray(part), s, excl, tab)
+            for part, tab in zip(parts, tables)]
+    if n == 1:
+        _stream.prescrump_worker(*args[0])
+    else:
+        workers = [threading.Thread(target=_stream.prescrump_worker, args=a) for a in args]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join()
+    for other in tables[1:]:
+        _engine.merge_unique(tables[0], other)
+    return tables[0]
+
+
+def _prescrump(T_A, m, T_B, s, normalize, p, k, A_isconstant, B_isconstant, n_threads):
+    with warnings.catch_warnings():  # STUMPY's prescrump checks no ignore_trivial
+        warnings.simplefilter("ignore")
+        job = prepare_job(T_A, m, T_B, T_B is None, normalize, p, k, A_isconstant, B_isconstant)
+    table = _prescrump_table(job, s, n_threads)
+    X = job.series[0]
+    Y = X if job.self_join else job.series[1]
+    I = table.I.reshape(X.l, job.k).copy()
+    D = np.empty((X.l, job.k))
+    _refine(job, X, Y, I, D, n_threads)
+    if job.unscale != 1.0:
+        D *= job.unscale
+    if job.k == 1:
+        return D[:, 0].copy(), I[:, 0].copy()
+    return D, I
+
+
+def prescrump(T_A, m, T_B=None, s=None, normalize=True, p=2.0, k=1, T_A_subseq_isconstant=None,
+              T_B_subseq_isconstant=None, *, n_threads=None):
+    """Approximate (top-k) z-normalized matrix profile by preSCRIMP.
+
+    Every ``s``-th window (in a random order drawn from NumPy's global random state, as STUMPY
+    draws it) gets its full distance profile; its nearest neighbour and the pairs along that
+    diagonal within ``s`` of it are offered to the windows concerned (and, in a self-join, the
+    whole profile to every window).  Distances are then computed exactly.
+
+    Parameters
+    ----------
+    T_A : array_like
+        The time series for which to compute the profile.
+    m : int
+        Window size.
+    T_B : array_like, optional
+        The series used to annotate ``T_A`` (AB-join); None for a self-join.
+    s : int, optional
+        Sampling interval; default ``ceil(m / 4)`` (the exclusion zone).
+    normalize : bool, default True
+        False gives :func:`prescraamp`.
+    p : float, default 2.0
+        The p-norm, used only when ``normalize=False``.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    T_A_subseq_isconstant, T_B_subseq_isconstant : array_like of bool or callable, optional
+        Which windows are constant (see :func:`mpcore.stump`).
+    n_threads : int, optional
+        Worker threads; default all cores.
+
+    Returns
+    -------
+    P : numpy.ndarray
+        Approximate (top-k) profile, exact distances of the neighbours found (never below the
+        true profile); 1-D when k == 1, else (l, k).
+    I : numpy.ndarray
+        Their indices, -1 where none was found.
+    """
+    normalize = _validate.check_bool(normalize, "normalize")
+    return _prescrump(T_A, m, T_B, s, normalize, p, k,
+                      T_A_subseq_isconstant if normalize else None,
+                      T_B_subseq_isconstant if normalize else None, n_threads)
+
+
+def prescraamp(T_A, m, T_B=None, s=None, p=2.0, k=1, *, n_threads=None):
+    """Approximate (top-k) non-normalized (p-norm) matrix profile by preSCRIMP.
+
+    Parameters
+    ----------
+    T_A : array_like
+        The time series for which to compute the profile.
+    m : int
+        Window size.
+    T_B : array_like, optional
+        The series used to annotate ``T_A`` (AB-join); None for a self-join.
+    s : int, optional
+        Sampling interval; default ``ceil(m / 4)``.
+    p : float, default 2.0
+        The p-norm.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    n_threads : int, optional
+        Worker threads; default all cores.
+
+    Returns
+    -------
+    P, I : numpy.ndarray
+        As in :func:`prescrump`.
+    """
+    return _prescrump(T_A, m, T_B, s, False, p, k, None, None, n_threads)

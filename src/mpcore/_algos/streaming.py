@@ -1,0 +1,428 @@
+"""Streaming matrix profiles: ``stumpi`` / ``aampi`` (incremental self-join, STUMPY 1.14).
+
+The state lives in preallocated buffers (series, window statistics, dot products, profile),
+with a live region that moves forward on egress and is compacted to the front when it reaches
+the end, or doubled when it grows: no per-point reallocation.  One update is one compiled pass
+(``_stream.stream_step``, GIL released): the sliding dot products of the new window are updated
+from the previous ones (O(l)), and only rows whose approximate distance comes within a rounding
+bound of their k-th best get an exact distance, so every stored distance is exact.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import _stream, _validate
+from .._prepare import EXCL_ZONE_DENOM
+
+
+def _all_equal(a, w):
+    """STUMPY's default rule: a window is constant when all its values are equal."""
+    W = np.lib.stride_tricks.sliding_window_view(a, w)
+    return np.ptp(W, axis=1) == 0
+
+
+class _Incremental:
+    """The one implementation behind ``stumpi`` and ``aampi``."""
+
+    def _setup(self, T, m, egress, normalize, p, k, mp, isconstant_func):
+        self._normalize = _validate.check_bool(normalize, "normalize")
+        self._egress = _validate.check_bool(egress, "egress")
+        self._p = _validate.check_p(p)
+        self._k = _validate.check_k(k)
+        T = _validate.as_series(T, "T")
+        self._m = m = _validate.check_window(m, T.shape[0], "T")
+        if isconstant_func is None:
+            isconstant_func = _all_equal
+        elif not callable(isconstant_func):
+            raise ValueError(
+                "`T_subseq_isconstant_func` was expected to be a callable function but "
+                f"{type(isconstant_func)} was found.")
+        self._isconstant = isconstant_func
+        self._excl = int(math.ceil(m / EXCL_ZONE_DENOM))
+        n = T.shape[0]
+        l = n - m + 1
+        fin = np.isfinite(T)
+        Tz = np.where(fin, T, 0.0)
+        W = np.lib.stride_tricks.sliding_window_view(Tz, m)
+        wvalid = np.lib.stride_tricks.sliding_window_view(fin, m).all(axis=1)
+        k = self._k
+        if mp is None:
+            from .._api import aamp, stump
+
+            if self._normalize:
+                const = self._const_of(Tz, wvalid)
+                mp = stump(T, m, k=k, T_A_subseq_isconstant=const)
+            else:
+                mp = aamp(T, m, p=self._p, k=k)
+        mp = np.asarray(mp)
+        if mp.shape != (l, 2 * k + 2):
+            raise ValueError(f"The shape of `mp` must match ({l}, {2 * k + 2}) but found "
+                             f"{mp.shape} instead.")
+        cap = 2 * n + 16
+        self._a, self._n, self._gbase = 0, n, 0
+        self._T = np.zeros(cap)
+        self._T[:n] = Tz
+        self._fin = np.zeros(cap, dtype=bool)
+        self._fin[:n] = fin
+        self._mu = np.zeros(cap)
+        self._sig = np.ones(cap)
+        self._cst = np.zeros(cap, dtype=np.uint8)
+        self._wvalid = np.zeros(cap, dtype=np.uint8)
+        self._ss = np.zeros(cap)
+        self._QT = np.zeros(cap)
+        self._P = np.full((cap, k), np.inf)
+        self._I = np.full((cap, k), -1, dtype=np.int64)
+        self._left_P = np.full(cap, np.inf)
+        self._left_I = np.full(cap, -1, dtype=np.int64)
+        self._mu[:l] = W.mean(axis=1)
+        self._sig[:l] = W.std(axis=1)
+        if self._normalize:
+            self._cst[:l] = self._const_of(Tz, wvalid)
+        self._wvalid[:l] = wvalid
+        self._ss[:l] = np.einsum("ij,ij->i", W, W)
+        self._QT[:l] = W @ Tz[n - m :]
+        self._P[:l] = np.asarray(mp[:, :k], dtype=np.float64)
+        self._I[:l] = np.asarray(mp[:, k : 2 * k], dtype=np.int64)
+        self._left_I[:l] = np.asarray(mp[:, 2 * k], dtype=np.int64)
+        self._M = float(np.max(np.abs(Tz))) if n else 0.0
+        # left distances, exactly: each window against its left neighbour
+        rows = np.flatnonzero(self._left_I[:l] >= 0)
+        if len(rows):
+            self._left_P[rows] = self._distances(W[rows], W[self._left_I[rows]],
+                                                 self._cst[rows], self._cst[self._left_I[rows]])
+
+    def _const_of(self, Tz, wvalid):
+        const = np.asarray(self._isconstant(Tz, self._m), dtype=bool)
+        return (const | _all_equal(Tz, self._m)) & wvalid
+
+    def _distances(self, A, B, ca, cb):
+        m = self._m
+        if not self._normalize:
+            d = np.abs(A - B)
+            p = self._p
+            return np.sqrt((d * d).sum(1)) if p == 2.0 else (d**p).sum(1) ** (1.0 / p)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            za = (A - A.mean(1, keepdims=True)) / A.std(1, keepdims=True)
+            zb = (B - B.mean(1, keepdims=True)) / B.std(1, keepdims=True)
+            D = np.sqrt(((za - zb) ** 2).sum(1))
+        ca, cb = ca.astype(bool), cb.astype(bool)
+        return np.where(ca & cb, 0.0, np.where(ca | cb, math.sqrt(m), D))
+
+    def _make_room(self):
+        """Room for one more point: compact the live region to the front (egress), or double
+        the buffers (growth); amortized O(1) per point."""
+        a, n, cap = self._a, self._n, self._T.shape[0]
+        if a + n < cap:
+            return
+        l = n - self._m + 1
+        if a > n // 2:
+            for name in ("_T", "_fin"):
+                buf = getattr(self, name)
+                buf[:n] = buf[a : a + n]
+            for name in ("_mu", "_sig", "_cst", "_wvalid", "_ss", "_QT", "_P", "_I",
+                         "_left_P", "_left_I"):
+                buf = getattr(self, name)
+                buf[:l] = buf[a : a + l]
+            self._a = 0
+        else:
+            for name in ("_T", "_fin", "_mu", "_sig", "_cst", "_wvalid", "_ss", "_QT", "_P",
+                         "_I", "_left_P", "_left_I"):
+                buf = getattr(self, name)
+                fill = {"_P": np.inf, "_left_P": np.inf, "_I": -1, "_left_I": -1}.get(name, 0)
+                new = np.full((2 * cap,) + buf.shape[1:], fill, dtype=buf.dtype)
+                new[:cap] = buf
+                setattr(self, name, new)
+
+    def _append(self, t: float) -> None:
+        m = self._m
+        self._make_room()
+        a = self._a
+        finite = math.isfinite(t)
+        self._T[a + self._n] = t if finite else 0.0
+        self._fin[a + self._n] = finite
+        if self._egress:
+            self._a = a = a + 1
+            self._gbase += 1
+        else:
+            self._n += 1
+        n = self._n
+        l = n - m + 1
+        q = a + l - 1
+        S = self._T[a + n - m : a + n]
+        valid = bool(self._fin[a + n - m : a + n].all())
+        self._wvalid[q] = valid
+        if valid:
+            self._M = max(self._M, abs(t))
+            self._mu[q] = S.mean()
+            self._sig[q] = S.std()
+            self._ss[q] = float(S @ S)
+            if self._normalize:
+                const = np.asarray(self._isconstant(S, m), dtype=bool)[0] or np.ptp(S) == 0
+                self._cst[q] = bool(const)
+        else:
+            self._cst[q] = 0
+        _stream.stream_step(self._T[a : a + n], self._QT[a : a + l], self._mu[a : a + l],
+                            self._sig[a : a + l], self._cst[a : a + l],
+                            self._wvalid[a : a + l], self._ss[a : a + l], self._P[a : a + l],
+                            self._I[a : a + l], m, self._excl, self._normalize, self._p,
+                            self._M, self._gbase)
+        # every neighbour of the newest window is on its left
+        self._left_P[q] = self._P[q, 0]
+        self._left_I[q] = self._I[q, 0]
+
+    def update(self, t):
+        """Append the point ``t`` (or each point of a 1-D array ``t``, in order), dropping the
+        oldest point per new one when ``egress=True``, and update the profile.  NaN/inf points
+        are allowed: the windows holding them get distance inf and index -1."""
+        if np.ndim(t) == 0:
+            try:
+                value = float(t)
+            except (TypeError, ValueError):
+                raise TypeError(f"t must be a real number or a 1-D array, got {t!r}") from None
+            self._append(value)
+            return
+        values = _validate.as_series(t, "t")
+        for value in values.tolist():
+            self._append(value)
+
+    def _live(self, buf):
+        l = self._n - self._m + 1
+        return buf[self._a : self._a + l]
+
+    @property
+    def P_(self):
+        """The (top-k) matrix profile of the current series: 1-D when k == 1, else (l, k)."""
+        P = self._live(self._P)
+        return P[:, 0].copy() if self._k == 1 else P.copy()
+
+    @property
+    def I_(self):
+        """The (top-k) matrix profile indices (global: counted from the first point ever
+        seen); 1-D when k == 1, else (l, k)."""
+        I = self._live(self._I)
+        return I[:, 0].copy() if self._k == 1 else I.copy()
+
+    @property
+    def left_P_(self):
+        """The left (top-1) matrix profile."""
+        return self._live(self._left_P).copy()
+
+    @property
+    def left_I_(self):
+        """The left (top-1) matrix profile indices."""
+        return self._live(self._left_I).copy()
+
+    @property
+    def T_(self):
+        """The current series (NaN/inf stored as 0, as STUMPY does): a view of the state."""
+        return self._T[self._a : self._a + self._n]
+
+
+class stumpi(_Incremental):
+    """An incrementally updated z-normalized matrix profile of a growing (or sliding) series.
+
+    Parameters
+    ----------
+    T : array_like
+        The initial time series.
+    m : int
+        Window size.
+    egress : bool, default True
+        Drop the oldest point for every new one (the series keeps its length).
+    normalize : bool, default True
+        False gives the non-normalized p-norm profile (see :class:`aampi`).
+    p : float, default 2.0
+        The p-norm, used only when ``normalize=False``.
+    k : int, default 1
+        Number of nearest neighbours per window.
+    mp : array_like, optional
+        A precomputed matrix profile of ``T`` (shape ``(len(T) - m + 1, 2k + 2)``); computed
+        with :func:`mpcore.stump` when omitted.
+    T_subseq_isconstant_func : callable, optional
+        ``f(a, w)`` returning which windows of ``a`` are constant; default: all values equal.
+
+    Attributes
+    ----------
+    P_, I_ : numpy.ndarray
+        The (top-k) profile and indices (1-D when k == 1).  Indices count from the first point
+        of the stream, as in STUMPY.
+    left_P_, left_I_ : numpy.ndarray
+        The left (top-1) profile and indices.
+    T_ : numpy.ndarray
+        The current series.
+
+    Notes
+    -----
+    ``update(t)`` costs one O(l) compiled pass; ``update(values)`` appends a block of points.
+    Every stored distance is computed exactly from its two windows.  The object pickles.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> stream = mpcore.stumpi(np.array([584., -11., 23., 79., 1001., 0.]), m=3)
+    >>> stream.update(-19.0)
+    >>> stream.left_I_
+    array([-1,  0,  1,  2])
+    """
+
+    def __init__(self, T, m, egress=True, normalize=True, p=2.0, k=1, mp=None,
+                 T_subseq_isconstant_func=None):
+        self._setup(T, m, egress, normalize, p, k, mp,
+                    T_subseq_isconstant_func if _validate.check_bool(normalize, "normalize")
+                    else None)
+
+
+class aampi(_Incremental):
+    """An incrementally updated non-normalized (p-norm) matrix profile: :class:`stumpi`
+    without z-normalization.
+
+    Parameters
+    ----------
+    T : array_like
+        The initial time series.
+    m : int
+        Window size.
+    egress : bool, default True
+        Drop the oldest point for every new one.
+    p : float, default 2.0
+        The p-norm (p = 2 updates in O(l); other p recompute each distance, O(l m)).
+    k : int, default 1
+        Number of nearest neighbours per window.
+    mp : array_like, optional
+        A precomputed matrix profile of ``T``; computed with :func:`mpcore.aamp` when omitted.
+
+    Attributes
+    ----------
+    P_, I_, left_P_, left_I_, T_ : numpy.ndarray
+        As in :class:`stumpi`.
+    """
+
+    def __init__(self, T, m, egress=True, p=2.0, k=1, mp=None):
+        self._setup(T, m, egress, False, p, k, mp, None)
+
+
+class stumpi_ab(_Incremental):
+    """A streaming AB-join: a fixed reference series and a stream of points (new in mpcore).
+
+    Every window of the stream gets its (top-k) nearest neighbours in ``T_ref`` (``P_``,
+    ``I_``), and every window of ``T_ref`` its nearest neighbours among all stream windows seen
+    so far (``ref_P_``, ``ref_I_``, global stream indices): the monitoring case "does the live
+    signal match the library of known patterns" and its converse, both in one O(l_ref) update.
+
+    Parameters
+    ----------
+    T : array_like
+        The initial stream (at least ``m`` points).
+    m : int
+        Window size.
+    T_ref : array_like
+        The fixed reference series.
+    egress : bool, default True
+        Drop the oldest stream point for every new one (the reference rows keep the best
+        match they ever had, as ``stumpi`` rows do).
+    normalize : bool, default True
+        False gives non-normalized p-norm distances.
+    p : float, default 2.0
+        The p-norm, used only when ``normalize=False``.
+    k : int, default 1
+        Number of nearest neighbours per window.
+
+    Attributes
+    ----------
+    P_, I_ : numpy.ndarray
+        For each live stream window, its (top-k) distances and indices in ``T_ref``.
+    ref_P_, ref_I_ : numpy.ndarray
+        For each window of ``T_ref``, its (top-k) distances and global stream indices.
+    T_ : numpy.ndarray
+        The current stream.
+
+    Notes
+    -----
+    ``update(t)`` appends one point, ``update(values)`` a block.  NaN/inf points give inf for
+    the windows holding them.  Distances are exact (computed from the two windows).  The object
+    pickles.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> ref = np.sin(0.1 * np.arange(400))
+    >>> live = mpcore.stumpi_ab(np.sin(0.1 * np.arange(30, 80)), 20, ref)
+    >>> live.update(np.sin(0.1 * np.arange(80, 100)))
+    >>> bool(live.P_.max() < 1e-6)
+    True
+    """
+
+    def __init__(self, T, m, T_ref, egress=True, normalize=True, p=2.0, k=1):
+        normalize = _validate.check_bool(normalize, "normalize")
+        R = _validate.as_series(T_ref, "T_ref")
+        S = _validate.as_series(T, "T")
+        m = _validate.check_window(m, min(R.shape[0], S.shape[0]),
+                                   "T" if S.shape[0] <= R.shape[0] else "T_ref")
+        from .._api import aamp, stump
+
+        with warnings.catch_warnings():  # stump's hints about self-joins do not apply here
+            warnings.simplefilter("ignore")
+            if normalize:
+                mp = stump(S, m, R, ignore_trivial=False, k=k)
+                ref = stump(R, m, S, ignore_trivial=False, k=k)
+            else:
+                mp = aamp(S, m, R, ignore_trivial=False, p=p, k=k)
+                ref = aamp(R, m, S, ignore_trivial=False, p=p, k=k)
+        self._setup(S, m, egress, normalize, p, k, mp, None)
+        self._left_I[:] = -1  # an AB-join has no left neighbours
+        self._left_P[:] = np.inf
+        fin = np.isfinite(R)
+        self._R = np.where(fin, R, 0.0)
+        W = np.lib.stride_tricks.sliding_window_view(self._R, m)
+        self._validR = np.lib.stride_tricks.sliding_window_view(fin, m).all(axis=1)
+        self._muR = W.mean(axis=1)
+        self._sigR = W.std(axis=1)
+        self._cstR = (self._const_of(self._R, self._validR) if normalize
+                      else np.zeros(len(W), bool)).astype(np.uint8)
+        self._validR = self._validR.astype(np.uint8)
+        self._ssR = np.einsum("ij,ij->i", W, W)
+        n = S.shape[0]
+        self._QTR = W @ self._T[n - m : n]
+        self._PR = np.ascontiguousarray(np.asarray(ref[:, :k], dtype=np.float64))
+        self._IR = np.ascontiguousarray(np.asarray(ref[:, k : 2 * k], dtype=np.int64))
+        self._M = max(self._M, float(np.max(np.abs(self._R))))
+
+    def _append(self, t: float) -> None:
+        m = self._m
+        self._make_room()
+        a = self._a
+        finite = math.isfinite(t)
+        self._T[a + self._n] = t if finite else 0.0
+        self._fin[a + self._n] = finite
+        if self._egress:
+            self._a = a = a + 1
+            self._gbase += 1
+        else:
+            self._n += 1
+        n = self._n
+        q = a + n - m
+        S = self._T[a + n - m : a + n]
+        valid = bool(self._fin[a + n - m : a + n].all())
+        mq = sq = ssq = 0.0
+        cq = False
+        if valid:
+            self._M = max(self._M, abs(t))
+            mq, sq, ssq = float(S.mean()), float(S.std()), float(S @ S)
+            cq = self._normalize and bool(np.ptp(S) == 0)
+        _stream.stream_step_ab(self._T[a : a + n], self._R, self._QTR, self._muR, self._sigR,
+                               self._cstR, self._validR, self._ssR, mq, sq, cq, valid, ssq,
+                               self._P[q], self._I[q], self._PR, self._IR, m,
+                               self._normalize, self._p, self._M, self._gbase + n - m)
+
+    @property
+    def ref_P_(self):
+        """For each window of ``T_ref``: its (top-k) distances to the stream's windows."""
+        return self._PR[:, 0].copy() if self._k == 1 else self._PR.copy()
+
+    @property
+    def ref_I_(self):
+        """For each window of ``T_ref``: global indices of its nearest stream windows."""
+        return self._IR[:, 0].copy() if self._k == 1 else self._IR.copy()

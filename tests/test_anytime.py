@@ -1,0 +1,270 @@
+"""scrump / scraamp / prescrump / prescraamp: brute force, STUMPY, pickling, bad input."""
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from conftest import random_walk
+
+import mpcore
+import naive
+
+
+def _series(kind, n, seed=0):
+    T = random_walk(n, seed)
+    if kind == "nan":
+        T[n // 3] = np.nan
+        T[n // 2] = np.inf
+    elif kind == "const":
+        T[n // 4 : n // 4 + 30] = 1.5
+        T[n // 2 : n // 2 + 12] = -2.0
+    elif kind == "spike":
+        T[n // 3] = 1e6
+    return T
+
+
+def _masked_reference(obj, T_A, m, T_B, k, normalize, p):
+    """Brute-force top-k over exactly the diagonals the object has done so far."""
+    D = naive.distance_matrix(T_A, m, T_B, normalize, p)
+    done = obj._diags[: obj._ranges[obj._chunk - 1, 1]] if obj._chunk else obj._diags[:0]
+    i, j = np.indices(D.shape)
+    mask = np.isin(j - i, done)
+    if T_B is None:
+        mask |= mask.T
+    Dm = np.where(mask, D, np.inf)
+    return naive.matrix_profile(Dm, k, math.ceil(m / 4) if T_B is None else None), D
+
+
+def _check_exact(obj, ref, k, self_join, D, rtol=1e-12):
+    """Distances exact to 1e-12; an index may differ from the reference only in a tie (the
+    brute-force distances of both indices equal to 1e-12)."""
+    P, I, left, right = ref
+    l = P.shape[0]
+    np.testing.assert_allclose(obj.P_.reshape(l, k), P.astype(float), rtol=rtol, atol=1e-12)
+
+    def same_or_tie(ours, theirs):
+        for r, q in zip(*np.nonzero(ours != theirs)):
+            a, b = ours[r, q], theirs[r, q]
+            assert a >= 0 and b >= 0, f"row {r}: {a} vs {b}"
+            assert abs(D[r, a] - D[r, b]) <= 1e-12 * max(1.0, abs(D[r, b])), f"row {r}: no tie"
+
+    same_or_tie(obj.I_.reshape(l, k), I)
+    if self_join:
+        same_or_tie(obj.left_I_[:, None], left[:, None])
+        same_or_tie(obj.right_I_[:, None], right[:, None])
+    else:
+        assert (obj.left_I_ == -1).all() and (obj.right_I_ == -1).all()
+
+
+@pytest.mark.parametrize("kind", ["walk", "nan", "const", "spike"])
+@pytest.mark.parametrize("join", ["self", "AB", "BA"])
+@pytest.mark.parametrize("k", [1, 3])
+def test_scrump_matches_brute_force_on_done_diagonals(kind, join, k):
+    T = _series(kind, 160, seed=1)
+    U = random_walk(120, seed=2)
+    m = 8
+    T_A, T_B = {"self": (T, None), "AB": (T, U), "BA": (U, T)}[join]
+    np.random.seed(7)
+    obj = mpcore.scrump(T_A, m, T_B, ignore_trivial=T_B is None, percentage=0.2, k=k)
+    true = naive.stump(T_A, m, T_B, k=k)[0].astype(float)
+    for _ in range(len(obj._ranges) + 1):
+        obj.update()
+        ref, D = _masked_reference(obj, T_A, m, T_B, k, True, 2.0)
+        _check_exact(obj, ref, k, T_B is None, D)
+        # an approximate profile never goes below the true one
+        assert (obj.P_.reshape(-1, k) >= true - 1e-12).all()
+    ref = naive.stump(T_A, m, T_B, k=k)
+    _check_exact(obj, ref[:4], k, T_B is None, ref[4])
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("join", ["self", "AB"])
+def test_scraamp_matches_brute_force(p, join):
+    T = _series("nan", 150, seed=3)
+    T_B = None if join == "self" else random_walk(100, seed=4)
+    m = 7
+    np.random.seed(3)
+    obj = mpcore.scraamp(T, m, T_B, ignore_trivial=T_B is None, percentage=0.3, p=p)
+    for _ in range(len(obj._ranges)):
+        obj.update()
+        ref, D = _masked_reference(obj, T, m, T_B, 1, False, p)
+        _check_exact(obj, ref, 1, T_B is None, D)
+    # normalize=False reroutes scrump to the same implementation
+    np.random.seed(3)
+    other = mpcore.scrump(T, m, T_B, ignore_trivial=T_B is None, percentage=0.3, p=p,
+                          normalize=False)
+    for _ in range(len(other._ranges)):
+        other.update()
+    np.testing.assert_array_equal(other.P_, obj.P_)
+
+
+def test_scrump_full_equals_stump_large_m():
+    T = random_walk(3000, seed=5)
+    np.random.seed(0)
+    obj = mpcore.scrump(T, 200, percentage=1.0)
+    obj.update()
+    mp = mpcore.stump(T, 200)
+    np.testing.assert_array_equal(obj.P_, mp.P_)
+    np.testing.assert_array_equal(obj.I_, mp.I_)
+    np.testing.assert_array_equal(obj.left_I_, mp.left_I_)
+    np.testing.assert_array_equal(obj.right_I_, mp.right_I_)
+
+
+def test_scrump_pickles_and_resumes():
+    T = random_walk(600, seed=6)
+    np.random.seed(11)
+    a = mpcore.scrump(T, 20, percentage=0.1, k=2)
+    a.update()
+    b = pickle.loads(pickle.dumps(a))
+    for obj in (a, b):
+        obj.update()
+        obj.update()
+    np.testing.assert_array_equal(a.P_, b.P_)
+    np.testing.assert_array_equal(a.I_, b.I_)
+
+
+def test_scrump_does_not_modify_input():
+    T = _series("nan", 300)
+    before = T.copy()
+    obj = mpcore.scrump(T, 10, percentage=0.5)
+    obj.update()
+    np.testing.assert_array_equal(T, before)
+
+
+@pytest.mark.parametrize("bad, exc", [(0.0, ValueError), (-0.5, ValueError),
+                                      (float("nan"), ValueError), ("x", TypeError)])
+def test_scrump_bad_percentage(bad, exc):
+    with pytest.raises(exc, match="percentage"):
+        mpcore.scrump(random_walk(100), 10, percentage=bad)
+
+
+def test_scrump_bad_window():
+    with pytest.raises(ValueError, match="m"):
+        mpcore.scrump(random_walk(100), 2)
+    with pytest.raises(ValueError, match="too long for a self join"):
+        mpcore.scrump(random_walk(10), 9)
+
+
+@pytest.fixture(scope="module")
+def stumpy():
+    return pytest.importorskip("stumpy", reason="STUMPY is not installable on this Python")
+
+
+@pytest.mark.slow  # STUMPY's JIT compilation
+@pytest.mark.parametrize("join", ["self", "AB"])
+@pytest.mark.parametrize("k", [1, 2])
+@pytest.mark.parametrize("normalize", [True, False])
+def test_scrump_same_diagonals_as_stumpy(stumpy, join, k, normalize):
+    T = random_walk(700, seed=8)
+    T_B = None if join == "self" else random_walk(500, seed=9)
+    for pct in (0.05, 0.3):
+        np.random.seed(21)
+        ours = mpcore.scrump(T, 25, T_B, ignore_trivial=T_B is None, percentage=pct, k=k,
+                             normalize=normalize)
+        np.random.seed(21)
+        theirs = stumpy.scrump(T, 25, T_B, ignore_trivial=T_B is None, percentage=pct, k=k,
+                               normalize=normalize)
+        for _ in range(3):
+            ours.update()
+            theirs.update()
+            np.testing.assert_allclose(ours.P_, theirs.P_, rtol=1e-8)
+            np.testing.assert_array_equal(ours.I_, theirs.I_)
+            np.testing.assert_array_equal(ours.left_I_, theirs.left_I_)
+            np.testing.assert_array_equal(ours.right_I_, theirs.right_I_)
+
+
+@pytest.mark.slow
+def test_scrump_consumes_random_state_like_stumpy(stumpy):
+    T = random_walk(400, seed=10)
+    for pre in (False, True):
+        np.random.seed(4)
+        mpcore.scrump(T, 16, pre_scrump=pre)
+        ours = np.random.randint(1 << 30)
+        np.random.seed(4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stumpy.scrump(T, 16, pre_scrump=pre)
+        assert ours == np.random.randint(1 << 30)
+
+
+def _prescrump_reference(D, samples, s, excl, k):
+    """preSCRIMP by its definition, over a brute-force distance matrix: each sampled row's
+    nearest neighbour, the pairs within s of it along that diagonal (both ways in a self-join),
+    and in a self-join the sampled row's whole profile offered to every row.  The top-k of
+    each row is then taken over the distinct candidates it was offered (ties: lowest index)."""
+    D = np.array(D, dtype=float)
+    l, w = D.shape
+    offered = [set() for _ in range(l)]
+    for i in samples:
+        prof = D[i].copy()
+        if excl is not None:
+            prof[max(0, i - excl) : i + excl + 1] = np.inf
+        j = int(np.argmin(prof))
+        if not np.isfinite(prof[j]):
+            continue
+        offered[i].add(j)
+        for g in list(range(1, min(s, l - i, w - j))) + [-g for g in range(1, min(s, i + 1, j + 1))]:
+            offered[i + g].add(j + g)
+            if excl is not None:
+                offered[j + g].add(i + g)
+        if excl is not None:
+            for r in np.flatnonzero(np.isfinite(prof)):
+                offered[r].add(i)
+    P = np.full((l, k), np.inf)
+    I = np.full((l, k), -1, dtype=np.int64)
+    for r in range(l):
+        cols = np.array(sorted(c for c in offered[r] if np.isfinite(D[r, c])), dtype=np.int64)
+        if len(cols):
+            order = np.lexsort((cols, D[r, cols]))[:k]
+            P[r, : len(order)] = D[r, cols[order]]
+            I[r, : len(order)] = cols[order]
+    return P, I
+
+
+@pytest.mark.parametrize("kind", ["walk", "nan", "const"])
+@pytest.mark.parametrize("join", ["self", "AB"])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("normalize, p", [(True, 2.0), (False, 2.0), (False, 1.0)])
+def test_prescrump_matches_brute_force(kind, join, k, normalize, p):
+    T = _series(kind, 150, seed=12)
+    T_B = None if join == "self" else random_walk(110, seed=13)
+    m, s = 9, 3
+    D = naive.distance_matrix(T, m, T_B, normalize, p)
+    np.random.seed(17)
+    P, I = mpcore.prescrump(T, m, T_B, s=s, k=k, normalize=normalize, p=p)
+    np.random.seed(17)
+    samples = np.random.permutation(range(0, D.shape[0], s))
+    excl = math.ceil(m / 4) if T_B is None else None
+    Pr, Ir = _prescrump_reference(D, samples, s, excl, k)
+    P, I = P.reshape(-1, k), I.reshape(-1, k)
+    np.testing.assert_allclose(P, Pr, rtol=1e-12, atol=1e-12)
+    for r, q in zip(*np.nonzero(I != Ir)):  # ties only
+        assert abs(D[r, I[r, q]] - D[r, Ir[r, q]]) <= 1e-12 * max(1, D[r, Ir[r, q]])
+    # approximate, never below the true profile; identical for any thread count
+    true = naive.stump(T, m, T_B, k=k, normalize=normalize, p=p)[0].astype(float)
+    assert (P >= true - 1e-12).all()
+    np.random.seed(17)
+    P1, I1 = mpcore.prescrump(T, m, T_B, s=s, k=k, normalize=normalize, p=p, n_threads=1)
+    np.testing.assert_array_equal(P1.reshape(-1, k), P)
+
+
+def test_scrump_plus_plus_merges_prescrump():
+    T = random_walk(500, seed=14)
+    np.random.seed(2)
+    P0, I0 = mpcore.prescrump(T, 20)
+    np.random.seed(2)
+    obj = mpcore.scrump(T, 20, pre_scrump=True, percentage=0.1)
+    np.testing.assert_allclose(obj.P_, P0, rtol=1e-12)  # before any update: preSCRIMP alone
+    obj.update()
+    assert (obj.P_ <= P0 + 1e-12).all()
+    true = mpcore.stump(T, 20).P_
+    assert (obj.P_ >= true - 1e-12).all()
+    for _ in range(20):
+        obj.update()
+    np.testing.assert_allclose(obj.P_, true, rtol=1e-12)
+
+
+def test_prescrump_bad_s():
+    with pytest.raises(ValueError, match="s"):
+        mpcore.prescrump(random_walk(100), 10, s=0)

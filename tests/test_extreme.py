@@ -1,0 +1,79 @@
+"""Values near float64's limits: right answers against the long-double brute force, or a clear
+ValueError; never inf/NaN or indices chosen from overflowed arithmetic."""
+import numpy as np
+import pytest
+from conftest import random_walk
+
+import checks
+import mpcore
+from mpcore import _prepare
+
+
+def _walk(n=300, seed=0):
+    W = random_walk(n, seed=seed)
+    return W / np.abs(W).max()
+
+
+def _series(name):
+    W = _walk()
+    if name == "mixed":  # the same shapes at 1e-300 and at 1e300 in one series
+        T = W.copy()
+        T[:150] *= 1e-300
+        T[150:] *= 1e300
+        return T
+    if name == "opposite-1e307":  # |T - mean| would overflow
+        return W * 1e305 + np.where(np.arange(300) < 150, -1.5e307, 1.5e307)
+    if name == "spike-1e308":
+        T = W * 1e-3
+        T[77] = 1.7e308
+        return T
+    if name == "offset-subnormal":  # deviations near the smallest normal number
+        return 1e-300 + W * 1e-307
+    return W * float(name)
+
+
+NAMES = ["1e306", "1.7e308", "1e300", "1e-300", "1e-310", "mixed", "opposite-1e307",
+         "spike-1e308", "offset-subnormal"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_znormalized(name):
+    T = _series(name)
+    checks.assert_profile(mpcore.stump(T, 12), T, 12)
+    checks.assert_profile(mpcore.stump(T, 12, k=2), T, 12, k=2)
+    TB = _series("1e-300")[::-1].copy()
+    checks.assert_profile(mpcore.stump(T, 12, TB, ignore_trivial=False), T, 12, TB)
+
+
+@pytest.mark.parametrize("name, p", [(name, p) for name in ["1e306", "1e300", "1e-300", "mixed"]
+                                     for p in (1.0, 2.0)] + [("opposite-1e307", 2.0)])
+def test_non_normalized(name, p):
+    T = _series(name)
+    checks.assert_profile(mpcore.aamp(T, 12, p=p), T, 12, normalize=False, p=p)
+
+
+@pytest.mark.parametrize("name, p", [("1.7e308", 2.0), ("spike-1e308", 2.0),
+                                     ("opposite-1e307", 1.0)])
+def test_non_normalized_overflow_is_a_value_error(name, p):
+    # distances of such windows exceed float64 (3e307 apart, 12 times: 3.6e308 for p = 1):
+    # a clear error, not inf
+    with pytest.raises(ValueError, match="float64 range"):
+        mpcore.aamp(_series(name), 12, p=p)
+    with pytest.raises(ValueError, match="float64 range"):
+        mpcore.stump(_series(name), 12, normalize=False, p=p)
+
+
+def test_shift_and_scale_never_overflow():
+    T = np.array([1.7e308, -1.7e308, 1.6e308, np.nan, -1.0])
+    shift = _prepare.common_shift(T)
+    scale = _prepare.common_scale(T, shift=shift)
+    assert np.isfinite(shift) and np.isfinite(scale) and scale > 0
+    Tk = _prepare._shifted(T, shift, scale)
+    assert np.all(np.isfinite(Tk)) and np.abs(Tk).max() <= 1.0
+
+
+def test_the_shift_ignores_one_outlier():
+    # the median keeps a noise series at its own scale whatever one spike does
+    T = np.random.default_rng(0).standard_normal(1000) * 1e-3
+    T[500] = 1e5
+    assert abs(_prepare.common_shift(T)) < 1e-3

@@ -1,0 +1,230 @@
+"""stumpi / aampi: a stream replayed against brute force at many points in time, STUMPY,
+NaN/inf arriving in the stream, block updates, pickling, threads, bad input."""
+import math
+import pickle
+import threading
+
+import numpy as np
+import pytest
+from conftest import random_walk
+
+import mpcore
+import naive
+
+
+def _reference(T_seen, m, start, k, normalize, p):
+    """Brute-force incremental profile of the points seen, restricted to the live windows
+    (from window ``start`` on), with STUMPY's egress semantics: a live row keeps the best
+    neighbours it ever had (dropped windows included), indices global."""
+    D = naive.distance_matrix(T_seen, m, normalize=normalize, p=p).astype(float)
+    l = D.shape[0]
+    excl = math.ceil(m / 4)
+    for i in range(l):
+        D[i, max(0, i - excl) : i + excl + 1] = np.inf
+    P = np.full((l, k), np.inf)
+    I = np.full((l, k), -1, dtype=np.int64)
+    left_P = np.full(l, np.inf)
+    left_I = np.full(l, -1, dtype=np.int64)
+    for i in range(l):
+        # row i may only have met windows that were live at the same time as it
+        lo = max(0, start - (l - 1 - i)) if start else 0
+        cols = np.arange(lo, l)
+        d = D[i, cols]
+        order = np.lexsort((cols, d))[:k]
+        ok = np.isfinite(d[order])
+        P[i, : ok.sum()] = d[order][ok]
+        I[i, : ok.sum()] = cols[order][ok]
+        lc = cols[cols < i]
+        if len(lc) and np.isfinite(D[i, lc]).any():
+            j = lc[np.lexsort((lc, D[i, lc]))[0]]
+            left_P[i], left_I[i] = D[i, j], j
+    return P[start:], I[start:], left_P[start:], left_I[start:], D
+
+
+def _check(stream, ref, k):
+    P, I, left_P, left_I, D = ref
+    start = D.shape[0] - P.shape[0]
+    np.testing.assert_allclose(stream.P_.reshape(-1, k), P, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(stream.left_P_, left_P, rtol=1e-12, atol=1e-12)
+    for ours, theirs in ((stream.I_.reshape(-1, k), I), (stream.left_I_[:, None], left_I[:, None])):
+        for r, q in zip(*np.nonzero(ours != theirs)):  # only ties may differ
+            a, b = ours[r, q], theirs[r, q]
+            assert a >= 0 and b >= 0
+            assert abs(D[start + r, a] - D[start + r, b]) <= 1e-12 * max(1, D[start + r, b])
+
+
+def _stream_data(kind, n, seed):
+    T = random_walk(n, seed)
+    if kind == "nan":
+        T[n // 2] = np.nan
+        T[n // 2 + 9] = np.inf
+    elif kind == "const":
+        T[n // 3 : n // 3 + 15] = 2.0
+    return T
+
+
+@pytest.mark.parametrize("kind", ["walk", "nan", "const"])
+@pytest.mark.parametrize("egress", [False, True])
+@pytest.mark.parametrize("k", [1, 2])
+def test_stumpi_replayed_against_brute_force(kind, egress, k):
+    m, n0, steps = 10, 60, 50
+    T = _stream_data(kind, n0 + steps, seed=3)
+    stream = mpcore.stumpi(T[:n0], m, egress=egress, k=k)
+    for s in range(steps):
+        stream.update(T[n0 + s])
+        if s % 7 == 6 or s == steps - 1:
+            seen = T[: n0 + s + 1]
+            start = s + 1 if egress else 0
+            _check(stream, _reference(seen, m, start, k, True, 2.0), k)
+            np.testing.assert_array_equal(stream.T_, np.nan_to_num(seen[start:], nan=0.0,
+                                                                  posinf=0.0))
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("egress", [False, True])
+def test_aampi_replayed_against_brute_force(p, egress):
+    m, n0, steps = 8, 50, 40
+    T = _stream_data("nan", n0 + steps, seed=4)
+    stream = mpcore.aampi(T[:n0], m, egress=egress, p=p)
+    for s in range(steps):
+        stream.update(T[n0 + s])
+    start = steps if egress else 0
+    _check(stream, _reference(T, m, start, 1, False, p), 1)
+
+
+def test_stumpi_fresh_stump_after_growth():
+    """Without egress the profile after many points is a fresh stump of the whole series."""
+    T = random_walk(700, seed=5)
+    stream = mpcore.stumpi(T[:200], 25, egress=False)
+    stream.update(T[200:])
+    mp = mpcore.stump(T, 25)
+    np.testing.assert_allclose(stream.P_, mp.P_, rtol=1e-12, atol=1e-12)
+    D = naive.distance_matrix(T, 25).astype(float)
+    rows = np.flatnonzero(stream.I_ != mp.I_)
+    assert np.allclose(D[rows, stream.I_[rows]], D[rows, mp.I_[rows]], rtol=1e-12)
+
+
+def test_nan_does_not_poison_later_windows():
+    T = random_walk(300, seed=6)
+    stream = mpcore.stumpi(T[:100], 12, egress=False)
+    stream.update(np.nan)
+    stream.update(T[100:])
+    P = stream.P_
+    held = np.arange(100 - 12 + 1, 101)  # windows holding the NaN
+    assert np.isinf(P[held]).all() and (stream.I_[held] == -1).all()
+    assert np.isfinite(P[101:]).all()
+
+
+def test_block_update_equals_single_updates():
+    T = random_walk(400, seed=7)
+    a = mpcore.stumpi(T[:150], 20, k=2)
+    b = mpcore.stumpi(T[:150], 20, k=2)
+    a.update(T[150:])
+    for t in T[150:]:
+        b.update(t)
+    for name in ("P_", "I_", "left_P_", "left_I_", "T_"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_pickle_round_trip_resumes():
+    T = random_walk(300, seed=8)
+    a = mpcore.stumpi(T[:120], 16, egress=True)
+    a.update(T[120:200])
+    b = pickle.loads(pickle.dumps(a))
+    a.update(T[200:])
+    b.update(T[200:])
+    np.testing.assert_array_equal(a.P_, b.P_)
+    np.testing.assert_array_equal(a.I_, b.I_)
+
+
+def test_threads_update_separate_objects():
+    T = random_walk(2000, seed=9)
+    expected = mpcore.stumpi(T[:500], 30, egress=True)
+    expected.update(T[500:])
+    streams = [mpcore.stumpi(T[:500], 30, egress=True) for _ in range(4)]
+    workers = [threading.Thread(target=s.update, args=(T[500:],)) for s in streams]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for s in streams:
+        np.testing.assert_array_equal(s.P_, expected.P_)
+        np.testing.assert_array_equal(s.I_, expected.I_)
+
+
+def test_input_not_modified_and_mp_given():
+    T = random_walk(200, seed=10)
+    T[50] = np.nan
+    before = T.copy()
+    mp = mpcore.stump(T, 10)
+    a = mpcore.stumpi(T, 10, mp=mp)
+    b = mpcore.stumpi(T, 10)
+    assert np.array_equal(T, before, equal_nan=True)
+    a.update(1.0)
+    b.update(1.0)
+    np.testing.assert_array_equal(a.P_, b.P_)
+
+
+def test_bad_input():
+    T = random_walk(100)
+    with pytest.raises(ValueError, match="mp"):
+        mpcore.stumpi(T, 10, mp=np.zeros((5, 4)))
+    with pytest.raises(ValueError, match="T_subseq_isconstant_func"):
+        mpcore.stumpi(T, 10, T_subseq_isconstant_func=np.zeros(91, bool))
+    with pytest.raises(TypeError, match="t"):
+        mpcore.stumpi(T, 10).update("x")
+    with pytest.raises(ValueError, match="m"):
+        mpcore.aampi(T, 2)
+
+
+@pytest.mark.slow  # STUMPY's JIT compilation
+def test_stumpy_agrees():
+    stumpy = pytest.importorskip("stumpy")
+    T = random_walk(400, seed=11)
+    for kw in (dict(egress=False), dict(egress=True, k=2), dict(normalize=False, p=1.0)):
+        a = stumpy.stumpi(T[:300], 20, **kw)
+        b = mpcore.stumpi(T[:300], 20, **kw)
+        for t in T[300:]:
+            a.update(t)
+            b.update(t)
+        np.testing.assert_allclose(b.P_, a.P_, rtol=1e-8)
+        np.testing.assert_array_equal(b.I_, a.I_)
+        np.testing.assert_array_equal(b.left_I_, a.left_I_)
+
+
+@pytest.mark.parametrize("egress", [False, True])
+@pytest.mark.parametrize("normalize, p", [(True, 2.0), (False, 2.0), (False, 1.0)])
+@pytest.mark.parametrize("k", [1, 2])
+def test_stumpi_ab_replayed_against_brute_force(egress, normalize, p, k):
+    R = _stream_data("const", 150, seed=20)
+    T = _stream_data("nan", 120, seed=21)
+    m, n0 = 10, 40
+    stream = mpcore.stumpi_ab(T[:n0], m, R, egress=egress, normalize=normalize, p=p, k=k)
+    for s in range(n0, len(T), 13):
+        stream.update(T[s : s + 13])  # blocks
+        seen = T[: s + 13]
+        D = naive.distance_matrix(seen, m, R, normalize, p).astype(float)
+        start = len(seen) - n0 if egress else 0
+        P, I = naive.matrix_profile(D, k)[:2]
+        np.testing.assert_allclose(stream.P_.reshape(-1, k), P[start:].astype(float),
+                                   rtol=1e-12, atol=1e-12)
+        # reference rows: best over every stream window seen (dropped ones included)
+        Pr, Ir = naive.matrix_profile(D.T, k)[:2]
+        np.testing.assert_allclose(stream.ref_P_.reshape(-1, k), Pr.astype(float),
+                                   rtol=1e-12, atol=1e-12)
+        for ours, theirs, DD in ((stream.I_.reshape(-1, k), I[start:], D[start:]),
+                                 (stream.ref_I_.reshape(-1, k), Ir, D.T)):
+            for r, q in zip(*np.nonzero(ours != theirs)):  # ties only
+                assert abs(DD[r, ours[r, q]] - DD[r, theirs[r, q]]) <= 1e-12
+
+
+def test_stumpi_ab_pickles():
+    R = random_walk(300, seed=22)
+    T = random_walk(200, seed=23)
+    a = mpcore.stumpi_ab(T[:50], 16, R)
+    a.update(T[50:100])
+    b = pickle.loads(pickle.dumps(a))
+    a.update(T[100:])
+    b.update(T[100:])
+    np.testing.assert_array_equal(a.P_, b.P_)
+    np.testing.assert_array_equal(a.ref_I_, b.ref_I_)
