@@ -1,4 +1,5 @@
 """motifs / aamp_motifs: against the brute-force definition, against STUMPY, and on bad input."""
+import sys
 import warnings
 
 import numpy as np
@@ -185,7 +186,13 @@ def test_ctrl_c_stops_a_long_motifs_call():
     assert out.strip() == "interrupted" and time.perf_counter() - t < 5.0
 
 
-def test_progress_bar(capsys):
+@pytest.mark.parametrize("tqdm_installed", [True, False])
+def test_progress_bar(capsys, monkeypatch, tqdm_installed):
+    if tqdm_installed:
+        pytest.importorskip("tqdm")
+    else:  # the plain stderr bar
+        monkeypatch.setitem(sys.modules, "tqdm", None)
+        monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     T = random_walk(500, 3)
     P = profile(T, 10)
     a = mpcore.motifs(T, P, max_motifs=3, progress=True)

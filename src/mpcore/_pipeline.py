@@ -23,16 +23,17 @@ Executor = Callable[[Job], "list[list[Table]]"]
 class _Progress:
     """A progress bar: tqdm when installed, else a plain line on stderr."""
 
-    def __init__(self, total: int, desc: str):
+    def __init__(self, total: int, desc: str, unit: str = "cell"):
         self.total = max(total, 1)
         self.done = 0
+        self.desc, self.unit = desc, unit
         try:
             from tqdm.auto import tqdm
         except ImportError:
             self.bar = None
             self.last = -1
         else:
-            self.bar = tqdm(total=self.total, desc=desc, unit="cell", unit_scale=True)
+            self.bar = tqdm(total=self.total, desc=desc, unit=unit, unit_scale=True)
 
     def update(self, done: int) -> None:
         if self.bar is not None:
@@ -41,7 +42,7 @@ class _Progress:
             pct = int(100 * done / self.total)
             if pct != self.last:
                 self.last = pct
-                sys.stderr.write(f"\rmpcore: {pct:3d}% of {self.total:.3g} cells")
+                sys.stderr.write(f"\r{self.desc}: {pct:3d}% of {self.total:.3g} {self.unit}s")
                 sys.stderr.flush()
         self.done = done
 

@@ -70,7 +70,7 @@ def _find_motifs(T, P, m, min_neighbors, max_distance, cutoff, max_matches, max_
     # STUMPY's aamp_motifs asks for every match (and blanks the profile around all of them),
     # motifs for the first max_matches only
     ask = max_matches if normalize else None
-    bar = _Progress(min(max_motifs, l), "motifs") if progress else None
+    bar = _Progress(min(max_motifs, l), "motifs", "motif") if progress else None
     try:
         for _ in range(l):
             if len(indices) >= max_motifs:
