@@ -11,6 +11,21 @@ _INT_INPUT = (
     "and the conversion is exact for every integer below 2**53."
 )
 
+
+class Unstable(str):
+    """A deviation that a test meets or not depending on NumPy's global random state, which the
+    tests run before it consumed (STUMPY's scrump tests draw their diagonals from it unseeded in
+    some parametrizations): run as a non-strict expected failure, a pass counts as a pass."""
+
+
+_SCRUMP_TIES = Unstable(
+    "Among windows at exactly the same distance, mpcore's scrump/prescrump choose as stump "
+    "does (STUMPY's order: the nearest in time, the left one first), so an anytime profile "
+    "agrees with stump's on every index it has found, and at percentage=1 equals it. STUMPY's "
+    "scrump keeps whichever tied window its random diagonal order reached first, an artefact of "
+    "the draw. The distances are equal (each test asserts P first); only such indices differ."
+)
+
 DEVIATIONS = {
     "test_stump.py::test_stump_int_input": _INT_INPUT,
     "test_aamp.py::test_aamp_int_input": _INT_INPUT,
@@ -28,4 +43,9 @@ DEVIATIONS = {
     "test_mstumped.py::test_mstumped_int_input": _INT_INPUT,
     "test_scraamp.py::test_scraamp_int_input": _INT_INPUT,
     "test_scrump.py::test_scrump_int_input": _INT_INPUT,
+    # exact ties in the anytime profiles (constant windows, a custom isconstant rule)
+    "test_scrump.py::test_prescrump_self_join_with_isconstant": _SCRUMP_TIES,
+    "test_scrump.py::test_prescrump_self_join_larger_window_m_5_k_5_with_isconstant": _SCRUMP_TIES,
+    "test_scrump.py::test_scrump_self_join_with_isconstant": _SCRUMP_TIES,
+    "test_scrump.py::test_scrump_constant_subsequence_self_join": _SCRUMP_TIES,
 }

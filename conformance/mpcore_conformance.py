@@ -135,6 +135,7 @@ class _Plugin:
         import mpcore
 
         self.report_path = report_path
+        self.unstable = set()  # node ids of Unstable deviations (non-strict xfails)
         self.public = stumpy_public_names(os.path.dirname(stumpy.__file__))
         self.provided = provided_names(self.public)
         self.calls = dict.fromkeys(self.provided, 0)
@@ -223,7 +224,7 @@ class _Plugin:
 
     @pytest.hookimpl(tryfirst=True)  # before -k/-m deselect anything: deviations see all tests
     def pytest_collection_modifyitems(self, session, config, items):
-        from deviations import DEVIATIONS
+        from deviations import DEVIATIONS, Unstable
 
         matched = set()
         for item in items:
@@ -233,7 +234,12 @@ class _Plugin:
             matched.update(keys)
             if keys:
                 reason = f"deliberate deviation: {DEVIATIONS[keys[0]]}"
-                item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+                # Unstable: whether the test trips over the deviation depends on NumPy's global
+                # random state, which the tests run before it consumed; it may pass
+                unstable = isinstance(DEVIATIONS[keys[0]], Unstable)
+                if unstable:
+                    self.unstable.add(item.nodeid)
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=not unstable))
 
         # An entry for a module that ran but naming no test there is stale: report it.
         modules = {item.path.name for item in items}
@@ -261,6 +267,8 @@ class _Plugin:
             outcome = "failed" if report.when == "call" else "error"
         elif hasattr(report, "wasxfail"):
             outcome = "xfailed" if report.skipped else "xpassed"
+            if outcome == "xpassed" and report.nodeid in self.unstable:
+                outcome = "passed"
         elif report.skipped:
             outcome = "skipped"
         elif report.when == "call":
