@@ -136,8 +136,9 @@ class _Incremental:
                 new[:cap] = buf
                 setattr(self, name, new)
 
-    def _append(self, t: float) -> None:
-        m = self._m
+    def _push(self, t: float) -> tuple[int, int]:
+        """Store one point (non-finite as 0, flagged), dropping the oldest under egress; returns
+        the buffer offset of the series and its length afterwards."""
         self._make_room()
         a = self._a
         finite = math.isfinite(t)
@@ -148,7 +149,11 @@ class _Incremental:
             self._gbase += 1
         else:
             self._n += 1
-        n = self._n
+        return a, self._n
+
+    def _append(self, t: float) -> None:
+        m = self._m
+        a, n = self._push(t)
         l = n - m + 1
         q = a + l - 1
         S = self._T[a + n - m : a + n]
@@ -392,17 +397,7 @@ class stumpi_ab(_Incremental):
 
     def _append(self, t: float) -> None:
         m = self._m
-        self._make_room()
-        a = self._a
-        finite = math.isfinite(t)
-        self._T[a + self._n] = t if finite else 0.0
-        self._fin[a + self._n] = finite
-        if self._egress:
-            self._a = a = a + 1
-            self._gbase += 1
-        else:
-            self._n += 1
-        n = self._n
+        a, n = self._push(t)
         q = a + n - m
         S = self._T[a + n - m : a + n]
         valid = bool(self._fin[a + n - m : a + n].all())
