@@ -81,6 +81,11 @@ def __getattr__(name):
         from ._algos import multidim
 
         return getattr(multidim, name)
+    if name in ("datasets", "plot"):
+        # subpackages load on first use: `mpcore.plot` imports matplotlib
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'mpcore' has no attribute {name!r}")
 
 

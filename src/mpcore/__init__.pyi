@@ -6,6 +6,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import datasets as datasets
+
 __version__: str
 
 _IsConstant = npt.ArrayLike | Callable[[np.ndarray, int], np.ndarray] | None
