@@ -8,7 +8,7 @@ from conftest import random_walk
 from numpy.lib.stride_tricks import sliding_window_view
 
 import mpcore
-from mpcore import _search
+from mpcore import _mass, _search
 
 LD = np.longdouble
 
@@ -27,8 +27,11 @@ def brute_mass(Q, T, constT=None, constQ=None):
         constT = finite & (np.ptp(np.where(np.isfinite(W), W, 0), axis=1) == 0)
     if constQ is None:
         constQ = np.ptp(Q) == 0
+    # each window (and Q) first relative to its middle value, exactly in long double: a
+    # window's spread then keeps its digits however far its level lies from 0
     Wl = np.where(finite[:, None], W, 0).astype(LD)
-    Ql = Q.astype(LD)
+    Wl = Wl - Wl[:, m // 2 : m // 2 + 1]
+    Ql = Q.astype(LD) - LD(Q[m // 2])
     q = Ql - Ql.mean()
     q = q / np.sqrt((q * q).mean()) if not constQ else q
     mu = Wl.mean(axis=1, keepdims=True)
@@ -236,3 +239,91 @@ def test_bad_input():
         mpcore.mass(T[:10], T, normalize=False, T_subseq_isfinite=np.ones(5, bool))
     with pytest.raises(TypeError, match="T_subseq_isconstant"):
         mpcore.mass(T[:10], T, T_subseq_isconstant=np.ones(91))
+
+
+# --- window statistics (_mass.window_stats): sliding sums with a bound, exact restarts ---
+
+def _ld_stats(y, m):
+    """Means and sums of squared deviations of every window of ``y``, in long double around
+    each window's middle value (so that a window's spread keeps its digits however far its
+    level lies from 0)."""
+    W = sliding_window_view(y, m).astype(LD)
+    W0 = W[:, m // 2 : m // 2 + 1]
+    Dv = W - W0
+    dmu = Dv.mean(axis=1)
+    return W0[:, 0] + dmu, ((Dv - dmu[:, None]) ** 2).sum(axis=1)
+
+
+@pytest.mark.parametrize("kind", ["walk", "offset", "spikes", "constant", "tiny", "huge"])
+@pytest.mark.parametrize("m", [3, 17, 48, 49, 300])
+def test_window_stats_bound_holds(kind, m):
+    """Every window's reported error bound covers its actual error (against long double), both
+    for short windows (plain sliding sums) and long ones (compensated Welford updates), and
+    the bound stays small enough (64 eps) that the screening keeps its windows."""
+    n = 20000  # more than two chains of STATS_CHUNK windows
+    T = _series(kind, n, seed=m)
+    ps = _search.prepare_mass(T, m)
+    skip = (ps._valid8 ^ 1) | ps._const8
+    mu, isd, rel, restarts = _mass.window_stats(ps.Ts, m, skip, _search.STATS_RESTART_REL)
+    ref_mu, ref_ssd = _ld_stats(ps.Ts, m)
+    ok = (skip == 0) & (isd > 0)
+    ssd = 1.0 / isd[ok].astype(LD) ** 2
+    # isd = 1/sqrt(ssd) rounds twice more: 4 eps beyond the bound
+    err = np.abs(ssd - ref_ssd[ok]) / ref_ssd[ok]
+    assert np.all(err <= rel[ok] + 6 * _search.EPS), (err - rel[ok]).max()
+    # a mean is off by eps of itself, plus what rel vouches for (window_stats)
+    assert np.all(np.abs(mu[ok] - ref_mu[ok])
+                  <= 2 * _search.EPS * np.abs(ref_mu[ok]) + rel[ok] * np.sqrt(ssd / m))
+    assert np.median(rel[ok]) <= _search.STATS_RESTART_REL
+    # restarts (O(m) each) stay rare on ordinary data: O(n) work in all, not O(n m)
+    if kind in ("walk", "offset"):
+        assert restarts * m < 3 * n, restarts
+
+
+def test_window_stats_do_not_depend_on_threads():
+    T = _series("spikes", 30000, seed=3)
+    Q = T[5000:5040].copy()
+    with mpcore.threads(1):
+        one = mpcore.mass(Q, T)
+        ps1 = _search.prepare_mass(T, 40)
+    with mpcore.threads(2):
+        two = mpcore.mass(Q, T)
+        ps2 = _search.prepare_mass(T, 40)
+    np.testing.assert_array_equal(one, two)
+    for a in ("mu", "_isd", "_rel"):
+        np.testing.assert_array_equal(getattr(ps1, a), getattr(ps2, a))
+
+
+@pytest.mark.parametrize("m", [3, 40, 200])
+def test_mass_hard_series_against_brute_force(m):
+    """Series that stress the sliding statistics: steps between long near-constant stretches,
+    tiny noise beside huge values, NaN/inf runs, mixed magnitudes, spikes that leave windows."""
+    rng = np.random.default_rng(m)
+    n = 12000
+    T = np.repeat(rng.standard_normal(n // 500), 500) * 1e6 + 1e-4 * rng.standard_normal(n)
+    T[3000:3400] = 7.0  # exactly constant
+    T[5000:5003] = [np.nan, np.inf, -np.inf]
+    T[7000] = 1e12  # a spike far above the noise
+    T[9000:9500] *= 1e-9  # a quiet stretch of tiny values
+    for Q in (T[100 : 100 + m].copy(), T[7000 - m // 2 : 7000 - m // 2 + m].copy(),
+              T[9100 : 9100 + m].copy(), random_walk(m, seed=2), np.full(m, 3.0)):
+        assert_close(mpcore.mass(Q, T), brute_mass(Q, T), m)
+
+
+def test_mass_query_as_long_as_the_series():
+    T = random_walk(500, seed=4)
+    for Q in (T.copy(), random_walk(500, seed=5)):
+        assert_close(mpcore.mass(Q, T), brute_mass(Q, T), 500)
+    Tc = np.full(500, 2.0)
+    np.testing.assert_array_equal(mpcore.mass(T, Tc), [np.sqrt(500)])
+    np.testing.assert_array_equal(mpcore.mass(Tc, Tc), [0.0])
+
+
+def test_near_constant_windows_go_to_the_exact_path():
+    """Windows whose spread is at the rounding level of their neighbours' values: the stats
+    bound cannot vouch for them, so they are recomputed exactly and still match."""
+    T = random_walk(6000, seed=6)
+    T[2000:2600] = 5.0 + 1e-13 * np.arange(600) % 7  # spread ~1e-13 on a level of 5
+    m = 50
+    Q = T[2100:2150].copy()
+    assert_close(mpcore.mass(Q, T), brute_mass(Q, T), m)

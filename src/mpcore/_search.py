@@ -35,7 +35,7 @@ import threading
 import numpy as np
 
 from . import _exact, _mass, _threads, _validate
-from ._prepare import common_scale
+from ._prepare import _pow2_under, common_scale
 
 EPS = 2.0**-53
 # Estimated FFT error per unit of ||q|| * ||block||, per level of the transform.  numpy's
@@ -45,6 +45,9 @@ FFT_ERR_FACTOR = 8.0
 # The largest error allowed in a reported z-normalized distance, relative to the largest
 # possible one (2 sqrt(m)): 1.1e-12 at m = 32, 6.3e-12 at m = 1000.
 TOL_REL = 1e-13
+# A sliding chain of window statistics restarts exactly (O(m)) where the bound on a window's sum
+# of squared deviations exceeds this much of it (64 eps: the restart itself is good to ~6 eps).
+STATS_RESTART_REL = 2.0**-47
 
 
 # Series at least this long use two threads (the GIL released), when allowed: window statistics
@@ -81,6 +84,42 @@ class _Worker:
         return self._out
 
 
+class _StatsPool:
+    """``_mass.window_stats`` of a series, its chains shared out: a second thread starts on them
+    at once, and the caller joins in with ``result()`` once its own work (the FFTs) is done.
+    Chains are taken one at a time (``next`` on a shared iterator, under the GIL); each is
+    computed with the GIL released.  The result does not depend on who computed which chain."""
+
+    def __init__(self, y, m, skip, threaded):
+        l = y.shape[0] - m + 1
+        self._args = (y, m, skip, STATS_RESTART_REL)
+        self.out = (np.empty(l), np.empty(l), np.empty(l))
+        self._chains = iter(range(_mass.stats_chains(l)))
+        self._worker = _Worker(self._work, threaded=threaded)
+
+    def _work(self):
+        for c in self._chains:
+            _mass.window_stats(*self._args, c, c + 1, *self.out)
+
+    def result(self):
+        self._work()
+        self._worker.result()
+        return self.out
+
+
+def _scale_of(T: np.ndarray, all_finite: bool) -> float:
+    """``common_scale(T)``, without its copies when every value is finite: the largest |T|
+    times a power of two is exact, so it is the scaled spread."""
+    if not all_finite:
+        return common_scale(T)
+    top = float(np.max(np.abs(T)))
+    if top == 0.0:
+        return 1.0
+    s = _pow2_under(top)
+    e = math.frexp(s)[1] - 1 - math.frexp(top * s)[1]
+    return math.ldexp(1.0, min(1020, e))
+
+
 def _block_size(m: int, n: int) -> int:
     """A power of two of at least 4m (an FFT of B points gives B - m + 1 dot products) and 64,
     but no more than the series needs.  Longer blocks cost fewer transforms per window, shorter
@@ -97,21 +136,32 @@ class PreparedSeries:
         n = T.shape[0]
         l = n - m + 1
         self.m, self.l = m, l
-        finite = np.isfinite(T)
-        all_finite = bool(finite.all())
+        # one compiled pass: finite windows, and constant ones by STUMPY's default rule
+        valid8, const8 = _mass.window_flags(T, m)
+        all_finite = bool(valid8.all())
         if T_subseq_isfinite is not None:
             valid = np.asarray(T_subseq_isfinite)
             if valid.dtype != np.bool_ or valid.shape != (l,):
                 raise ValueError(f"T_subseq_isfinite must be a bool array of length {l}")
+            valid8 = valid.astype(np.uint8)
         else:
-            valid = np.ones(l, bool) if all_finite else _validate.rolling_isfinite(T, m)
+            valid = valid8.view(bool)
         self.valid = valid
-        self._valid8 = valid.astype(np.uint8)
+        self._valid8 = valid8
+        if T_subseq_isconstant is None:
+            const8 &= valid8
+            const = const8.view(bool)
+        else:
+            const = _validate.isconstant(T if all_finite else np.where(np.isfinite(T), T, np.nan),
+                                         m, T_subseq_isconstant, "T_subseq_isconstant", valid)
+            const8 = const.astype(np.uint8)
+        self.const = const
+        self._const8 = const8
         # z-normalized distances ignore scale: a power of two (exact) keeps squares of values
         # like 1e200 or 1e-200 in range.  No common shift: one dominated by a few spikes would
         # round away the digits of quiet stretches; each block and window is centred on its own.
-        scale = common_scale(T)
-        self.Ts = T * scale if all_finite else np.where(finite, T * scale, 0.0)
+        scale = _scale_of(T, all_finite)
+        self.Ts = T * scale if all_finite else np.where(np.isfinite(T), T * scale, 0.0)
         if (M_T is None) != (Σ_T is None):
             raise ValueError("give both M_T and Σ_T, or neither")
         stats_worker = None
@@ -123,19 +173,19 @@ class PreparedSeries:
             # the caller's statistics are used as given (STUMPY's semantics), also when exact
             self._given = (M * scale, S * scale)
             self.mu = M * scale
-            self.ssd = m * (S * scale) ** 2
-            self._stats_abs = 0.0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ssd = m * (S * scale) ** 2
+                self._isd = np.where(ssd > 0.0, 1.0 / np.sqrt(ssd), 0.0)
+            self._rel = np.zeros(l)
         else:
             self._given = (None, None)
-            # double-double prefix sums: absolute error ~ 2**-100 of the sum of squares
-            self._stats_abs = 2.0**-100 * float(np.einsum("i,i->", self.Ts, self.Ts))  # no BLAS
-            # O(n) but a serial chain: it runs on a second thread while this one does the FFTs
-            stats_worker = _Worker(_mass.window_stats_dd, self.Ts, m, threaded=l >= THREADED
-                                   and _threads.get_num_threads() > 1)
-        const = _validate.isconstant(T if all_finite else np.where(finite, T, np.nan), m,
-                                     T_subseq_isconstant, "T_subseq_isconstant", valid)
-        self.const = const
-        self._const8 = const.astype(np.uint8)
+            # windows whose statistics are never used (non-finite, constant) never restart a
+            # chain; the chains run on a second thread while this one does the FFTs
+            skip = (valid8 ^ 1) | const8
+            stats_worker = _StatsPool(self.Ts, m, skip, l >= THREADED
+                                      and _threads.get_num_threads() > 1)
+        # 0: an ordinary window, 1: non-finite, 2: constant (finish's cases)
+        self._kind = np.where(valid8.view(bool), const8 << 1, np.uint8(1)).astype(np.uint8)
         B = _block_size(m, n)
         L = B - m + 1
         nb = -(-l // L)
@@ -149,7 +199,7 @@ class PreparedSeries:
         self._B, self._L = B, L
         self._fft_err = FFT_ERR_FACTOR * EPS * math.log2(B)
         if stats_worker is not None:
-            self.mu, self.ssd = stats_worker.result()
+            self.mu, self._isd, self._rel = stats_worker.result()
 
     def distance_profile(self, Q: np.ndarray, Q_subseq_isconstant=None) -> np.ndarray:
         """Z-normalized distances from ``Q`` (float64, length m) to every window: ``inf`` where
@@ -171,15 +221,15 @@ class PreparedSeries:
         qnorm = math.sqrt(qss) if qss > 0.0 else 0.0
         D = np.empty(l)
         redo = np.empty(l, dtype=np.uint8)
-        if qnorm > 0.0 or constQ:
+        if qnorm > 0.0 and not constQ:
             spectrum = np.fft.rfft(qhat, self._B).conj()
-            C = np.fft.irfft(self._spectra * spectrum, self._B, axis=1)[:, : self._L]
-            C = C.reshape(-1)[:l]
-        else:  # a non-constant query with no spread: every window goes to the exact path
-            C = np.zeros(l)
-        args = (C, m, self._L, self._shift, self._bnorm, self.mu, self.ssd, self._valid8,
-                self._const8, constQ, qnorm, qsum, self._fft_err, 4.0 * EPS, self._stats_abs,
-                TOL_REL * 2.0 * math.sqrt(m), D, redo)
+            # one row of dot products per block; finish reads the first L of each
+            C = np.fft.irfft(self._spectra * spectrum, self._B, axis=1)
+        else:  # constant query: no dot products needed; no spread: all go to the exact path
+            C = np.zeros((self._spectra.shape[0], self._B))
+        args = (C, m, self._shift, self._bnorm, self.mu, self._isd, self._rel, self._kind,
+                constQ, qnorm, qsum, self._fft_err, 4.0 * EPS, TOL_REL * 2.0 * math.sqrt(m),
+                D, redo)
         if l >= THREADED and _threads.get_num_threads() > 1:
             half = l // 2
             other = _Worker(_mass.finish, *args, half, l)
