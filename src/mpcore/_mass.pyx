@@ -282,6 +282,38 @@ def stats_chains(int64_t l):
     return (l + STATS_CHUNK - 1) // STATS_CHUNK
 
 
+def blocks(const double[::1] y, int64_t B, int64_t L, int64_t nb):
+    """The FFT's overlapping blocks of ``y`` in one pass: block ``b`` holds ``y[b L : b L + B]``
+    (zeros past the end) less its own mean ``shift[b]``; ``bnorm[b]`` is its norm.  Returns
+    ``(X, shift, bnorm)`` with ``X`` of shape ``(nb, B)``."""
+    cdef int64_t n = y.shape[0], b, t, a, k
+    X_a = np.empty((nb, B))
+    shift_a = np.empty(nb)
+    bnorm_a = np.empty(nb)
+    cdef double[:, ::1] X = X_a
+    cdef double[::1] shift = shift_a, bnorm = bnorm_a
+    cdef double acc, q, v
+    with nogil:
+        for b in range(nb):
+            a = b * L
+            k = n - a if n - a < B else B
+            acc = 0.0
+            for t in range(k):
+                acc += y[a + t]
+            acc = acc / B
+            shift[b] = acc
+            q = 0.0
+            for t in range(k):
+                v = y[a + t] - acc
+                X[b, t] = v
+                q += v * v
+            for t in range(k, B):
+                X[b, t] = -acc
+                q += acc * acc
+            bnorm[b] = sqrt(q)
+    return X_a, shift_a, bnorm_a
+
+
 def finish(const double[:, ::1] C, int64_t m, const double[::1] shift,
            const double[::1] bnorm, const double[::1] mu, const double[::1] isd,
            const double[::1] rel, const uint8_t[::1] kind, bint constQ, double qnorm,

@@ -18,11 +18,16 @@ How a profile is computed, and why it is exact to ``TOL``:
    products with every window are then one product of spectra and one inverse transform.  Short
    blocks keep FFT rounding relative to the block's own magnitude, not the whole series', so a
    spike only affects the windows of its own blocks.
-2. Each window's mean and spread come from double-double prefix sums (``_mass.window_stats_dd``):
-   accurate however far a window's mean lies from zero.
+2. Each window's mean and spread come from sliding sums (``_mass.window_stats``, O(n), on a
+   second thread beside the FFTs): plain sums for short windows, compensated Welford updates
+   for long ones, in coordinates shifted by a recent window's mean, each carrying a running
+   bound on its error.  A chain restarts exactly (O(m)) where its bound exceeds
+   ``STATS_RESTART_REL`` of the window's own sum of squares (after a spike leaves the window,
+   say); every window's bound goes on to ``finish``.
 3. ``_mass.finish`` turns each dot product into a distance together with a bound on its error
    (FFT rounding, estimated as ``FFT_ERR_FACTOR * eps * log2(B) * ||q|| * ||block||`` with a wide
-   margin over the worst error observed, carried through the correlation and the square root).
+   margin over the worst error observed, and the statistics' bound, carried through the
+   correlation and the square root).
    Wherever the bound exceeds ``TOL`` (near-matches, where ``D`` is small and the correlation
    cancels; flat windows next to large values) the distance is recomputed exactly, window by
    window (``_exact.distance_profile``), so the FFT only ever screens.
@@ -185,16 +190,12 @@ class PreparedSeries:
             stats_worker = _StatsPool(self.Ts, m, skip, l >= THREADED
                                       and _threads.get_num_threads() > 1)
         # 0: an ordinary window, 1: non-finite, 2: constant (finish's cases)
-        self._kind = np.where(valid8.view(bool), const8 << 1, np.uint8(1)).astype(np.uint8)
+        # (const8 is 0 wherever valid8 is: isconstant's rule)
+        self._kind = (const8 << 1) | (valid8 ^ 1)
         B = _block_size(m, n)
         L = B - m + 1
         nb = -(-l // L)
-        ypad = np.zeros((nb - 1) * L + B)
-        ypad[:n] = self.Ts
-        blocks = np.lib.stride_tricks.sliding_window_view(ypad, B)[::L]
-        self._shift = blocks.mean(axis=1)
-        X = blocks - self._shift[:, None]
-        self._bnorm = np.sqrt(np.einsum("ij,ij->i", X, X))
+        X, self._shift, self._bnorm = _mass.blocks(self.Ts, B, L, nb)
         self._spectra = np.fft.rfft(X, axis=1)
         self._B, self._L = B, L
         self._fft_err = FFT_ERR_FACTOR * EPS * math.log2(B)
