@@ -318,7 +318,7 @@ def finish(const double[:, ::1] C, int64_t m, const double[::1] shift,
            const double[::1] bnorm, const double[::1] mu, const double[::1] isd,
            const double[::1] rel, const uint8_t[::1] kind, bint constQ, double qnorm,
            double qsum, double fft_err, double stats_err, double tol, double[::1] D,
-           uint8_t[::1] redo, int64_t j0=0, int64_t j1=-1):
+           uint8_t[::1] redo, int64_t j0=0, int64_t j1=-1, int64_t b_off=0):
     """Z-normalized distances from the FFT dot products ``C`` into ``D``; returns how many
     positions were flagged in ``redo`` for exact recomputation.
 
@@ -334,7 +334,7 @@ def finish(const double[:, ::1] C, int64_t m, const double[::1] shift,
     The bound on the dot product's error is carried through the correlation and the square
     root; a position whose distance may be off by more than ``tol`` is flagged (as are windows
     whose norm is 0).  Only positions ``j0 <= j < j1`` are done, so that threads can share the
-    work (the GIL is released).
+    work (the GIL is released); ``C`` may then hold only their blocks, from block ``b_off`` on.
     """
     cdef int64_t l = D.shape[0], B = C.shape[1], L = B - m + 1, j, b, nredo = 0, ja, jb
     cdef double sm = sqrt(<double> m), tm = 2.0 * m, iq, aq, fb, sh, off, mj, c, rho, err
@@ -352,7 +352,7 @@ def finish(const double[:, ::1] C, int64_t m, const double[::1] shift,
             # the FFT error over the norms: fft_err qnorm bnorm / (qnorm sqrt(ssd))
             fb = fft_err * bnorm[b]
             sh = shift[b]
-            row = &C[b, 0] - b * L
+            row = &C[b - b_off, 0] - b * L
             ja = b * L if b * L > j0 else j0
             jb = (b + 1) * L if (b + 1) * L < j1 else j1
             for j in range(ja, jb):

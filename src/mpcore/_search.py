@@ -222,21 +222,26 @@ class PreparedSeries:
         qnorm = math.sqrt(qss) if qss > 0.0 else 0.0
         D = np.empty(l)
         redo = np.empty(l, dtype=np.uint8)
-        if qnorm > 0.0 and not constQ:
-            spectrum = np.fft.rfft(qhat, self._B).conj()
-            # one row of dot products per block; finish reads the first L of each
-            C = np.fft.irfft(self._spectra * spectrum, self._B, axis=1)
-        else:  # constant query: no dot products needed; no spread: all go to the exact path
-            C = np.zeros((self._spectra.shape[0], self._B))
-        args = (C, m, self._shift, self._bnorm, self.mu, self._isd, self._rel, self._kind,
-                constQ, qnorm, qsum, self._fft_err, 4.0 * EPS, TOL_REL * 2.0 * math.sqrt(m),
-                D, redo)
+        fft = qnorm > 0.0 and not constQ  # else no dot products are needed (constant query)
+        spectrum = np.fft.rfft(qhat, self._B).conj() if fft else None
+        args = (m, self._shift, self._bnorm, self.mu, self._isd, self._rel, self._kind, constQ,
+                qnorm, qsum, self._fft_err, 4.0 * EPS, TOL_REL * 2.0 * math.sqrt(m), D, redo)
+        nb, L = self._spectra.shape[0], self._L
+
+        def part(b0, b1):
+            # blocks b0 <= b < b1: their dot products (one row each; finish reads the first L),
+            # then their windows' distances; numpy's FFT and finish both release the GIL
+            if fft:
+                C = np.fft.irfft(self._spectra[b0:b1] * spectrum, self._B, axis=1)
+            else:
+                C = np.zeros((b1 - b0, self._B))
+            return _mass.finish(C, *args, b0 * L, min(b1 * L, l), b0)
+
         if l >= THREADED and _threads.get_num_threads() > 1:
-            half = l // 2
-            other = _Worker(_mass.finish, *args, half, l)
-            nredo = _mass.finish(*args, 0, half) + other.result()
+            other = _Worker(part, nb // 2, nb)
+            nredo = part(0, nb // 2) + other.result()
         else:
-            nredo = _mass.finish(*args)
+            nredo = part(0, nb)
         if nredo:
             exact = _exact.distance_profile(Qs, self.Ts, m, True, 2.0, redo, self._const8,
                                             constQ, *self._given)
