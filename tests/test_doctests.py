@@ -7,12 +7,16 @@ to its defaults, so the examples read as a user's session would print them.
 
 Modules that need an optional dependency (``mpcore.plot``: matplotlib) are skipped when it is
 missing; any other import failure is a failed test.
+
+The ``>>>`` examples of the documentation pages (``docs/*.rst``, where the source tree is at hand)
+run the same way, one test per page.
 """
 from __future__ import annotations
 
 import doctest
 import importlib
 import pkgutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +27,8 @@ import mpcore
 OPTIONAL = {"mpcore.plot": "matplotlib"}
 
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def _module_names() -> list[str]:
@@ -78,6 +84,25 @@ def test_docstring_examples(module_name, test_name):
     module = importlib.import_module(module_name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     (test,) = [t for t in finder.find(module, module_name) if t.name == test_name]
+    _run(test)
+
+
+def _pages():
+    if not DOCS.is_dir():
+        return [pytest.param(None, marks=pytest.mark.skip(reason="no docs/ next to tests/"))]
+    return [pytest.param(p, id=p.name) for p in sorted(DOCS.glob("*.rst"))
+            if ">>> " in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("page", _pages())
+def test_documentation_page_examples(page):
+    text = page.read_text(encoding="utf-8")
+    test = doctest.DocTestParser().get_doctest(text, {}, page.stem, str(page), 0)
+    assert test.examples
+    _run(test)
+
+
+def _run(test):
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     output = []
     state = np.random.get_state()
