@@ -220,10 +220,11 @@ def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
              T_subseq_isconstant=None, *, n_threads=None):
     """Find the top-``k`` discords of ``T``: the windows farthest from their nearest neighbour.
 
-    Each discord is a distinct event: windows are taken by decreasing matrix profile value (ties: lowest index); after each one,
-    the windows within ``excl_zone`` of it are skipped, so two discords never describe the same
-    anomaly.  Windows with an infinite or NaN profile value (those holding NaN/inf, or with no
-    neighbour outside the exclusion zone) are never discords.
+    Each discord is a distinct event: windows are taken by decreasing matrix profile value
+    (ties: lowest index); after each one, the windows within ``excl_zone`` of it are skipped, so
+    two discords never describe the same anomaly.  Windows with an infinite or NaN profile value
+    (those holding NaN/inf, or with no neighbour outside the exclusion zone) are never discords.
+    New in mpcore: STUMPY has no discord search of its own.
 
     Parameters
     ----------
