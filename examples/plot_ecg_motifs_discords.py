@@ -3,7 +3,7 @@ Motifs and discords in a real ECG
 =================================
 
 Five minutes of an electrocardiogram (MIT-BIH Arrhythmia Database, record 208, bundled as
-:func:`mpcore.datasets.ecg`) hold about 400 heartbeats: normal beats, premature ventricular
+:func:`mpcore.datasets.ecg`) hold hundreds of heartbeats: normal beats, premature ventricular
 contractions (PVCs, beats of another shape) and a few noise artifacts.  The matrix profile says,
 for every half-second window, how far it is from its most similar window elsewhere in the
 recording: its lowest values are *motifs* (beats repeated almost exactly), its highest values

@@ -10,7 +10,7 @@ points are the regime changes.
 
 To have a change whose time we know, this example splices two stretches of the bundled ECG: the
 first 30 seconds as recorded, then the next 45 seconds played back 1.5 times faster, as if the
-heart rate jumped from about 75 to about 110 beats per minute at t = 30 s.
+heart rate jumped by half at t = 30 s.
 """
 
 import matplotlib.pyplot as plt
