@@ -346,6 +346,15 @@ def test_motifs_non_normalized_draws_raw_windows():
         np.testing.assert_array_equal(line.get_ydata(), T[w : w + m])
 
 
+def test_motifs_with_none_found_draws_the_series_alone():
+    T, m = planted(), 40
+    with pytest.warns(UserWarning, match="No motifs were found"):
+        fig = plot.motifs(T, m, max_distance=1e-9, cutoff=1e-9)
+    ax_T, ax_W = fig.axes
+    assert [line.get_gid() for line in ax_T.lines] == ["series"]
+    assert not ax_T.patches and not ax_W.lines
+
+
 def test_motifs_draws_into_given_axes_and_checks_input():
     T, m = sine_with_bump(), 40
     fig, axes = plt.subplots(1, 2)
