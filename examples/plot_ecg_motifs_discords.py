@@ -44,38 +44,17 @@ for d, i in zip(discord_distances, discord_indices):
 # %%
 # Where they are
 # --------------
-# The recording with its matrix profile beneath; the first motif's windows are green, the
-# discords red.
-t = ecg.time
-fig, (ax_T, ax_P) = plt.subplots(2, 1, sharex=True, figsize=(10, 5), height_ratios=[2, 1])
-ax_T.plot(t, ecg.values, lw=0.3, color="0.3")
-for i in motif_indices[0][motif_indices[0] >= 0]:
-    ax_T.plot(t[i : i + m], ecg.values[i : i + m], color="tab:green", lw=1)
-for i in discord_indices:
-    ax_T.plot(t[i : i + m], ecg.values[i : i + m], color="tab:red", lw=1)
-ax_T.set_ylabel("ECG (mV)")
-ax_P.plot(t[: len(mp)], mp.P_, lw=0.3, color="tab:blue")
-ax_P.set_ylabel("matrix profile")
-ax_P.set_xlabel("time (s)")
-fig.tight_layout()
+# :func:`mpcore.plot.profile` draws the recording with its matrix profile beneath, the top
+# motif pair and the top discord shaded.
+fig = mpcore.plot.profile(ecg, mp, motifs=1, discords=1)
 
 # %%
-# Side by side, each window z-normalized (as the distance sees them): the motif's windows are
-# the same normal beat, the discords an artifact and beats unlike any other.
-fig, (ax_m, ax_d) = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
+# Side by side, each window z-normalized (as the distance sees them):
+# :func:`mpcore.plot.motifs` overlays the motif's occurrences, the same normal beat each time ...
+fig = mpcore.plot.motifs(ecg, m, mp, max_motifs=1, max_matches=5)
 
-
-def znorm(w):
-    return (w - w.mean()) / w.std()
-
-
-for i in motif_indices[0][motif_indices[0] >= 0]:
-    ax_m.plot(znorm(ecg.values[i : i + m]), lw=1, label=ecg.time_of(i))
-ax_m.set_title("top motif and its matches")
-ax_m.legend(fontsize="small")
-for i in discord_indices:
-    ax_d.plot(znorm(ecg.values[i : i + m]), lw=1, label=ecg.time_of(i))
-ax_d.set_title("top discords")
-ax_d.legend(fontsize="small")
-fig.tight_layout()
+# %%
+# ... and :func:`mpcore.plot.discords` each discord beside its nearest neighbour: a burst of
+# noise and two beats unlike any other.
+fig = mpcore.plot.discords(ecg, m, mp, k=3, excl_zone=360)
 plt.show()

@@ -24,7 +24,6 @@ before = ecg.values[: 30 * fs]
 later = ecg.values[30 * fs : 75 * fs]
 faster = np.interp(np.arange(0, len(later) - 1, 1.5), np.arange(len(later)), later)[: 30 * fs]
 T = np.concatenate([before, faster])
-t = np.arange(len(T)) / fs
 
 # %%
 # The matrix profile index, then the corrected arc curve and the change it finds.  ``L`` is the
@@ -35,15 +34,9 @@ cac, regime_locs = mpcore.fluss(mp.I_, L=m, n_regimes=2)
 print(f"regime change found at {regime_locs[0] / fs:.2f} s (spliced at 30.00 s)")
 
 # %%
-fig, (ax_T, ax_cac) = plt.subplots(2, 1, sharex=True, figsize=(10, 4.5))
-ax_T.plot(t, T, lw=0.4, color="0.3")
-ax_T.set_ylabel("ECG (mV)")
-ax_cac.plot(t[: len(cac)], cac, color="tab:blue")
-ax_cac.set_ylabel("corrected arc curve")
-ax_cac.set_xlabel("time (s)")
-for ax in (ax_T, ax_cac):
-    ax.axvline(regime_locs[0] / fs, color="tab:red", ls="--")
-fig.tight_layout()
+# :func:`mpcore.plot.regimes` draws the series with the boundary and the corrected arc curve
+# beneath (x in samples: the splice is at sample 10,800).
+fig = mpcore.plot.regimes(T, m, mp=mp, n_regimes=2)
 plt.show()
 
 # %%
