@@ -257,6 +257,7 @@ def _bad_files(tmp):
     (tmp / "empty.csv").write_text("")
     (tmp / "header_only.csv").write_text("value\n")
     np.save(tmp / "w.npy", random_walk(50))
+    np.save(tmp / "words.npy", np.array(["a", "b", "c", "d"]))
     (tmp / "fake.parquet").write_bytes(b"PAR1 this is no parquet file")
 
 
@@ -267,6 +268,7 @@ BAD = [
     (["profile", "two.csv", "-c", 7, "-m", 10], 2, ["column 7 is out of range", "2 columns"]),
     (["profile", "two.csv", "-m", 10], 2, ["2 columns", "--column"]),
     (["profile", "text.csv", "-m", 3], 2, ["text.csv line 4", "'abc' is not a number"]),
+    (["profile", "words.npy", "-m", 3], 2, ["words.npy holds <U1 values, not real numbers"]),
     (["profile", "w.npy", "-m", 51], 2, ["-m 51 is longer than w.npy (50 points)"]),
     (["profile", "w.npy", "-m", 2], 2, ["-m (the window size) must be at least 3, got 2"]),
     (["discords", "empty.csv", "-m", 3], 2, ["empty.csv holds no values"]),
@@ -311,12 +313,19 @@ def test_parquet_without_pyarrow(tmp_path):
 
 
 def test_unreadable_parquet(tmp_path):
-    pytest.importorskip("pyarrow")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
     _bad_files(tmp_path)
-    proc = run(["profile", "fake.parquet", "-m", 10], tmp_path)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.count("\n") == 1
-    assert proc.stderr.startswith("mpcore: error: fake.parquet is not a readable Parquet file")
+    pq.write_table(pa.table({"name": ["a", "b", "c", "d"]}), tmp_path / "words.parquet")
+    for args, line in [
+        (["profile", "fake.parquet", "-m", 10], "fake.parquet is not a readable Parquet file"),
+        (["profile", "words.parquet", "-m", 3], "column 'name' of words.parquet holds string"),
+    ]:
+        proc = run(args, tmp_path)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stdout == ""
+        assert proc.stderr.count("\n") == 1
+        assert proc.stderr.startswith(f"mpcore: error: {line}")
 
 
 def test_usage_errors_exit_2(tmp_path):

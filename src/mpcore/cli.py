@@ -338,6 +338,8 @@ def _check_window(m: int, series: Series) -> None:
 
 def _inputs(args) -> tuple[Series, Series | None]:
     """Read the series (and the --against one), checking every option first."""
+    if args.m < 3:
+        raise UsageError(f"-m (the window size) must be at least 3, got {args.m}")
     if args.threads is not None and args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
     if args.p is not None and not (args.p > 0 and math.isfinite(args.p)):
@@ -466,11 +468,11 @@ def cmd_discords(args) -> int:
     """``mpcore discords``: the top-k discords, each a distinct anomaly."""
     import mpcore
 
-    A, B = _inputs(args)
     if args.k < 1:
         raise UsageError(f"-k (the number of discords) must be at least 1, got {args.k}")
     if args.excl_zone is not None and args.excl_zone < 0:
         raise UsageError(f"--excl-zone must be >= 0, got {args.excl_zone}")
+    A, B = _inputs(args)
     mp = compute_profile(args, A, B)
     distances, indices = mpcore.discords(A.values, args.m, k=args.k, mp=mp,
                                          excl_zone=args.excl_zone)
@@ -494,11 +496,11 @@ def cmd_motifs(args) -> int:
     """``mpcore motifs``: the top motifs and their occurrences."""
     import mpcore
 
-    A, _ = _inputs(args)
     if args.k < 1:
         raise UsageError(f"-k (the number of motifs) must be at least 1, got {args.k}")
-    if args.max_matches is not None and args.max_matches < 1:
+    if args.max_matches < 1:
         raise UsageError(f"--max-matches must be at least 1, got {args.max_matches}")
+    A, _ = _inputs(args)
     mp = compute_profile(args, A)
     kw = dict(min_neighbors=args.min_neighbors, max_distance=args.max_distance,
               cutoff=args.cutoff, max_matches=args.max_matches, max_motifs=args.k,
@@ -538,7 +540,6 @@ def cmd_regimes(args) -> int:
     """``mpcore regimes``: regime changes (FLUSS) and the corrected arc curve."""
     import mpcore
 
-    A, _ = _inputs(args)
     if args.regimes < 1:
         raise UsageError(f"-r (the number of regimes) must be at least 1, got {args.regimes}")
     L = args.m if args.L is None else args.L
@@ -546,6 +547,7 @@ def cmd_regimes(args) -> int:
         raise UsageError(f"-L must be at least 1, got {L}")
     if args.excl_factor < 0:
         raise UsageError(f"--excl-factor must be >= 0, got {args.excl_factor}")
+    A, _ = _inputs(args)
     mp = compute_profile(args, A)
     cac, locs = mpcore.fluss(mp.I_, L, args.regimes, excl_factor=args.excl_factor)
     locs = np.asarray(locs, dtype=np.int64)
