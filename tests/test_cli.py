@@ -24,13 +24,28 @@ import naive
 M = 12
 
 
+def start(args, cwd, env=None, exe=None):
+    """Start ``python -m mpcore ARGS`` (or the console script ``exe``)."""
+    cmd = [exe] if exe else [sys.executable, "-m", "mpcore"]
+    return subprocess.Popen(cmd + [str(a) for a in args], cwd=cwd, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def finish(proc, stdin=b"", timeout=120):
+    """Wait for a started command; its exit code and text stdout/stderr."""
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out.decode(), err.decode())
+
+
 def run(args, cwd, stdin=b"", env=None, exe=None, timeout=120):
     """Run ``python -m mpcore ARGS`` (or the console script ``exe``); text stdout/stderr."""
-    cmd = [exe] if exe else [sys.executable, "-m", "mpcore"]
-    proc = subprocess.run(cmd + [str(a) for a in args], cwd=cwd, input=stdin, env=env,
-                          capture_output=True, timeout=timeout)
-    proc.stdout, proc.stderr = proc.stdout.decode(), proc.stderr.decode()
-    return proc
+    return finish(start(args, cwd, env, exe), stdin, timeout)
 
 
 def ok(proc):
@@ -188,8 +203,10 @@ def test_regimes_parquet(tmp_path):
     T = np.where(t < 500, np.sin(2 * np.pi * t / 20), np.sign(np.sin(2 * np.pi * t / 33)))
     T = T + np.random.default_rng(2).standard_normal(t.size) * 0.05
     np.save(tmp_path / "r.npy", T)
-    proc = ok(run(["regimes", "r.npy", "-m", 25, "-r", 2, "-o", "cac.parquet"], tmp_path))
+    proc = start(["regimes", "r.npy", "-m", 25, "-r", 2, "-o", "cac.parquet"], tmp_path)
+    # fluss fits its idealized arc curve (seconds): here while the command fits its own
     cac, locs = mpcore.fluss(mpcore.stump(T, 25).I_, 25, 2)
+    proc = ok(finish(proc))
     out = read_parquet(tmp_path / "cac.parquet")
     assert list(out) == ["index", "cac", "boundary"]
     np.testing.assert_array_equal(out["index"], np.arange(cac.size))
@@ -210,6 +227,19 @@ def test_missing_values_are_nan(tmp_path, walk):
     mp = mpcore.stump(T, M)
     np.testing.assert_array_equal([float(r[0]) for r in rows[1:]], mp.P_)
     assert math.isinf(float(rows[1 + 20][0]))
+
+
+def test_header_and_delimiter_options(tmp_path, walk):
+    # numbers in the first row: data, unless --header says it names the columns
+    rows = "\n".join(f"{j}\t{x!r}" for j, x in enumerate(walk.tolist()))
+    (tmp_path / "t.txt").write_text("1\t2\n" + rows + "\n")
+    ok(run(["discords", "t.txt", "--header", "-c", "2", "--delimiter", "tab", "-m", M,
+            "-o", "named.npy"], tmp_path))
+    ok(run(["discords", "t.txt", "--no-header", "-c", "1", "-m", M, "-o", "all.npy"], tmp_path))
+    d, i = mpcore.discords(walk, M)
+    np.testing.assert_array_equal(np.load(tmp_path / "named.npy")["index"], i)
+    d, i = mpcore.discords(np.r_[2.0, walk], M)
+    np.testing.assert_array_equal(np.load(tmp_path / "all.npy")["index"], i)
 
 
 def test_console_script(tmp_path, walk):
@@ -236,6 +266,52 @@ def test_gpu(tmp_path, walk):
         assert proc.stderr.count("\n") == 1
         assert proc.stderr.startswith("mpcore: error: --gpu: no usable CUDA GPU")
         assert not (tmp_path / "g.npy").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_when_stderr_is_a_terminal(tmp_path, walk, quiet):
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    np.save(tmp_path / "w.npy", walk)
+    master, slave = pty.openpty()
+    # a terminal 80 columns wide (a new pty has none, and tqdm would draw an empty bar)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "mpcore", "profile", "w.npy", "-m", str(M)]
+                            + (["--quiet"] if quiet else []), cwd=tmp_path,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+
+    def drain():  # read the terminal as the command writes, so it never blocks on it
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the command closed its end
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        reader.join(10)
+        os.close(master)
+    err = b"".join(chunks).decode()
+    assert proc.returncode == 0 and "Traceback" not in err
+    if quiet:
+        assert err == "" and out == b""
+    else:
+        assert "mpcore" in err and "%" in err and b"matrix profile of w.npy" in out
 
 
 @pytest.mark.parametrize("command", [None, "profile", "motifs", "discords", "regimes"])

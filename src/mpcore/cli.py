@@ -361,11 +361,12 @@ def _inputs(args) -> tuple[Series, Series | None]:
     if against == "-" and args.input == "-":
         raise UsageError("only one series can come from standard input (-)")
     A = read_series(args.input, args.column, args.format, args.header, args.delimiter)
-    if args.rate is not None:
-        A.time_of = lambda i, r=args.rate: f"{i / r:.3f} s"
     B = None
     if against is not None:
         B = read_series(against, args.against_column, None, args.header, args.delimiter)
+    if args.rate is not None:  # both series sampled at this rate
+        for series in (A, B) if B is not None else (A,):
+            series.time_of = lambda i, r=args.rate: f"{i / r:.3f} s"
     _check_window(args.m, A)
     if B is not None:
         _check_window(args.m, B)
