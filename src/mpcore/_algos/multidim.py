@@ -428,7 +428,7 @@ def run_dask(job: MJob, client) -> list[list[MTable]]:
     return [[MTable(np.array(best), np.array(idx))]]
 
 
-def mstumped(client, T, m, include=None, discords=False, normalize=True, p=2.0,
+def mstumped(client, T, m, include=None, discords=False, p=2.0, normalize=True,
              T_subseq_isconstant=None):
     """Compute the multi-dimensional z-normalized matrix profile on a Dask cluster.
 
@@ -439,8 +439,8 @@ def mstumped(client, T, m, include=None, discords=False, normalize=True, p=2.0,
     ----------
     client : distributed.Client
         A Dask distributed client whose workers have mpcore installed.
-    T, m, include, discords, normalize, p, T_subseq_isconstant
-        As in :func:`mstump`.
+    T, m, include, discords, p, normalize, T_subseq_isconstant
+        As in :func:`mstump` (``p`` before ``normalize`` here, as in STUMPY's ``mstumped``).
 
     Returns
     -------

@@ -40,7 +40,12 @@ def _iac(width, bidirectional=True, n_iter=1000, n_samples=1000, seed=0):
     beta curve of the mean parameters (rounded to 2 decimals), scaled by a least-squares fit
     to the arc curve, is returned.  The same seed gives the same curve as STUMPY.
     """
-    import scipy.stats
+    try:
+        import scipy.stats
+    except ImportError as exc:  # STUMPY's curve is SciPy's beta fit: no other gives the same
+        raise ImportError("mpcore.fluss and mpcore.floss fit the idealized arc curve with SciPy, "
+                          "as STUMPY does, and SciPy is not installed: "
+                          "pip install mpcore[regimes] (or pip install scipy)") from exc
 
     width = _validate.check_int(width, "width")
     if width < 1:
