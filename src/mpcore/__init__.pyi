@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import datasets as datasets
+from . import plot as plot
 
 __version__: str
 
@@ -151,8 +152,8 @@ def mstumped(
     m: int,
     include: npt.ArrayLike | None = None,
     discords: bool = False,
-    normalize: bool = True,
     p: float = 2.0,
+    normalize: bool = True,
     T_subseq_isconstant: _MIsConstant = None,
 ) -> _MultiProfile: ...
 def maamped(

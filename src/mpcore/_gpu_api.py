@@ -10,7 +10,7 @@ import numpy as np
 from . import _gpu, _validate
 from ._gpu import gpu_available
 from ._pipeline import matrix_profile
-from ._prepare import MODE_ZNORM, MODE_AAMP_P2, Job, Table
+from ._prepare import MODE_ZNORM, MODE_AAMP_P2, Job, Table, untracked
 
 __all__ = ["gpu_aamp", "gpu_available", "gpu_stump"]
 
@@ -54,6 +54,7 @@ def run_gpu(job: Job, device_ids: list[int]) -> list[list[Table]]:
         if d >= count:
             raise ValueError(f"device_id {d} does not exist: {count} CUDA device(s) found")
     mode = 0 if job.mode == MODE_ZNORM else (1 if job.mode == MODE_AAMP_P2 else 2)
+    untracked(job)  # the CUDA kernel has no rounding bookkeeping: the global near-flat rule
     tables = [job.new_tables() for _ in device_ids]
     errors: list[BaseException] = []
 
@@ -95,12 +96,16 @@ def gpu_stump(T_A, m, T_B=None, ignore_trivial=True, device_id=0, normalize=True
               T_A_subseq_isconstant=None, T_B_subseq_isconstant=None):
     """Compute the z-normalized matrix profile on one or more NVIDIA GPUs.
 
-    Same parameters and result as :func:`mpcore.stump` (top-k included), plus:
+    Same parameters and result as :func:`mpcore.stump` (top-k included), plus ``device_id``.
 
     Parameters
     ----------
+    T_A, m, T_B, ignore_trivial
+        As in :func:`mpcore.stump`.
     device_id : int or list of int, default 0
         The GPU(s) to use; several GPUs are driven from threads of this process.
+    normalize, p, k, T_A_subseq_isconstant, T_B_subseq_isconstant
+        As in :func:`mpcore.stump`.
 
     Returns
     -------
@@ -125,10 +130,24 @@ def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1):
     Same parameters and result as :func:`mpcore.aamp`, plus ``device_id`` as in
     :func:`gpu_stump`.
 
+    Parameters
+    ----------
+    T_A, m, T_B, ignore_trivial
+        As in :func:`mpcore.aamp`.
+    device_id : int or list of int, default 0
+        The GPU(s) to use.
+    p, k
+        As in :func:`mpcore.aamp`.
+
     Returns
     -------
     mparray
         As :func:`mpcore.aamp`.
+
+    Raises
+    ------
+    RuntimeError
+        When no CUDA GPU (or driver, or CUDA build) is available.
     """
     executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor)
