@@ -190,7 +190,7 @@ class PreparedSeries:
             stats_worker = _StatsPool(self.Ts, m, skip, l >= THREADED
                                       and _threads.get_num_threads() > 1)
         # 0: an ordinary window, 1: non-finite, 2: constant (finish's cases)
-        # (const8 is 0 wherever valid8 is: isconstant's rule)
+        # (const8 is 0 wherever valid8 is 0: isconstant's rule)
         self._kind = (const8 << 1) | (valid8 ^ 1)
         B = _block_size(m, n)
         L = B - m + 1
