@@ -744,11 +744,11 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
     ``pad`` entries (0; w: NaN); the series for exact distances (non-finite values 0); the
     bool arrays of finite and of constant windows (all values equal, or ``const_given``);
     and the bool array of the finite, non-constant windows holding a nonzero value whose
-    magnitude scaled is below ``tiny``, or None if there is none.  Not normalized: mu, df, dg
-    are 0, ssd is None, w is 1 (NaN where not finite), const False, and exact is Tk.
+    magnitude scaled is below ``tiny``, or None if there is none.  Not normalized: no shift,
+    mu, df, dg are 0, ssd is None, w is 1 (NaN where not finite), const False, exact is Tk.
     """
     cdef int64_t n = T.shape[0], l = n - m + 1, i, bad = 0, changes = 0, ntiny = 0, hits = 0
-    cdef double ss = shift * scale, x
+    cdef double ss = (shift if normalize else 0.0) * scale, x  # the shift: z-normalized only
     if l < 1 or m < 1:
         raise ValueError("series_stats: need 1 <= m <= len(T)")
     Tk_arr = np.zeros(n + pad)
