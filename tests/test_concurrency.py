@@ -20,7 +20,12 @@ STRESS_SECONDS = float(os.environ.get("MPCORE_STRESS_SECONDS", "60"))
 
 
 def _mpcore_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("mpcore-") and t.is_alive()]
+    """mpcore threads still at work: pool threads running a task (idle ones wait for the next
+    call, see mpcore._threads), and any other thread mpcore started."""
+    busy = mpcore._threads.pool_threads()[1]
+    other = [t for t in threading.enumerate() if t.name.startswith("mpcore-")
+             and not t.name.startswith("mpcore-pool-") and t.is_alive()]
+    return other + [f"{busy} busy pool thread(s)"] * (busy > 0)
 
 
 def test_free_threaded_build_keeps_gil_disabled():

@@ -68,7 +68,7 @@ def test_shift_and_scale_never_overflow():
     shift = _prepare.common_shift(T)
     scale = _prepare.common_scale(T, shift=shift)
     assert np.isfinite(shift) and np.isfinite(scale) and scale > 0
-    Tk = _prepare._shifted(T, shift, scale)
+    Tk = _prepare.prepare_series(T, 3, True, None, "T", shift, scale).T[: T.shape[0]]
     assert np.all(np.isfinite(Tk)) and np.abs(Tk).max() <= 1.0
 
 

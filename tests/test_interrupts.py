@@ -1,44 +1,51 @@
 """Ctrl-C and worker errors surface as the right exception, whatever moment they arrive."""
-import threading
-
 import numpy as np
 import pytest
 from conftest import random_walk
 
 import mpcore
-from mpcore import _pipeline
+from mpcore import _pipeline, _threads
 
 
 class _Boom(RuntimeError):
     pass
 
 
-def _thread_class(fail_on_start: int, started: list):
-    """A Thread whose ``fail_on_start``-th start() raises KeyboardInterrupt before starting, as a
-    Ctrl-C arriving between two starts does; every thread that does start is recorded."""
+def _failing_submit(monkeypatch, fail_on: int, handed: list):
+    """Make the ``fail_on``-th hand-over of work to a pool thread raise KeyboardInterrupt
+    before it happens, as a Ctrl-C arriving between two hand-overs does; every task handed
+    over is recorded."""
+    real = _threads._Pool.submit
     count = [0]
 
-    class Thread(threading.Thread):
-        def start(self):
-            count[0] += 1
-            if count[0] == fail_on_start:
-                raise KeyboardInterrupt
-            super().start()
-            started.append(self)
+    def submit(self, fn):
+        count[0] += 1
+        if count[0] == fail_on:
+            raise KeyboardInterrupt
+        task = real(self, fn)
+        handed.append(task)
+        return task
 
-    return Thread
+    monkeypatch.setattr(_threads._Pool, "submit", submit)
 
 
-@pytest.mark.parametrize("fail_on_start", [1, 2, 3])
-def test_ctrl_c_between_thread_starts(monkeypatch, fail_on_start):
-    started: list = []
-    monkeypatch.setattr(_pipeline.threading, "Thread", _thread_class(fail_on_start, started))
-    monkeypatch.setattr(_pipeline, "CALLER_WORK_CELLS", 0)  # every worker on its own thread
+def _no_busy_pool_thread():
+    return _threads.pool_threads()[1] == 0
+
+
+@pytest.mark.parametrize("fail_on", [1, 2, 3])
+def test_ctrl_c_between_hand_overs(monkeypatch, fail_on):
+    handed: list = []
+    _failing_submit(monkeypatch, fail_on, handed)
+    monkeypatch.setattr(_pipeline, "CALLER_WORK_CELLS", 0)  # every worker on a pool thread
     T = random_walk(3000, seed=1)
-    with pytest.raises(KeyboardInterrupt):  # not RuntimeError("cannot join thread ...")
+    with pytest.raises(KeyboardInterrupt):
         mpcore.stump(T, 20, n_threads=4)
-    assert len(started) == fail_on_start - 1
-    assert not any(t.is_alive() for t in started)  # the started ones were stopped and joined
+    assert len(handed) == fail_on - 1
+    # the tasks handed over were dropped or ran to their end (the cancel flag raised)
+    assert all(t.done.is_set() for t in handed)
+    assert _no_busy_pool_thread()
+    monkeypatch.undo()
     np.testing.assert_array_equal(mpcore.stump(T, 20, n_threads=4).I_,
                                   mpcore.stump(T, 20, n_threads=1).I_)
 
@@ -73,29 +80,31 @@ def test_ctrl_c_in_the_callers_share(monkeypatch):
 
 @pytest.mark.parametrize("n_threads", [2, 4])
 def test_refine_worker_error_surfaces(monkeypatch, n_threads):
-    real = _pipeline._exact.refine
+    real = _pipeline._exact.refine_select
     calls = [0]
 
-    def refine(*args):
+    def refine_select(*args):
         calls[0] += 1
-        if calls[0] == n_threads:  # the last share fails
+        if args[10] == args[7].shape[0]:  # the block that ends the rows fails, whoever runs it
             raise _Boom("refine failed")
         return real(*args)
 
-    monkeypatch.setattr(_pipeline._exact, "refine", refine)
+    monkeypatch.setattr(_pipeline._exact, "refine_select", refine_select)
     T = random_walk(5000, seed=4)  # l * m * k large enough for threaded refinement
     with pytest.raises(_Boom, match="refine failed"):
         mpcore.stump(T, 100, k=2, n_threads=n_threads)
-    assert calls[0] == n_threads
+    assert 1 <= calls[0] <= 4 * n_threads  # (rows in 4 blocks per thread)
+    assert _no_busy_pool_thread()
 
 
-def test_ctrl_c_while_starting_refine_threads(monkeypatch):
-    started: list = []
-    monkeypatch.setattr(_pipeline.threading, "Thread", _thread_class(2, started))
-    monkeypatch.setattr(_pipeline, "CALLER_WORK_CELLS", 1 << 40)  # search inline: no Thread
+def test_ctrl_c_while_handing_refine_blocks(monkeypatch):
+    handed: list = []
+    monkeypatch.setattr(_pipeline, "CALLER_WORK_CELLS", 1 << 40)  # search: caller + 2 tasks
+    _failing_submit(monkeypatch, 3, handed)  # the 3rd hand-over is the refinement's first
     with pytest.raises(KeyboardInterrupt):
         mpcore.stump(random_walk(5000, seed=5), 100, k=2, n_threads=3)
-    assert len(started) == 1 and not started[0].is_alive()
+    assert len(handed) == 2 and all(t.done.is_set() for t in handed)
+    assert _no_busy_pool_thread()
 
 
 def test_results_identical_inline_or_threaded(monkeypatch):

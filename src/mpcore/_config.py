@@ -29,11 +29,11 @@ def set_kernel(name: str | None) -> None:
 
 
 def kernel_index() -> int:
-    names = kernel_names()
     with _lock:
         forced = _forced
     if forced is None:
-        return 0
+        return 0  # the best: the common case, without listing the kernels on every call
+    names = kernel_names()
     if forced not in names:
         raise RuntimeError(f"MPCORE_KERNEL={forced!r} is not available here; choose from {names}")
     return names.index(forced)

@@ -6,8 +6,12 @@ result.
 """
 import numpy as np
 
-from libc.math cimport sqrt, fabs, pow, frexp, ldexp, INFINITY
+from libc.math cimport sqrt, fabs, pow, frexp, ldexp, INFINITY, NAN
 from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.stdlib cimport malloc, calloc, free, qsort
+from libc.string cimport memcpy
+from cpython.float cimport PyFloat_FromDouble
+from cpython.long cimport PyLong_FromLongLong
 
 
 
@@ -32,6 +36,85 @@ cdef inline double _ssd(const double *x, int64_t m, double mu) noexcept nogil:
     return s
 
 
+cdef void _stats4(const double *x, int64_t m, double *mu, double *ssd) noexcept nogil:
+    """_mean and _ssd of the four windows starting at x, x + 1, x + 2, x + 3, each by the very
+    same operations in the same order (the same bits), interleaved: one window's sums are
+    chains of dependent additions that leave the core mostly idle; four fill it."""
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, m0, m1, m2, m3, d0, d1, d2, d3
+    cdef int64_t t
+    for t in range(m):
+        s0 += x[t]
+        s1 += x[t + 1]
+        s2 += x[t + 2]
+        s3 += x[t + 3]
+    m0 = s0 / m
+    m1 = s1 / m
+    m2 = s2 / m
+    m3 = s3 / m
+    s0 = s1 = s2 = s3 = 0.0
+    for t in range(m):
+        s0 += x[t] - m0
+        s1 += x[t + 1] - m1
+        s2 += x[t + 2] - m2
+        s3 += x[t + 3] - m3
+    m0 = m0 + s0 / m
+    m1 = m1 + s1 / m
+    m2 = m2 + s2 / m
+    m3 = m3 + s3 / m
+    s0 = s1 = s2 = s3 = 0.0
+    for t in range(m):
+        d0 = x[t] - m0
+        d1 = x[t + 1] - m1
+        d2 = x[t + 2] - m2
+        d3 = x[t + 3] - m3
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
+    mu[0] = m0
+    mu[1] = m1
+    mu[2] = m2
+    mu[3] = m3
+    ssd[0] = s0 if s0 > 0.0 else 0.0
+    ssd[1] = s1 if s1 > 0.0 else 0.0
+    ssd[2] = s2 if s2 > 0.0 else 0.0
+    ssd[3] = s3 if s3 > 0.0 else 0.0
+
+
+cdef void _window_stats(const double *T, int64_t n, int64_t m, double *mu,
+                        double *ssd) noexcept nogil:
+    cdef int64_t l = n - m + 1, i
+    cdef double mean = 0.0, q = 0.0, ref = 0.0, xin, xout, mnew
+    cdef bint exact
+    if m <= 64:  # every window exact: four at a time
+        i = 0
+        while i + 4 <= l:
+            _stats4(&T[i], m, &mu[i], &ssd[i])
+            i += 4
+        while i < l:
+            mean = _mean(&T[i], m)
+            q = _ssd(&T[i], m, mean)
+            mu[i] = mean
+            ssd[i] = q if q > 0.0 else 0.0
+            i += 1
+        return
+    for i in range(l):
+        exact = m <= 64 or i % 64 == 0
+        if not exact:
+            xout = T[i - 1]
+            xin = T[i + m - 1]
+            mnew = mean + (xin - xout) / m
+            q = q + (xin - xout) * (xin - mnew + xout - mean)
+            mean = mnew
+            exact = q < ref * 1e-3 or q <= 0.0
+        if exact:
+            mean = _mean(&T[i], m)
+            q = _ssd(&T[i], m, mean)
+            ref = q
+        mu[i] = mean
+        ssd[i] = q if q > 0.0 else 0.0
+
+
 def window_stats(const double[::1] T, int64_t m):
     """Means and sums of squared deviations of every window of length ``m``.
 
@@ -39,28 +122,13 @@ def window_stats(const double[::1] T, int64_t m):
     from an exact window every 64 steps, or sooner if the sum of squares shrinks a thousandfold
     (a flat stretch after a busy one), where a sliding update would lose its relative accuracy.
     """
-    cdef int64_t n = T.shape[0], l = n - m + 1, i
+    cdef int64_t n = T.shape[0], l = n - m + 1
     mu_arr = np.empty(l)
     ssd_arr = np.empty(l)
     cdef double[::1] mu = mu_arr, ssd = ssd_arr
-    cdef double mean = 0.0, q = 0.0, ref = 0.0, xin, xout, mnew
-    cdef bint exact
-    with nogil:
-        for i in range(l):
-            exact = m <= 64 or i % 64 == 0
-            if not exact:
-                xout = T[i - 1]
-                xin = T[i + m - 1]
-                mnew = mean + (xin - xout) / m
-                q = q + (xin - xout) * (xin - mnew + xout - mean)
-                mean = mnew
-                exact = q < ref * 1e-3 or q <= 0.0
-            if exact:
-                mean = _mean(&T[i], m)
-                q = _ssd(&T[i], m, mean)
-                ref = q
-            mu[i] = mean
-            ssd[i] = q if q > 0.0 else 0.0
+    if l > 0:
+        with nogil:
+            _window_stats(&T[0], n, m, &mu[0], &ssd[0])
     return mu_arr, ssd_arr
 
 
@@ -239,6 +307,59 @@ cdef inline bint _before(double da, int64_t ka, int64_t ia, double db, int64_t k
     return da < db or (da == db and ka < kb)
 
 
+cdef void _refine_row(const double *TX, const double *TY, int64_t m, bint normalize, double p,
+                      const uint8_t *constX, const uint8_t *constY, int64_t r, int64_t *I,
+                      double *D, int64_t k, bint nearest, const double *SX,
+                      const double *SY) noexcept nogil:
+    """refine() of one row: ``I``/``D`` are its k entries, ``SX``/``SY`` the (l, 4) statistics
+    of window_zstats, or NULL."""
+    cdef int64_t q, j, a, ib, kb
+    cdef double sm = sqrt(<double> m), db, mx = 0.0, cx = 0.0, sx = 0.0, ax = 1.0, my, cy, sy
+    cdef double ay
+    cdef bint given = SX != NULL and SY != NULL
+    if normalize and not constX[r]:  # (any entry may be the first non-empty one)
+        if given:
+            mx, cx, sx, ax = SX[4 * r], SX[4 * r + 1], SX[4 * r + 2], SX[4 * r + 3]
+        else:
+            _wstats(&TX[r], m, &mx, &cx, &sx, &ax)
+    for q in range(k):
+        j = I[q]
+        if j < 0:
+            D[q] = INFINITY
+        elif not normalize:
+            D[q] = _pdist(&TX[r], &TY[j], m, p)
+        elif constX[r] and constY[j]:
+            D[q] = 0.0
+        elif constX[r] or constY[j]:
+            D[q] = sm
+        else:
+            if given:
+                my, cy, sy, ay = SY[4 * j], SY[4 * j + 1], SY[4 * j + 2], SY[4 * j + 3]
+            else:
+                _wstats(&TY[j], m, &my, &cy, &sy, &ay)
+            D[q] = _zdist2(&TX[r], mx, cx, sx, ax, &TY[j], my, cy, sy, ay, m)
+    # k is small: insertion sort
+    for q in range(1, k):
+        db = D[q]
+        ib = I[q]
+        kb = _tie_key(r, ib, nearest)
+        a = q
+        while a > 0 and _before(db, kb, ib, D[a - 1], _tie_key(r, I[a - 1], nearest), I[a - 1]):
+            D[a] = D[a - 1]
+            I[a] = I[a - 1]
+            a -= 1
+        D[a] = db
+        I[a] = ib
+
+
+cdef const double *_stats_ptr(const double[:, ::1] S) except? NULL:
+    if S is None or S.shape[0] == 0:
+        return NULL
+    if S.shape[1] != 4:
+        raise ValueError("window statistics must be (l, 4), from window_zstats")
+    return &S[0, 0]
+
+
 def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize, double p,
            const uint8_t[::1] constX, const uint8_t[::1] constY, int64_t[:, ::1] I,
            double[:, ::1] D, int64_t r0=0, int64_t r1=-1, bint nearest=False,
@@ -252,58 +373,87 @@ def refine(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize
     threads can share the work (the GIL is released).  ``SX``/``SY``: the windows' statistics
     from window_zstats, when the caller has them (the same numbers, computed once).
     """
-    cdef int64_t l = I.shape[0], k = I.shape[1], r, q, j, a, ib, kb
-    cdef double sm = sqrt(<double> m), db, mx = 0.0, cx = 0.0, sx = 0.0, ax = 1.0, my, cy, sy
-    cdef double ay
-    cdef bint given = SX is not None and SY is not None
+    cdef int64_t l = I.shape[0], k = I.shape[1], r
+    cdef const double *sx = NULL
+    cdef const double *sy = NULL
+    if SX is not None and SY is not None:
+        sx = _stats_ptr(SX)
+        sy = _stats_ptr(SY)
+    if r1 < 0 or r1 > l:
+        r1 = l
+    if k == 0:
+        return
+    with nogil:
+        for r in range(r0, r1):
+            _refine_row(&TX[0], &TY[0], m, normalize, p, &constX[0], &constY[0], r, &I[r, 0],
+                        &D[r, 0], k, nearest, sx, sy)
+
+
+def refine_select(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize,
+                  double p, const uint8_t[::1] constX, const uint8_t[::1] constY,
+                  int64_t[:, ::1] I, double[:, ::1] D, int64_t r0, int64_t r1, bint nearest,
+                  const double[:, ::1] SX, const double[:, ::1] SY, int64_t[:, ::1] outI,
+                  double[:, ::1] outD, int64_t[::1] left=None, int64_t[::1] right=None):
+    """:func:`refine` of the candidates ``I`` (scratch: sorted in place, ``D`` their
+    distances), then each row's result: its first ``k = outI.shape[1]`` distinct entries in
+    that order into ``outI``/``outD`` (a repeated candidate sorts next to its first copy, which
+    is kept; ``-1``/``inf`` where fewer are left), and, when ``left``/``right`` are given, the
+    first entry before / after the row itself (the self-join's left and right neighbours; -1
+    if none).  Rows ``r0 <= r < r1`` only, the GIL released.
+    """
+    cdef int64_t l = I.shape[0], c = I.shape[1], k = outI.shape[1], r, q, j, out, lj, rj
+    cdef const double *sx = _stats_ptr(SX) if (SX is not None and SY is not None) else NULL
+    cdef const double *sy = _stats_ptr(SY) if (SX is not None and SY is not None) else NULL
+    cdef bint sides = left is not None and right is not None
+    if D.shape[0] != l or D.shape[1] != c or outI.shape[0] != l or outD.shape[0] != l \
+            or outD.shape[1] != k or (sides and (left.shape[0] != l or right.shape[0] != l)):
+        raise ValueError("refine_select: array shapes differ")
     if r1 < 0 or r1 > l:
         r1 = l
     with nogil:
         for r in range(r0, r1):
-            if normalize and not constX[r]:  # (any entry may be the first non-empty one)
-                if given:
-                    mx, cx, sx, ax = SX[r, 0], SX[r, 1], SX[r, 2], SX[r, 3]
-                else:
-                    _wstats(&TX[r], m, &mx, &cx, &sx, &ax)
-            for q in range(k):
+            if c > 0:
+                _refine_row(&TX[0], &TY[0], m, normalize, p, &constX[0], &constY[0], r,
+                            &I[r, 0], &D[r, 0], c, nearest, sx, sy)
+            out = 0
+            lj = -1
+            rj = -1
+            for q in range(c):
                 j = I[r, q]
-                if j < 0:
-                    D[r, q] = INFINITY
-                elif not normalize:
-                    D[r, q] = _pdist(&TX[r], &TY[j], m, p)
-                elif constX[r] and constY[j]:
-                    D[r, q] = 0.0
-                elif constX[r] or constY[j]:
-                    D[r, q] = sm
-                else:
-                    if given:
-                        my, cy, sy, ay = SY[j, 0], SY[j, 1], SY[j, 2], SY[j, 3]
-                    else:
-                        _wstats(&TY[j], m, &my, &cy, &sy, &ay)
-                    D[r, q] = _zdist2(&TX[r], mx, cx, sx, ax, &TY[j], my, cy, sy, ay, m)
-            # k is small: insertion sort
-            for q in range(1, k):
-                db = D[r, q]
-                ib = I[r, q]
-                kb = _tie_key(r, ib, nearest)
-                a = q
-                while a > 0 and _before(db, kb, ib, D[r, a - 1],
-                                        _tie_key(r, I[r, a - 1], nearest), I[r, a - 1]):
-                    D[r, a] = D[r, a - 1]
-                    I[r, a] = I[r, a - 1]
-                    a -= 1
-                D[r, a] = db
-                I[r, a] = ib
+                if q > 0 and j >= 0 and j == I[r, q - 1]:
+                    continue  # a repeat (same distance, same key: right after its first copy)
+                if out < k:
+                    outI[r, out] = j
+                    outD[r, out] = D[r, q]
+                    out += 1
+                if j > r and rj < 0:
+                    rj = j
+                elif 0 <= j < r and lj < 0:
+                    lj = j
+            while out < k:
+                outI[r, out] = -1
+                outD[r, out] = INFINITY
+                out += 1
+            if sides:
+                left[r] = lj
+                right[r] = rj
 
 
-def window_zstats(const double[::1] T, int64_t m, const uint8_t[::1] usable):
+def window_zstats(const double[::1] T, int64_t m, const uint8_t[::1] usable, out=None,
+                  int64_t r0=0, int64_t r1=-1):
     """The statistics refine() needs of every window (mean, correction, inverse norm, scale:
-    see _wstats), in one (l, 4) array; zeros where ``usable`` is 0."""
+    see _wstats), in one (l, 4) array; zeros where ``usable`` is 0.  With ``out`` (zeros,
+    (l, 4)) only its rows ``r0 <= j < r1`` are filled, so that threads can share the work."""
     cdef int64_t l = T.shape[0] - m + 1, j
-    out = np.zeros((max(l, 0), 4))
+    if out is None:
+        out = np.zeros((max(l, 0), 4))
     cdef double[:, ::1] S = out
+    if S.shape[0] != max(l, 0) or S.shape[1] != 4:
+        raise ValueError("window_zstats: out must be (l, 4)")
+    if r1 < 0 or r1 > l:
+        r1 = l
     with nogil:
-        for j in range(l):
+        for j in range(r0, r1):
             if usable[j]:
                 _wstats(&T[j], m, &S[j, 0], &S[j, 1], &S[j, 2], &S[j, 3])
     return out
@@ -359,57 +509,472 @@ cdef inline bint _same_window(const double *x, const double *y, int64_t m) noexc
     return True
 
 
-def window_classes(const double[::1] T, int64_t m, const uint8_t[::1] usable):
+cdef inline uint64_t _mix(uint64_t z) noexcept nogil:
+    """splitmix64's finalizer: every bit of the rolling hash reaches the low bits that pick a
+    slot (values like 1.0, 2.0 have all-zero low mantissa bits, and so do their hashes)."""
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
+    return z ^ (z >> 31)
+
+
+cdef int64_t _window_classes(const double *T, int64_t n, int64_t m, const uint8_t *usable,
+                            int64_t *cls) noexcept nogil:
+    """window_classes into ``cls`` (l entries); returns the number of repeats, or -1 when out
+    of memory."""
+    cdef int64_t l = n - m + 1, i, t, r, repeats = 0
+    cdef uint64_t B = 0x9E3779B97F4A7C15ULL, Bm = 1, h = 0, cap = 16, slot
+    cdef double x
+    if l <= 0:
+        return 0
+    while cap < 2 * <uint64_t> l:
+        cap *= 2
+    cdef uint64_t *bits = <uint64_t *> malloc(max(n, 1) * sizeof(uint64_t))
+    cdef uint64_t *H = <uint64_t *> malloc(l * sizeof(uint64_t))
+    cdef int64_t *slots = <int64_t *> malloc(cap * sizeof(int64_t))
+    if bits == NULL or H == NULL or slots == NULL:
+        free(bits)
+        free(H)
+        free(slots)
+        return -1
+    for i in range(n):
+        x = T[i] + 0.0 if (fabs(T[i]) != INFINITY and T[i] == T[i]) else 0.0
+        memcpy(&bits[i], &x, sizeof(double))
+    for t in range(m):
+        Bm = Bm * B
+    for i in range(n):
+        h = h * B + bits[i]
+        if i >= m:
+            h = h - Bm * bits[i - m]
+        if i >= m - 1:
+            H[i - m + 1] = h
+    for i in range(<int64_t> cap):
+        slots[i] = -1
+    for i in range(l):  # in index order: each class is named by its first window
+        cls[i] = -1
+        if not usable[i]:
+            continue
+        slot = _mix(H[i]) & (cap - 1)
+        while True:
+            r = slots[slot]
+            if r < 0:  # no representative matches: i starts a class
+                slots[slot] = i
+                cls[i] = i
+                break
+            if H[r] == H[i] and _same_window(&T[r], &T[i], m):
+                cls[i] = r
+                repeats += 1
+                break
+            slot = (slot + 1) & (cap - 1)
+    free(bits)
+    free(H)
+    free(slots)
+    return repeats
+
+
+def window_classes(const double[::1] T, int64_t m, const uint8_t[::1] usable,
+                   bint count=False):
     """For every window, the lowest index of a window with the same values (itself if none),
-    or -1 where ``usable`` is 0.
+    or -1 where ``usable`` is 0.  ``count=True`` returns ``(classes, repeats)``, ``repeats``
+    the number of usable windows whose class is not themselves (0: every window is unique).
 
     Identical windows are at bitwise equal exact distances from every other window: the ties
     STUMPY's order must decide.  A 64-bit rolling hash (odd multiplier, arithmetic modulo 2**64)
-    of the values' bits groups candidates in O(n); every member is then compared with its
-    group's representatives, so a hash collision can never merge different windows.
+    of the values' bits (non-finite values as 0, -0.0 as 0.0) puts the windows, in index
+    order, into an open-addressing table of class representatives; a window is compared value
+    by value with the representatives of its hash, so a hash collision can never merge
+    different windows, and each class is named by its first window.  O(n) expected.
     """
-    cdef int64_t n = T.shape[0], l = n - m + 1, i, t, a, b, q, nrep
-    cdef uint64_t B = 0x9E3779B97F4A7C15ULL, Bm = 1, h = 0, v
-    cdef double x
-    hashes = np.empty(max(l, 0), dtype=np.uint64)
-    cls_arr = np.full(max(l, 0), -1, dtype=np.int64)
-    if l <= 0:
-        return cls_arr
-    cdef uint64_t[::1] H = hashes
+    cdef int64_t n = T.shape[0], l = n - m + 1, repeats = 0
+    cls_arr = np.empty(max(l, 0), dtype=np.int64)
     cdef int64_t[::1] cls = cls_arr
-    cdef uint64_t[::1] bits = np.ascontiguousarray(
-        np.where(np.isfinite(np.asarray(T)), np.asarray(T) + 0.0, 0.0)).view(np.uint64)
+    if l > 0:
+        with nogil:
+            repeats = _window_classes(&T[0], n, m, &usable[0], &cls[0])
+        if repeats < 0:
+            raise MemoryError()
+    return (cls_arr, repeats) if count else cls_arr
+
+
+# ---------------------------------------------------------------------------------------------
+# The prepare step's per-series work (see mpcore._prepare), one compiled pass instead of some
+# forty NumPy calls: for the small inputs that mpdist, snippets, ostinato and stimp call the core
+# with, those calls cost more than the search itself.  Each value is computed by the same IEEE
+# operations, in the same order, as the NumPy expressions it replaces, so the results are the
+# same bits.
+
+cdef double _finite_top(const double[::1] T) noexcept nogil:
+    """max |T| over the finite values (0 if none)."""
+    cdef double top = 0.0, a
+    cdef Py_ssize_t i
+    for i in range(T.shape[0]):
+        a = fabs(T[i])
+        if a > top and a != INFINITY:  # NaN compares False
+            top = a
+    return top
+
+
+def finite_top(series):
+    """The largest finite ``|value|`` over all the given float64 arrays (0 if none)."""
+    cdef double top = 0.0
+    cdef const double[::1] T
+    for x in series:
+        T = x
+        top = max(top, _finite_top(T))
+    return top
+
+
+cdef int _cmp_double(const void *a, const void *b) noexcept nogil:
+    cdef double x = (<const double *> a)[0], y = (<const double *> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef void _select(double *a, int64_t n, int64_t k) noexcept nogil:
+    """Reorder ``a`` so that a[k] is its k-th smallest value, with nothing larger before it
+    and nothing smaller after it (Hoare's selection, median-of-three pivots; no NaN in ``a``).
+    A range that does not shrink fast enough is sorted instead: O(n log n) at worst."""
+    cdef int64_t lo = 0, hi = n - 1, i, j, mid, budget = 16, size = n
+    cdef double pivot, t
+    while size > 1:  # 16 + 2 log2(n) rounds: a good pivot halves the range in about 1.5
+        size >>= 1
+        budget += 2
+    while hi > lo:
+        if budget == 0:
+            qsort(&a[lo], hi - lo + 1, sizeof(double), _cmp_double)
+            return
+        budget -= 1
+        mid = lo + (hi - lo) // 2
+        if a[mid] < a[lo]:
+            t = a[mid]; a[mid] = a[lo]; a[lo] = t
+        if a[hi] < a[lo]:
+            t = a[hi]; a[hi] = a[lo]; a[lo] = t
+        if a[hi] < a[mid]:
+            t = a[hi]; a[hi] = a[mid]; a[mid] = t
+        pivot = a[mid]
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                t = a[i]; a[i] = a[j]; a[j] = t
+                i += 1
+                j -= 1
+        # a[lo..j] <= pivot <= a[i..hi], and everything between equals the pivot
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return
+
+
+def common_shift(series):
+    """:func:`mpcore._prepare.common_shift`: the median of all finite values, taken of the
+    values scaled by a power of two (as ``np.median`` computes it: the middle value, or the
+    mean of the two middle ones), returned unscaled.  A zero median is +0.0."""
+    cdef double top = finite_top(series), s, med, lo
+    cdef int64_t total = 0, cnt = 0, i, h
+    cdef const double[::1] T
+    if top == 0.0:
+        return 0.0
+    s = _pow2_under(top)
+    for x in series:
+        total += len(x)
+    cdef double *buf = <double *> malloc(max(total, 1) * sizeof(double))
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        for x in series:
+            T = x
+            with nogil:
+                for i in range(T.shape[0]):
+                    if fabs(T[i]) != INFINITY and T[i] == T[i]:
+                        buf[cnt] = T[i] * s
+                        cnt += 1
+        with nogil:
+            h = cnt // 2
+            _select(buf, cnt, h)
+            med = buf[h]
+            if cnt % 2 == 0:  # np.median: the mean of the two middle values
+                lo = buf[0]
+                for i in range(1, h):
+                    if buf[i] > lo:
+                        lo = buf[i]
+                med = (lo + med) / 2.0
+    finally:
+        free(buf)
+    return (med + 0.0) / s
+
+
+def common_scale(series, double shift=0.0):
+    """:func:`mpcore._prepare.common_scale`, compiled (see there)."""
+    cdef double top = finite_top(series), s, spread = 0.0, ss, v
+    cdef int e1, e2
+    cdef Py_ssize_t i
+    cdef const double[::1] T
+    if top == 0.0:
+        return 1.0
+    s = _pow2_under(top)
+    ss = shift * s
+    for x in series:
+        T = x
+        with nogil:
+            for i in range(T.shape[0]):
+                if fabs(T[i]) != INFINITY and T[i] == T[i]:
+                    v = fabs(T[i] * s - ss)
+                    if v > spread:
+                        spread = v
+    if spread == 0.0:
+        return 1.0
+    frexp(s, &e1)
+    frexp(spread, &e2)
+    return ldexp(1.0, min(1020, e1 - 1 - e2))
+
+
+def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, double scale,
+                 int64_t pad, double tiny, const uint8_t[::1] const_given=None):
+    """The arrays of one series that mpcore._prepare.prepare_series needs, in one pass.
+
+    Returns ``(Tk, mu, ssd, df, dg, w, exact, valid, const, tiny_windows)``: the kernel series
+    ``(T - shift) * scale`` (non-finite values 0), the windows' means and sums of squared
+    deviations (window_stats of it), the co-moment steps ``df``/``dg``, ``w = 1/sqrt(ssd)``
+    (NaN for windows that hold a non-finite value or are constant), each of these padded by
+    ``pad`` entries (0; w: NaN); the series for exact distances (non-finite values 0); the
+    bool arrays of finite and of constant windows (all values equal, or ``const_given``);
+    and the bool array of the finite, non-constant windows holding a nonzero value whose
+    magnitude scaled is below ``tiny``, or None if there is none.  Not normalized: no shift,
+    mu, df, dg are 0, ssd is None, w is 1 (NaN where not finite), const False, exact is Tk.
+    """
+    cdef int64_t n = T.shape[0], l = n - m + 1, i, bad = 0, changes = 0, ntiny = 0, hits = 0
+    cdef double ss = (shift if normalize else 0.0) * scale, x  # the shift: z-normalized only
+    if l < 1 or m < 1:
+        raise ValueError("series_stats: need 1 <= m <= len(T)")
+    Tk_arr = np.zeros(n + pad)
+    mu_arr = np.zeros(l + pad)
+    df_arr = np.zeros(l + pad)
+    dg_arr = np.zeros(l + pad)
+    w_arr = np.full(l + pad, np.nan)
+    valid_arr = np.empty(l, dtype=np.bool_)
+    const_arr = np.zeros(l, dtype=np.bool_)
+    cdef double[::1] Tk = Tk_arr, mu = mu_arr, df = df_arr, dg = dg_arr, w = w_arr
+    cdef uint8_t[::1] valid = valid_arr.view(np.uint8), cst = const_arr.view(np.uint8)
+    cdef uint8_t[::1] small
+    cdef double[::1] ssd, ex
+    if const_given is not None and const_given.shape[0] != l:
+        raise ValueError("series_stats: const_given must have one entry per window")
     with nogil:
-        for t in range(m):
-            Bm = Bm * B
+        # finite windows: a running count of the non-finite values in the window
         for i in range(n):
-            h = h * B + bits[i]
+            x = T[i]
+            if fabs(x) != INFINITY and x == x:
+                Tk[i] = x * scale - ss
+            else:
+                Tk[i] = 0.0
+                bad += 1
             if i >= m:
-                h = h - Bm * bits[i - m]
+                x = T[i - m]
+                if not (fabs(x) != INFINITY and x == x):
+                    bad -= 1
             if i >= m - 1:
-                H[i - m + 1] = h
-    order_arr = np.argsort(hashes, kind="stable")  # equal hashes stay in index order
-    cdef const int64_t[::1] order = order_arr
-    reps_arr = np.empty(l, dtype=np.int64)
-    cdef int64_t[::1] reps = reps_arr
+                valid[i - m + 1] = bad == 0
+    if not normalize:
+        for i in range(l):
+            if valid[i]:
+                w[i] = 1.0
+        return (Tk_arr, mu_arr, None, df_arr, dg_arr, w_arr, Tk_arr[:n].copy(), valid_arr,
+                const_arr, None)
+    ssd_arr = np.empty(l)
+    ex_arr = np.empty(n)
+    tiny_arr = np.zeros(l, dtype=np.bool_)
+    ssd = ssd_arr
+    ex = ex_arr
+    small = tiny_arr.view(np.uint8)
     with nogil:
-        a = 0
-        while a < l:
-            b = a + 1
-            while b < l and H[order[b]] == H[order[a]]:
-                b += 1
-            nrep = 0
-            for q in range(a, b):  # in index order: each class is named by its first window
-                i = order[q]
-                if not usable[i]:
-                    continue
-                for t in range(nrep):
-                    if _same_window(&T[reps[t]], &T[i], m):
-                        cls[i] = reps[t]
-                        break
+        _window_stats(&Tk[0], n, m, &mu[0], &ssd[0])
+        for i in range(n):
+            x = T[i]
+            ex[i] = x if (fabs(x) != INFINITY and x == x) else 0.0
+        # constant windows: all m values equal (a running count of the changes between
+        # neighbours); never one that holds a non-finite value
+        for i in range(n):
+            if i >= 1 and T[i] != T[i - 1]:
+                changes += 1
+            if i >= m and T[i - m + 1] != T[i - m]:
+                changes -= 1
+            if i >= m - 1:
+                cst[i - m + 1] = valid[i - m + 1] and changes == 0
+        if const_given is not None:
+            for i in range(l):
+                if const_given[i] and valid[i]:
+                    cst[i] = 1
+        for i in range(l - 1):
+            df[i] = (Tk[i + m] - Tk[i]) / 2.0
+            dg[i] = (Tk[i + m] - mu[i + 1]) + (Tk[i] - mu[i])
+        for i in range(l):
+            if valid[i] and not cst[i]:
+                w[i] = 1.0 / sqrt(ssd[i])
+        # values that scaling takes near float64's underflow (see prepare_series)
+        for i in range(n):
+            x = ex[i]
+            if x != 0.0 and fabs(x * scale) < tiny:
+                ntiny += 1
+                hits += 1
+            if i >= m:
+                x = ex[i - m]
+                if x != 0.0 and fabs(x * scale) < tiny:
+                    hits -= 1
+            if i >= m - 1 and hits > 0 and valid[i - m + 1] and not cst[i - m + 1]:
+                small[i - m + 1] = 1
+    return (Tk_arr, mu_arr, ssd_arr, df_arr, dg_arr, w_arr, ex_arr, valid_arr, const_arr,
+            tiny_arr if ntiny else None)
+
+
+cdef object _box(const double *P, const int64_t *I, const int64_t *left,
+                 const int64_t *right, Py_ssize_t l, Py_ssize_t k):
+    """box_profile on raw (l, k) row-major P and I."""
+    cdef Py_ssize_t i, q
+    cdef int64_t j
+    out = np.empty((l, 2 * k + 2), dtype=object)
+    if l == 0:
+        return out
+    cdef object[:, ::1] o = out
+    cdef list ints = [None] * (l + 1)  # ints[j + 1]: the object for index j (-1 .. l - 1)
+    cdef object v
+    for i in range(l):
+        for q in range(k):
+            o[i, q] = PyFloat_FromDouble(P[i * k + q])
+        for q in range(k + 2):
+            j = I[i * k + q] if q < k else (left[i] if q == k else right[i])
+            if -1 <= j < l:
+                v = ints[j + 1]
+                if v is None:
+                    v = PyLong_FromLongLong(j)
+                    ints[j + 1] = v
+            else:  # an index into a longer series (AB-join): not cached
+                v = PyLong_FromLongLong(j)
+            o[i, k + q] = v
+    return out
+
+
+def box_profile(const double[:, ::1] P, const int64_t[:, ::1] I, const int64_t[::1] left,
+                const int64_t[::1] right):
+    """STUMPY's result table: an object array ``(l, 2k+2)`` of Python floats (the distances)
+    and ints (the indices, left, right), made directly rather than by NumPy's casts.  An
+    index met again reuses its int object (ints are immutable), which halves the objects made."""
+    cdef Py_ssize_t l = P.shape[0], k = P.shape[1]
+    if I.shape[0] != l or I.shape[1] != k or left.shape[0] != l or right.shape[0] != l:
+        raise ValueError("box_profile: array shapes differ")
+    if l == 0:
+        return _box(NULL, NULL, NULL, NULL, 0, k)
+    return _box(&P[0, 0], &I[0, 0], &left[0], &right[0], l, k)
+
+
+def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint normalize,
+                   double p, const uint8_t[::1] constX, const uint8_t[::1] constY,
+                   const uint8_t[::1] validX, const uint8_t[::1] validY,
+                   const int64_t[::1] first, const int64_t[::1] second, int64_t k,
+                   bint self_join, double unscale):
+    """The exact part of mpcore._pipeline.finalize in one call, for jobs too small to share
+    among threads: the same steps by the same routines (window_zstats, window_classes,
+    refine_select, the unscaling, box_profile), without a NumPy call between them.
+
+    ``first``/``second``: the right and left top-k tables of a self-join (``second`` None in
+    an AB-join), flat (l * k).  Returns ``(table, smallest)``, the boxed result table and the
+    smallest distance of the first column, or None where identical windows exist (their
+    ties need _pipeline._tie_candidates: the caller takes the general path).
+    """
+    cdef int64_t l = validX.shape[0], ly = validY.shape[0], c = 2 * k if self_join else k
+    cdef int64_t r, q, j, out, lj, rj, repeats, i
+    cdef double pmin = INFINITY
+    cdef const double *sx = NULL
+    cdef const double *sy = NULL
+    if constX.shape[0] != l or constY.shape[0] != ly or first.shape[0] != l * k or \
+            (self_join and (second is None or second.shape[0] != l * k or ly != l)) or \
+            TX.shape[0] != l + m - 1 or TY.shape[0] != ly + m - 1:
+        raise ValueError("finalize_small: array shapes differ")
+    cdef uint8_t *usable = <uint8_t *> malloc(max(l + ly, 1))
+    cdef int64_t *cls = <int64_t *> malloc(max(ly, 1) * sizeof(int64_t))
+    cdef double *S = <double *> calloc(max(4 * (l + ly), 1), sizeof(double))
+    cdef int64_t *cand = <int64_t *> malloc(max(c, 1) * sizeof(int64_t))
+    cdef double *dist = <double *> malloc(max(c, 1) * sizeof(double))
+    cdef int64_t *I = <int64_t *> malloc(max(l * k, 1) * sizeof(int64_t))
+    cdef double *D = <double *> malloc(max(l * k, 1) * sizeof(double))
+    cdef int64_t *left = <int64_t *> malloc(max(l, 1) * sizeof(int64_t))
+    cdef int64_t *right = <int64_t *> malloc(max(l, 1) * sizeof(int64_t))
+    try:
+        if usable == NULL or cls == NULL or S == NULL or cand == NULL or dist == NULL or \
+                I == NULL or D == NULL or left == NULL or right == NULL:
+            raise MemoryError()
+        with nogil:
+            for i in range(l):
+                usable[i] = validX[i] and not constX[i]
+            for i in range(ly):
+                usable[l + i] = validY[i] and not constY[i]
+            # identical windows among the neighbours' series: ties for the general path
+            repeats = _window_classes(&TY[0], ly + m - 1, m, &usable[l], cls)
+        if repeats < 0:
+            raise MemoryError()
+        if repeats > 0:
+            return None
+        with nogil:
+            if normalize:
+                for i in range(l):
+                    if usable[i]:
+                        _wstats(&TX[i], m, &S[4 * i], &S[4 * i + 1], &S[4 * i + 2],
+                                &S[4 * i + 3])
+                sx = S
+                if self_join:
+                    sy = S
                 else:
-                    reps[nrep] = i
-                    nrep += 1
-                    cls[i] = i
-            a = b
-    return cls_arr
+                    for i in range(ly):
+                        if usable[l + i]:
+                            _wstats(&TY[i], m, &S[4 * (l + i)], &S[4 * (l + i) + 1],
+                                    &S[4 * (l + i) + 2], &S[4 * (l + i) + 3])
+                    sy = S + 4 * l
+            for r in range(l):
+                for q in range(k):
+                    cand[q] = first[r * k + q]
+                    if self_join:
+                        cand[k + q] = second[r * k + q]
+                _refine_row(&TX[0], &TY[0], m, normalize, p, &constX[0], &constY[0], r, cand,
+                            dist, c, self_join, sx, sy)
+                # as refine_select: the first k distinct entries, the first left and right
+                out = 0
+                lj = -1
+                rj = -1
+                for q in range(c):
+                    j = cand[q]
+                    if q > 0 and j >= 0 and j == cand[q - 1]:
+                        continue
+                    if out < k:
+                        I[r * k + out] = j
+                        D[r * k + out] = dist[q]
+                        out += 1
+                    if j > r and rj < 0:
+                        rj = j
+                    elif 0 <= j < r and lj < 0:
+                        lj = j
+                while out < k:
+                    I[r * k + out] = -1
+                    D[r * k + out] = INFINITY
+                    out += 1
+                left[r] = lj if self_join else -1
+                right[r] = rj if self_join else -1
+                if unscale != 1.0:
+                    for q in range(k):
+                        D[r * k + q] *= unscale  # a power of two: exact
+                if D[r * k] < pmin:
+                    pmin = D[r * k]
+        return _box(D, I, left, right, l, k), pmin
+    finally:
+        free(usable)
+        free(cls)
+        free(S)
+        free(cand)
+        free(dist)
+        free(I)
+        free(D)
+        free(left)
+        free(right)

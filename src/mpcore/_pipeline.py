@@ -5,7 +5,6 @@ executor takes a :class:`~mpcore._prepare.Job` and returns one list of top-k tab
 """
 from __future__ import annotations
 
-import functools
 import sys
 import threading
 import warnings
@@ -54,50 +53,24 @@ class _Progress:
 
 
 # Jobs up to this many cells (about 10 ms of one core) let the caller's thread do a worker's
-# share itself: one thread start fewer per call, and a job of one worker starts no thread at all.
+# share itself: one thread fewer per call, and a job of one worker uses no other thread at all.
 # The kernels release the GIL but do not return to Python until done, so a Ctrl-C waits for
 # that share: bounded by this size.
 CALLER_WORK_CELLS = 1 << 25
-
-
-def _start_and_wait(workers: list[threading.Thread], cancel: np.ndarray,
-                    poll: Callable[[], None] | None = None,
-                    inline: Callable[[], None] | None = None) -> None:
-    """Start the workers, run ``inline`` (a share of the work) in the caller's thread if given,
-    then wait for the workers there, calling ``poll`` every 50 ms.
-
-    On any exception here (Ctrl-C arrives in this thread, possibly between two starts) the
-    cancel flag the workers poll is raised and only the workers that are running are joined
-    (joining a thread that never started is itself an error), then the exception propagates.
-    """
-    try:
-        for t in workers:
-            t.start()
-        if inline is not None:
-            inline()
-        for t in workers:
-            while t.is_alive():
-                t.join(0.05)
-                if poll is not None:
-                    poll()
-    except BaseException:
-        cancel[0] = 1
-        for t in workers:
-            if t.is_alive():  # False for a thread that never started
-                t.join()
-        raise
 
 
 def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
                 bands: np.ndarray | None = None, cancel_event=None) -> list[list[Table]]:
     """CPU executor: ``n_threads`` workers take bands dynamically, the GIL released.
 
-    For a small job the caller's thread does one worker's share itself (see
-    ``CALLER_WORK_CELLS``); otherwise it only waits, so Ctrl-C (KeyboardInterrupt) reaches it
-    at once.  It then raises the cancel flag the kernels poll, joins the running workers, and
-    re-raises; an error in a worker is re-raised the same way.  Setting
-    ``cancel_event`` (a ``threading.Event``) from another thread stops the call the same way,
-    raising ``concurrent.futures.CancelledError``.
+    The workers are threads of mpcore's pool (_threads.run), kept between calls.  For a small
+    job the caller's thread does one worker's share itself (see ``CALLER_WORK_CELLS``), and
+    shares no pool thread has begun by the time it is done are dropped (every band is taken);
+    otherwise it only waits, so Ctrl-C (KeyboardInterrupt) reaches it at once.  It then raises
+    the cancel flag the kernels poll, waits for the running workers, and re-raises; an error in
+    a worker is re-raised the same way.  Setting ``cancel_event`` (a ``threading.Event``) from
+    another thread stops the call the same way, raising
+    ``concurrent.futures.CancelledError``.
     """
     bands = job.bands if bands is None else bands
     n = min(_threads.resolve(n_threads), max(1, len(bands)))
@@ -135,9 +108,7 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
             cancel[0] = 1
 
     try:
-        _start_and_wait([threading.Thread(target=work, args=(i,), name=f"mpcore-{i}",
-                                          daemon=True) for i in range(int(inline), n)],
-                        cancel, poll, functools.partial(work, 0) if inline else None)
+        _threads.run(work, n, inline=inline, cancel=cancel, poll=poll)
     finally:
         if bar is not None:
             bar.update(int(counters[1]))
@@ -166,6 +137,8 @@ def _constant_candidates(job: Job, tables: list[Table]) -> None:
     (correlation 1/2).  The kernels skip constant windows; in STUMPY's order among these equal
     scores (nearest in time on each side of a self-join, else the lowest index) only the first
     k eligible windows of each kind can enter a table."""
+    if not any(s.const.any() for s in job.series):
+        return  # (the common case, decided in one pass)
     k = job.k
     if job.self_join:
         s = job.series[0]
@@ -198,31 +171,79 @@ def _constant_candidates(job: Job, tables: list[Table]) -> None:
                                       np.ascontiguousarray(c[ok], dtype=np.int64), score)
 
 
+def _row_blocks(fn: Callable[[int, int], None], l: int, n: int) -> None:
+    """``fn(a, b)`` over rows ``[0, l)`` in blocks, on up to ``n`` threads (the caller's among
+    them), each thread taking the next block until none is left (several blocks per thread,
+    so that the caller need not wait long for a pool thread that starts late).  Rows are
+    independent, so who does which block changes nothing."""
+    if n <= 1:
+        fn(0, l)
+        return
+    nb = 4 * n
+    cuts = np.linspace(0, l, nb + 1).astype(np.int64).tolist()
+    lock = threading.Lock()
+    taken = [0]
+    errors: list[BaseException] = []
+
+    def work(_: int) -> None:
+        while not errors:
+            with lock:
+                b = taken[0]
+                taken[0] += 1
+            if b >= nb:
+                return
+            try:
+                fn(cuts[b], cuts[b + 1])
+            except BaseException as exc:  # surfaced in the caller's thread
+                errors.append(exc)
+
+    # no cancel flag: the blocks are O(l k m / n), short next to the search, so running ones
+    # are simply waited for (and a Ctrl-C re-raised) once they finish
+    _threads.run(work, n)
+    if errors:
+        raise errors[0]
+
+
+def _refine_threads(job: Job, l: int, cols: int, n_threads: int | None) -> int:
+    """Threads for O(l cols m) work: one per ~50k window values (about 30 us; the pool's
+    threads cost little more to hand work to)."""
+    most = l * job.m * cols // 50_000
+    return 1 if most <= 1 else max(1, min(_threads.resolve(n_threads), most))
+
+
+def _zstats(job: Job, s, usable: np.ndarray, n_threads: int | None) -> np.ndarray:
+    """_exact.window_zstats of a series, rows shared among threads."""
+    out = np.zeros((s.l, 4))
+    _row_blocks(lambda a, b: _exact.window_zstats(s.exact, job.m, usable, out, a, b), s.l,
+                _refine_threads(job, s.l, 1, n_threads))
+    return out
+
+
 def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None,
             stats=(None, None)) -> None:
     """Exact distances, rows shared among threads (O(l k m) work, the GIL released); each row
     sorted in STUMPY's order (_exact.refine)."""
-    l = I.shape[0]
-    n = max(1, min(_threads.resolve(n_threads), l * job.m * I.shape[1] // 200_000))
     args = (X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, I, D)
-    if n == 1:
-        _exact.refine(*args, 0, l, job.self_join, *stats)
-        return
-    cuts = np.linspace(0, l, n + 1).astype(np.int64)
-    errors: list[BaseException] = []
+    _row_blocks(lambda a, b: _exact.refine(*args, a, b, job.self_join, *stats), I.shape[0],
+                _refine_threads(job, I.shape[0], I.shape[1], n_threads))
 
-    def work(a: int, b: int) -> None:
-        try:
-            _exact.refine(*args, a, b, job.self_join, *stats)
-        except BaseException as exc:  # surfaced in the caller's thread
-            errors.append(exc)
 
-    # refine has no cancel flag: it is O(l k m), short next to the search, so the workers are
-    # simply joined (and a Ctrl-C re-raised) once they finish
-    _start_and_wait([threading.Thread(target=work, args=(int(a), int(b)), daemon=True)
-                     for a, b in zip(cuts[:-1], cuts[1:])], np.zeros(1, dtype=np.intc))
-    if errors:
-        raise errors[0]
+def _select(job: Job, X, Y, cand: np.ndarray, n_threads, stats, sides: bool) -> tuple:
+    """Exact distances of the candidates ``cand`` (l, c), each row sorted in STUMPY's order:
+    its first k distinct entries ``(I, D)`` (a repeated candidate counts once; -1, inf where
+    fewer), and with ``sides`` the self-join's ``(left_I, right_I)``, the first entry before
+    and after the row itself (_exact.refine_select)."""
+    l, k = cand.shape[0], job.k
+    I = np.empty((l, k), dtype=np.int64)
+    D = np.empty((l, k))
+    left = np.empty(l, dtype=np.int64) if sides else None
+    right = np.empty(l, dtype=np.int64) if sides else None
+    scratch = np.empty(cand.shape)
+    args = (X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, cand, scratch)
+    _row_blocks(lambda a, b: _exact.refine_select(*args, a, b, job.self_join, *stats, I, D,
+                                                  left, right),
+                l, _refine_threads(job, l, cand.shape[1], n_threads))
+    return I, D, left, right
 
 
 def _flat_candidates(job: Job, tables: list[Table]) -> None:
@@ -307,31 +328,6 @@ def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int) -> np.
     return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
 
 
-def _exact_sorted(job: Job, X, Y, I: np.ndarray, n_threads, stats) -> tuple:
-    """Exact distances of the candidates ``I``, each row sorted in STUMPY's order, repeated
-    candidates moved to the end as empty entries (-1, inf)."""
-    I = np.ascontiguousarray(I, dtype=np.int64)
-    D = np.empty(I.shape)
-    _refine(job, X, Y, I, D, n_threads, stats)
-    if I.shape[1] > 1:
-        # a repeat sorts next to itself (same distance, same key): keep its first copy
-        dup = np.zeros(I.shape, dtype=bool)
-        dup[:, 1:] = (I[:, 1:] == I[:, :-1]) & (I[:, 1:] >= 0)
-        if dup.any():
-            keep = np.argsort(dup, axis=1, kind="stable")
-            I = np.take_along_axis(I, keep, axis=1)
-            D = np.take_along_axis(D, keep, axis=1)
-            gone = np.take_along_axis(dup, keep, axis=1)
-            I[gone], D[gone] = -1, np.inf
-    return I, D
-
-
-def _first(I: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """Per row, the first entry of ``I`` where ``where`` holds, else -1."""
-    pos = np.argmax(where, axis=1)
-    return np.where(where.any(axis=1), I[np.arange(I.shape[0]), pos], -1)
-
-
 def finalize(job: Job, tables: list[Table], n_threads: int | None = None, special: bool = True,
              warn: bool = True) -> mparray:
     """Exact distances for every neighbour found, then the STUMPY-shaped result.
@@ -350,47 +346,71 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
         _flat_candidates(job, tables)
     X = job.series[0]
     l = X.l
+    if len(tables) <= 2 and _refine_threads(job, l, 2 * k, n_threads) == 1:
+        # small: the same steps in one compiled call (None: identical windows, whose ties
+        # take the general path below)
+        Y = X if job.self_join else job.series[1]
+        got = _exact.finalize_small(X.exact, Y.exact, job.m, job.normalize, job.p, X.const,
+                                    Y.const, X.valid, Y.valid, tables[0].I,
+                                    tables[1].I if job.self_join else None, k, job.self_join,
+                                    job.unscale)
+        if got is not None:
+            out, smallest = got
+            if warn and not smallest >= 2e-6:
+                _warn_small(np.asarray(out[:, 0], dtype=np.float64))
+            return mparray(out, job.m, k, EXCL_ZONE_DENOM)
     # each window's statistics once, not once per pair (a self-join refines both sides)
     stats = [None, None]
+    usable = [s.valid & (s.const == 0) for s in job.series[:2]] if job.normalize else None
     if job.normalize:
         for i, s in enumerate(job.series[:2]):
-            stats[i] = _exact.window_zstats(s.exact, job.m, s.valid & (s.const == 0))
+            stats[i] = _zstats(job, s, usable[i], n_threads)
     if job.self_join:
         right, left = tables[:2]
         Y = X
-        cls = _exact.window_classes(X.exact, job.m, X.valid & (X.const == 0))
+        cls, repeats = _exact.window_classes(X.exact, job.m, usable[0] if job.normalize else
+                                             X.valid & (X.const == 0), True)
         # both sides in one sorted list: distance, then the nearest in time, the left first;
         # each side's own best is then its first entry
-        cand = np.concatenate(
-            [_tie_candidates(right.I.reshape(l, k), cls, "right", job.excl_zone),
-             _tie_candidates(left.I.reshape(l, k), cls, "left", job.excl_zone)], axis=1)
-        I, D = _exact_sorted(job, X, Y, cand, n_threads, (stats[0], stats[0]))
-        rows = np.arange(l)[:, None]
-        right_I = _first(I, I > rows)
-        left_I = _first(I, (I < rows) & (I >= 0))
+        cand = [right.I.reshape(l, k), left.I.reshape(l, k)]
+        if repeats:  # identical windows exist (else _tie_candidates adds nothing)
+            cand = [_tie_candidates(cand[0], cls, "right", job.excl_zone),
+                    _tie_candidates(cand[1], cls, "left", job.excl_zone)]
+        cand = np.concatenate(cand, axis=1)
+        I, D, left_I, right_I = _select(job, X, Y, cand, n_threads, (stats[0], stats[0]), True)
         if len(tables) > 2:  # e.g. preSCRIMP's table: for the profile, not for left/right
             extra = [t.I.reshape(l, k) for t in tables[2:]]
-            I, D = _exact_sorted(job, X, Y, np.concatenate([I[:, :k]] + extra, axis=1),
-                                 n_threads, (stats[0], stats[0]))
+            I, D, _, _ = _select(job, X, Y, np.concatenate([I] + extra, axis=1), n_threads,
+                                 (stats[0], stats[0]), False)
     else:
         Y = job.series[1]
-        cls = _exact.window_classes(Y.exact, job.m, Y.valid & (Y.const == 0))
-        cand = _tie_candidates(tables[0].I.reshape(l, k), cls, "all", 0)
-        I, D = _exact_sorted(job, X, Y, cand, n_threads, tuple(stats))
+        cls, repeats = _exact.window_classes(Y.exact, job.m, usable[1] if job.normalize else
+                                             Y.valid & (Y.const == 0), True)
+        cand = tables[0].I.reshape(l, k)
+        if repeats:
+            cand = _tie_candidates(cand, cls, "all", 0)
+        # (a copy: refine_select sorts its candidates in place, and these are the table's)
+        I, D, _, _ = _select(job, X, Y, np.array(cand, dtype=np.int64), n_threads,
+                             tuple(stats), False)
         left_I = np.full(l, -1, dtype=np.int64)
         right_I = np.full(l, -1, dtype=np.int64)
-    I = np.ascontiguousarray(I[:, :k])
-    D = np.ascontiguousarray(D[:, :k])
     if job.unscale != 1.0:
         D *= job.unscale  # a power of two: exact
     P0 = D[:, 0]
-    if warn and np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
+    # (a smallest distance of 2e-6 or more rules the warning out without the NumPy calls)
+    if warn and not P0.min() >= 2e-6:
+        _warn_small(P0)
+    return mparray._from_columns(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM)
+
+
+def _warn_small(P0: np.ndarray) -> None:
+    """STUMPY's warning when the profile is mostly (near) zero."""
+    if np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
         warnings.warn(
             "A large number of values in `P` are smaller than 1e-06.\n"
             "For a self-join, try setting `ignore_trivial=True`.",
-            stacklevel=3,
+            stacklevel=4,
         )
-    return mparray._from_columns(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM)
 
 
 def matrix_profile(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant,

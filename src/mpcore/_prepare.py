@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate
+from . import _exact
 from ._engine import BAND, PAD
-from ._exact import window_stats
 
 MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
 EXCL_ZONE_DENOM = 4
@@ -38,25 +38,17 @@ class Series:
     flat: np.ndarray  # indices of near-flat windows, left to the exact path (z-normalized only)
 
 
-def _rolling_any(mask: np.ndarray, m: int) -> np.ndarray:
-    count = np.concatenate(([0], np.cumsum(mask)))
-    return count[m:] - count[: mask.shape[0] - m + 1] > 0
-
-
-def _padded(a: np.ndarray, fill: float) -> np.ndarray:
-    out = np.full(a.shape[0] + PAD, fill)
-    out[: a.shape[0]] = a
-    return out
-
-
 def _pow2_under(top: float) -> float:
     """A power of two p with top * p in [0.5, 1) (within float64's normal range)."""
     return float(np.ldexp(1.0, min(1020, max(-1020, -int(np.frexp(top)[1])))))
 
 
+def _f64(series) -> list:
+    return [np.ascontiguousarray(T, dtype=np.float64).reshape(-1) for T in series]
+
+
 def _finite_top(*series: np.ndarray) -> float:
-    return max((float(np.max(np.abs(T[np.isfinite(T)]), initial=0.0)) for T in series),
-               default=0.0)
+    return _exact.finite_top(_f64(series))
 
 
 def common_shift(*series: np.ndarray) -> float:
@@ -65,39 +57,18 @@ def common_shift(*series: np.ndarray) -> float:
     median, not the mean: one outlier (1e5 in noise of 1e-3) would move the mean far from the
     noise and cost it the very digits the shift is for.  Computed on the series scaled by a
     power of two, so values near 1e308 cannot overflow.  One shift for all series keeps
-    identical windows bitwise identical."""
-    top = _finite_top(*series)
-    if top == 0.0:
-        return 0.0
-    s = _pow2_under(top)
-    values = np.concatenate([T[np.isfinite(T)] * s for T in series])
-    return float(np.median(values)) / s
+    identical windows bitwise identical.  (Compiled: np.median's value, a zero as +0.0.)"""
+    return _exact.common_shift(_f64(series))
 
 
 def common_scale(*series: np.ndarray, shift: float = 0.0) -> float:
     """A power of two that brings the largest finite |T - shift| near 1: multiplying by it is
     exact, and keeps squares of values like 1e-200 or 1e200 from under- or overflowing.
     ``T - shift`` is formed as ``T * s - shift * s`` (s a power of two), so that values of
-    opposite signs near 1e308 cannot overflow."""
-    top = _finite_top(*series)
-    if top == 0.0:
-        return 1.0
-    s = _pow2_under(top)
-    spread = max(float(np.max(np.abs(T[np.isfinite(T)] * s - shift * s), initial=0.0))
-                 for T in series)
-    if spread == 0.0:
-        return 1.0
-    # s * 2**-e, kept within float64's range: for subnormal input (1e-310) the scaled series
-    # then stays below 1, which is harmless
-    e = int(np.frexp(s)[1]) - 1 - int(np.frexp(spread)[1])
-    return float(np.ldexp(1.0, min(1020, e)))
-
-
-def _shifted(T: np.ndarray, shift: float, scale: float) -> np.ndarray:
-    """(T - shift) * scale without overflow; non-finite values -> 0."""
-    finite = np.isfinite(T)
-    with np.errstate(over="ignore", under="ignore"):
-        return np.where(finite, T * scale - shift * scale, 0.0)
+    opposite signs near 1e308 cannot overflow.  The power is ``s * 2**-e`` (``s`` bringing
+    the largest |T| near 1, ``2**e`` the spread), kept within float64's range: for subnormal
+    input (1e-310) the scaled series then stays below 1, which is harmless.  (Compiled.)"""
+    return _exact.common_scale(_f64(series), float(shift))
 
 
 def _rolling_max(a: np.ndarray, m: int) -> np.ndarray:
@@ -113,25 +84,25 @@ def _rolling_max(a: np.ndarray, m: int) -> np.ndarray:
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
                    shift: float = 0.0, scale: float = 1.0, tracked: bool = False) -> Series:
     """Window statistics of one (validated, float64) series, computed on ``(T - shift) * scale``
-    (the shift applies to z-normalized profiles only).
+    (the shift applies to z-normalized profiles only).  The per-point work is one compiled pass
+    (_exact.series_stats); only the choice of near-flat windows is made here.
 
     ``tracked``: the engine bounds the rounding its recurrence accumulates (the CPU band
     kernels, see ``mp_series.e`` in _kernels/band.h), so a window is near-flat only against
     its own magnitude; otherwise (the CUDA and multi-dimensional kernels) against the series'
     scale, as an outlier's rounding could swamp a quiet window's co-moments."""
     n = T.shape[0]
-    l = n - m + 1
-    finite = np.isfinite(T)
-    valid = _validate.rolling_isfinite(T, m)
+    given = None
+    if normalize and isconstant_arg is not None:
+        # z-normalization is undefined for a window with all values equal: such a window is
+        # constant whatever the caller's rule says (STUMPY would divide by zero there), so
+        # series_stats adds those to the caller's
+        valid = _validate.rolling_isfinite(T, m)
+        Tn = np.where(np.isfinite(T), T, np.nan)
+        given = _validate.isconstant(Tn, m, isconstant_arg, name, valid).view(np.uint8)
+    Tp, mu, ssd, df, dg, w, exact, valid, const, tiny = _exact.series_stats(
+        T, m, normalize, shift, scale, PAD, TINY, given)
     if normalize:
-        Tn = np.where(finite, T, np.nan)
-        const = _validate.isconstant(Tn, m, isconstant_arg, name, valid)
-        if isconstant_arg is not None:
-            # z-normalization is undefined for a window with all values equal: such a window is
-            # constant whatever the caller's rule says (STUMPY would divide by zero there)
-            const |= _validate.isconstant(Tn, m, None, name, valid)
-        Tk = _shifted(T, shift, scale)
-        mu, ssd = window_stats(Tk, m)
         # The recurrence's rounding is relative to the series' scale (about 1 after scaling), so a
         # window whose spread is a millionth of that would be ranked by rounding noise: such
         # near-flat windows skip the kernels and get exact distance profiles instead.
@@ -143,44 +114,34 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
             # the kernels track what outliers leave in the co-moments; what is left is the
             # rounding of the window's own values: relative to their magnitude (an offset the
             # common shift could not remove, 1e5 + 1e-3 noise beside 0 + 1e-3 noise)
-            top = _rolling_max(np.abs(Tk), m)
+            top = _rolling_max(np.abs(Tp[:n]), m)  # Tp[:n]: the kernel series, unpadded
             flat = valid & ~const & (ssd < FLAT_SSD * m * top * top)
         else:
             flat = valid & ~const & (ssd < FLAT_SSD * m)
         # values that scaling took near float64's underflow (1e-300 beside 1e300) keep too few
-        # digits to rank windows by: such windows take the exact path (on the unscaled series)
-        with np.errstate(under="ignore"):
-            tiny = (np.abs(np.where(finite, T, 0.0) * scale) < TINY) & (T != 0.0) & finite
-        flat |= valid & ~const & _rolling_any(tiny, m)
-        usable = valid & ~const & ~flat
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(usable, 1.0 / np.sqrt(ssd), np.nan)
-        df = np.zeros(l)
-        dg = np.zeros(l)
-        df[:-1] = (Tk[m:] - Tk[: l - 1]) / 2.0
-        dg[:-1] = (Tk[m:] - mu[1:]) + (Tk[: l - 1] - mu[:-1])
+        # digits to rank windows by: such windows take the exact path (on the unscaled series;
+        # ``tiny`` holds the finite, non-constant windows with such a value)
+        if tiny is not None:
+            flat |= tiny
+        flat = np.flatnonzero(flat)
+        w[flat] = np.nan  # the kernels skip them
         # Exact distances recentre and rescale each window themselves (_exact._wstats), so
-        # they take the series as given: the shift would round away variations far below the
-        # offset (0.125 + 1e-223), the scale flush values like 1e-300 beside 1e300 to zero.
-        exact = np.where(finite, T, 0.0)
+        # they take the series as given (``exact``: non-finite values 0): the shift would round
+        # away variations far below the offset (0.125 + 1e-223), the scale flush values like
+        # 1e-300 beside 1e300 to zero.
     else:
-        const = np.zeros(l, dtype=bool)
-        Tk = _shifted(T, 0.0, scale)
-        mu = df = dg = np.zeros(l)
-        w = np.where(valid, 1.0, np.nan)
-        exact = Tk
-        flat = np.zeros(l, dtype=bool)
+        flat = np.zeros(0, dtype=np.int64)
     return Series(
-        l=l,
-        T=_padded(Tk, 0.0),
-        mu=_padded(mu, 0.0),
-        df=_padded(df, 0.0),
-        dg=_padded(dg, 0.0),
-        w=_padded(w, np.nan),
+        l=n - m + 1,
+        T=Tp,
+        mu=mu,
+        df=df,
+        dg=dg,
+        w=w,
         exact=exact,
         valid=valid,
-        const=const.astype(np.uint8),
-        flat=np.flatnonzero(flat),
+        const=const.view(np.uint8),
+        flat=flat,
     )
 
 
@@ -195,10 +156,14 @@ class Table:
     thr: np.ndarray = field(init=False)
 
     def __post_init__(self):
-        self.P = np.full(self.l * self.k, -np.inf)
-        self.I = np.full(self.l * self.k, -1, dtype=np.int64)
-        self.thr = np.full(self.l + PAD, np.inf)
+        # (empty + fill: np.full's Python layer costs more than the fill for small tables)
+        self.P = np.empty(self.l * self.k)
+        self.P.fill(-np.inf)
+        self.I = np.empty(self.l * self.k, dtype=np.int64)
+        self.I.fill(-1)
+        self.thr = np.empty(self.l + PAD)
         self.thr[: self.l] = -np.inf
+        self.thr[self.l :] = np.inf
 
 
 @dataclass
@@ -332,16 +297,25 @@ def band_cells(job: Job) -> np.ndarray:
 
 
 def _plan_bands(passes, pass_diags, series) -> np.ndarray:
-    rows = []
-    for ps, (ds, de) in enumerate(pass_diags):
-        for d0 in range(int(ds), int(de), BAND):
-            rows.append((ps, d0, min(d0 + BAND, int(de))))
-    bands = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    parts = []
+    for ps, (ds, de) in enumerate(pass_diags.tolist()):
+        d0 = np.arange(ds, de, BAND, dtype=np.int64)
+        part = np.empty((len(d0), 3), dtype=np.int64)
+        part[:, 0] = ps
+        part[:, 1] = d0
+        part[:, 2] = np.minimum(d0 + BAND, de)
+        parts.append(part)
+    if len(parts) == 1:
+        # one pass: a band's length min(lx, ly - d0) never grows with d0, so the bands are in
+        # order already (longest first, equal lengths by d0)
+        return parts[0]
+    bands = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)
     # longest bands first: workers that take the next band dynamically then finish together
-    lx = np.array([series[int(x)].l for x in passes[bands[:, 0], 0]]) if len(bands) else []
-    ly = np.array([series[int(y)].l for y in passes[bands[:, 0], 1]]) if len(bands) else []
-    size = np.minimum(lx, ly - bands[:, 1]) if len(bands) else np.array([])
-    order = np.lexsort((bands[:, 1], bands[:, 0], -size)) if len(bands) else []
+    lens = np.array([s.l for s in series], dtype=np.int64)
+    lx = lens[passes[bands[:, 0], 0]]
+    ly = lens[passes[bands[:, 0], 1]]
+    size = np.minimum(lx, ly - bands[:, 1])
+    order = np.lexsort((bands[:, 1], bands[:, 0], -size))
     return np.ascontiguousarray(bands[order])
 
 
@@ -402,9 +376,9 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
     else:
         mode = {2.0: MODE_AAMP_P2, 1.0: MODE_AAMP_P1}.get(p, MODE_AAMP_P)
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
-    both = (A,) if ignore_trivial else (A, B)
-    shift = common_shift(*both) if normalize else 0.0
-    scale = common_scale(*both, shift=shift)
+    both = (A,) if ignore_trivial else (A, B)  # validated: float64, contiguous
+    shift = _exact.common_shift(both) if normalize else 0.0
+    scale = _exact.common_scale(both, shift)
     if not normalize:
         _check_pnorm_range(both, m, p)
     sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale,

@@ -1,17 +1,24 @@
-"""How many threads a call uses: per call (``n_threads=``), per context, or process-wide.
+"""How many threads a call uses (per call ``n_threads=``, per context, or process-wide), and
+the pool of worker threads that runs them.
 
-Oversubscription: each call starts its own ``n_threads`` workers, so an application whose own
+Oversubscription: each call runs on its own ``n_threads`` workers, so an application whose own
 thread pool calls mpcore should give each call ``n_threads=1`` (or wrap the pool's work in
 ``with mpcore.threads(1):``); the total is then the pool's size.
+
+The workers are kept between calls (:func:`run`): starting a thread costs tens of microseconds,
+and ``Thread.start`` waits until the new thread is scheduled, which on a busy machine can take
+milliseconds, more than a whole small call.  A call hands each worker its share without
+waiting, and a share that no worker has begun when the caller has finished is dropped.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import contextvars
 import operator
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 _lock = threading.Lock()
 _process_default: int | None = None
@@ -123,3 +130,161 @@ def threads(n: int) -> Iterator[None]:
 def resolve(n_threads: int | None) -> int:
     """Threads for one call: the argument if given, else :func:`get_num_threads`."""
     return get_num_threads() if n_threads is None else _check(n_threads, "n_threads")
+
+
+# ---------------------------------------------------------------------------------------------
+# the worker pool
+
+POOL_IDLE_SECONDS = 30.0  # a worker with nothing to do for this long exits
+
+_PENDING, _RUNNING, _DONE, _DROPPED = range(4)
+
+
+class _Task:
+    """One share of a call's work, handed to one pool thread."""
+
+    __slots__ = ("fn", "state", "done")
+
+    def __init__(self, fn: Callable[[], None]):
+        self.fn = fn
+        self.state = _PENDING  # changed under the pool's lock only
+        self.done = threading.Event()
+
+
+class _Sleeper:
+    """An idle worker: ``task`` is handed over under the pool's lock, then ``wake`` is set."""
+
+    __slots__ = ("wake", "task")
+
+    def __init__(self):
+        self.wake = threading.Event()
+        self.task: _Task | None = None
+
+
+class _Pool:
+    """Worker threads kept between calls.  Each task goes straight to an idle worker or to a
+    new one, never into a queue, so a call always gets as many threads running at once as it
+    asks for, whatever other Python threads are doing with the pool (as when every call
+    started its own threads)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sleepers: list[_Sleeper] = []
+        self.count = 0  # threads alive
+        self.busy = 0  # threads running a task
+
+    def submit(self, fn: Callable[[], None]) -> _Task:
+        task = _Task(fn)
+        with self.lock:
+            if self.sleepers:
+                sleeper = self.sleepers.pop()  # the most recently idle: its cache is warm
+                sleeper.task = task
+                sleeper.wake.set()
+                return task
+            self.count += 1
+            name = f"mpcore-pool-{self.count}"
+        try:
+            threading.Thread(target=self._loop, args=(task,), name=name, daemon=True).start()
+        except BaseException:
+            with self.lock:
+                self.count -= 1
+            raise
+        return task
+
+    def drop(self, task: _Task) -> bool:
+        """Take back a task no worker has begun; False if one has (it then runs to its end)."""
+        with self.lock:
+            if task.state != _PENDING:
+                return False
+            task.state = _DROPPED
+        task.done.set()
+        return True
+
+    def _loop(self, task: _Task | None) -> None:
+        me = _Sleeper()
+        while True:
+            if task is not None:
+                with self.lock:
+                    run = task.state == _PENDING
+                    if run:
+                        task.state = _RUNNING
+                        self.busy += 1
+                if run:
+                    try:
+                        task.fn()
+                    except BaseException:  # the callers' shares report their own errors
+                        pass
+                    finally:
+                        with self.lock:
+                            task.state = _DONE
+                            self.busy -= 1
+                        task.done.set()
+                task = None
+            with self.lock:
+                me.wake.clear()
+                me.task = None
+                self.sleepers.append(me)
+            if not me.wake.wait(POOL_IDLE_SECONDS):
+                with self.lock:
+                    if me.task is None:  # still idle: leave (nobody can hand us a task now)
+                        self.sleepers.remove(me)
+                        self.count -= 1
+                        return
+            task = me.task
+
+
+_pool = _Pool()
+
+
+def _after_fork() -> None:
+    # a forked child has none of the parent's threads: start from an empty pool
+    global _pool
+    _pool = _Pool()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def pool_threads() -> tuple[int, int]:
+    """``(alive, busy)``: the pool's worker threads, and those running a task now."""
+    with _pool.lock:
+        return _pool.count, _pool.busy
+
+
+def run(work: Callable[[int], None], n: int, *, inline: bool = True, shared: bool = True,
+        cancel=None, poll: Callable[[], None] | None = None, interval: float = 0.05) -> None:
+    """Call ``work(i)`` for ``i`` in ``range(n)``, each on its own thread, and wait for all.
+
+    ``inline``: ``work(0)`` runs in the caller's thread (one thread fewer, none at all for
+    ``n == 1``); otherwise the caller only waits, calling ``poll`` every ``interval`` seconds,
+    so a Ctrl-C (KeyboardInterrupt) reaches it at once.  ``shared``: the calls take their work
+    from one shared supply (the next band, the next block of rows) until none is left, so once
+    the caller's own share has returned, the calls that no worker has begun have nothing left
+    to do and are dropped instead of waited for.  ``work`` reports its own errors (and raises
+    ``cancel``, the flag the kernels poll): whatever it raises on a pool thread is discarded.
+
+    On any exception in the caller's thread (Ctrl-C, possibly between two hand-overs)
+    ``cancel[0]`` is set if given, the calls not begun are dropped, the running ones waited
+    for, and the exception propagates.
+    """
+    pool = _pool
+    tasks: list[_Task] = []
+    try:
+        for i in range(int(inline), n):
+            tasks.append(pool.submit(lambda i=i: work(i)))
+        if inline:
+            work(0)
+            if shared:
+                tasks = [t for t in tasks if not pool.drop(t)]
+        for t in tasks:
+            while not t.done.wait(interval):
+                if poll is not None:
+                    poll()
+    except BaseException:
+        if cancel is not None:
+            cancel[0] = 1
+        for t in tasks:
+            if not pool.drop(t):
+                t.done.wait()
+        raise

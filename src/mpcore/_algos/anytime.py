@@ -11,7 +11,6 @@ pipeline's tables and exact refinement.
 from __future__ import annotations
 
 import math
-import threading
 import warnings
 
 import numpy as np
@@ -349,14 +348,18 @@ def _prescrump_table(job: Job, s, n_threads) -> Table:
     excl = job.excl_zone if job.self_join else -1
     args = [(sx, sy, job.m, job.mode, job.p, np.ascontiguousarray(part), s, excl, tab)
             for part, tab in zip(parts, tables)]
-    if n == 1:
-        _stream.prescrump_worker(*args[0])
-    else:
-        workers = [threading.Thread(target=_stream.prescrump_worker, args=a) for a in args]
-        for t in workers:
-            t.start()
-        for t in workers:
-            t.join()
+    errors: list[BaseException] = []
+
+    def part(i: int) -> None:
+        try:
+            _stream.prescrump_worker(*args[i])
+        except BaseException as exc:  # surfaced in the caller's thread
+            errors.append(exc)
+
+    # the same split as ever, on mpcore's pool (no thread start-up; part 0 in this thread)
+    _threads.run(part, n, shared=False)
+    if errors:
+        raise errors[0]
     for other in tables[1:]:
         _engine.merge_unique(tables[0], other)
     return tables[0]
