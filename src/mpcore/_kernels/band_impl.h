@@ -288,3 +288,174 @@ int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_seri
     }
 #undef MP_SIDES
 }
+
+/* ---- Diagonal-list entry (scrump: a chosen, scattered subset of diagonals) ----
+ *
+ * A band runs neighbouring diagonals in the vector lanes; a random subset of diagonals has no
+ * neighbours, so here the lanes hold W consecutive rows of one diagonal instead.  The recurrence
+ * state(r + 1) = state(r) + delta(r) is then a prefix sum along the vector: the W deltas are
+ * independent loads, summed in log2(W) shift-and-add steps, and only one add per vector (the
+ * carry) depends on the previous vector.  Rows are taken in blocks of MP_DIAG_ROWS: each block's
+ * row-side arrays stay in L1 while every diagonal of the list streams its own columns. */
+
+/* Rows per block (a multiple of every W): 4 row arrays of 512 doubles are 16 KiB. */
+#define MP_DIAG_ROWS 512
+
+/* Inclusive prefix sum across the lanes, and the last lane broadcast to all. */
+#if MP_ISA == MP_ISA_AVX512
+MP_INLINE vd MP_NAME(vscan_)(vd x) {
+    x = _mm512_add_pd(x, _mm512_maskz_permutexvar_pd(0xFE, _mm512_set_epi64(6, 5, 4, 3, 2, 1, 0, 0), x));
+    x = _mm512_add_pd(x, _mm512_maskz_permutexvar_pd(0xFC, _mm512_set_epi64(5, 4, 3, 2, 1, 0, 0, 0), x));
+    return _mm512_add_pd(x, _mm512_maskz_permutexvar_pd(0xF0, _mm512_set_epi64(3, 2, 1, 0, 0, 0, 0, 0), x));
+}
+#define VLAST(x) _mm512_permutexvar_pd(_mm512_set1_epi64(7), x)
+#elif MP_ISA == MP_ISA_AVX2
+MP_INLINE vd MP_NAME(vscan_)(vd x) {
+    /* [0, x0, x1, x2], then [0, 0, y0, y1] */
+    x = _mm256_add_pd(x, _mm256_blend_pd(_mm256_permute4x64_pd(x, _MM_SHUFFLE(2, 1, 0, 0)),
+                                         _mm256_setzero_pd(), 1));
+    return _mm256_add_pd(x, _mm256_permute2f128_pd(x, x, 0x08));
+}
+#define VLAST(x) _mm256_permute4x64_pd(x, 0xFF)
+#elif W == 2 && (defined(__SSE2__) || defined(_M_X64))
+MP_INLINE vd MP_NAME(vscan_)(vd x) { return _mm_add_pd(x, _mm_unpacklo_pd(_mm_setzero_pd(), x)); }
+#define VLAST(x) _mm_unpackhi_pd(x, x)
+#elif W == 2
+MP_INLINE vd MP_NAME(vscan_)(vd x) { return vaddq_f64(x, vextq_f64(vdupq_n_f64(0.0), x, 1)); }
+#define VLAST(x) vdupq_laneq_f64(x, 1)
+#else
+MP_INLINE vd MP_NAME(vscan_)(vd x) { return x; }
+#define VLAST(x) (x)
+#endif
+
+/* Lanes of one vector that may enter a table: cells (r + q, c + q). */
+static void MP_NAME(slow_rows_)(const double *sv, int nl, int64_t r, int64_t c, mp_topk *rows,
+                                mp_topk *cols) {
+    for (int q = 0; q < nl; q++) {
+        const double s = sv[q];
+        if (rows && s >= rows->thr[r + q]) MP_NAME(offer_)(rows, r + q, s, c + q);
+        if (cols && s >= cols->thr[c + q]) MP_NAME(offer_)(cols, c + q, s, r + q);
+    }
+}
+
+/* The recurrence's step from cell (r, c) to (r + 1, c + 1), in scalar code. */
+MP_INLINE double MP_NAME(delta1_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                  int64_t r, int64_t c, const int mode) {
+    if (mode == MP_ZNORM) return Y->df[c] * X->dg[r] + Y->dg[c] * X->df[r];
+    const double a = X->T[r] - Y->T[c], b = X->T[r + pr->m] - Y->T[c + pr->m];
+    return MP_NAME(pnorm_term_)(b, mode, pr->p) - MP_NAME(pnorm_term_)(a, mode, pr->p);
+}
+
+/* One cell in scalar code: score it from the state and offer it. */
+MP_INLINE void MP_NAME(cell1_)(const mp_series *X, const mp_series *Y, int64_t r, int64_t c,
+                               double state, mp_topk *rows, mp_topk *cols, const int mode) {
+    double sv[1];
+    sv[0] = (mode == MP_ZNORM ? state : -state) * Y->w[c] * X->w[r];
+    MP_NAME(slow_rows_)(sv, 1, r, c, rows, cols);
+}
+
+/* Rows [r0, r1) of diagonal d; *state holds the state of row r0 - 1 (unless r0 starts a seed
+ * segment) and is left holding that of row r1 - 1. */
+MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                   int64_t d, int64_t r0, int64_t r1, int seed, double *state,
+                                   mp_topk *rows, mp_topk *cols, const int mode,
+                                   const int do_rows, const int do_cols) {
+    const int64_t m = pr->m;
+    const vd vinf = VSET1(INFINITY);
+    const vd vsign = VSET1(mode == MP_ZNORM ? 1.0 : -1.0);
+    double cur, sv[W];
+    int64_t r = r0;
+    if (seed) {
+        MP_NAME(seed_)(pr, X, Y, r0, r0 + d, 0, 1, &cur);
+        MP_NAME(cell1_)(X, Y, r0, r0 + d, cur, do_rows ? rows : 0, do_cols ? cols : 0, mode);
+        r++;
+    } else {
+        cur = *state;
+    }
+    /* lanes q = 0 .. W-1 hold rows r + q: state(r + q) = state(r - 1) + sum of delta(r - 1 .. r + q - 1) */
+    vd carry = VSET1(cur);
+    /* a general p needs pow per term: scalar code only, as in the bands */
+    for (; mode != MP_AAMP_P && r + W <= r1; r += W) {
+        const int64_t c = r + d;
+        vd dl;
+        if (mode == MP_ZNORM) {
+            dl = VFMA(VLD(Y->df + c - 1), VLD(X->dg + r - 1),
+                      VMUL(VLD(Y->dg + c - 1), VLD(X->df + r - 1)));
+        } else {
+            const vd a = VSUB(VLD(X->T + r - 1), VLD(Y->T + c - 1));
+            const vd b = VSUB(VLD(X->T + r - 1 + m), VLD(Y->T + c - 1 + m));
+            if (mode == MP_AAMP_P2)
+                dl = VFNMA(a, a, VMUL(b, b));
+            else
+                dl = VSUB(VABS(b), VABS(a));
+        }
+        const vd ps = MP_NAME(vscan_)(dl);
+        const vd cv = VADD(carry, ps);
+        carry = VADD(carry, VLAST(ps));
+        const vd s = VMUL(VMUL(cv, VLD(Y->w + c)), VMUL(VLD(X->w + r), vsign));
+        if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cols->thr + c) : vinf,
+                                 do_rows ? VLD(rows->thr + r) : vinf))) {
+            VST(sv, s);
+            MP_NAME(slow_rows_)(sv, W, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
+        }
+    }
+    VST(sv, carry);
+    cur = sv[0];
+    for (; r < r1; r++) { /* the rows left over, in scalar code */
+        cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
+        MP_NAME(cell1_)(X, Y, r, r + d, cur, do_rows ? rows : 0, do_cols ? cols : 0, mode);
+    }
+    *state = cur;
+}
+
+MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
+                                       const mp_series *Y, const int64_t *diags, int64_t nd,
+                                       mp_topk *rows, mp_topk *cols, double *state,
+                                       const volatile int *cancel, const int mode,
+                                       const int do_rows, const int do_cols) {
+    const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
+    int64_t maxrows = 0, cells = 0;
+    for (int64_t j = 0; j < nd; j++) {
+        const int64_t nr = (X->l < Y->l - diags[j]) ? X->l : Y->l - diags[j];
+        if (nr > maxrows) maxrows = nr;
+    }
+    for (int64_t r0 = 0, r1; r0 < maxrows; r0 = r1) {
+        if (cancel && *cancel) return -1;
+        /* blocks end at multiples of MP_DIAG_ROWS and of reseed, so every diagonal is cut, and
+         * its sums grouped, the same way whatever list it came in */
+        const int64_t to_block = MP_DIAG_ROWS - r0 % MP_DIAG_ROWS, to_seed = reseed - r0 % reseed;
+        r1 = r0 + (to_block < to_seed ? to_block : to_seed);
+        if (r1 > maxrows) r1 = maxrows;
+        const int seed = r0 % reseed == 0;
+        for (int64_t j = 0; j < nd; j++) {
+            const int64_t d = diags[j];
+            const int64_t nr = (X->l < Y->l - d) ? X->l : Y->l - d;
+            const int64_t end = nr < r1 ? nr : r1;
+            if (end <= r0) continue;
+            MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, rows, cols, mode, do_rows,
+                                do_cols);
+            cells += end - r0;
+        }
+    }
+    return cells;
+}
+
+int64_t MP_NAME(mp_diags_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                           const int64_t *diags, int64_t nd, mp_topk *rows, mp_topk *cols,
+                           double *scratch, const volatile int *cancel) {
+#define MP_DSIDES(mode)                                                                      \
+    if (rows && cols)                                                                        \
+        return MP_NAME(diags_body_)(pr, X, Y, diags, nd, rows, cols, scratch, cancel, mode, 1, 1); \
+    if (rows)                                                                                \
+        return MP_NAME(diags_body_)(pr, X, Y, diags, nd, rows, 0, scratch, cancel, mode, 1, 0); \
+    return MP_NAME(diags_body_)(pr, X, Y, diags, nd, 0, cols, scratch, cancel, mode, 0, 1);
+    for (int64_t j = 0; j < nd; j++)
+        if (diags[j] < 0) return 0; /* the caller checks; never read before the series */
+    switch (pr->mode) {
+        case MP_ZNORM: MP_DSIDES(MP_ZNORM)
+        case MP_AAMP_P2: MP_DSIDES(MP_AAMP_P2)
+        case MP_AAMP_P1: MP_DSIDES(MP_AAMP_P1)
+        default: MP_DSIDES(MP_AAMP_P)
+    }
+#undef MP_DSIDES
+}
