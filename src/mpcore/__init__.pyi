@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import datasets as datasets
+from . import plot as plot
 
 __version__: str
 

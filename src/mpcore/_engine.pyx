@@ -7,6 +7,7 @@ mutable state except two atomic counters (next band, cells done).
 import numpy as np
 
 from libc.stdint cimport int64_t
+from libc.math cimport fabs
 from libc.stdlib cimport malloc, free
 
 
@@ -18,6 +19,9 @@ cdef extern from "_kernels/band.h":
         const double *dg
         const double *w
         int64_t l
+        const double *e
+        const double *eblk
+        const double *wblk
     ctypedef struct mp_topk:
         double *P
         int64_t *I
@@ -73,6 +77,43 @@ cdef void _fill_series(mp_series *s, obj):
     s.dg = &dg[0]
     s.w = &w[0]
     s.l = obj.l
+    s.e = NULL
+    s.eblk = NULL
+    s.wblk = NULL
+
+
+cdef inline Py_ssize_t _bookkeeping_size(int64_t l) noexcept nogil:
+    cdef Py_ssize_t n = l + MP_PAD
+    return n + 2 * ((n + MP_BAND - 1) // MP_BAND)
+
+
+cdef void _fill_bookkeeping(mp_series *s, int64_t m, double *buf) noexcept nogil:
+    """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, and the
+    maxima of e and w over blocks of MP_BAND positions, padding included (e = 0, w = NaN)."""
+    cdef Py_ssize_t n = s.l + MP_PAD, nblk = (n + MP_BAND - 1) // MP_BAND, i, b
+    cdef double *e = buf
+    cdef double *eblk = buf + n
+    cdef double *wblk = eblk + nblk
+    cdef double x
+    for i in range(n):
+        if i < s.l:
+            e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
+                    + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
+        else:
+            e[i] = 0.0
+    for b in range(nblk):
+        eblk[b] = 0.0
+        wblk[b] = 0.0
+    for i in range(n):
+        b = i // MP_BAND
+        if e[i] > eblk[b]:
+            eblk[b] = e[i]
+        x = s.w[i]
+        if x > wblk[b]:  # False for NaN: an unusable window never scores
+            wblk[b] = x
+    s.e = e
+    s.eblk = eblk
+    s.wblk = wblk
 
 
 cdef void _fill_topk(mp_topk *t, obj):
@@ -113,13 +154,24 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
     cdef mp_series *cs = <mp_series *> malloc(max(ns, 1) * sizeof(mp_series))
     cdef mp_topk *ct = <mp_topk *> malloc(max(nt, 1) * sizeof(mp_topk))
     cdef mp_pass *cp = <mp_pass *> malloc(max(npass, 1) * sizeof(mp_pass))
-    cdef double *scratch = <double *> malloc((MP_BAND + 64) * sizeof(double))
-    if cs == NULL or ct == NULL or cp == NULL or scratch == NULL:
-        free(cs); free(ct); free(cp); free(scratch)
+    # the band's co-moments and, for the rounding bookkeeping, their error bounds
+    cdef double *scratch = <double *> malloc(2 * (MP_BAND + 64) * sizeof(double))
+    cdef Py_ssize_t book = 0
+    for i in range(ns):
+        book += _bookkeeping_size(series[i].l) if mode == 0 else 0
+    cdef double *bookbuf = <double *> malloc(max(book, 1) * sizeof(double))
+    if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
+        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
         raise MemoryError()
+    book = 0
     try:
         for i in range(ns):
+            if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
+                raise ValueError("series arrays must be padded by PAD entries")
             _fill_series(&cs[i], series[i])
+            if mode == 0:  # z-normalized: the only mode whose scores are relative
+                _fill_bookkeeping(&cs[i], m, bookbuf + book)
+                book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
         for i in range(npass):
@@ -134,7 +186,7 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
             rc = mp_run_worker(fn, &pr, cs, cp, &bands[0, 0] if nbands else NULL, nbands,
                                &counters[0], &counters[1], ct, scratch, &cancel[0])
     finally:
-        free(cs); free(ct); free(cp); free(scratch)
+        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
     return rc == 0
 
 

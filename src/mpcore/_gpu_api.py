@@ -10,7 +10,7 @@ import numpy as np
 from . import _gpu, _validate
 from ._gpu import gpu_available
 from ._pipeline import matrix_profile
-from ._prepare import MODE_ZNORM, MODE_AAMP_P2, Job, Table
+from ._prepare import MODE_ZNORM, MODE_AAMP_P2, Job, Table, untracked
 
 __all__ = ["gpu_aamp", "gpu_available", "gpu_stump"]
 
@@ -54,6 +54,7 @@ def run_gpu(job: Job, device_ids: list[int]) -> list[list[Table]]:
         if d >= count:
             raise ValueError(f"device_id {d} does not exist: {count} CUDA device(s) found")
     mode = 0 if job.mode == MODE_ZNORM else (1 if job.mode == MODE_AAMP_P2 else 2)
+    untracked(job)  # the CUDA kernel has no rounding bookkeeping: the global near-flat rule
     tables = [job.new_tables() for _ in device_ids]
     errors: list[BaseException] = []
 

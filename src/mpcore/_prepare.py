@@ -100,10 +100,25 @@ def _shifted(T: np.ndarray, shift: float, scale: float) -> np.ndarray:
         return np.where(finite, T * scale - shift * scale, 0.0)
 
 
+def _rolling_max(a: np.ndarray, m: int) -> np.ndarray:
+    """max(a[i:i+m]) for every window, in O(n log m) vectorized steps."""
+    r, k = a, 1
+    while 2 * k <= m:
+        r = np.maximum(r[:-k], r[k:])  # r[i] = max(a[i:i+2k])
+        k *= 2
+    l = a.shape[0] - m + 1
+    return np.maximum(r[:l], r[m - k : m - k + l])
+
+
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
-                   shift: float = 0.0, scale: float = 1.0) -> Series:
+                   shift: float = 0.0, scale: float = 1.0, tracked: bool = False) -> Series:
     """Window statistics of one (validated, float64) series, computed on ``(T - shift) * scale``
-    (the shift applies to z-normalized profiles only)."""
+    (the shift applies to z-normalized profiles only).
+
+    ``tracked``: the engine bounds the rounding its recurrence accumulates (the CPU band
+    kernels, see ``mp_series.e`` in _kernels/band.h), so a window is near-flat only against
+    its own magnitude; otherwise (the CUDA and multi-dimensional kernels) against the series'
+    scale, as an outlier's rounding could swamp a quiet window's co-moments."""
     n = T.shape[0]
     l = n - m + 1
     finite = np.isfinite(T)
@@ -124,7 +139,14 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         # two large values meet in one step of a diagonal's recurrence (a spike S paired with
         # itself at c = r + m), their products of ~S^2 cancel and leave ~1e-16 S^2 in the
         # co-moments of every later pair on that diagonal until its next reseed.)
-        flat = valid & ~const & (ssd < FLAT_SSD * m)
+        if tracked:
+            # the kernels track what outliers leave in the co-moments; what is left is the
+            # rounding of the window's own values: relative to their magnitude (an offset the
+            # common shift could not remove, 1e5 + 1e-3 noise beside 0 + 1e-3 noise)
+            top = _rolling_max(np.abs(Tk), m)
+            flat = valid & ~const & (ssd < FLAT_SSD * m * top * top)
+        else:
+            flat = valid & ~const & (ssd < FLAT_SSD * m)
         # values that scaling took near float64's underflow (1e-300 beside 1e300) keep too few
         # digits to rank windows by: such windows take the exact path (on the unscaled series)
         with np.errstate(under="ignore"):
@@ -224,6 +246,12 @@ def _diagonal_scores(job: Job, X: Series, Y: Series, d: int) -> np.ndarray:
     c = r + d
     if job.normalize:
         step = Y.df[c] * X.dg[r] + Y.dg[c] * X.df[r]
+        # what each step may add to the rounding (see mp_series.e in _kernels/band.h)
+        def bound(S, i):
+            return (np.abs(S.df[i]) + np.abs(S.dg[i]) + np.abs(S.T[i]) + np.abs(S.T[i + m])
+                    + np.abs(S.mu[i]) + np.abs(S.mu[i + 1]))
+
+        size = bound(X, r) * bound(Y, c)
     else:
         a = np.abs(X.T[r] - Y.T[c])
         b = np.abs(X.T[r + m] - Y.T[c + m])
@@ -239,16 +267,23 @@ def _diagonal_scores(job: Job, X: Series, Y: Series, d: int) -> np.ndarray:
         else:
             exact[i] = np.sum(np.abs(x - y) ** job.p)
     acc = np.empty(n_pairs)
+    if job.normalize:
+        grown = np.empty(n_pairs)  # sum of step sizes since the restart
     for i, r0 in enumerate(starts):
         r1 = min(r0 + seg, n_pairs)
         acc[r0] = exact[i]
         acc[r0 + 1 : r1] = exact[i] + np.cumsum(step[r0 : r1 - 1])
+        if job.normalize:
+            grown[r0] = abs(exact[i])
+            grown[r0 + 1 : r1] = abs(exact[i]) + np.cumsum(size[r0 : r1 - 1])
     with np.errstate(invalid="ignore", over="ignore"):
         if job.normalize:
-            # rounding of the co-moment is relative to the series' scale (|T| <= 1, so below
-            # ~1e-12 m between restarts); in a correlation it is amplified by both inverse norms
+            # rounding of the co-moment, here and in the kernels: ~1e-12 m on the series' scale
+            # (|T| <= 1) plus the steps' own (an outlier leaves ~1e-16 S^2 until the restart),
+            # in a correlation amplified by both inverse norms; the kernels keep their scores
+            # within MP_SCORE_TOL (1e-8) of exact besides
             wrc = X.w[r] * Y.w[c]
-            score = acc * wrc - (1e-9 + 1e-11 * m * wrc)
+            score = acc * wrc - (1e-9 + 3e-8 + (1e-11 * m + 2.0**-38 * grown) * wrc)
         else:
             # the series are scaled to |T| <= 1, so each term is at most 2**p
             score = -acc * X.w[r] * Y.w[c] - 1e-9 * m * 2.0**job.p
@@ -372,7 +407,8 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
     scale = common_scale(*both, shift=shift)
     if not normalize:
         _check_pnorm_range(both, m, p)
-    sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale)
+    sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale,
+                        tracked=True)
     if ignore_trivial:
         if sa.l // 2 <= excl_zone:
             warnings.warn(
@@ -387,7 +423,7 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         targets = [0, 0]
     else:
         sb = prepare_series(B, m, normalize, B_isconstant, "T_B_subseq_isconstant", shift,
-                            scale)
+                            scale, tracked=True)
         series = [sa, sb]
         # diagonals c - r >= 0 of (A, B) give A's rows; those of (B, A) give A's columns
         passes = np.array([[0, 1, 0, -1], [1, 0, -1, 0]], dtype=np.int64)
@@ -413,3 +449,22 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
     # seeding costs a fixed ~50 us of NumPy calls; for a few hundred windows it saves less
     job.seeds = seed_thresholds(job) if sa.l >= SEED_MIN_WINDOWS else None
     return job
+
+
+def untracked(job: Job) -> None:
+    """Adapt ``job`` in place to an engine without the CPU kernels' rounding bookkeeping (the
+    CUDA kernel): windows near-flat against the series' scale, which an outlier's rounding
+    could swamp there, skip the kernel and take the exact path (``finalize``) instead."""
+    if not job.normalize:
+        return
+    cut = 1.0 / math.sqrt(FLAT_SSD * job.m)  # w = 1/sqrt(ssd): ssd < FLAT_SSD * m
+    changed = False
+    for s in job.series:
+        with np.errstate(invalid="ignore"):
+            extra = np.flatnonzero(s.w[: s.l] > cut)  # NaN (unusable) compares False
+        if len(extra):
+            s.w[extra] = np.nan
+            s.flat = np.union1d(s.flat, extra)
+            changed = True
+    if changed and job.seeds is not None:
+        job.seeds = seed_thresholds(job)

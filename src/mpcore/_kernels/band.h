@@ -33,7 +33,25 @@ typedef struct {
     const double *dg;  /* (T[i+m] - mu[i+1]) + (T[i] - mu[i]) */
     const double *w;   /* 1/norm of the centred window, or 1.0 (aamp); NaN marks an unusable window */
     int64_t l;         /* number of windows */
+    /* Rounding bookkeeping (z-normalized mode; NULL in the others, or to turn it off).  Step i of
+     * a diagonal's recurrence adds df_r dg_c + dg_r df_c; its rounding, and that of df and dg
+     * themselves (relative to the values and means they are formed from), is at most
+     * MP_ROUND e_r e_c with e_i = |df_i| + |dg_i| + |T_i| + |T_i+m| + |mu_i| + |mu_i+1|, and stays
+     * in the co-moment until the next reseed: an outlier leaves ~1e-16 of its square there,
+     * which would swamp the co-moments of quiet windows further on.  eblk and wblk hold the
+     * maxima of e and of w (NaN as 0) over blocks of MP_BAND positions. */
+    const double *e;
+    const double *eblk;
+    const double *wblk;
 } mp_series;
+
+/* Bound on the rounding error of a kernel score (a correlation) that the kernels keep: rows
+ * whose steps could leave more than this, relative to the quietest pair they may later reach,
+ * are run with the error of every diagonal tracked, and a diagonal is recomputed exactly before
+ * its error would exceed it.  The exact refinement then only ever sees candidates ranked to
+ * within this of their true correlation. */
+#define MP_SCORE_TOL 1e-8
+#define MP_ROUND (4.0 * 2.220446049250313e-16) /* eps, with room for the terms' own rounding */
 
 typedef struct {
     double *P;    /* l*k scores, best first */

@@ -233,6 +233,66 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
     }
 }
 
+/* Largest value of a block-maximum array (eblk, wblk) over positions [a, b), b > a. */
+static inline double MP_NAME(blkmax_)(const double *blk, int64_t a, int64_t b) {
+    double mx = 0.0;
+    for (int64_t i = a / MP_BAND; i <= (b - 1) / MP_BAND; i++) mx = blk[i] > mx ? blk[i] : mx;
+    return mx;
+}
+
+/* Recompute the co-moment of lane j exactly at row r (its rounding error is then gone). */
+static void MP_NAME(reseed_lane_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                  int64_t r, int64_t d0, int64_t j, double *acc, double *err) {
+    MP_NAME(seed_)(pr, X, Y, r, r + d0, j, j + 1, acc);
+    err[j] = 0.0;
+}
+
+/* One row of the band (z-normalized mode) with the rounding of every diagonal tracked: err[j]
+ * bounds, in units of MP_ROUND, what the steps taken in tracked rows since the lane's last exact
+ * value may have left in acc[j]; a lane is recomputed exactly before it is scored with more than
+ * MP_SCORE_TOL of error.  Used only for rows where an outlier meets the band (see band_body_),
+ * so the usual rows keep the lean loop of rows_. */
+static void MP_NAME(track_row_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                int64_t d0, int64_t nd, int64_t nvec, int64_t jtail, int64_t r,
+                                mp_topk *rows, mp_topk *cols, double *acc, double *err,
+                                const int do_rows, const int do_cols) {
+    const double lim = MP_SCORE_TOL / MP_ROUND;
+    const double wr = X->w[r];
+    const vd vwr = VSET1(wr), vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]), ver = VSET1(X->e[r]);
+    const vd vlim = VSET1(lim), vinf = VSET1(INFINITY);
+    vd vrthr = VSET1(do_rows ? rows->thr[r] : INFINITY);
+    double sv[W];
+    for (int64_t v = 0; v < nvec; v++) {
+        const int64_t j = v * W, c = r + d0 + j;
+        const vd wc = VLD(Y->w + c);
+        vd cv = VLD(acc + j), ev = VLD(err + j);
+        const vd bad = VMUL(VMUL(ev, wc), vwr);
+        if (MP_UNLIKELY(VANY_GE2(bad, vlim, vlim))) {
+            for (int q = 0; q < W; q++)
+                if (err[j + q] * Y->w[c + q] * wr >= lim)
+                    MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
+            cv = VLD(acc + j);
+            ev = VLD(err + j);
+        }
+        const vd sc = VMUL(VMUL(cv, wc), vwr);
+        if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cols->thr + c) : vinf, vrthr))) {
+            VST(sv, sc);
+            MP_NAME(slow_lanes_)(sv, W, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
+            if (do_rows) vrthr = VSET1(rows->thr[r]);
+        }
+        VST(acc + j, VFMA(VLD(Y->df + c), vdg, VFMA(VLD(Y->dg + c), vdf, cv)));
+        VST(err + j, VFMA(VLD(Y->e + c), ver, ev));
+    }
+    for (int64_t j = jtail; j < nd; j++) {
+        const int64_t c = r + d0 + j;
+        if (err[j] * Y->w[c] * wr >= lim) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
+        sv[0] = acc[j] * Y->w[c] * wr;
+        MP_NAME(slow_lanes_)(sv, 1, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
+        acc[j] += Y->df[c] * X->dg[r] + Y->dg[c] * X->df[r];
+        err[j] += Y->e[c] * X->e[r];
+    }
+}
+
 MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                       int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
                                       double *acc, const volatile int *cancel, const int mode,
@@ -243,24 +303,59 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
      * otherwise the last partial vector is done in scalar code. */
     const int64_t nvec = (mode == MP_AAMP_P) ? 0 : (d1 >= Y->l) ? (nd + W - 1) / W : nd / W;
     const int64_t jtail = nvec * W < nd ? nvec * W : nd;
+    const int64_t nlanes = nvec * W > nd ? nvec * W : nd;
     const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
+    /* Rounding bookkeeping (see mp_series.e): between two reseeds, rows whose steps are bounded
+     * by e_r * max(e_c) <= quiet add at most eps * reseed * quiet to any co-moment, which is
+     * MP_SCORE_TOL of the quietest pair of windows the period reaches (wmax); rows above it (an
+     * outlier in the row or in the band's columns) run in track_row_. */
+    const int track = mode == MP_ZNORM && X->e && Y->e;
+    const double lim = MP_SCORE_TOL / MP_ROUND;
+    double *err = acc + nlanes + W; /* the scratch holds both (MP_PAD entries each) */
+    double quiet = INFINITY, wmax = 0.0;
+    int tracking = 0;
     int64_t cells = 0;
 
     for (int64_t r = 0; r < nrows;) {
         if (r % reseed == 0) {
             if (cancel && *cancel) return -1;
-            MP_NAME(seed_)(pr, X, Y, r, r + d0, 0, nvec * W > nd ? nvec * W : nd, acc);
+            MP_NAME(seed_)(pr, X, Y, r, r + d0, 0, nlanes, acc);
+            if (track) {
+                const int64_t r1 = (r + reseed < nrows ? r + reseed : nrows);
+                for (int64_t j = 0; j < nlanes; j++) err[j] = 0.0;
+                wmax = MP_NAME(blkmax_)(X->wblk, r, r1) *
+                       MP_NAME(blkmax_)(Y->wblk, r + d0, r1 - 1 + d0 + nlanes);
+                quiet = wmax > 0.0 ? lim / ((double)(r1 - r) * wmax) : INFINITY;
+                tracking = 0;
+            }
         }
         int64_t left = nrows - r, to_seed = reseed - r % reseed, nr;
         if (left > to_seed) left = to_seed;
-        if (left >= MP_ROWS) {
+        nr = left >= MP_ROWS ? MP_ROWS : 1;
+        if (track) {
+            double er = 0.0;
+            for (int64_t q = 0; q < nr; q++) er = X->e[r + q] > er ? X->e[r + q] : er;
+            if (er * MP_NAME(blkmax_)(Y->eblk, r + d0, r + nr - 1 + d0 + nlanes) > quiet) {
+                MP_NAME(track_row_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, err,
+                                    do_rows, do_cols);
+                tracking = 1;
+                const int64_t valid = Y->l - (r + d0);
+                cells += valid < nd ? valid : nd;
+                r += 1;
+                continue;
+            }
+            if (tracking) { /* back to the lean loop: leave no lane with error that could matter */
+                for (int64_t j = 0; j < nd; j++)
+                    if (err[j] * wmax >= lim) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
+                tracking = 0;
+            }
+        }
+        if (nr == MP_ROWS) {
             MP_NAME(rows_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, mode, do_rows,
                            do_cols, MP_ROWS);
-            nr = MP_ROWS;
         } else {
             MP_NAME(rows_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, mode, do_rows,
                            do_cols, 1);
-            nr = 1;
         }
         for (int64_t q = 0; q < nr; q++) {
             const int64_t valid = Y->l - (r + q + d0);
