@@ -379,3 +379,21 @@ def test_prescrump_every_kernel_and_thread_count(kernel, join):
         P1, I1 = mpcore.prescrump(T, m, T_B, s=s, k=k, n_threads=n)
         np.testing.assert_array_equal(P1, P)
         np.testing.assert_array_equal(I1, I)
+
+
+@pytest.mark.parametrize("join", ["self", "AB"])
+def test_scrump_quiet_windows_beside_a_spike(kernel, join):
+    """A spike's rounding in the co-moments of a diagonal must not decide the neighbours of
+    the quiet windows after it (the diagonal-list entry tracks it, as the bands do): at 100%
+    the profile is stump's, whose tests check it against brute force."""
+    T = random_walk(3000, seed=38)
+    T[700] = 1e7
+    T_B = None
+    if join == "AB":
+        T_B = random_walk(2500, seed=39)
+        T_B[1200] = -1e7
+    np.random.seed(2)
+    obj = mpcore.scrump(T, 20, T_B, ignore_trivial=T_B is None, percentage=1.0)
+    obj.update()
+    mp = mpcore.stump(T, 20, T_B, ignore_trivial=T_B is None)
+    np.testing.assert_allclose(obj.P_, mp.P_, rtol=1e-12, atol=1e-12)

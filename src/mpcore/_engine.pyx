@@ -221,13 +221,24 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
     cdef mp_series *cs = <mp_series *> malloc(max(ns, 1) * sizeof(mp_series))
     cdef mp_topk *ct = <mp_topk *> malloc(max(nt, 1) * sizeof(mp_topk))
     cdef mp_pass *cp = <mp_pass *> malloc(max(npass, 1) * sizeof(mp_pass))
-    cdef double *scratch = <double *> malloc((MP_BAND + 64) * sizeof(double))
-    if cs == NULL or ct == NULL or cp == NULL or scratch == NULL:
-        free(cs); free(ct); free(cp); free(scratch)
+    # per diagonal of a group: its state and its rounding bookkeeping (5 numbers)
+    cdef double *scratch = <double *> malloc(5 * (MP_BAND + 64) * sizeof(double))
+    cdef Py_ssize_t book = 0
+    for i in range(ns):
+        book += _bookkeeping_size(series[i].l) if mode == 0 else 0
+    cdef double *bookbuf = <double *> malloc(max(book, 1) * sizeof(double))
+    if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
+        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
         raise MemoryError()
+    book = 0
     try:
         for i in range(ns):
+            if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
+                raise ValueError("series arrays must be padded by PAD entries")
             _fill_series(&cs[i], series[i])
+            if mode == 0:  # z-normalized: the only mode whose scores are relative
+                _fill_bookkeeping(&cs[i], m, bookbuf + book)
+                book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
         for i in range(npass):
@@ -243,7 +254,7 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
                                      &groups[0, 0] if ngroups else NULL, ngroups, &counters[0],
                                      &counters[1], ct, scratch, &cancel[0])
     finally:
-        free(cs); free(ct); free(cp); free(scratch)
+        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
     return rc == 0
 
 

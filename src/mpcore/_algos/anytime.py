@@ -20,7 +20,7 @@ import numpy as np
 from .. import _config, _engine, _stream, _threads, _validate
 from .._exact import window_stats
 from .._pipeline import _refine, finalize, merge, run_threads
-from .._prepare import EXCL_ZONE_DENOM, Job, Table, _plan_bands, prepare_job, untracked
+from .._prepare import EXCL_ZONE_DENOM, Job, Table, _plan_bands, prepare_job
 
 
 def _chunk_ranges(counts: np.ndarray, n_chunks: int) -> np.ndarray:
@@ -154,9 +154,6 @@ class _Anytime:
                           B_isconstant)
         # the seeds of stump assume every diagonal is searched: an anytime profile needs none
         job.seeds = None
-        # the diagonal-list entry keeps no rounding bookkeeping (the bands' mp_series.e): windows
-        # near-flat against the series' scale take the exact path (_special_candidates)
-        untracked(job)
         self._job = job
         m = job.m
         l_A = job.series[0].l

@@ -85,7 +85,7 @@ int64_t mp_band_avx512(const mp_params *, const mp_series *, const mp_series *, 
  * stay in cache while every diagonal of the list streams its columns.  Vector lanes hold
  * consecutive rows of one diagonal, the recurrence summed along them as a prefix sum.  Each
  * diagonal's scores depend only on the diagonal (not on the list it came in), so results do not
- * depend on how diagonals were grouped or shared among threads.  `scratch` holds >= nd doubles.
+ * depend on how diagonals were grouped or shared among threads.  `scratch` holds >= 5 nd doubles.
  * Returns the number of cells evaluated, or -1 when *cancel became non-zero. */
 typedef int64_t (*mp_diags_fn)(const mp_params *, const mp_series *X, const mp_series *Y,
                                const int64_t *diags, int64_t nd, mp_topk *rows, mp_topk *cols,

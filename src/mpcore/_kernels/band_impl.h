@@ -233,6 +233,55 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
     }
 }
 
+/* Rows r .. r+nr-1 of the band when none of them can score (their windows are unusable: w is
+ * NaN, so every score would be NaN and enter no table): the recurrence only, by the very
+ * operations of rows_, so the co-moments of the rows after them are the same bits.  preSCRIMP
+ * masks all windows but its samples this way. */
+MP_INLINE void MP_NAME(rows_skip_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                   int64_t d0, int64_t nd, int64_t nvec, int64_t jtail, int64_t r,
+                                   double *acc, const int mode, const int nr) {
+    const int64_t m = pr->m;
+    const double p = pr->p;
+    vd va[MP_ROWS], vb[MP_ROWS];
+    for (int q = 0; q < nr; q++) {
+        if (mode == MP_ZNORM) {
+            va[q] = VSET1(X->df[r + q]);
+            vb[q] = VSET1(X->dg[r + q]);
+        } else {
+            va[q] = VSET1(X->T[r + q]);
+            vb[q] = VSET1(X->T[r + q + m]);
+        }
+    }
+    for (int64_t v = 0; v < nvec; v++) {
+        const int64_t j = v * W;
+        vd cv = VLD(acc + j);
+        for (int q = 0; q < nr; q++) {
+            const int64_t c = r + q + d0 + j;
+            if (mode == MP_ZNORM) {
+                cv = VFMA(VLD(Y->df + c), vb[q], VFMA(VLD(Y->dg + c), va[q], cv));
+            } else {
+                const vd a = VSUB(va[q], VLD(Y->T + c)), b = VSUB(vb[q], VLD(Y->T + c + m));
+                if (mode == MP_AAMP_P2)
+                    cv = VFMA(b, b, VFNMA(a, a, cv));
+                else
+                    cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+            }
+        }
+        VST(acc + j, cv);
+    }
+    for (int64_t j = jtail; j < nd; j++) {
+        for (int q = 0; q < nr; q++) {
+            const int64_t rr = r + q, c = rr + d0 + j;
+            if (mode == MP_ZNORM) {
+                acc[j] += Y->df[c] * X->dg[rr] + Y->dg[c] * X->df[rr];
+            } else {
+                const double a = X->T[rr] - Y->T[c], b = X->T[rr + m] - Y->T[c + m];
+                acc[j] += MP_NAME(pnorm_term_)(b, mode, p) - MP_NAME(pnorm_term_)(a, mode, p);
+            }
+        }
+    }
+}
+
 /* Largest value of a block-maximum array (eblk, wblk) over positions [a, b), b > a. */
 static inline double MP_NAME(blkmax_)(const double *blk, int64_t a, int64_t b) {
     double mx = 0.0;
@@ -350,7 +399,14 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 tracking = 0;
             }
         }
-        if (nr == MP_ROWS) {
+        int skip = 1;
+        for (int64_t q = 0; q < nr; q++) skip &= X->w[r + q] != X->w[r + q]; /* all NaN */
+        if (skip) {
+            if (nr == MP_ROWS)
+                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nvec, jtail, r, acc, mode, MP_ROWS);
+            else
+                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nvec, jtail, r, acc, mode, 1);
+        } else if (nr == MP_ROWS) {
             MP_NAME(rows_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, mode, do_rows,
                            do_cols, MP_ROWS);
         } else {
@@ -503,12 +559,47 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
     *state = cur;
 }
 
+/* Rows [r0, r1) of diagonal d with the rounding tracked, in scalar code (z-normalized mode; see
+ * track_row_ for the bands): err bounds, in units of MP_ROUND, what the steps since the last
+ * exact value may have left in the state; the state is recomputed exactly before a cell is
+ * scored with more than MP_SCORE_TOL of error.  For the blocks an outlier reaches only. */
+static void MP_NAME(diag_track_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                 int64_t d, int64_t r0, int64_t r1, int seed, double *state,
+                                 double *err, mp_topk *rows, mp_topk *cols) {
+    const double lim = MP_SCORE_TOL / MP_ROUND;
+    double cur = *state, e = *err;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t c = r + d;
+        if (r == r0 && seed) {
+            MP_NAME(seed_)(pr, X, Y, r, c, 0, 1, &cur);
+            e = 0.0;
+        } else {
+            cur += MP_NAME(delta1_)(pr, X, Y, r - 1, c - 1, MP_ZNORM);
+            e += X->e[r - 1] * Y->e[c - 1];
+            if (e * Y->w[c] * X->w[r] >= lim) {
+                MP_NAME(seed_)(pr, X, Y, r, c, 0, 1, &cur);
+                e = 0.0;
+            }
+        }
+        MP_NAME(cell1_)(X, Y, r, c, cur, rows, cols, MP_ZNORM);
+    }
+    *state = cur;
+    *err = e;
+}
+
 MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                                        const mp_series *Y, const int64_t *diags, int64_t nd,
-                                       mp_topk *rows, mp_topk *cols, double *state,
+                                       mp_topk *rows, mp_topk *cols, double *scratch,
                                        const volatile int *cancel, const int mode,
                                        const int do_rows, const int do_cols) {
     const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
+    /* per diagonal: its state, and for the rounding bookkeeping (as band_body_ keeps it per
+     * lane) its error bound, its segment's quiet level and largest w product, whether the
+     * previous block was tracked */
+    double *state = scratch, *err = scratch + nd, *quiet = scratch + 2 * nd;
+    double *wmax = scratch + 3 * nd, *tracking = scratch + 4 * nd;
+    const int track = mode == MP_ZNORM && X->e && Y->e;
+    const double lim = MP_SCORE_TOL / MP_ROUND;
     int64_t maxrows = 0, cells = 0;
     for (int64_t j = 0; j < nd; j++) {
         const int64_t nr = (X->l < Y->l - diags[j]) ? X->l : Y->l - diags[j];
@@ -521,12 +612,38 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
         const int64_t to_block = MP_DIAG_ROWS - r0 % MP_DIAG_ROWS, to_seed = reseed - r0 % reseed;
         r1 = r0 + (to_block < to_seed ? to_block : to_seed);
         if (r1 > maxrows) r1 = maxrows;
-        const int seed = r0 % reseed == 0;
+        const int seed_row = r0 % reseed == 0;
         for (int64_t j = 0; j < nd; j++) {
             const int64_t d = diags[j];
             const int64_t nr = (X->l < Y->l - d) ? X->l : Y->l - d;
             const int64_t end = nr < r1 ? nr : r1;
             if (end <= r0) continue;
+            int seed = seed_row;
+            if (track) {
+                if (seed_row) {
+                    const int64_t s1 = r0 + reseed < nr ? r0 + reseed : nr;
+                    wmax[j] = MP_NAME(blkmax_)(X->wblk, r0, s1) *
+                              MP_NAME(blkmax_)(Y->wblk, r0 + d, s1 + d);
+                    quiet[j] = wmax[j] > 0.0 ? lim / ((double)(s1 - r0) * wmax[j]) : INFINITY;
+                    err[j] = 0.0;
+                    tracking[j] = 0.0;
+                }
+                /* the steps into rows r0 .. end - 1 are taken at rows r0 - 1 .. end - 2 */
+                const int64_t a0 = r0 > 0 ? r0 - 1 : 0;
+                if (MP_NAME(blkmax_)(X->eblk, a0, end) * MP_NAME(blkmax_)(Y->eblk, a0 + d, end + d) >
+                    quiet[j]) {
+                    MP_NAME(diag_track_)(pr, X, Y, d, r0, end, seed, state + j, err + j,
+                                         do_rows ? rows : 0, do_cols ? cols : 0);
+                    tracking[j] = 1.0;
+                    cells += end - r0;
+                    continue;
+                }
+                if (tracking[j] != 0.0) { /* back to the lean loop, with no error that matters */
+                    if (err[j] * wmax[j] >= lim) seed = 1;
+                    err[j] = 0.0;
+                    tracking[j] = 0.0;
+                }
+            }
             MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, rows, cols, mode, do_rows,
                                 do_cols);
             cells += end - r0;
