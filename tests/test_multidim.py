@@ -442,3 +442,14 @@ def test_mstumped_equals_mstump():
     finally:
         client.close()
         cluster.close()
+
+
+def test_signatures_match_stumpy_positionally():
+    """Positional calls bind as in STUMPY: mstumped takes p before normalize (unlike mstump)."""
+    import inspect
+
+    params = list(inspect.signature(mpcore.mstumped).parameters)
+    assert params == ["client", "T", "m", "include", "discords", "p", "normalize",
+                      "T_subseq_isconstant"]
+    assert list(inspect.signature(mpcore.mstump).parameters)[:6] == [
+        "T", "m", "include", "discords", "normalize", "p"]

@@ -152,8 +152,8 @@ def mstumped(
     m: int,
     include: npt.ArrayLike | None = None,
     discords: bool = False,
-    normalize: bool = True,
     p: float = 2.0,
+    normalize: bool = True,
     T_subseq_isconstant: _MIsConstant = None,
 ) -> _MultiProfile: ...
 def maamped(

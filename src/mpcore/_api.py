@@ -110,6 +110,15 @@ def aamp(T_A, m, T_B=None, ignore_trivial=True, p=2.0, k=1, *, n_threads=None, p
     -------
     mparray
         Same layout as :func:`stump`.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> mp = mpcore.aamp(np.array([584., -11., 23., 79., 1001., 0., -19.]), m=3)
+    >>> mp.I_
+    array([4, 3, 0, 1, 0])
+    >>> print(mp.P_.round(3))
+    [ 419.254  985.305 1131.064  985.305  419.254]
     """
     executor = functools.partial(run_threads, n_threads=n_threads, progress=progress,
                                  cancel_event=cancel)
@@ -146,8 +155,8 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
     Returns
     -------
     numpy.ndarray
-        float64 distances, length ``len(T) - len(Q) + 1``; ``inf`` where ``Q`` or the window
-        holds NaN or inf.
+        The distances (float64), length ``len(T) - len(Q) + 1``; ``inf`` where ``Q`` or the
+        window holds NaN or inf.
 
     Notes
     -----
@@ -155,6 +164,15 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
     exactly, window by window, wherever the FFT's error bound could move a distance by more
     than ``1e-13 * 2 sqrt(m)`` (see :mod:`mpcore._search`; to reuse one series for many
     queries, ``mpcore._search.prepare_mass``).  Non-normalized profiles are computed exactly.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.array([584., -11., 23., 79., 1001., 0., -19.])
+    >>> print(mpcore.mass(np.array([-11., 1., 23.]), T).round(3))
+    [3.228 0.048 0.525 2.724 3.268]
+    >>> print(mpcore.mass(T[1:4], T, normalize=False).round(3))
+    [ 598.596    0.     924.325  985.305 1016.994]
     """
     normalize = _validate.check_bool(normalize, "normalize")
     p = _validate.check_p(p)

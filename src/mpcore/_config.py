@@ -50,6 +50,18 @@ def show_config(print_out: bool = True) -> dict:
     Returns
     -------
     dict
+        The report: ``mpcore`` (version), ``python``, ``free_threaded_build``, ``machine``,
+        ``cpu_kernels`` (those compiled in), ``cpu_kernel_in_use``, ``threads_per_call`` and
+        ``gpu_available``.
+
+    Examples
+    --------
+    >>> import mpcore
+    >>> config = mpcore.show_config(print_out=False)
+    >>> config["mpcore"] == mpcore.__version__
+    True
+    >>> config["cpu_kernel_in_use"] in config["cpu_kernels"]
+    True
     """
     from . import __version__, _threads
     from ._gpu import gpu_available

@@ -7,7 +7,7 @@ mutable state except two atomic counters (next band, cells done).
 import numpy as np
 
 from libc.stdint cimport int64_t
-from libc.math cimport fabs
+from libc.math cimport fabs, pow, INFINITY
 from libc.stdlib cimport malloc, free
 
 
@@ -22,6 +22,8 @@ cdef extern from "_kernels/band.h":
         const double *e
         const double *eblk
         const double *wblk
+        const double *q
+        const double *qblk
     ctypedef struct mp_topk:
         double *P
         int64_t *I
@@ -80,30 +82,44 @@ cdef void _fill_series(mp_series *s, obj):
     s.e = NULL
     s.eblk = NULL
     s.wblk = NULL
+    s.q = NULL
+    s.qblk = NULL
 
 
 cdef inline Py_ssize_t _bookkeeping_size(int64_t l) noexcept nogil:
     cdef Py_ssize_t n = l + MP_PAD
-    return n + 2 * ((n + MP_BAND - 1) // MP_BAND)
+    return 2 * n + 3 * ((n + MP_BAND - 1) // MP_BAND)
 
 
-cdef void _fill_bookkeeping(mp_series *s, int64_t m, double *buf) noexcept nogil:
-    """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, and the
-    maxima of e and w over blocks of MP_BAND positions, padding included (e = 0, w = NaN)."""
-    cdef Py_ssize_t n = s.l + MP_PAD, nblk = (n + MP_BAND - 1) // MP_BAND, i, b
+cdef inline double _pw(double x, int mode, double p) noexcept nogil:
+    x = fabs(x)
+    return x * x if mode == 1 else (x if mode == 2 else pow(x, p))
+
+
+cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
+                            double *buf) noexcept nogil:
+    """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, the
+    maxima of e and w over blocks of MP_BAND positions, and for the p-norm modes q with its
+    block minima; padding included (e = 0, w = NaN, q = inf)."""
+    cdef Py_ssize_t n = s.l + MP_PAD, nblk = (n + MP_BAND - 1) // MP_BAND, i, b, t
     cdef double *e = buf
     cdef double *eblk = buf + n
     cdef double *wblk = eblk + nblk
-    cdef double x
+    cdef double *q = wblk + nblk
+    cdef double *qblk = q + n
+    cdef double x, run = 0.0, out
     for i in range(n):
-        if i < s.l:
+        if i >= s.l:
+            e[i] = 0.0
+        elif mode == 0:
             e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
                     + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
         else:
-            e[i] = 0.0
+            e[i] = _pw(s.T[i], mode, p) + _pw(s.T[i + m], mode, p)
     for b in range(nblk):
         eblk[b] = 0.0
         wblk[b] = 0.0
+        qblk[b] = INFINITY
     for i in range(n):
         b = i // MP_BAND
         if e[i] > eblk[b]:
@@ -114,6 +130,29 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, double *buf) noexcept nogil
     s.e = e
     s.eblk = eblk
     s.wblk = wblk
+    if mode == 0:
+        return
+    # q: a running sum of |T|^p, recomputed where removing a term could have cancelled most of
+    # it (an outlier leaving the window), so that quiet windows keep their own small magnitude
+    for t in range(m):
+        run += _pw(s.T[t], mode, p)
+    for i in range(n):
+        if i >= s.l:
+            q[i] = INFINITY
+            continue
+        if i > 0:
+            out = _pw(s.T[i - 1], mode, p)
+            run += _pw(s.T[i + m - 1], mode, p) - out
+            if out > 1e3 * run or run < 0.0:
+                run = 0.0
+                for t in range(m):
+                    run += _pw(s.T[i + t], mode, p)
+        q[i] = run if s.w[i] == s.w[i] else INFINITY  # w is NaN where the window is unusable
+        b = i // MP_BAND
+        if q[i] < qblk[b]:
+            qblk[b] = q[i]
+    s.q = q
+    s.qblk = qblk
 
 
 cdef void _fill_topk(mp_topk *t, obj):
@@ -124,6 +163,7 @@ cdef void _fill_topk(mp_topk *t, obj):
     t.I = &I[0]
     t.thr = &thr[0]
     t.k = obj.k
+
 
 
 def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list series,
@@ -158,7 +198,7 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
     cdef double *scratch = <double *> malloc(2 * (MP_BAND + 64) * sizeof(double))
     cdef Py_ssize_t book = 0
     for i in range(ns):
-        book += _bookkeeping_size(series[i].l) if mode == 0 else 0
+        book += _bookkeeping_size(series[i].l)
     cdef double *bookbuf = <double *> malloc(max(book, 1) * sizeof(double))
     if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
         free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
@@ -169,9 +209,8 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
             if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
                 raise ValueError("series arrays must be padded by PAD entries")
             _fill_series(&cs[i], series[i])
-            if mode == 0:  # z-normalized: the only mode whose scores are relative
-                _fill_bookkeeping(&cs[i], m, bookbuf + book)
-                book += _bookkeeping_size(cs[i].l)
+            _fill_bookkeeping(&cs[i], m, mode, p, bookbuf + book)
+            book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
         for i in range(npass):

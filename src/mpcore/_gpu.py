@@ -91,7 +91,15 @@ def gpu_available() -> bool:
     Returns
     -------
     bool
-        True if :func:`run_pass` can run; the result is probed once and cached.
+        True if the GPU functions (:func:`mpcore.gpu_stump` and the other ``gpu_`` names) can
+        run; the result is probed once and cached.
+
+    Examples
+    --------
+    >>> import mpcore
+    >>> ok = mpcore.gpu_available()  # False without an NVIDIA GPU: gpu_stump then raises
+    >>> isinstance(ok, bool)
+    True
     """
     _probe()
     return _count > 0

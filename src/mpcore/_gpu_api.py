@@ -96,12 +96,16 @@ def gpu_stump(T_A, m, T_B=None, ignore_trivial=True, device_id=0, normalize=True
               T_A_subseq_isconstant=None, T_B_subseq_isconstant=None):
     """Compute the z-normalized matrix profile on one or more NVIDIA GPUs.
 
-    Same parameters and result as :func:`mpcore.stump` (top-k included), plus:
+    Same parameters and result as :func:`mpcore.stump` (top-k included), plus ``device_id``.
 
     Parameters
     ----------
+    T_A, m, T_B, ignore_trivial
+        As in :func:`mpcore.stump`.
     device_id : int or list of int, default 0
         The GPU(s) to use; several GPUs are driven from threads of this process.
+    normalize, p, k, T_A_subseq_isconstant, T_B_subseq_isconstant
+        As in :func:`mpcore.stump`.
 
     Returns
     -------
@@ -126,10 +130,24 @@ def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1):
     Same parameters and result as :func:`mpcore.aamp`, plus ``device_id`` as in
     :func:`gpu_stump`.
 
+    Parameters
+    ----------
+    T_A, m, T_B, ignore_trivial
+        As in :func:`mpcore.aamp`.
+    device_id : int or list of int, default 0
+        The GPU(s) to use.
+    p, k
+        As in :func:`mpcore.aamp`.
+
     Returns
     -------
     mparray
         As :func:`mpcore.aamp`.
+
+    Raises
+    ------
+    RuntimeError
+        When no CUDA GPU (or driver, or CUDA build) is available.
     """
     executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor)

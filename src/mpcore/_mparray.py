@@ -23,6 +23,17 @@ class mparray(np.ndarray):
         Number of nearest neighbours per window.
     excl_zone_denom : int
         Denominator of the exclusion zone (``ceil(m / excl_zone_denom)``).
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> mp = mpcore.stump(np.array([584., -11., 23., 79., 1001., 0., -19.]), m=3)
+    >>> mp.shape, mp.dtype  # STUMPY's object table: distance, index, left and right index
+    ((5, 4), dtype('O'))
+    >>> mp[0]
+    mparray([0.11633857113691783, 4, -1, 4], dtype=object)
+    >>> mp.P_.dtype, mp.I_.dtype, mp.left_I_
+    (dtype('float64'), dtype('int64'), array([-1, -1,  0,  1,  0]))
     """
 
     def __new__(cls, input_array, m, k, excl_zone_denom):

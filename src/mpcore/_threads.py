@@ -47,6 +47,13 @@ def get_num_threads() -> int:
     int
         The innermost :func:`threads` setting of this context, else the process-wide value from
         :func:`set_num_threads`, else the number of cores this process may use.
+
+    Examples
+    --------
+    >>> import mpcore
+    >>> with mpcore.threads(3):
+    ...     mpcore.get_num_threads()
+    3
     """
     ctx = _context.get()
     if ctx is not None:
@@ -67,6 +74,15 @@ def set_num_threads(n: int | None) -> int:
     -------
     int
         The previous default.
+
+    Examples
+    --------
+    >>> import mpcore
+    >>> previous = mpcore.set_num_threads(1)  # every call now runs on one thread
+    >>> mpcore.get_num_threads()
+    1
+    >>> mpcore.set_num_threads(previous)  # restore; returns the setting it replaces
+    1
     """
     global _process_default
     value = None if n is None else _check(n, "n")
@@ -85,11 +101,17 @@ def threads(n: int) -> Iterator[None]:
     n : int
         Threads per call; -1 for all cores.
 
+    Yields
+    ------
+    None
+        The setting holds inside the ``with`` block and is restored when it ends.
+
     Examples
     --------
     >>> import mpcore
     >>> with mpcore.threads(1):
-    ...     pass  # calls made here run on one thread each
+    ...     mpcore.get_num_threads()  # calls made here run on one thread each
+    1
     """
     token = _context.set(_check(n, "n"))
     try:

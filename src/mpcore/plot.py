@@ -272,7 +272,7 @@ def profile(T, mp, *, m=None, motifs=1, discords=1, ax=None, title=None):
 
     See Also
     --------
-    motifs, discords : the motifs' and discords' windows drawn side by side.
+    motifs, discords : The motifs' and discords' windows drawn side by side.
 
     Examples
     --------
@@ -343,7 +343,7 @@ def motifs(T, m, mp=None, *, max_motifs=3, ax=None, normalize=True, p=2.0, min_n
     ax : pair of matplotlib.axes.Axes, optional
         The Axes for the series and for the overlaid windows; by default a new figure.
     normalize : bool, default True
-        z-normalized motifs (and windows drawn z-normalized), or non-normalized p-norm ones.
+        Z-normalized motifs (and windows drawn z-normalized), or non-normalized p-norm ones.
     p : float, default 2.0
         The p-norm when ``normalize=False``.
     min_neighbors, max_distance, cutoff, max_matches
@@ -400,8 +400,7 @@ def motifs(T, m, mp=None, *, max_motifs=3, ax=None, normalize=True, p=2.0, min_n
 
 def discords(T, m, mp=None, *, k=3, ax=None, normalize=True, p=2.0, excl_zone=None,
              title=None):
-    """Draw the top discords of a series, and each discord's window beside its nearest
-    neighbour.
+    """Draw the top discords of a series, each window beside its nearest neighbour.
 
     The discords are those of :func:`mpcore.discords` (the windows farthest from their nearest
     neighbours, ``excl_zone`` apart).  The upper Axes shade them in the series; below, one Axes
@@ -424,7 +423,7 @@ def discords(T, m, mp=None, *, k=3, ax=None, normalize=True, p=2.0, excl_zone=No
         ``1 + k`` Axes: the series, then one per discord (those beyond the discords found are
         left untouched); by default a new figure with one Axes per discord found.
     normalize : bool, default True
-        z-normalized profile (and windows drawn z-normalized), or non-normalized p-norm one.
+        Z-normalized profile (and windows drawn z-normalized), or non-normalized p-norm one.
     p : float, default 2.0
         The p-norm when ``normalize=False``.
     excl_zone : int, optional
@@ -487,11 +486,11 @@ def discords(T, m, mp=None, *, k=3, ax=None, normalize=True, p=2.0, excl_zone=No
 
 
 def regimes(T, m, *, mp=None, n_regimes=2, L=None, excl_factor=5, ax=None):
-    """Draw a series with its regime boundaries from :func:`mpcore.fluss`, and the corrected
-    arc curve beneath.
+    """Draw a series with its regime boundaries and the corrected arc curve beneath.
 
-    The ``n_regimes - 1`` boundaries are vertical lines across both Axes.  A low arc curve
-    means few nearest-neighbour arcs cross that point: the series on either side differs.
+    The ``n_regimes - 1`` boundaries that :func:`mpcore.fluss` finds are vertical lines across
+    both Axes.  A low arc curve means few nearest-neighbour arcs cross that point: the series on
+    either side differs.
 
     Parameters
     ----------
@@ -553,12 +552,11 @@ def regimes(T, m, *, mp=None, n_regimes=2, L=None, excl_factor=5, ax=None):
 
 
 def multidim(T, m, *, P=None, ax=None):
-    """Draw a multi-dimensional series and its k-dimensional matrix profiles, one row per
-    dimension.
+    """Draw a multi-dimensional series and its k-dimensional matrix profiles.
 
-    Row ``k`` holds channel ``k`` of ``T`` (left) and the ``(k+1)``-dimensional profile
-    ``P[k]`` of :func:`mpcore.mstump` (right), its minimum (the best ``(k+1)``-dimensional
-    motif) marked.  All Axes share x.
+    One row per dimension: row ``k`` holds channel ``k`` of ``T`` (left) and the
+    ``(k+1)``-dimensional profile ``P[k]`` of :func:`mpcore.mstump` (right), its minimum (the
+    best ``(k+1)``-dimensional motif) marked.  All Axes share x.
 
     Parameters
     ----------

@@ -183,8 +183,11 @@ class _Anytime:
         self._result = None
 
     def update(self):
-        """Compute the next chunk of diagonals (about ``percentage`` of all distances) and fold
-        it into the profile; does nothing once every diagonal is done."""
+        """Compute the next chunk of diagonals and fold it into the profile.
+
+        A chunk holds about ``percentage`` of all distances; once every diagonal is done, a
+        call does nothing.
+        """
         if self._chunk >= len(self._ranges):
             return
         a, b = self._ranges[self._chunk]
@@ -249,7 +252,7 @@ class scrump(_Anytime):
     pre_scrump : bool, default False
         Run :func:`prescrump` first (SCRIMP++).
     s : int, optional
-        preSCRIMP's sampling interval; default the exclusion zone ``ceil(m / 4)``.
+        The sampling interval of preSCRIMP; default the exclusion zone ``ceil(m / 4)``.
     normalize : bool, default True
         False gives the non-normalized p-norm profile (see :class:`scraamp`).
     p : float, default 2.0
@@ -295,8 +298,9 @@ class scrump(_Anytime):
 
 
 class scraamp(_Anytime):
-    """An anytime non-normalized (p-norm) matrix profile: :class:`scrump` without
-    z-normalization.
+    """An anytime non-normalized (p-norm) matrix profile.
+
+    :class:`scrump` without z-normalization.
 
     Parameters
     ----------
@@ -313,7 +317,7 @@ class scraamp(_Anytime):
     pre_scraamp : bool, default False
         Run :func:`prescraamp` first.
     s : int, optional
-        preSCRIMP's sampling interval; default ``ceil(m / 4)``.
+        The sampling interval of preSCRIMP; default ``ceil(m / 4)``.
     p : float, default 2.0
         The p-norm.
     k : int, default 1
@@ -325,6 +329,17 @@ class scraamp(_Anytime):
     ----------
     P_, I_, left_I_, right_I_ : numpy.ndarray
         As in :class:`scrump`.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.array([584., -11., 23., 79., 1001., 0., -19.])
+    >>> approx = mpcore.scraamp(T, m=3, percentage=1.0)
+    >>> approx.update()
+    >>> approx.I_  # percentage=1.0: the exact profile, as aamp's
+    array([4, 3, 0, 1, 0])
+    >>> print(approx.P_.round(3))
+    [ 419.254  985.305 1131.064  985.305  419.254]
     """
 
     def __init__(self, T_A, m, T_B=None, ignore_trivial=True, percentage=0.01,
@@ -518,6 +533,17 @@ def prescrump(T_A, m, T_B=None, s=None, normalize=True, p=2.0, k=1, T_A_subseq_i
         true profile); 1-D when k == 1, else (l, k).
     I : numpy.ndarray
         Their indices, -1 where none was found.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> np.random.seed(0)  # the sampled rows come from NumPy's global random state
+    >>> T = np.array([584., -11., 23., 79., 1001., 0., -19.])
+    >>> P, I = mpcore.prescrump(T, m=3)  # a short series: every row is sampled
+    >>> I
+    array([4, 3, 0, 1, 0])
+    >>> print(P.round(3))
+    [0.116 2.694 3.    2.694 0.116]
     """
     normalize = _validate.check_bool(normalize, "normalize")
     return _prescrump(T_A, m, T_B, s, normalize, p, k,
@@ -547,7 +573,20 @@ def prescraamp(T_A, m, T_B=None, s=None, p=2.0, k=1, *, n_threads=None):
 
     Returns
     -------
-    P, I : numpy.ndarray
-        As in :func:`prescrump`.
+    P : numpy.ndarray
+        Approximate (top-k) profile, as in :func:`prescrump`.
+    I : numpy.ndarray
+        Their indices, -1 where none was found.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> np.random.seed(0)
+    >>> T = np.array([584., -11., 23., 79., 1001., 0., -19.])
+    >>> P, I = mpcore.prescraamp(T, m=3)
+    >>> I
+    array([4, 3, 0, 1, 0])
+    >>> print(P.round(3))
+    [ 419.254  985.305 1131.064  985.305  419.254]
     """
     return _prescrump(T_A, m, T_B, s, False, p, k, None, None, n_threads)

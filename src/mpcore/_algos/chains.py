@@ -47,8 +47,8 @@ def atsc(IL, IR, j):
     Returns
     -------
     numpy.ndarray
-        int64 indices of the chain: ``j``, then ``IR[j]`` while its left neighbour is the
-        previous link.
+        The indices of the chain (int64): ``j``, then ``IR[j]`` while its left neighbour is
+        the previous link.
 
     Examples
     --------

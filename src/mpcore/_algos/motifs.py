@@ -147,10 +147,10 @@ def motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_matches=10
     Returns
     -------
     motif_distances : numpy.ndarray
-        float64, one row per motif, distances of its matches (NaN-padded); the first column is
-        the motif itself (0).
+        The distances of each motif's matches, one row per motif (float64, NaN-padded); the
+        first column is the motif itself (0).
     motif_indices : numpy.ndarray
-        int64, the matching indices (-1-padded).  Both are ``np.array([[]])`` when no motif is
+        The matching indices (int64, -1-padded).  Both are ``np.array([[]])`` when no motif is
         found (with a warning), as in STUMPY.
 
     Examples
@@ -174,10 +174,40 @@ def aamp_motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_match
                 max_motifs=1, atol=1e-8, p=2.0, *, progress=False):
     """Discover the top motifs of ``T`` from its non-normalized (p-norm) matrix profile ``P``.
 
-    Same parameters (``progress`` included) and results as :func:`motifs` (without
-    ``normalize`` and ``T_subseq_isconstant``); ``p`` is the p-norm of the distances.  As in
-    STUMPY, the profile is blanked around every match within ``max_distance`` of a candidate,
-    not only the first ``max_matches``.
+    The same search as :func:`motifs` (without ``normalize`` and ``T_subseq_isconstant``), with
+    p-norm distances.  As in STUMPY, the profile is blanked around every match within
+    ``max_distance`` of a candidate, not only the first ``max_matches``.
+
+    Parameters
+    ----------
+    T : array_like
+        The time series.
+    P : array_like
+        Its (1-D) non-normalized matrix profile, e.g. ``aamp(T, m).P_``.
+    min_neighbors, max_distance, cutoff, max_matches, max_motifs, atol
+        As in :func:`motifs`.
+    p : float, default 2.0
+        The p-norm of the distances.
+    progress : bool, default False
+        Show a progress bar (motifs found out of ``max_motifs``).
+
+    Returns
+    -------
+    motif_distances : numpy.ndarray
+        The distances of each motif's matches, one row per motif (float64, NaN-padded).
+    motif_indices : numpy.ndarray
+        The matching indices (int64, -1-padded).
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.array([0., 1., 3., 2., 9., 1.5, 3., 2., 0., 5.])
+    >>> mp = mpcore.aamp(T, m=3)
+    >>> d, i = mpcore.aamp_motifs(T, mp.P_, max_distance=1.0)
+    >>> print(d)  # the motif itself, then its match
+    [[0.  0.5]]
+    >>> print(i)
+    [[1 5]]
     """
     p = _validate.check_p(p)
     T = _validate.as_series(T, "T")
@@ -188,13 +218,13 @@ def aamp_motifs(T, P, min_neighbors=1, max_distance=None, cutoff=None, max_match
 
 def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
              T_subseq_isconstant=None, *, n_threads=None):
-    """The top-``k`` discords of ``T``: the windows farthest from their nearest neighbour, each
-    a distinct event.
+    """Find the top-``k`` discords of ``T``: the windows farthest from their nearest neighbour.
 
-    Windows are taken by decreasing matrix profile value (ties: lowest index); after each one,
-    the windows within ``excl_zone`` of it are skipped, so two discords never describe the same
-    anomaly.  Windows with an infinite or NaN profile value (those holding NaN/inf, or with no
-    neighbour outside the exclusion zone) are never discords.
+    Each discord is a distinct event: windows are taken by decreasing matrix profile value
+    (ties: lowest index); after each one, the windows within ``excl_zone`` of it are skipped, so
+    two discords never describe the same anomaly.  Windows with an infinite or NaN profile value
+    (those holding NaN/inf, or with no neighbour outside the exclusion zone) are never discords.
+    New in mpcore: STUMPY has no discord search of its own.
 
     Parameters
     ----------
@@ -212,7 +242,8 @@ def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
         Half-width of the zone skipped around each discord; default ``m``, so the discords'
         windows do not overlap.
     normalize : bool, default True
-        z-normalized (True) or non-normalized p-norm profile, when ``mp`` is computed here.
+        Whether the profile computed here (when ``mp`` is None) is z-normalized (True) or a
+        non-normalized p-norm profile (False).
     p : float, default 2.0
         The p-norm when ``normalize=False``.
     T_subseq_isconstant : array_like of bool or callable, optional
@@ -223,9 +254,9 @@ def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
     Returns
     -------
     discord_distances : numpy.ndarray
-        float64, the profile values of the discords, largest first.
+        The profile values of the discords, largest first (float64).
     discord_indices : numpy.ndarray
-        int64, their window indices.
+        Their window indices (int64).
 
     Examples
     --------

@@ -156,6 +156,15 @@ def mpdist(T_A, T_B, m, percentage=0.05, k=None, normalize=True, p=2.0,
     Both profiles come from one sweep of the ``A x B`` distance matrix (STUMPY runs two
     joins); every distance is computed exactly.  If the selected value is not finite, the
     largest finite value below it is reported, as in STUMPY.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> t = np.arange(100)
+    >>> print(round(mpcore.mpdist(np.sin(t / 5), np.sin(t / 5 + 1), m=10), 6))  # the same shape
+    0.0
+    >>> print(round(mpcore.mpdist(np.sin(t / 5), np.cos(t / 7), m=10), 6))
+    0.056907
     """
     if not _validate.check_bool(normalize, "normalize"):
         return aampdist(T_A, T_B, m, percentage, k, p)
@@ -184,6 +193,13 @@ def aampdist(T_A, T_B, m, percentage=0.05, k=None, p=2.0):
     -------
     float
         The matrix profile distance (see :func:`mpdist`).
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T_A = np.array([0., 1., 3., 2., 9., 1., 3., 2., 0., 5.])
+    >>> print(round(mpcore.aampdist(T_A, T_A + 1.0, m=3), 6))  # shifted by 1 at every point
+    1.732051
     """
     return mpdist_core(T_A, T_B, m, percentage, k, False, p, None, None, cpu_executor())
 
@@ -238,10 +254,12 @@ def gpu_mpdist(T_A, T_B, m, percentage=0.05, k=None, device_id=0, normalize=True
 
     Parameters
     ----------
-    T_A, T_B, m, percentage, k, normalize, p, T_A_subseq_isconstant, T_B_subseq_isconstant
+    T_A, T_B, m, percentage, k
         As in :func:`mpdist`.
     device_id : int or list of int, default 0
         The GPU(s) to use.
+    normalize, p, T_A_subseq_isconstant, T_B_subseq_isconstant
+        As in :func:`mpdist`.
 
     Returns
     -------
@@ -264,10 +282,12 @@ def gpu_aampdist(T_A, T_B, m, percentage=0.05, k=None, device_id=0, p=2.0):
 
     Parameters
     ----------
-    T_A, T_B, m, percentage, k, p
+    T_A, T_B, m, percentage, k
         As in :func:`aampdist`.
     device_id : int or list of int, default 0
         The GPU(s) to use.
+    p : float, default 2.0
+        The p-norm.
 
     Returns
     -------

@@ -372,6 +372,17 @@ def maamp(T, m, include=None, discords=False, p=2.0, *, n_threads=None, progress
     -------
     mparray
         The named tuple ``(P_, I_)``, each of shape ``(d, n - m + 1)``.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.random.default_rng(0).standard_normal((3, 200))
+    >>> T[1:, 150:170] = T[1:, 20:40]  # a repeat in channels 1 and 2
+    >>> P, I = mpcore.maamp(T, m=20)
+    >>> P.shape
+    (3, 181)
+    >>> np.argmin(P, axis=1)  # the repeat is the best 1-D and 2-D motif
+    array([20, 20, 20])
     """
     return multi_profile(T, m, include, discords, False, p, None,
                          _threads_executor(n_threads, progress, cancel), n_threads)
@@ -417,7 +428,7 @@ def run_dask(job: MJob, client) -> list[list[MTable]]:
     return [[MTable(np.array(best), np.array(idx))]]
 
 
-def mstumped(client, T, m, include=None, discords=False, normalize=True, p=2.0,
+def mstumped(client, T, m, include=None, discords=False, p=2.0, normalize=True,
              T_subseq_isconstant=None):
     """Compute the multi-dimensional z-normalized matrix profile on a Dask cluster.
 
@@ -428,8 +439,8 @@ def mstumped(client, T, m, include=None, discords=False, normalize=True, p=2.0,
     ----------
     client : distributed.Client
         A Dask distributed client whose workers have mpcore installed.
-    T, m, include, discords, normalize, p, T_subseq_isconstant
-        As in :func:`mstump`.
+    T, m, include, discords, p, normalize, T_subseq_isconstant
+        As in :func:`mstump` (``p`` before ``normalize`` here, as in STUMPY's ``mstumped``).
 
     Returns
     -------
@@ -623,6 +634,14 @@ def subspace(T, m, subseq_idx, nn_idx, k, include=None, discords=False, discreti
     -------
     numpy.ndarray
         The ``k + 1`` channel numbers, best first.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.random.default_rng(0).standard_normal((3, 200))
+    >>> T[1:, 150:170] = T[1:, 20:40]  # a repeat in channels 1 and 2
+    >>> mpcore.subspace(T, m=20, subseq_idx=20, nn_idx=150, k=1)  # the best 2 channels
+    array([1, 2])
     """
     if not _validate.check_bool(normalize, "normalize"):
         return maamp_subspace(T, m, subseq_idx, nn_idx, k, include, discords, discretize_func,
@@ -648,6 +667,14 @@ def maamp_subspace(T, m, subseq_idx, nn_idx, k, include=None, discords=False,
     -------
     numpy.ndarray
         The ``k + 1`` channel numbers, best first.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.random.default_rng(0).standard_normal((3, 200))
+    >>> T[1:, 150:170] = T[1:, 20:40]
+    >>> mpcore.maamp_subspace(T, m=20, subseq_idx=20, nn_idx=150, k=1)
+    array([1, 2])
     """
     z = _Discretizer(T, m, discretize_func, n_bit, False, p, None)
     _, _, D = z.pair(subseq_idx, nn_idx)
@@ -675,11 +702,13 @@ def mdl(T, m, subseq_idx, nn_idx, include=None, discords=False, discretize_func=
 
     Parameters
     ----------
-    T, m, include, discords, discretize_func, n_bit, normalize, p, T_subseq_isconstant
+    T, m
         As in :func:`subspace`.
     subseq_idx, nn_idx : array_like of int
         One window start and its neighbour per k (``d`` each), e.g. ``argmin(P, axis=1)`` and
         the matching entries of ``I``.
+    include, discords, discretize_func, n_bit, normalize, p, T_subseq_isconstant
+        As in :func:`subspace`.
 
     Returns
     -------
@@ -687,6 +716,18 @@ def mdl(T, m, subseq_idx, nn_idx, include=None, discords=False, discretize_func=
         The MDL bit size of each k-dimensional motif (``d`` values; smaller is better).
     S : list of numpy.ndarray
         The k-dimensional subspace of each.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.random.default_rng(0).standard_normal((3, 200))
+    >>> T[1:, 150:170] = T[1:, 20:40]  # a repeat in channels 1 and 2
+    >>> P, I = mpcore.mstump(T, m=20)
+    >>> subseq_idx = np.argmin(P, axis=1)
+    >>> nn_idx = I[np.arange(3), subseq_idx]
+    >>> bit_sizes, S = mpcore.mdl(T, 20, subseq_idx, nn_idx)
+    >>> int(np.argmin(bit_sizes)), S[1]  # two channels describe the motif best
+    (1, array([1, 2]))
     """
     if not _validate.check_bool(normalize, "normalize"):
         return maamp_mdl(T, m, subseq_idx, nn_idx, include, discords, discretize_func, n_bit, p)
@@ -696,8 +737,9 @@ def mdl(T, m, subseq_idx, nn_idx, include=None, discords=False, discretize_func=
 
 def maamp_mdl(T, m, subseq_idx, nn_idx, include=None, discords=False, discretize_func=None,
               n_bit=8, p=2.0):
-    """Minimum description length of every k-dimensional motif, non-normalized (see
-    :func:`mdl`).
+    """Minimum description length of every k-dimensional motif, non-normalized.
+
+    The p-norm twin of :func:`mdl`.
 
     Parameters
     ----------
@@ -710,6 +752,17 @@ def maamp_mdl(T, m, subseq_idx, nn_idx, include=None, discords=False, discretize
         The MDL bit size of each k-dimensional motif.
     S : list of numpy.ndarray
         The k-dimensional subspace of each.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.random.default_rng(0).standard_normal((3, 200))
+    >>> T[1:, 150:170] = T[1:, 20:40]
+    >>> P, I = mpcore.maamp(T, m=20)
+    >>> subseq_idx = np.argmin(P, axis=1)
+    >>> bit_sizes, S = mpcore.maamp_mdl(T, 20, subseq_idx, I[np.arange(3), subseq_idx])
+    >>> int(np.argmin(bit_sizes)), S[1]
+    (1, array([1, 2]))
     """
     z = _Discretizer(T, m, discretize_func, n_bit, False, p, None)
     return _mdl(z, subseq_idx, nn_idx, include, discords)
@@ -871,6 +924,16 @@ def mmotifs(T, P, I, min_neighbors=1, max_distance=None, cutoffs=None, max_match
         The subspace of each motif.
     motif_mdls : list of numpy.ndarray
         The MDL bit sizes computed for each motif.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.random.default_rng(0).standard_normal((3, 200))
+    >>> T[1:, 150:170] = T[1:, 20:40]  # a repeat in channels 1 and 2
+    >>> P, I = mpcore.mstump(T, m=20)
+    >>> distances, indices, subspaces, mdls = mpcore.mmotifs(T, P, I)
+    >>> indices, subspaces
+    (array([[ 20, 150]]), [array([1, 2])])
     """
     if not _validate.check_bool(normalize, "normalize"):
         return aamp_mmotifs(T, P, I, min_neighbors, max_distance, cutoffs, max_matches,
@@ -894,6 +957,16 @@ def aamp_mmotifs(T, P, I, min_neighbors=1, max_distance=None, cutoffs=None, max_
     -------
     motif_distances, motif_indices, motif_subspaces, motif_mdls
         As in :func:`mmotifs`.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.random.default_rng(0).standard_normal((3, 200))
+    >>> T[1:, 150:170] = T[1:, 20:40]
+    >>> P, I = mpcore.maamp(T, m=20)
+    >>> distances, indices, subspaces, mdls = mpcore.aamp_mmotifs(T, P, I)
+    >>> indices, subspaces
+    (array([[ 20, 150]]), [array([1, 2])])
     """
     return _mmotifs(T, P, I, min_neighbors, max_distance, cutoffs, max_matches, max_motifs,
                     atol, k, include, False, _validate.check_p(p), None)

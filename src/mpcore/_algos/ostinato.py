@@ -79,19 +79,6 @@ def ostinato_core(Ts, m, normalize, p, Ts_subseq_isconstant, executor):
     return _central_motif(W, bsf_radius, bsf_Ts_idx, bsf_subseq_idx)
 
 
-_RETURNS = """
-    Returns
-    -------
-    central_radius : float
-        The radius of the most central consensus motif: the largest of its distances to its
-        nearest neighbour in each other series.
-    central_Ts_idx : int
-        The series that holds it.
-    central_subseq_idx : int
-        Its position in that series.
-"""
-
-
 def ostinato(Ts, m, normalize=True, p=2.0, Ts_subseq_isconstant=None):
     """Find the z-normalized consensus motif of several time series (Ostinato).
 
@@ -107,6 +94,27 @@ def ostinato(Ts, m, normalize=True, p=2.0, Ts_subseq_isconstant=None):
         The p-norm, used only when ``normalize=False``.
     Ts_subseq_isconstant : list, optional
         One entry per series: which windows are constant (see :func:`mpcore.stump`).
+
+    Returns
+    -------
+    central_radius : float
+        The radius of the most central consensus motif: the largest of its distances to its
+        nearest neighbour in each other series.
+    central_Ts_idx : int
+        The series that holds it.
+    central_subseq_idx : int
+        Its position in that series.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> rng = np.random.default_rng(0)
+    >>> Ts = [rng.standard_normal(100) for _ in range(3)]
+    >>> for T in Ts:
+    ...     T[30:50] = np.sin(np.arange(20) / 3)  # the same shape in each series
+    >>> radius, Ts_idx, subseq_idx = mpcore.ostinato(Ts, m=20)
+    >>> print(round(radius, 6), Ts_idx, subseq_idx)
+    0.0 0 30
     """
     if not _validate.check_bool(normalize, "normalize"):
         return aamp_ostinato(Ts, m, p)
@@ -124,6 +132,27 @@ def aamp_ostinato(Ts, m, p=2.0):
         Window size.
     p : float, default 2.0
         The p-norm.
+
+    Returns
+    -------
+    central_radius : float
+        The radius of the most central consensus motif: the largest of its distances to its
+        nearest neighbour in each other series.
+    central_Ts_idx : int
+        The series that holds it.
+    central_subseq_idx : int
+        Its position in that series.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> rng = np.random.default_rng(0)
+    >>> Ts = [rng.standard_normal(100) for _ in range(3)]
+    >>> for T in Ts:
+    ...     T[30:50] = np.sin(np.arange(20) / 3)
+    >>> radius, Ts_idx, subseq_idx = mpcore.aamp_ostinato(Ts, m=20)
+    >>> print(round(radius, 6), Ts_idx, subseq_idx)
+    0.0 0 30
     """
     return ostinato_core(Ts, m, False, p, None, cpu_executor())
 
@@ -137,6 +166,16 @@ def ostinatoed(client, Ts, m, normalize=True, p=2.0, Ts_subseq_isconstant=None):
         A Dask distributed client whose workers have mpcore installed; the joins run there.
     Ts, m, normalize, p, Ts_subseq_isconstant
         As in :func:`ostinato`.
+
+    Returns
+    -------
+    central_radius : float
+        The radius of the most central consensus motif: the largest of its distances to its
+        nearest neighbour in each other series.
+    central_Ts_idx : int
+        The series that holds it.
+    central_subseq_idx : int
+        Its position in that series.
     """
     if not _validate.check_bool(normalize, "normalize"):
         return aamp_ostinatoed(client, Ts, m, p)
@@ -152,6 +191,16 @@ def aamp_ostinatoed(client, Ts, m, p=2.0):
         A Dask distributed client whose workers have mpcore installed.
     Ts, m, p
         As in :func:`aamp_ostinato`.
+
+    Returns
+    -------
+    central_radius : float
+        The radius of the most central consensus motif: the largest of its distances to its
+        nearest neighbour in each other series.
+    central_Ts_idx : int
+        The series that holds it.
+    central_subseq_idx : int
+        Its position in that series.
     """
     return ostinato_core(Ts, m, False, p, None, dask_executor(client))
 
@@ -161,10 +210,22 @@ def gpu_ostinato(Ts, m, device_id=0, normalize=True, p=2.0, Ts_subseq_isconstant
 
     Parameters
     ----------
-    Ts, m, normalize, p, Ts_subseq_isconstant
+    Ts, m
         As in :func:`ostinato`.
     device_id : int or list of int, default 0
         The GPU(s) that run the joins.
+    normalize, p, Ts_subseq_isconstant
+        As in :func:`ostinato`.
+
+    Returns
+    -------
+    central_radius : float
+        The radius of the most central consensus motif: the largest of its distances to its
+        nearest neighbour in each other series.
+    central_Ts_idx : int
+        The series that holds it.
+    central_subseq_idx : int
+        Its position in that series.
 
     Raises
     ------
@@ -181,10 +242,22 @@ def gpu_aamp_ostinato(Ts, m, device_id=0, p=2.0):
 
     Parameters
     ----------
-    Ts, m, p
+    Ts, m
         As in :func:`aamp_ostinato`.
     device_id : int or list of int, default 0
         The GPU(s) that run the joins.
+    p : float, default 2.0
+        The p-norm.
+
+    Returns
+    -------
+    central_radius : float
+        The radius of the most central consensus motif: the largest of its distances to its
+        nearest neighbour in each other series.
+    central_Ts_idx : int
+        The series that holds it.
+    central_subseq_idx : int
+        Its position in that series.
 
     Raises
     ------
@@ -192,8 +265,3 @@ def gpu_aamp_ostinato(Ts, m, device_id=0, p=2.0):
         When no CUDA GPU is available.
     """
     return ostinato_core(Ts, m, False, p, None, gpu_executor(device_id))
-
-
-for _f in (ostinato, aamp_ostinato, ostinatoed, aamp_ostinatoed, gpu_ostinato, gpu_aamp_ostinato):
-    _f.__doc__ += _RETURNS
-del _f

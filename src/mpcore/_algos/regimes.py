@@ -40,7 +40,12 @@ def _iac(width, bidirectional=True, n_iter=1000, n_samples=1000, seed=0):
     beta curve of the mean parameters (rounded to 2 decimals), scaled by a least-squares fit
     to the arc curve, is returned.  The same seed gives the same curve as STUMPY.
     """
-    import scipy.stats
+    try:
+        import scipy.stats
+    except ImportError as exc:  # STUMPY's curve is SciPy's beta fit: no other gives the same
+        raise ImportError("mpcore.fluss and mpcore.floss fit the idealized arc curve with SciPy, "
+                          "as STUMPY does, and SciPy is not installed: "
+                          "pip install mpcore[regimes] (or pip install scipy)") from exc
 
     width = _validate.check_int(width, "width")
     if width < 1:
@@ -107,8 +112,10 @@ def _rea(cac, n_regimes, L, excl_factor=5):
 
 
 def fluss(I, L, n_regimes, excl_factor=5, custom_iac=None):
-    """Fast Low-cost Unipotent Semantic Segmentation: regime changes from a matrix profile
-    index.
+    """Find regime changes from a matrix profile index (FLUSS).
+
+    Fast Low-cost Unipotent Semantic Segmentation: few nearest-neighbour arcs cross a boundary
+    between two regimes, so the lowest points of the corrected arc curve mark the changes.
 
     Parameters
     ----------
@@ -129,7 +136,19 @@ def fluss(I, L, n_regimes, excl_factor=5, custom_iac=None):
     cac : numpy.ndarray
         The corrected arc curve (float64, values in [0, 1]).
     regime_locs : numpy.ndarray
-        int64 locations of the ``n_regimes - 1`` regime changes.
+        The locations of the ``n_regimes - 1`` regime changes (int64).
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> t = np.arange(200)
+    >>> T = np.concatenate([np.sin(t / 4.0), np.sign(np.sin(t / 4.0))])  # a sine, then a square
+    >>> mp = mpcore.stump(T, m=20)
+    >>> cac, regime_locs = mpcore.fluss(mp.I_, L=20, n_regimes=2)
+    >>> regime_locs  # the change is at 200
+    array([189])
+    >>> cac.shape
+    (381,)
     """
     L = _validate.check_int(L, "L")
     n_regimes = _validate.check_int(n_regimes, "n_regimes")
@@ -180,6 +199,19 @@ class floss:
         The right nearest-neighbour indices (in the stream's numbering), -1 where none.
     T_ : numpy.ndarray
         The current window of the stream.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> t = np.arange(600)
+    >>> T = np.concatenate([np.sin(t[:400] / 4.0), np.sign(np.sin(t[400:] / 4.0))])
+    >>> stream = mpcore.floss(mpcore.stump(T[:300], 10), T[:300], m=10, L=10)
+    >>> for t_new in T[300:450]:  # the stream turns from a sine into a square at 400
+    ...     stream.update(t_new)
+    >>> stream.T_.shape  # the sliding window now holds T[150:450]
+    (300,)
+    >>> int(np.argmin(stream.cac_1d_))  # the change sits at 400 - 150 = 250 in the window
+    240
     """
 
     def __init__(self, mp, T, m, L, excl_factor=5, n_iter=1000, n_samples=1000,

@@ -320,6 +320,16 @@ def match(Q, T, M_T=None, Σ_T=None, max_distance=None, max_matches=None, atol=1
     -----
     Distances are computed from the z-normalized windows themselves (no FFT), so identical
     windows are exactly 0 apart.  Integer input is converted to float64 (STUMPY raises).
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.sin(np.linspace(0, 6 * np.pi, 61))  # three periods of 20 points
+    >>> matches = mpcore.match(T[:10], T, max_distance=0.1)
+    >>> matches[:, 1].astype(int)  # the query itself and one window per period
+    array([ 0, 20, 40])
+    >>> print(matches[:, 0].astype(float).round(6))
+    [0. 0. 0.]
     """
     if not _validate.check_bool(normalize, "normalize"):
         return aamp_match(Q, T, T_subseq_isfinite, max_distance, max_matches, atol, query_idx,
@@ -365,6 +375,16 @@ def aamp_match(Q, T, T_subseq_isfinite=None, max_distance=None, max_matches=None
     -------
     numpy.ndarray
         Object array of ``[distance, index]`` rows, closest first (see :func:`match`).
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.array([0., 1., 3., 2., 9., 1., 3., 2., 0., 5.])
+    >>> matches = mpcore.aamp_match(T[1:4], T, max_distance=1.5)
+    >>> matches[:, 1].astype(int)
+    array([1, 5])
+    >>> print(matches[:, 0].astype(float))
+    [0. 0.]
     """
     p = _validate.check_p(p)
     Qs, Ts = _as_2d(Q, "Q"), _as_2d(T, "T")

@@ -191,6 +191,17 @@ def snippets(T, m, k, percentage=1.0, s=None, mpdist_percentage=0.05, mpdist_k=N
         The area under the running minimum profile when each snippet was chosen.
     snippets_regimes : numpy.ndarray
         ``(r, 3)`` rows ``[snippet, start, stop)`` of the stretches each snippet covers.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> t = np.arange(300)
+    >>> T = np.concatenate([np.sin(2 * np.pi * t / 30), np.sign(np.sin(2 * np.pi * t / 30))])
+    >>> snips, indices, profiles, fractions, areas, regimes = mpcore.snippets(T, m=30, k=2)
+    >>> indices  # one sine period, one square period
+    array([  0, 330])
+    >>> print(fractions.round(3))
+    [0.499 0.501]
     """
     if not _validate.check_bool(normalize, "normalize"):
         return aampdist_snippets(T, m, k, percentage, s, mpdist_percentage, mpdist_k, p)
@@ -214,5 +225,16 @@ def aampdist_snippets(T, m, k, percentage=1.0, s=None, mpdist_percentage=0.05, m
     tuple
         As :func:`snippets`.  As in STUMPY, the candidates are the ``ceil(len(T) / m) - 1``
         first whole windows.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> t = np.arange(300)
+    >>> T = np.concatenate([np.sin(2 * np.pi * t / 30), np.sign(np.sin(2 * np.pi * t / 30))])
+    >>> snips, indices, profiles, fractions, areas, regimes = mpcore.aampdist_snippets(T, 30, 2)
+    >>> indices
+    array([ 60, 330])
+    >>> snips.shape
+    (2, 30)
     """
     return snippets_core(T, m, k, percentage, s, mpdist_percentage, mpdist_k, False, p, None)

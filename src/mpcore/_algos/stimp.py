@@ -81,8 +81,11 @@ class _Stimp:
         self._T_max = finite.max() if finite.size else np.nan
 
     def update(self):
-        """Compute the matrix profile of the next window length (breadth-first order); does
-        nothing once every length is done."""
+        """Compute the matrix profile of the next window length.
+
+        The lengths are taken in breadth-first order (see ``M_``); once every length is done,
+        a call does nothing.
+        """
         if self._n_processed >= len(self._M):
             return
         m = int(self._M[self._n_processed])
@@ -102,9 +105,10 @@ class _Stimp:
         self._n_processed += 1
 
     def pan(self, threshold=0.2, normalize=True, contrast=True, binary=True, clip=True):
-        """The pan matrix profile as an image: one row per window length (ascending), each
-        value normalized to [0, 1], contrasted around ``threshold``, binarized and clipped as
-        asked; rows not computed yet repeat the next computed row below them.
+        """Return the pan matrix profile as an image, one row per window length (ascending).
+
+        Each value is normalized to [0, 1], contrasted around ``threshold``, binarized and
+        clipped as asked; rows not computed yet repeat the next computed row below them.
 
         Parameters
         ----------
@@ -169,28 +173,10 @@ class _Stimp:
         return [self._PAN[row][: n - int(m) + 1] for row, m in zip(self._bfs_indices, self._M)]
 
 
-_ATTRIBUTES = """
-    Attributes
-    ----------
-    PAN_ : numpy.ndarray
-        The pan matrix profile image (see :meth:`pan`).
-    M_ : numpy.ndarray
-        The window lengths in the order they are computed.
-    P_ : list of numpy.ndarray
-        The matrix profile of each length of ``M_``.
-
-    Methods
-    -------
-    update()
-        Compute the matrix profile of the next window length.
-    pan(threshold=0.2, normalize=True, contrast=True, binary=True, clip=True)
-        The pan matrix profile image.
-"""
-
-
 class stimp(_Stimp):
-    """The pan matrix profile of a time series (z-normalized), one window length per
-    :meth:`update`.
+    """The pan matrix profile of a time series (z-normalized).
+
+    Each :meth:`update` computes the profile of one more window length.
 
     Parameters
     ----------
@@ -213,6 +199,35 @@ class stimp(_Stimp):
         The p-norm, used only when ``normalize=False``.
     T_subseq_isconstant_func : callable, optional
         ``f(a, w)`` telling which windows of length ``w`` are constant.
+
+    Attributes
+    ----------
+    PAN_ : numpy.ndarray
+        The pan matrix profile image (see :meth:`pan`).
+    M_ : numpy.ndarray
+        The window lengths in the order they are computed.
+    P_ : list of numpy.ndarray
+        The matrix profile of each length of ``M_``.
+
+    Methods
+    -------
+    update()
+        Compute the matrix profile of the next window length.
+    pan(threshold=0.2, normalize=True, contrast=True, binary=True, clip=True)
+        The pan matrix profile image.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> t = np.arange(200)
+    >>> T = np.concatenate([np.sin(t / 4.0), np.sign(np.sin(t / 4.0))])
+    >>> pan = mpcore.stimp(T, min_m=10, max_m=30, step=10, percentage=1.0)
+    >>> for _ in range(3):
+    ...     pan.update()
+    >>> pan.M_  # breadth-first order of the window lengths
+    array([20, 10, 30])
+    >>> pan.PAN_.shape
+    (3, 400)
     """
 
 
@@ -235,6 +250,31 @@ class aamp_stimp(_Stimp):
         Run preSCRAAMP for each anytime profile.
     p : float, default 2.0
         The p-norm (STUMPY 1.14 ignores it and uses 2; mpcore uses it).
+
+    Attributes
+    ----------
+    PAN_ : numpy.ndarray
+        The pan matrix profile image (see :meth:`pan`).
+    M_ : numpy.ndarray
+        The window lengths in the order they are computed.
+    P_ : list of numpy.ndarray
+        The matrix profile of each length of ``M_``.
+
+    Methods
+    -------
+    update()
+        Compute the matrix profile of the next window length.
+    pan(threshold=0.2, normalize=True, contrast=True, binary=True, clip=True)
+        The pan matrix profile image.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> T = np.sin(np.arange(200) / 4.0)
+    >>> pan = mpcore.aamp_stimp(T, min_m=10, max_m=30, step=10, percentage=1.0)
+    >>> pan.update()
+    >>> pan.M_[:1], pan.P_[0].shape
+    (array([20]), (181,))
     """
 
     def __init__(self, T, min_m=3, max_m=None, step=1, percentage=0.01, pre_scraamp=True,
@@ -251,6 +291,22 @@ class stimped(_Stimp):
         A Dask distributed client whose workers have mpcore installed.
     T, min_m, max_m, step, normalize, p, T_subseq_isconstant_func
         As in :class:`stimp`.
+
+    Attributes
+    ----------
+    PAN_ : numpy.ndarray
+        The pan matrix profile image (see :meth:`pan`).
+    M_ : numpy.ndarray
+        The window lengths in the order they are computed.
+    P_ : list of numpy.ndarray
+        The matrix profile of each length of ``M_``.
+
+    Methods
+    -------
+    update()
+        Compute the matrix profile of the next window length.
+    pan(threshold=0.2, normalize=True, contrast=True, binary=True, clip=True)
+        The pan matrix profile image.
     """
 
 
@@ -270,6 +326,22 @@ class aamp_stimped(_Stimp):
         A Dask distributed client whose workers have mpcore installed.
     T, min_m, max_m, step, p
         As in :class:`aamp_stimp`.
+
+    Attributes
+    ----------
+    PAN_ : numpy.ndarray
+        The pan matrix profile image (see :meth:`pan`).
+    M_ : numpy.ndarray
+        The window lengths in the order they are computed.
+    P_ : list of numpy.ndarray
+        The matrix profile of each length of ``M_``.
+
+    Methods
+    -------
+    update()
+        Compute the matrix profile of the next window length.
+    pan(threshold=0.2, normalize=True, contrast=True, binary=True, clip=True)
+        The pan matrix profile image.
     """
 
     def __init__(self, client, T, min_m=3, max_m=None, step=1, p=2.0):
@@ -281,10 +353,28 @@ class gpu_stimp(_Stimp):
 
     Parameters
     ----------
-    T, min_m, max_m, step, normalize, p, T_subseq_isconstant_func
+    T, min_m, max_m, step
         As in :class:`stimp`.
     device_id : int or list of int, default 0
         The GPU(s) to use.
+    normalize, p, T_subseq_isconstant_func
+        As in :class:`stimp`.
+
+    Attributes
+    ----------
+    PAN_ : numpy.ndarray
+        The pan matrix profile image (see :meth:`pan`).
+    M_ : numpy.ndarray
+        The window lengths in the order they are computed.
+    P_ : list of numpy.ndarray
+        The matrix profile of each length of ``M_``.
+
+    Methods
+    -------
+    update()
+        Compute the matrix profile of the next window length.
+    pan(threshold=0.2, normalize=True, contrast=True, binary=True, clip=True)
+        The pan matrix profile image.
 
     Raises
     ------
@@ -305,16 +395,29 @@ class gpu_aamp_stimp(_Stimp):
 
     Parameters
     ----------
-    T, min_m, max_m, step, p
+    T, min_m, max_m, step
         As in :class:`aamp_stimp`.
     device_id : int or list of int, default 0
         The GPU(s) to use.
+    p : float, default 2.0
+        The p-norm.
+
+    Attributes
+    ----------
+    PAN_ : numpy.ndarray
+        The pan matrix profile image (see :meth:`pan`).
+    M_ : numpy.ndarray
+        The window lengths in the order they are computed.
+    P_ : list of numpy.ndarray
+        The matrix profile of each length of ``M_``.
+
+    Methods
+    -------
+    update()
+        Compute the matrix profile of the next window length.
+    pan(threshold=0.2, normalize=True, contrast=True, binary=True, clip=True)
+        The pan matrix profile image.
     """
 
     def __init__(self, T, min_m=3, max_m=None, step=1, device_id=0, p=2.0):
         self._setup(T, min_m, max_m, step, 1.0, False, False, p, None, gpu_executor(device_id))
-
-
-for _cls in (stimp, aamp_stimp, stimped, aamp_stimped, gpu_stimp, gpu_aamp_stimp):
-    _cls.__doc__ += _ATTRIBUTES
-del _cls

@@ -179,9 +179,16 @@ class _Incremental:
         self._left_I[q] = self._I[q, 0]
 
     def update(self, t):
-        """Append the point ``t`` (or each point of a 1-D array ``t``, in order), dropping the
-        oldest point per new one when ``egress=True``, and update the profile.  NaN/inf points
-        are allowed: the windows holding them get distance inf and index -1."""
+        """Append one point or a block of points and update the profile.
+
+        With ``egress=True`` the oldest point is dropped for every new one.
+
+        Parameters
+        ----------
+        t : float or array_like
+            The new point, or a 1-D array of new points appended in order.  NaN/inf points are
+            allowed: the windows holding them get distance inf and index -1.
+        """
         if np.ndim(t) == 0:
             try:
                 value = float(t)
@@ -219,8 +226,10 @@ class _Incremental:
 
     @property
     def I_(self):
-        """The (top-k) matrix profile indices (global: counted from the first point ever
-        seen); 1-D when k == 1, else (l, k)."""
+        """The (top-k) matrix profile indices, counted from the first point ever seen.
+
+        1-D when k == 1, else of shape (l, k).
+        """
         I = self._live(self._I)
         return I[:, 0].copy() if self._k == 1 else I.copy()
 
@@ -295,8 +304,9 @@ class stumpi(_Incremental):
 
 
 class aampi(_Incremental):
-    """An incrementally updated non-normalized (p-norm) matrix profile: :class:`stumpi`
-    without z-normalization.
+    """An incrementally updated non-normalized (p-norm) matrix profile.
+
+    :class:`stumpi` without z-normalization.
 
     Parameters
     ----------
@@ -317,6 +327,16 @@ class aampi(_Incremental):
     ----------
     P_, I_, left_P_, left_I_, T_ : numpy.ndarray
         As in :class:`stumpi`.
+
+    Examples
+    --------
+    >>> import numpy as np, mpcore
+    >>> stream = mpcore.aampi(np.array([584., -11., 23., 79., 1001., 0.]), m=3)
+    >>> stream.update(-19.0)  # egress=True: the oldest point leaves
+    >>> stream.I_
+    array([3, 0, 1, 1])
+    >>> print(stream.P_.round(3))
+    [ 985.305 1131.064  985.305 1016.994]
     """
 
     def __init__(self, T, m, egress=True, p=2.0, k=1, mp=None):

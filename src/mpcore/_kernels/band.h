@@ -43,6 +43,10 @@ typedef struct {
     const double *e;
     const double *eblk;
     const double *wblk;
+    /* p-norm modes: e_i = |T_i|^p + |T_i+m|^p instead, and q (sum of |T|^p over the window, +inf
+     * where unusable) with its minima over blocks, qblk, in place of w and wblk (band_impl.h). */
+    const double *q;
+    const double *qblk;
 } mp_series;
 
 /* Bound on the rounding error of a kernel score (a correlation) that the kernels keep: rows

@@ -342,6 +342,70 @@ static void MP_NAME(track_row_)(const mp_params *pr, const mp_series *X, const m
     }
 }
 
+/* The same for the p-norm modes: a step adds |b|^p - |a|^p with a = x_r - y_c, b = x_r+m - y_c+m,
+ * so its rounding is at most MP_ROUND (p+2) 2^(p-1) / 4 (e_r + e_c) with e_i = |T_i|^p +
+ * |T_i+m|^p; a lane is recomputed exactly before that exceeds MP_SCORE_TOL of q_r + q_c, the
+ * pair's own magnitude (q = sum of |T|^p over the window), which bounds its distance^p by
+ * 2^(p-1) (q_r + q_c). */
+static double MP_NAME(aamp_lim_)(const mp_params *pr) {
+    return MP_SCORE_TOL / (MP_ROUND * (pr->p + 2.0) * pow(2.0, pr->p - 1.0) / 4.0);
+}
+
+static void MP_NAME(track_row_aamp_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                     int64_t d0, int64_t nd, int64_t nvec, int64_t jtail,
+                                     int64_t r, mp_topk *rows, mp_topk *cols, double *acc,
+                                     double *err, const int mode, const int do_rows,
+                                     const int do_cols) {
+    const int64_t m = pr->m;
+    const double lim = MP_NAME(aamp_lim_)(pr), p = pr->p;
+    const double qr = X->q[r], er = X->e[r];
+    const vd vnw = VSET1(-X->w[r]), va = VSET1(X->T[r]), vb = VSET1(X->T[r + m]);
+    const vd vqr = VSET1(qr), ver = VSET1(er), vlim = VSET1(lim), vinf = VSET1(INFINITY);
+    vd vrthr = VSET1(do_rows ? rows->thr[r] : INFINITY);
+    double sv[W];
+    for (int64_t v = 0; v < nvec; v++) {
+        const int64_t j = v * W, c = r + d0 + j;
+        vd cv = VLD(acc + j), ev = VLD(err + j);
+        const vd cap = VMUL(vlim, VADD(VLD(Y->q + c), vqr));
+        if (MP_UNLIKELY(VANY_GE2(ev, cap, cap))) {
+            for (int q = 0; q < W; q++)
+                if (err[j + q] >= lim * (Y->q[c + q] + qr))
+                    MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
+            cv = VLD(acc + j);
+            ev = VLD(err + j);
+        }
+        const vd sc = VMUL(VMUL(cv, VLD(Y->w + c)), vnw);
+        if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cols->thr + c) : vinf, vrthr))) {
+            VST(sv, sc);
+            MP_NAME(slow_lanes_)(sv, W, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
+            if (do_rows) vrthr = VSET1(rows->thr[r]);
+        }
+        const vd a = VSUB(va, VLD(Y->T + c)), b = VSUB(vb, VLD(Y->T + c + m));
+        if (mode == MP_AAMP_P2)
+            cv = VFMA(b, b, VFNMA(a, a, cv));
+        else
+            cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+        VST(acc + j, cv);
+        VST(err + j, VADD(ev, VADD(VLD(Y->e + c), ver)));
+    }
+    for (int64_t j = jtail; j < nd; j++) {
+        const int64_t c = r + d0 + j;
+        if (err[j] >= lim * (Y->q[c] + qr)) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
+        sv[0] = -acc[j] * Y->w[c] * X->w[r];
+        MP_NAME(slow_lanes_)(sv, 1, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
+        const double a = X->T[r] - Y->T[c], b = X->T[r + m] - Y->T[c + m];
+        acc[j] += MP_NAME(pnorm_term_)(b, mode, p) - MP_NAME(pnorm_term_)(a, mode, p);
+        err[j] += Y->e[c] + er;
+    }
+}
+
+/* Smallest value of a block-minimum array (qblk) over positions [a, b), b > a. */
+static inline double MP_NAME(blkmin_)(const double *blk, int64_t a, int64_t b) {
+    double mn = INFINITY;
+    for (int64_t i = a / MP_BAND; i <= (b - 1) / MP_BAND; i++) mn = blk[i] < mn ? blk[i] : mn;
+    return mn;
+}
+
 MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                       int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
                                       double *acc, const volatile int *cancel, const int mode,
@@ -355,11 +419,12 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     const int64_t nlanes = nvec * W > nd ? nvec * W : nd;
     const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
     /* Rounding bookkeeping (see mp_series.e): between two reseeds, rows whose steps are bounded
-     * by e_r * max(e_c) <= quiet add at most eps * reseed * quiet to any co-moment, which is
-     * MP_SCORE_TOL of the quietest pair of windows the period reaches (wmax); rows above it (an
-     * outlier in the row or in the band's columns) run in track_row_. */
-    const int track = mode == MP_ZNORM && X->e && Y->e;
-    const double lim = MP_SCORE_TOL / MP_ROUND;
+     * by e_r * max(e_c) <= quiet (p-norms: e_r + max(e_c)) add at most MP_ROUND * reseed * quiet
+     * to any co-moment, which is MP_SCORE_TOL of the quietest pair of windows the period
+     * reaches (wmax); rows above it (an outlier in the row or in the band's columns) run in
+     * track_row_, which tracks each diagonal's error. */
+    const int track = X->e && Y->e && (mode == MP_ZNORM || (X->q && Y->q));
+    const double lim = mode == MP_ZNORM ? MP_SCORE_TOL / MP_ROUND : MP_NAME(aamp_lim_)(pr);
     double *err = acc + nlanes + W; /* the scratch holds both (MP_PAD entries each) */
     double quiet = INFINITY, wmax = 0.0;
     int tracking = 0;
@@ -372,9 +437,16 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
             if (track) {
                 const int64_t r1 = (r + reseed < nrows ? r + reseed : nrows);
                 for (int64_t j = 0; j < nlanes; j++) err[j] = 0.0;
-                wmax = MP_NAME(blkmax_)(X->wblk, r, r1) *
-                       MP_NAME(blkmax_)(Y->wblk, r + d0, r1 - 1 + d0 + nlanes);
-                quiet = wmax > 0.0 ? lim / ((double)(r1 - r) * wmax) : INFINITY;
+                if (mode == MP_ZNORM) {
+                    wmax = MP_NAME(blkmax_)(X->wblk, r, r1) *
+                           MP_NAME(blkmax_)(Y->wblk, r + d0, r1 - 1 + d0 + nlanes);
+                    quiet = wmax > 0.0 ? lim / ((double)(r1 - r) * wmax) : INFINITY;
+                } else { /* wmax: here the smallest q_r + q_c of the period */
+                    const double qx = MP_NAME(blkmin_)(X->qblk, r, r1);
+                    const double qy = MP_NAME(blkmin_)(Y->qblk, r + d0, r1 - 1 + d0 + nlanes);
+                    wmax = 2.0 * (qx < qy ? qx : qy);
+                    quiet = lim * wmax / (double)(r1 - r);
+                }
                 tracking = 0;
             }
         }
@@ -384,9 +456,14 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
         if (track) {
             double er = 0.0;
             for (int64_t q = 0; q < nr; q++) er = X->e[r + q] > er ? X->e[r + q] : er;
-            if (er * MP_NAME(blkmax_)(Y->eblk, r + d0, r + nr - 1 + d0 + nlanes) > quiet) {
-                MP_NAME(track_row_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, err,
-                                    do_rows, do_cols);
+            const double ec = MP_NAME(blkmax_)(Y->eblk, r + d0, r + nr - 1 + d0 + nlanes);
+            if (mode == MP_ZNORM ? er * ec > quiet : er + ec > quiet) {
+                if (mode == MP_ZNORM)
+                    MP_NAME(track_row_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, err,
+                                        do_rows, do_cols);
+                else
+                    MP_NAME(track_row_aamp_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc,
+                                             err, mode, do_rows, do_cols);
                 tracking = 1;
                 const int64_t valid = Y->l - (r + d0);
                 cells += valid < nd ? valid : nd;
@@ -395,7 +472,8 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
             }
             if (tracking) { /* back to the lean loop: leave no lane with error that could matter */
                 for (int64_t j = 0; j < nd; j++)
-                    if (err[j] * wmax >= lim) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
+                    if (mode == MP_ZNORM ? err[j] * wmax >= lim : err[j] >= lim * wmax)
+                        MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
                 tracking = 0;
             }
         }

@@ -31,6 +31,12 @@ class Dataset:
     ``np.asarray(dataset)`` gives the values, so a dataset can be passed wherever a series is
     expected, e.g. ``mpcore.stump(mpcore.datasets.ecg(), m=360)``.
 
+    Parameters
+    ----------
+    name, values, time, unit, sampling, description, source, license
+        The attributes below.  The loaders (:func:`ecg`, :func:`co2`) build datasets; there is
+        rarely a reason to build one by hand.
+
     Attributes
     ----------
     name : str
