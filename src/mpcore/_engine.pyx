@@ -275,8 +275,8 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
             if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
                 raise ValueError("series arrays must be padded by PAD entries")
             _fill_series(&cs[i], series[i])
-            if mode == 0:  # z-normalized: the only mode whose scores are relative
-                _fill_bookkeeping(&cs[i], m, bookbuf + book)
+            if mode == 0:  # the diagonal-list entry tracks the z-normalized rounding only
+                _fill_bookkeeping(&cs[i], m, mode, p, bookbuf + book)
                 book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
