@@ -583,26 +583,45 @@ MP_INLINE void MP_NAME(cell1_)(const mp_series *X, const mp_series *Y, int64_t r
     MP_NAME(slow_rows_)(sv, 1, r, c, rows, cols);
 }
 
+/* One row in scalar code with the rounding tracked (see diag_rows_): step into row r from
+ * r - 1, recompute the state exactly if its error bound could matter, score the cell. */
+MP_INLINE void MP_NAME(track1_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                int64_t r, int64_t c, double *cur, double *e, mp_topk *rows,
+                                mp_topk *cols) {
+    *cur += MP_NAME(delta1_)(pr, X, Y, r - 1, c - 1, MP_ZNORM);
+    *e += X->e[r - 1] * Y->e[c - 1];
+    if (*e * Y->w[c] * X->w[r] >= MP_SCORE_TOL / MP_ROUND) {
+        MP_NAME(seed_)(pr, X, Y, r, c, 0, 1, cur);
+        *e = 0.0;
+    }
+    MP_NAME(cell1_)(X, Y, r, c, *cur, rows, cols, MP_ZNORM);
+}
+
 /* Rows [r0, r1) of diagonal d; *state holds the state of row r0 - 1 (unless r0 starts a seed
- * segment) and is left holding that of row r1 - 1. */
+ * segment) and is left holding that of row r1 - 1.  With `trk` (z-normalized rows an outlier
+ * reaches) the error bound *err of the state is summed along the vector as well, and a vector
+ * where it could matter is redone in scalar code, recomputing the state exactly (track1_). */
 MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                    int64_t d, int64_t r0, int64_t r1, int seed, double *state,
-                                   mp_topk *rows, mp_topk *cols, const int mode,
-                                   const int do_rows, const int do_cols) {
+                                   double *err, mp_topk *rows, mp_topk *cols, const int mode,
+                                   const int do_rows, const int do_cols, const int trk) {
     const int64_t m = pr->m;
     const vd vinf = VSET1(INFINITY);
     const vd vsign = VSET1(mode == MP_ZNORM ? 1.0 : -1.0);
-    double cur, sv[W];
+    const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND);
+    mp_topk *rt = do_rows ? rows : 0, *ct = do_cols ? cols : 0;
+    double cur, e = trk ? *err : 0.0, sv[W];
     int64_t r = r0;
     if (seed) {
         MP_NAME(seed_)(pr, X, Y, r0, r0 + d, 0, 1, &cur);
-        MP_NAME(cell1_)(X, Y, r0, r0 + d, cur, do_rows ? rows : 0, do_cols ? cols : 0, mode);
+        e = 0.0;
+        MP_NAME(cell1_)(X, Y, r0, r0 + d, cur, rt, ct, mode);
         r++;
     } else {
         cur = *state;
     }
     /* lanes q = 0 .. W-1 hold rows r + q: state(r + q) = state(r - 1) + sum of delta(r - 1 .. r + q - 1) */
-    vd carry = VSET1(cur);
+    vd carry = VSET1(cur), ecarry = VSET1(e);
     /* a general p needs pow per term: scalar code only, as in the bands */
     for (; mode != MP_AAMP_P && r + W <= r1; r += W) {
         const int64_t c = r + d;
@@ -619,50 +638,45 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
                 dl = VSUB(VABS(b), VABS(a));
         }
         const vd ps = MP_NAME(vscan_)(dl);
+        const vd yw = VLD(Y->w + c), xw = VMUL(VLD(X->w + r), vsign);
+        if (trk) {
+            const vd es = MP_NAME(vscan_)(VMUL(VLD(X->e + r - 1), VLD(Y->e + c - 1)));
+            const vd bad = VMUL(VMUL(VADD(ecarry, es), yw), xw);
+            if (MP_UNLIKELY(VANY_GE2(bad, vlim, vlim))) {
+                VST(sv, carry);
+                cur = sv[0];
+                VST(sv, ecarry);
+                e = sv[0];
+                for (int q = 0; q < W; q++) MP_NAME(track1_)(pr, X, Y, r + q, c + q, &cur, &e, rt, ct);
+                carry = VSET1(cur);
+                ecarry = VSET1(e);
+                continue;
+            }
+            ecarry = VADD(ecarry, VLAST(es));
+        }
         const vd cv = VADD(carry, ps);
         carry = VADD(carry, VLAST(ps));
-        const vd s = VMUL(VMUL(cv, VLD(Y->w + c)), VMUL(VLD(X->w + r), vsign));
-        if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cols->thr + c) : vinf,
+        const vd sc = VMUL(VMUL(cv, yw), xw);
+        if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cols->thr + c) : vinf,
                                  do_rows ? VLD(rows->thr + r) : vinf))) {
-            VST(sv, s);
-            MP_NAME(slow_rows_)(sv, W, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
+            VST(sv, sc);
+            MP_NAME(slow_rows_)(sv, W, r, c, rt, ct);
         }
     }
     VST(sv, carry);
     cur = sv[0];
+    VST(sv, ecarry);
+    e = sv[0];
     for (; r < r1; r++) { /* the rows left over, in scalar code */
-        cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
-        MP_NAME(cell1_)(X, Y, r, r + d, cur, do_rows ? rows : 0, do_cols ? cols : 0, mode);
-    }
-    *state = cur;
-}
-
-/* Rows [r0, r1) of diagonal d with the rounding tracked, in scalar code (z-normalized mode; see
- * track_row_ for the bands): err bounds, in units of MP_ROUND, what the steps since the last
- * exact value may have left in the state; the state is recomputed exactly before a cell is
- * scored with more than MP_SCORE_TOL of error.  For the blocks an outlier reaches only. */
-static void MP_NAME(diag_track_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
-                                 int64_t d, int64_t r0, int64_t r1, int seed, double *state,
-                                 double *err, mp_topk *rows, mp_topk *cols) {
-    const double lim = MP_SCORE_TOL / MP_ROUND;
-    double cur = *state, e = *err;
-    for (int64_t r = r0; r < r1; r++) {
-        const int64_t c = r + d;
-        if (r == r0 && seed) {
-            MP_NAME(seed_)(pr, X, Y, r, c, 0, 1, &cur);
-            e = 0.0;
+        if (trk) {
+            MP_NAME(track1_)(pr, X, Y, r, r + d, &cur, &e, rt, ct);
         } else {
-            cur += MP_NAME(delta1_)(pr, X, Y, r - 1, c - 1, MP_ZNORM);
-            e += X->e[r - 1] * Y->e[c - 1];
-            if (e * Y->w[c] * X->w[r] >= lim) {
-                MP_NAME(seed_)(pr, X, Y, r, c, 0, 1, &cur);
-                e = 0.0;
-            }
+            cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
+            MP_NAME(cell1_)(X, Y, r, r + d, cur, rt, ct, mode);
         }
-        MP_NAME(cell1_)(X, Y, r, c, cur, rows, cols, MP_ZNORM);
     }
     *state = cur;
-    *err = e;
+    if (trk) *err = e;
 }
 
 MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
@@ -710,8 +724,9 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                 const int64_t a0 = r0 > 0 ? r0 - 1 : 0;
                 if (MP_NAME(blkmax_)(X->eblk, a0, end) * MP_NAME(blkmax_)(Y->eblk, a0 + d, end + d) >
                     quiet[j]) {
-                    MP_NAME(diag_track_)(pr, X, Y, d, r0, end, seed, state + j, err + j,
-                                         do_rows ? rows : 0, do_cols ? cols : 0);
+                    if (mode == MP_ZNORM) /* always: track is z-normalized only */
+                        MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, err + j,
+                                            rows, cols, MP_ZNORM, do_rows, do_cols, 1);
                     tracking[j] = 1.0;
                     cells += end - r0;
                     continue;
@@ -722,8 +737,8 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                     tracking[j] = 0.0;
                 }
             }
-            MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, rows, cols, mode, do_rows,
-                                do_cols);
+            MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, err + j, rows, cols, mode,
+                                do_rows, do_cols, 0);
             cells += end - r0;
         }
     }
