@@ -115,15 +115,45 @@ def test_nan_does_not_poison_later_windows():
     assert np.isfinite(P[101:]).all()
 
 
-def test_block_update_equals_single_updates():
-    T = random_walk(400, seed=7)
-    a = mpcore.stumpi(T[:150], 20, k=2)
-    b = mpcore.stumpi(T[:150], 20, k=2)
+@pytest.mark.parametrize("egress", [True, False])
+@pytest.mark.parametrize("normalize, p", [(True, 2.0), (False, 2.0), (False, 1.0),
+                                          (False, 3.0)])
+@pytest.mark.parametrize("k", [1, 2])
+def test_block_update_equals_single_updates(egress, normalize, p, k):
+    """The compiled block path (stream_block) against one update per point: the buffers are
+    compacted (egress) or doubled (growth) in the middle of the block, the block holds NaN/inf
+    and a constant stretch."""
+    T = random_walk(900, seed=7)
+    T[400] = np.nan
+    T[520] = np.inf
+    T[600:640] = 2.0
+    a = mpcore.stumpi(T[:150], 20, egress=egress, normalize=normalize, p=p, k=k)
+    b = mpcore.stumpi(T[:150], 20, egress=egress, normalize=normalize, p=p, k=k)
     a.update(T[150:])
     for t in T[150:]:
         b.update(t)
     for name in ("P_", "I_", "left_P_", "left_I_", "T_"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    # and against a fresh profile of what the stream now holds (growth: the whole series)
+    if not egress and normalize:
+        np.testing.assert_allclose(a.P_.reshape(-1, k)[:, 0], mpcore.stump(T, 20).P_,
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_block_update_with_a_callers_constant_rule():
+    """A caller's constant rule is asked per window, as STUMPY asks it (the Python path)."""
+    T = random_walk(300, seed=17)
+
+    def rule(a, w):
+        return np.lib.stride_tricks.sliding_window_view(a, w).std(axis=1) < 0.3
+
+    a = mpcore.stumpi(T[:100], 12, T_subseq_isconstant_func=rule)
+    b = mpcore.stumpi(T[:100], 12, T_subseq_isconstant_func=rule)
+    a.update(T[100:])
+    for t in T[100:]:
+        b.update(t)
+    np.testing.assert_array_equal(a.P_, b.P_)
+    np.testing.assert_array_equal(a.I_, b.I_)
 
 
 def test_pickle_round_trip_resumes():

@@ -39,6 +39,14 @@ cdef extern from "_kernels/band.h":
     ctypedef int64_t (*mp_band_fn)(const mp_params *, const mp_series *, const mp_series *,
                                    int64_t, int64_t, mp_topk *, mp_topk *, double *,
                                    const volatile int *) noexcept nogil
+    ctypedef int64_t (*mp_diags_fn)(const mp_params *, const mp_series *, const mp_series *,
+                                    const int64_t *, int64_t, mp_topk *, mp_topk *, double *,
+                                    const volatile int *) noexcept nogil
+    mp_diags_fn mp_diags_kernel_get(int i) noexcept nogil
+    int mp_run_worker_diags(mp_diags_fn fn, const mp_params *pr, const mp_series *series,
+                            const mp_pass *passes, const int64_t *diags, const int64_t *groups,
+                            int64_t ngroups, int64_t *next, int64_t *done, mp_topk *tables,
+                            double *scratch, const volatile int *cancel) noexcept nogil
     int MP_BAND
     int MP_PAD
     int mp_kernel_count() noexcept nogil
@@ -216,6 +224,74 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
         with nogil:
             rc = mp_run_worker(fn, &pr, cs, cp, &bands[0, 0] if nbands else NULL, nbands,
                                &counters[0], &counters[1], ct, scratch, &cancel[0])
+    finally:
+        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
+    return rc == 0
+
+
+def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, list series,
+                     const int64_t[:, ::1] passes, const int64_t[::1] diags,
+                     const int64_t[:, ::1] groups, int64_t[::1] counters, list tables,
+                     int[::1] cancel):
+    """Like :func:`run_worker`, over groups of scattered diagonals (scrump's chosen subset):
+    ``groups`` are rows (pass, start, end) into ``diags``, each at most ``BAND`` diagonals
+    d >= 0 of its pass, run together by the kernel's diagonal-list entry.  Returns False if
+    cancelled."""
+    if kernel < 0 or kernel >= mp_kernel_count():
+        raise ValueError(f"no band kernel number {kernel} on this CPU")
+    cdef mp_diags_fn fn = mp_diags_kernel_get(kernel)
+    cdef mp_params pr
+    pr.mode = mode
+    pr.m = m
+    pr.p = p
+    pr.reseed = reseed
+    cdef int ns = len(series), nt = len(tables), npass = passes.shape[0], i, rc = 0
+    cdef int64_t ngroups = groups.shape[0], nd = diags.shape[0], j
+    if groups.shape[1] != 3 or passes.shape[1] != 4:
+        raise ValueError("groups must be (n, 3) and passes (n, 4)")
+    for i in range(ngroups):
+        if not 0 <= groups[i, 0] < npass:
+            raise ValueError("group refers to a missing pass")
+        if not (0 <= groups[i, 1] <= groups[i, 2] <= nd and groups[i, 2] - groups[i, 1] <= MP_BAND):
+            raise ValueError("group out of range or longer than the kernel's band")
+    for j in range(nd):
+        if diags[j] < 0:
+            raise ValueError("diagonals must be >= 0 (a negative one is its pass's mirror)")
+    cdef mp_series *cs = <mp_series *> malloc(max(ns, 1) * sizeof(mp_series))
+    cdef mp_topk *ct = <mp_topk *> malloc(max(nt, 1) * sizeof(mp_topk))
+    cdef mp_pass *cp = <mp_pass *> malloc(max(npass, 1) * sizeof(mp_pass))
+    # per diagonal of a group: its state and its rounding bookkeeping (5 numbers)
+    cdef double *scratch = <double *> malloc(5 * (MP_BAND + 64) * sizeof(double))
+    cdef Py_ssize_t book = 0
+    for i in range(ns):
+        book += _bookkeeping_size(series[i].l) if mode == 0 else 0
+    cdef double *bookbuf = <double *> malloc(max(book, 1) * sizeof(double))
+    if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
+        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
+        raise MemoryError()
+    book = 0
+    try:
+        for i in range(ns):
+            if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
+                raise ValueError("series arrays must be padded by PAD entries")
+            _fill_series(&cs[i], series[i])
+            if mode == 0:  # the diagonal-list entry tracks the z-normalized rounding only
+                _fill_bookkeeping(&cs[i], m, mode, p, bookbuf + book)
+                book += _bookkeeping_size(cs[i].l)
+        for i in range(nt):
+            _fill_topk(&ct[i], tables[i])
+        for i in range(npass):
+            cp[i].x = <int> passes[i, 0]
+            cp[i].y = <int> passes[i, 1]
+            cp[i].rows = <int> passes[i, 2]
+            cp[i].cols = <int> passes[i, 3]
+            if not (0 <= cp[i].x < ns and 0 <= cp[i].y < ns and -1 <= cp[i].rows < nt
+                    and -1 <= cp[i].cols < nt):
+                raise ValueError("pass refers to a missing series or table")
+        with nogil:
+            rc = mp_run_worker_diags(fn, &pr, cs, cp, &diags[0] if nd else NULL,
+                                     &groups[0, 0] if ngroups else NULL, ngroups, &counters[0],
+                                     &counters[1], ct, scratch, &cancel[0])
     finally:
         free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
     return rc == 0

@@ -133,25 +133,27 @@ cdef _side _make_side(dict d, list keep):
     return s
 
 
-def prescrump_worker(dict X, dict Y, int64_t m, int mode, double p,
-                     const int64_t[::1] samples, int64_t s, int64_t excl, table):
-    """preSCRIMP over ``samples`` (rows of X) into ``table`` (X's rows).
-
-    For each sampled row i: its full score profile against Y (the exclusion zone ``excl``
-    removed in a self-join; ``excl < 0`` for an AB-join), its best match j offered to row i, the
-    pairs (i + g, j + g) for |g| < s along that diagonal (to both windows in a self-join), and
-    in a self-join the whole profile offered to every row as the candidate i.  The GIL is
-    released throughout; threads run this on separate sample slices with their own tables.
-    """
+def prescrump_special(dict X, dict Y, int64_t m, int mode, double p,
+                      const int64_t[::1] samples, const uint8_t[::1] spx,
+                      const int64_t[::1] special_y, int64_t excl, nn_table, offer_table):
+    """preSCRIMP's pairs that hold a window the band kernels skip (constant or near-flat):
+    for each sampled row i of X (a slice of the samples, so that threads can share them), a
+    special i gets its full score profile (its best to ``nn_table``, and in a self-join the
+    whole profile offered to every row as the candidate i, into ``offer_table``); an ordinary
+    i is scored against every special window of Y (``special_y``), offered both ways likewise.
+    ``excl < 0``: an AB-join.  The kernels did every other pair, so each pair is offered here
+    at most once; the GIL is released throughout."""
     cdef list keep = []
     cdef _side x = _make_side(X, keep)
     cdef _side y = _make_side(Y, keep)
-    cdef mp_topk tk
-    _fill_topk(&tk, table)
+    cdef mp_topk nn, off
+    _fill_topk(&nn, nn_table)
+    if excl >= 0:
+        _fill_topk(&off, offer_table)
     cdef double *sc = <double *> malloc(max(y.l, 1) * sizeof(double))
     if sc == NULL:
         raise MemoryError()
-    cdef int64_t n = samples.shape[0], a, i, j, nn, g, lo, hi, gmax
+    cdef int64_t n = samples.shape[0], ns = special_y.shape[0], a, i, j, b, nbest
     cdef double best, v
     cdef bint self_join = excl >= 0
     with nogil:
@@ -159,38 +161,69 @@ def prescrump_worker(dict X, dict Y, int64_t m, int mode, double p,
             i = samples[a]
             if not x.valid[i]:
                 continue
-            _profile(&x, i, &y, m, mode, p, sc)
-            if self_join:
-                lo = max(0, i - excl)
-                hi = min(y.l, i + excl + 1)
-                for j in range(lo, hi):
-                    sc[j] = -INFINITY
-            nn = -1
-            best = -INFINITY
-            for j in range(y.l):
-                if sc[j] > best:
-                    best = sc[j]
-                    nn = j
-            if nn < 0:
-                continue
-            _offer(&tk, i, best, nn)
-            gmax = min(s, min(x.l - i, y.l - nn))
-            for g in range(1, gmax):
-                v = _pair(&x, i + g, &y, nn + g, m, mode, p)
-                _offer(&tk, i + g, v, nn + g)
+            if spx[i]:
+                _profile(&x, i, &y, m, mode, p, sc)
                 if self_join:
-                    _offer(&tk, nn + g, v, i + g)
-            gmax = min(s, min(i + 1, nn + 1))
-            for g in range(1, gmax):
-                v = _pair(&x, i - g, &y, nn - g, m, mode, p)
-                _offer(&tk, i - g, v, nn - g)
-                if self_join:
-                    _offer(&tk, nn - g, v, i - g)
-            if self_join:
+                    for j in range(max(0, i - excl), min(y.l, i + excl + 1)):
+                        sc[j] = -INFINITY
+                nbest = -1
+                best = -INFINITY
                 for j in range(y.l):
-                    if sc[j] >= tk.thr[j]:
-                        _offer(&tk, j, sc[j], i)
+                    if sc[j] > best:
+                        best = sc[j]
+                        nbest = j
+                if nbest >= 0:
+                    _offer(&nn, i, best, nbest)
+                if self_join:
+                    for j in range(y.l):
+                        if sc[j] > -INFINITY:
+                            _offer(&off, j, sc[j], i)
+                continue
+            for b in range(ns):
+                j = special_y[b]
+                if self_join and j - i <= excl and i - j <= excl:
+                    continue
+                v = _pair(&x, i, &y, j, m, mode, p)
+                _offer(&nn, i, v, j)
+                if self_join:
+                    _offer(&off, j, v, i)
     free(sc)
+
+
+def prescrump_pairs(dict X, dict Y, int64_t m, int mode, double p, const int64_t[::1] samples,
+                    int64_t s, int64_t excl, const int64_t[::1] nn, const double[::1] best,
+                    table):
+    """preSCRIMP's walk along each sample's diagonal: sampled row i, whose best match ``nn[i]``
+    (score ``best[i]``) is offered to it, and the pairs (i + g, nn + g) for |g| < s offered to
+    row i + g (and in a self-join, ``excl >= 0``, to row nn + g as well).  Candidates a row
+    already holds are not offered again.  Samples in STUMPY's order; GIL released."""
+    cdef list keep = []
+    cdef _side x = _make_side(X, keep)
+    cdef _side y = _make_side(Y, keep)
+    cdef mp_topk tk
+    _fill_topk(&tk, table)
+    cdef int64_t n = samples.shape[0], a, i, j, g, gmax
+    cdef double v
+    cdef bint self_join = excl >= 0
+    with nogil:
+        for a in range(n):
+            i = samples[a]
+            j = nn[i]
+            if not x.valid[i] or j < 0:
+                continue
+            _offer(&tk, i, best[i], j)
+            gmax = min(s, min(x.l - i, y.l - j))
+            for g in range(1, gmax):
+                v = _pair(&x, i + g, &y, j + g, m, mode, p)
+                _offer(&tk, i + g, v, j + g)
+                if self_join:
+                    _offer(&tk, j + g, v, i + g)
+            gmax = min(s, min(i + 1, j + 1))
+            for g in range(1, gmax):
+                v = _pair(&x, i - g, &y, j - g, m, mode, p)
+                _offer(&tk, i - g, v, j - g)
+                if self_join:
+                    _offer(&tk, j - g, v, i - g)
 
 
 
@@ -235,6 +268,64 @@ cdef inline void _insert_dist(double *P, int64_t *I, int64_t k, double d, int64_
     I[q] = idx
 
 
+cdef void _step(const double *T, int64_t n, double *QT, const double *mu, const double *sig,
+                const uint8_t *cst, const uint8_t *wvalid, const double *ss, double *P,
+                int64_t *I, int64_t k, int64_t m, int64_t excl, bint normalize, double p,
+                double M, int64_t gbase) noexcept nogil:
+    """The body of :func:`stream_step` on raw pointers (P and I row-major, k per row)."""
+    cdef int64_t l = n - m + 1, q = l - 1, j, t
+    cdef double tnew = T[n - 1], tdrop, d2, d, inv, bound, kth, qth
+    cdef double mq = mu[q], sq = sig[q]
+    cdef double eps = 2.220446049250313e-16, sqm = sqrt(<double> m), c16 = 16.0 * eps * M * M
+    cdef bint qconst = cst[q], direct = (not normalize) and p != 2.0
+    if l >= 2:
+        tdrop = T[n - m - 1]
+        j = l - 1
+        while j >= 1:
+            QT[j] = QT[j - 1] - T[j - 1] * tdrop + T[j + m - 1] * tnew
+            j -= 1
+    QT[0] = 0.0
+    for t in range(m):
+        QT[0] += T[t] * T[n - m + t]
+    for t in range(k):
+        P[q * k + t] = INFINITY
+        I[q * k + t] = -1
+    for j in range(max(0, q - excl) if wvalid[q] else 0):
+        if not wvalid[j]:
+            continue
+        if normalize:
+            if qconst or cst[j]:
+                d = 0.0 if (qconst and cst[j]) else sqm
+                _offer_dist(P, I, j, q, d, k, gbase)
+                continue
+            # d2 = 2m (1 - corr), corr = (QT - m mq mu) / (m sq sig): one division, not two
+            inv = 1.0 / (sq * sig[j])
+            d2 = 2.0 * m - 2.0 * (QT[j] - m * mq * mu[j]) * inv
+            bound = c16 * inv + 1e-12
+        elif direct:
+            d2 = 0.0
+            bound = INFINITY
+        else:
+            d2 = ss[j] + ss[q] - 2.0 * QT[j]
+            bound = 16.0 * eps * m * M * M + 1e-12
+        kth = P[j * k + k - 1]
+        qth = P[q * k + k - 1]
+        if d2 - bound < kth * kth or d2 - bound < qth * qth:
+            if normalize:
+                d = _zdist_exact(&T[j], &T[n - m], m)
+            else:
+                d = _pdist_exact(&T[j], &T[n - m], m, p)
+            _offer_dist(P, I, j, q, d, k, gbase)
+
+
+cdef inline void _offer_dist(double *P, int64_t *I, int64_t j, int64_t q, double d, int64_t k,
+                             int64_t gbase) noexcept nogil:
+    if d < P[j * k + k - 1]:
+        _insert_dist(&P[j * k], &I[j * k], k, d, gbase + q)
+    if d < P[q * k + k - 1]:
+        _insert_dist(&P[q * k], &I[q * k], k, d, gbase + j)
+
+
 def stream_step(const double[::1] T, double[::1] QT, const double[::1] mu,
                 const double[::1] sig, const uint8_t[::1] cst, const uint8_t[::1] wvalid,
                 const double[::1] ss, double[:, ::1] P, int64_t[:, ::1] I, int64_t m,
@@ -251,55 +342,73 @@ def stream_step(const double[::1] T, double[::1] QT, const double[::1] mu,
     after equal entries); the new window's row, filled here, gets its exact top-k the same way.
     Indices are global (``gbase`` is window 0's).  ``M`` bounds |T|.  GIL released.
     """
-    cdef int64_t n = T.shape[0], l = n - m + 1, q = l - 1, j, t, k = P.shape[1]
-    cdef double tnew = T[n - 1], tdrop, d2, d, corr, bound, mq = mu[q], sq = sig[q], kth
-    cdef double eps = 2.220446049250313e-16, sqm = sqrt(<double> m)
-    cdef bint qconst = cst[q], direct = (not normalize) and p != 2.0
+    cdef int64_t n = T.shape[0]
     with nogil:
-        if l >= 2:
-            tdrop = T[n - m - 1]
-            j = l - 1
-            while j >= 1:
-                QT[j] = QT[j - 1] - T[j - 1] * tdrop + T[j + m - 1] * tnew
-                j -= 1
-        QT[0] = 0.0
-        for t in range(m):
-            QT[0] += T[t] * T[n - m + t]
-        for t in range(k):
-            P[q, t] = INFINITY
-            I[q, t] = -1
-        for j in range(max(0, q - excl) if wvalid[q] else 0):
-            if not wvalid[j]:
-                continue
-            if normalize:
-                if qconst or cst[j]:
-                    d = 0.0 if (qconst and cst[j]) else sqm
-                    _offer_dist(P, I, j, q, d, k, gbase)
-                    continue
-                corr = (QT[j] - m * mq * mu[j]) / (m * sq * sig[j])
-                d2 = 2.0 * m * (1.0 - corr)
-                bound = 16.0 * eps * M * M / (sq * sig[j]) + 1e-12
-            elif direct:
-                d2 = 0.0
-                bound = INFINITY
+        _step(&T[0], n, &QT[0], &mu[0], &sig[0], &cst[0], &wvalid[0], &ss[0], &P[0, 0],
+              &I[0, 0], P.shape[1], m, excl, normalize, p, M, gbase)
+
+
+def stream_block(const double[::1] values, double[::1] T, uint8_t[::1] fin, double[::1] mu,
+                 double[::1] sig, uint8_t[::1] cst, uint8_t[::1] wvalid, double[::1] ss,
+                 double[::1] QT, double[:, ::1] P, int64_t[:, ::1] I, double[::1] left_P,
+                 int64_t[::1] left_I, int64_t a, int64_t n, int64_t gbase, double M,
+                 int64_t m, int64_t excl, bint egress, bint normalize, double p):
+    """``update(values)`` of stumpi/aampi in one call: for each point in order, what one
+    ``_append`` does (store it, the new window's statistics, :func:`stream_step`, its left
+    neighbour), without returning to Python in between.  For the default constant rule (all
+    values of a window equal) only; the buffers must have room for every value.  Returns the
+    new ``(a, n, gbase, M)``.  GIL released."""
+    cdef int64_t nv = values.shape[0], v, t, l, q, k = P.shape[1]
+    cdef double x, mean, var, sumsq, lo, hi
+    cdef bint finite, valid
+    if a + n + nv > T.shape[0] or a + n + nv - m + 1 > P.shape[0]:
+        raise ValueError("stream_block: the buffers have no room for the block")
+    with nogil:
+        for v in range(nv):
+            x = values[v]
+            finite = not (isnan(x) or x == INFINITY or x == -INFINITY)
+            T[a + n] = x if finite else 0.0
+            fin[a + n] = finite
+            if egress:
+                a += 1
+                gbase += 1
             else:
-                d2 = ss[j] + ss[q] - 2.0 * QT[j]
-                bound = 16.0 * eps * m * M * M + 1e-12
-            kth = P[j, k - 1]
-            if d2 - bound < kth * kth or d2 - bound < P[q, k - 1] * P[q, k - 1]:
-                if normalize:
-                    d = _zdist_exact(&T[j], &T[n - m], m)
-                else:
-                    d = _pdist_exact(&T[j], &T[n - m], m, p)
-                _offer_dist(P, I, j, q, d, k, gbase)
-
-
-cdef inline void _offer_dist(double[:, ::1] P, int64_t[:, ::1] I, int64_t j, int64_t q,
-                             double d, int64_t k, int64_t gbase) noexcept nogil:
-    if d < P[j, k - 1]:
-        _insert_dist(&P[j, 0], &I[j, 0], k, d, gbase + q)
-    if d < P[q, k - 1]:
-        _insert_dist(&P[q, 0], &I[q, 0], k, d, gbase + j)
+                n += 1
+            l = n - m + 1
+            q = a + l - 1
+            valid = True
+            for t in range(a + n - m, a + n):
+                if not fin[t]:
+                    valid = False
+                    break
+            wvalid[q] = valid
+            if valid:
+                if fabs(x) > M:
+                    M = fabs(x)
+                mean = 0.0
+                sumsq = 0.0
+                lo = T[a + n - m]
+                hi = lo
+                for t in range(a + n - m, a + n):
+                    mean += T[t]
+                    sumsq += T[t] * T[t]
+                    lo = min(lo, T[t])
+                    hi = max(hi, T[t])
+                mean /= m
+                var = 0.0
+                for t in range(a + n - m, a + n):
+                    var += (T[t] - mean) * (T[t] - mean)
+                mu[q] = mean
+                sig[q] = sqrt(var / m)
+                ss[q] = sumsq
+                cst[q] = normalize and lo == hi
+            else:
+                cst[q] = 0
+            _step(&T[a], n, &QT[a], &mu[a], &sig[a], &cst[a], &wvalid[a], &ss[a], &P[a, 0],
+                  &I[a, 0], k, m, excl, normalize, p, M, gbase)
+            left_P[q] = P[q, 0]
+            left_I[q] = I[q, 0]
+    return a, n, gbase, M
 
 
 def stream_step_ab(const double[::1] S, const double[::1] R, double[::1] QT,

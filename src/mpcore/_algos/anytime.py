@@ -10,15 +10,16 @@ pipeline's tables and exact refinement.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
 import numpy as np
 
-from .. import _engine, _stream, _threads, _validate
+from .. import _config, _engine, _stream, _threads, _validate
 from .._exact import window_stats
 from .._pipeline import _refine, finalize, merge, run_threads
-from .._prepare import EXCL_ZONE_DENOM, Job, Table, prepare_job
+from .._prepare import EXCL_ZONE_DENOM, Job, Table, _plan_bands, prepare_job
 
 
 def _chunk_ranges(counts: np.ndarray, n_chunks: int) -> np.ndarray:
@@ -92,6 +93,50 @@ def _special_candidates(job: Job, tables: list[Table], diags: np.ndarray) -> Non
         _engine.insert_scored(tables[1], c, r, score)
 
 
+class _DiagonalJob:
+    """One update's diagonals as the pipeline's executor (``run_threads``) sees a job: groups of
+    up to ``_engine.BAND`` scattered diagonals of one pass, each group one work item run by the
+    band kernels' diagonal-list entry (a family's own worker; merge and refine are shared).
+
+    Cells (i, i + g) are diagonal g >= 0 of the pass (A, B), or -g of the pass (B, A)."""
+
+    def __init__(self, job: Job, diags: np.ndarray, n_threads):
+        self._job = job
+        self.series = job.series
+        passes = (diags < 0).astype(np.int64)
+        d = np.abs(diags).astype(np.int64)
+        lens = np.array([s.l for s in job.series], dtype=np.int64)
+        rows = np.minimum(lens[job.passes[passes, 0]], lens[job.passes[passes, 1]] - d)
+        order = np.lexsort((d, -rows, passes))  # by pass, then longest first
+        self.diags = np.ascontiguousarray(d[order])
+        passes, rows = passes[order], rows[order]
+        # enough groups that the threads share the work (longest first, taken dynamically),
+        # few enough that each group's rows are reused by many diagonals
+        n = max(1, _threads.resolve(n_threads))
+        size = int(min(_engine.BAND, max(1, -(-len(d) // (8 * n)))))
+        starts = []
+        for ps in range(2):
+            at = np.flatnonzero(passes == ps)
+            if len(at):
+                starts.extend(range(int(at[0]), int(at[-1]) + 1, size))
+        starts = np.array(starts, dtype=np.int64)
+        ends = np.minimum(starts + size, len(d))
+        ends = np.minimum(ends, np.searchsorted(passes, passes[starts], side="right"))
+        groups = np.stack([passes[starts] if len(starts) else starts, starts, ends], axis=1)
+        cells = np.add.reduceat(np.maximum(rows, 0), starts) if len(starts) else starts
+        self.bands = np.ascontiguousarray(groups[np.argsort(-cells, kind="stable")],
+                                          dtype=np.int64)
+
+    def new_tables(self) -> list[Table]:
+        return self._job.new_tables()
+
+    def run_worker(self, bands, counters, tables, cancel) -> bool:
+        job = self._job
+        return _engine.run_worker_diags(_config.kernel_index(), job.mode, job.m, job.p,
+                                        job.reseed, job.series, job.passes, self.diags, bands,
+                                        counters, tables, cancel)
+
+
 class _Anytime:
     """The one implementation behind ``scrump`` and ``scraamp``."""
 
@@ -123,13 +168,13 @@ class _Anytime:
             else:
                 _engine.merge_unique(self._tables[0], extra)
         if job.self_join:
-            diags = np.random.permutation(range(excl + 1, l_A)).astype(np.int64)
+            diags = np.random.permutation(np.arange(excl + 1, l_A, dtype=np.int64))
             if diags.shape[0] == 0:
                 raise ValueError(
                     f"The window size, `m = {m}`, is too long for a self join. Please try a "
                     f"value of `m <= {_max_window(job.series[0].exact.shape[0])}`")
         else:
-            diags = np.random.permutation(range(-l_A + 1, l_B)).astype(np.int64)
+            diags = np.random.permutation(np.arange(-l_A + 1, l_B, dtype=np.int64))
         self._diags = diags
         n_chunks = int(math.ceil(1.0 / float(percentage)))
         self._ranges = _chunk_ranges(_diagonal_counts(diags, l_A, l_B), n_chunks)
@@ -147,14 +192,8 @@ class _Anytime:
         a, b = self._ranges[self._chunk]
         diags = self._diags[a:b]
         job = self._job
-        # cells (i, i + g): diagonal g >= 0 of the pass (A, B), or -g of the pass (B, A)
-        neg = diags < 0
-        bands = np.empty((len(diags), 3), dtype=np.int64)
-        bands[:, 0] = neg
-        bands[:, 1] = np.abs(diags)
-        bands[:, 2] = bands[:, 1] + 1
-        bands = bands[np.argsort(bands[:, 1], kind="stable")]  # longest first
-        per_worker = run_threads(job, n_threads=self._n_threads, bands=bands)
+        per_worker = run_threads(_DiagonalJob(job, diags, self._n_threads),
+                                 n_threads=self._n_threads)
         for dst, src in zip(self._tables, merge(job, per_worker)):
             _engine.merge_unique(dst, src)  # an AB-join's table may hold preSCRIMP's pairs
         if job.normalize:
@@ -333,36 +372,103 @@ def _side(series, m: int, normalize: bool) -> dict:
             "const": series.const, "valid": series.valid.astype(np.uint8)}
 
 
-def _prescrump_table(job: Job, s, n_threads) -> Table:
-    """preSCRIMP's candidates in a top-k table of T_A's windows (scores, not yet refined).
-    The sampled rows are drawn as STUMPY draws them (one ``np.random.permutation``)."""
-    X = job.series[0]
-    Y = X if job.self_join else job.series[1]
-    s = _check_s(s, job.excl_zone if job.self_join else math.ceil(job.m / EXCL_ZONE_DENOM))
-    samples = np.random.permutation(range(0, X.l, s)).astype(np.int64)
-    sx = _side(X, job.m, job.normalize)
-    sy = sx if Y is X else _side(Y, job.m, job.normalize)
-    n = max(1, min(_threads.resolve(n_threads), len(samples)))
-    parts = np.array_split(samples, n)
-    tables = [Table(X.l, job.k) for _ in range(n)]
-    excl = job.excl_zone if job.self_join else -1
-    args = [(sx, sy, job.m, job.mode, job.p, np.ascontiguousarray(part), s, excl, tab)
-            for part, tab in zip(parts, tables)]
+class _SampledJob:
+    """preSCRIMP's distance profiles as the pipeline's executor sees a job: the band kernels
+    over every diagonal, with the inverse norms of all windows but the sampled ones set to NaN
+    (the kernels' mark of a window to skip), so that only the cells of sampled windows score.
+
+    Self-join: tables [nearest (k = 1), offers (k)].  The pass (sampled, all) gives each
+    sampled row's best on its right and offers the sampled row to every later window; the
+    pass (all, sampled) gives the sampled columns' best on their left and offers them to every
+    earlier window.  Between them every pair holding a sampled window is scored once.
+    AB-join: table [nearest (k = 1)], the sampled rows of A against all of B (both passes)."""
+
+    def __init__(self, job: Job, samples: np.ndarray):
+        X = job.series[0]
+        w = np.full_like(X.w, np.nan)
+        w[samples] = X.w[samples]
+        Xs = dataclasses.replace(X, w=w)
+        self.mode, self.m, self.p, self.reseed = job.mode, job.m, job.p, job.reseed
+        self._l, self._k = X.l, job.k
+        if job.self_join:
+            self.series = [X, Xs]
+            self.passes = np.array([[1, 0, 0, 1], [0, 1, 1, 0]], dtype=np.int64)
+            first = job.excl_zone + 1
+            diags = np.array([[first, max(first, X.l)]] * 2, dtype=np.int64)
+        else:
+            Y = job.series[1]
+            self.series = [Xs, Y]
+            self.passes = np.array([[0, 1, 0, -1], [1, 0, -1, 0]], dtype=np.int64)
+            diags = np.array([[0, Y.l], [1, max(1, X.l)]], dtype=np.int64)
+        self._self_join = job.self_join
+        self.bands = _plan_bands(self.passes, diags, self.series)
+
+    def new_tables(self) -> list[Table]:
+        tables = [Table(self._l, 1)]
+        if self._self_join:
+            tables.append(Table(self._l, self._k))
+        return tables
+
+
+def _special(series) -> np.ndarray:
+    """Windows the band kernels skip although they have a distance: constant or near-flat."""
+    sp = series.const.astype(bool)
+    sp[series.flat] = True
+    return sp & series.valid
+
+
+def _in_threads(fn, parts: list) -> None:
+    """Run fn(*args) for each args of ``parts`` on mpcore's worker pool (the calls release the
+    GIL; the first in the caller's thread); the first error is re-raised."""
     errors: list[BaseException] = []
 
-    def part(i: int) -> None:
+    def work(i: int) -> None:
         try:
-            _stream.prescrump_worker(*args[i])
+            fn(*parts[i])
         except BaseException as exc:  # surfaced in the caller's thread
             errors.append(exc)
 
-    # the same split as ever, on mpcore's pool (no thread start-up; part 0 in this thread)
-    _threads.run(part, n, shared=False)
+    _threads.run(work, len(parts), shared=False)
     if errors:
         raise errors[0]
-    for other in tables[1:]:
-        _engine.merge_unique(tables[0], other)
-    return tables[0]
+
+
+def _prescrump_table(job: Job, s, n_threads) -> Table:
+    """preSCRIMP's candidates in a top-k table of T_A's windows (scores, not yet refined).
+    The sampled rows are drawn as STUMPY draws them (one ``np.random.permutation``).
+
+    The sampled rows' distance profiles come from the band kernels (``_SampledJob``, on all
+    threads), the pairs holding a constant or near-flat window from ``_stream``'s direct
+    scores; each sampled row's best match, and the pairs within ``s`` of it along its
+    diagonal, are then offered in STUMPY's sample order.  Each pair is scored the same way
+    whichever thread finds it, so the table is the same for any thread count."""
+    X = job.series[0]
+    Y = X if job.self_join else job.series[1]
+    s = _check_s(s, job.excl_zone if job.self_join else math.ceil(job.m / EXCL_ZONE_DENOM))
+    # np.arange rather than STUMPY's range: the same array, so the same draw, 8x faster
+    samples = np.random.permutation(np.arange(0, X.l, s, dtype=np.int64))
+    plan = _SampledJob(job, samples)
+    tables = merge(plan, run_threads(plan, n_threads=n_threads))
+    nn = tables[0]
+    offer = tables[1] if job.self_join else Table(X.l, job.k)
+    sx = _side(X, job.m, job.normalize)
+    sy = sx if Y is X else _side(Y, job.m, job.normalize)
+    excl = job.excl_zone if job.self_join else -1
+    spx = _special(X)
+    special_y = np.flatnonzero(_special(Y)).astype(np.int64)
+    if job.normalize and (spx.any() or len(special_y)):
+        n = max(1, min(_threads.resolve(n_threads), len(samples)))
+        parts = [np.ascontiguousarray(np.sort(part)) for part in np.array_split(samples, n)]
+        own = [[Table(X.l, 1), Table(X.l, job.k)] for _ in parts]
+        _in_threads(_stream.prescrump_special,
+                    [(sx, sy, job.m, job.mode, job.p, part, spx.astype(np.uint8), special_y,
+                      excl, t[0], t[1]) for part, t in zip(parts, own)])
+        for t in own:
+            _engine.merge_into(nn, t[0])
+            if job.self_join:
+                _engine.merge_unique(offer, t[1])
+    _stream.prescrump_pairs(sx, sy, job.m, job.mode, job.p, samples, s, excl, nn.I, nn.P, offer)
+    return offer
 
 
 def _prescrump(T_A, m, T_B, s, normalize, p, k, A_isconstant, B_isconstant, n_threads):

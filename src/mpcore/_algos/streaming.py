@@ -197,8 +197,22 @@ class _Incremental:
             self._append(value)
             return
         values = _validate.as_series(t, "t")
-        for value in values.tolist():
-            self._append(value)
+        if type(self)._append is not _Incremental._append or self._isconstant is not _all_equal:
+            # a caller's constant rule is asked one window at a time, as STUMPY asks it
+            for value in values.tolist():
+                self._append(value)
+            return
+        done = 0
+        while done < len(values):  # one compiled call per stretch the buffers have room for
+            self._make_room()
+            room = self._T.shape[0] - self._a - self._n
+            part = np.ascontiguousarray(values[done : done + room])
+            self._a, self._n, self._gbase, self._M = _stream.stream_block(
+                part, self._T, self._fin.view(np.uint8), self._mu, self._sig, self._cst,
+                self._wvalid, self._ss, self._QT, self._P, self._I, self._left_P, self._left_I,
+                self._a, self._n, self._gbase, self._M, self._m, self._excl, self._egress,
+                self._normalize, self._p)
+            done += len(part)
 
     def _live(self, buf):
         l = self._n - self._m + 1

@@ -84,11 +84,32 @@ int64_t mp_band_avx2(const mp_params *, const mp_series *, const mp_series *, in
 int64_t mp_band_avx512(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
                        mp_topk *, mp_topk *, double *, const volatile int *);
 
+/* Diagonal-list entry (scrump): the diagonals diags[0..nd) of a pass (each d >= 0, in any order
+ * and as scattered as they come; nd <= MP_BAND), run in blocks of rows so that the rows' arrays
+ * stay in cache while every diagonal of the list streams its columns.  Vector lanes hold
+ * consecutive rows of one diagonal, the recurrence summed along them as a prefix sum.  Each
+ * diagonal's scores depend only on the diagonal (not on the list it came in), so results do not
+ * depend on how diagonals were grouped or shared among threads.  `scratch` holds >= 5 nd doubles.
+ * Returns the number of cells evaluated, or -1 when *cancel became non-zero. */
+typedef int64_t (*mp_diags_fn)(const mp_params *, const mp_series *X, const mp_series *Y,
+                               const int64_t *diags, int64_t nd, mp_topk *rows, mp_topk *cols,
+                               double *scratch, const volatile int *cancel);
+
+int64_t mp_diags_baseline(const mp_params *, const mp_series *, const mp_series *,
+                          const int64_t *, int64_t, mp_topk *, mp_topk *, double *,
+                          const volatile int *);
+int64_t mp_diags_avx2(const mp_params *, const mp_series *, const mp_series *, const int64_t *,
+                      int64_t, mp_topk *, mp_topk *, double *, const volatile int *);
+int64_t mp_diags_avx512(const mp_params *, const mp_series *, const mp_series *, const int64_t *,
+                        int64_t, mp_topk *, mp_topk *, double *, const volatile int *);
+
 /* Runtime dispatch: names of the kernels this build has and this CPU runs ("avx512", "avx2",
  * "baseline"), best first. */
 int mp_kernel_count(void);
 const char *mp_kernel_name(int i);
 mp_band_fn mp_kernel_get(int i);
+/* The diagonal-list entry of kernel i (same instruction set as mp_kernel_get(i)). */
+mp_diags_fn mp_diags_kernel_get(int i);
 
 /* One pass: indices into the worker's series and tables (-1: that side is not wanted). */
 typedef struct {
@@ -102,6 +123,13 @@ typedef struct {
 int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
                   const mp_pass *passes, const int64_t *bands, int64_t nbands, int64_t *next,
                   int64_t *done, mp_topk *tables, double *scratch, const volatile int *cancel);
+
+/* The same loop over groups of scattered diagonals: `groups` are rows of three (pass, start,
+ * end) into `diags`, each group run by one call of `fn` (end - start <= MP_BAND). */
+int mp_run_worker_diags(mp_diags_fn fn, const mp_params *pr, const mp_series *series,
+                        const mp_pass *passes, const int64_t *diags, const int64_t *groups,
+                        int64_t ngroups, int64_t *next, int64_t *done, mp_topk *tables,
+                        double *scratch, const volatile int *cancel);
 
 /* Insert (s, idx) into row `row` of a top-k table if it belongs there. */
 void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx);

@@ -233,6 +233,55 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
     }
 }
 
+/* Rows r .. r+nr-1 of the band when none of them can score (their windows are unusable: w is
+ * NaN, so every score would be NaN and enter no table): the recurrence only, by the very
+ * operations of rows_, so the co-moments of the rows after them are the same bits.  preSCRIMP
+ * masks all windows but its samples this way. */
+MP_INLINE void MP_NAME(rows_skip_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                   int64_t d0, int64_t nd, int64_t nvec, int64_t jtail, int64_t r,
+                                   double *acc, const int mode, const int nr) {
+    const int64_t m = pr->m;
+    const double p = pr->p;
+    vd va[MP_ROWS], vb[MP_ROWS];
+    for (int q = 0; q < nr; q++) {
+        if (mode == MP_ZNORM) {
+            va[q] = VSET1(X->df[r + q]);
+            vb[q] = VSET1(X->dg[r + q]);
+        } else {
+            va[q] = VSET1(X->T[r + q]);
+            vb[q] = VSET1(X->T[r + q + m]);
+        }
+    }
+    for (int64_t v = 0; v < nvec; v++) {
+        const int64_t j = v * W;
+        vd cv = VLD(acc + j);
+        for (int q = 0; q < nr; q++) {
+            const int64_t c = r + q + d0 + j;
+            if (mode == MP_ZNORM) {
+                cv = VFMA(VLD(Y->df + c), vb[q], VFMA(VLD(Y->dg + c), va[q], cv));
+            } else {
+                const vd a = VSUB(va[q], VLD(Y->T + c)), b = VSUB(vb[q], VLD(Y->T + c + m));
+                if (mode == MP_AAMP_P2)
+                    cv = VFMA(b, b, VFNMA(a, a, cv));
+                else
+                    cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+            }
+        }
+        VST(acc + j, cv);
+    }
+    for (int64_t j = jtail; j < nd; j++) {
+        for (int q = 0; q < nr; q++) {
+            const int64_t rr = r + q, c = rr + d0 + j;
+            if (mode == MP_ZNORM) {
+                acc[j] += Y->df[c] * X->dg[rr] + Y->dg[c] * X->df[rr];
+            } else {
+                const double a = X->T[rr] - Y->T[c], b = X->T[rr + m] - Y->T[c + m];
+                acc[j] += MP_NAME(pnorm_term_)(b, mode, p) - MP_NAME(pnorm_term_)(a, mode, p);
+            }
+        }
+    }
+}
+
 /* Largest value of a block-maximum array (eblk, wblk) over positions [a, b), b > a. */
 static inline double MP_NAME(blkmax_)(const double *blk, int64_t a, int64_t b) {
     double mx = 0.0;
@@ -428,7 +477,14 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 tracking = 0;
             }
         }
-        if (nr == MP_ROWS) {
+        int skip = 1;
+        for (int64_t q = 0; q < nr; q++) skip &= X->w[r + q] != X->w[r + q]; /* all NaN */
+        if (skip) {
+            if (nr == MP_ROWS)
+                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nvec, jtail, r, acc, mode, MP_ROWS);
+            else
+                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nvec, jtail, r, acc, mode, 1);
+        } else if (nr == MP_ROWS) {
             MP_NAME(rows_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, mode, do_rows,
                            do_cols, MP_ROWS);
         } else {
@@ -460,4 +516,251 @@ int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_seri
         default: MP_SIDES(MP_AAMP_P)
     }
 #undef MP_SIDES
+}
+
+/* ---- Diagonal-list entry (scrump: a chosen, scattered subset of diagonals) ----
+ *
+ * A band runs neighbouring diagonals in the vector lanes; a random subset of diagonals has no
+ * neighbours, so here the lanes hold W consecutive rows of one diagonal instead.  The recurrence
+ * state(r + 1) = state(r) + delta(r) is then a prefix sum along the vector: the W deltas are
+ * independent loads, summed in log2(W) shift-and-add steps, and only one add per vector (the
+ * carry) depends on the previous vector.  Rows are taken in blocks of MP_DIAG_ROWS: each block's
+ * row-side arrays stay in L1 while every diagonal of the list streams its own columns. */
+
+/* Rows per block (a multiple of every W): 4 row arrays of 512 doubles are 16 KiB. */
+#define MP_DIAG_ROWS 512
+
+/* Inclusive prefix sum across the lanes, and the last lane broadcast to all. */
+#if MP_ISA == MP_ISA_AVX512
+MP_INLINE vd MP_NAME(vscan_)(vd x) {
+    x = _mm512_add_pd(x, _mm512_maskz_permutexvar_pd(0xFE, _mm512_set_epi64(6, 5, 4, 3, 2, 1, 0, 0), x));
+    x = _mm512_add_pd(x, _mm512_maskz_permutexvar_pd(0xFC, _mm512_set_epi64(5, 4, 3, 2, 1, 0, 0, 0), x));
+    return _mm512_add_pd(x, _mm512_maskz_permutexvar_pd(0xF0, _mm512_set_epi64(3, 2, 1, 0, 0, 0, 0, 0), x));
+}
+#define VLAST(x) _mm512_permutexvar_pd(_mm512_set1_epi64(7), x)
+#elif MP_ISA == MP_ISA_AVX2
+MP_INLINE vd MP_NAME(vscan_)(vd x) {
+    /* [0, x0, x1, x2], then [0, 0, y0, y1] */
+    x = _mm256_add_pd(x, _mm256_blend_pd(_mm256_permute4x64_pd(x, _MM_SHUFFLE(2, 1, 0, 0)),
+                                         _mm256_setzero_pd(), 1));
+    return _mm256_add_pd(x, _mm256_permute2f128_pd(x, x, 0x08));
+}
+#define VLAST(x) _mm256_permute4x64_pd(x, 0xFF)
+#elif W == 2 && (defined(__SSE2__) || defined(_M_X64))
+MP_INLINE vd MP_NAME(vscan_)(vd x) { return _mm_add_pd(x, _mm_unpacklo_pd(_mm_setzero_pd(), x)); }
+#define VLAST(x) _mm_unpackhi_pd(x, x)
+#elif W == 2
+MP_INLINE vd MP_NAME(vscan_)(vd x) { return vaddq_f64(x, vextq_f64(vdupq_n_f64(0.0), x, 1)); }
+#define VLAST(x) vdupq_laneq_f64(x, 1)
+#else
+MP_INLINE vd MP_NAME(vscan_)(vd x) { return x; }
+#define VLAST(x) (x)
+#endif
+
+/* Lanes of one vector that may enter a table: cells (r + q, c + q). */
+static void MP_NAME(slow_rows_)(const double *sv, int nl, int64_t r, int64_t c, mp_topk *rows,
+                                mp_topk *cols) {
+    for (int q = 0; q < nl; q++) {
+        const double s = sv[q];
+        if (rows && s >= rows->thr[r + q]) MP_NAME(offer_)(rows, r + q, s, c + q);
+        if (cols && s >= cols->thr[c + q]) MP_NAME(offer_)(cols, c + q, s, r + q);
+    }
+}
+
+/* The recurrence's step from cell (r, c) to (r + 1, c + 1), in scalar code. */
+MP_INLINE double MP_NAME(delta1_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                  int64_t r, int64_t c, const int mode) {
+    if (mode == MP_ZNORM) return Y->df[c] * X->dg[r] + Y->dg[c] * X->df[r];
+    const double a = X->T[r] - Y->T[c], b = X->T[r + pr->m] - Y->T[c + pr->m];
+    return MP_NAME(pnorm_term_)(b, mode, pr->p) - MP_NAME(pnorm_term_)(a, mode, pr->p);
+}
+
+/* One cell in scalar code: score it from the state and offer it. */
+MP_INLINE void MP_NAME(cell1_)(const mp_series *X, const mp_series *Y, int64_t r, int64_t c,
+                               double state, mp_topk *rows, mp_topk *cols, const int mode) {
+    double sv[1];
+    sv[0] = (mode == MP_ZNORM ? state : -state) * Y->w[c] * X->w[r];
+    MP_NAME(slow_rows_)(sv, 1, r, c, rows, cols);
+}
+
+/* One row in scalar code with the rounding tracked (see diag_rows_): step into row r from
+ * r - 1, recompute the state exactly if its error bound could matter, score the cell. */
+MP_INLINE void MP_NAME(track1_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                int64_t r, int64_t c, double *cur, double *e, mp_topk *rows,
+                                mp_topk *cols) {
+    *cur += MP_NAME(delta1_)(pr, X, Y, r - 1, c - 1, MP_ZNORM);
+    *e += X->e[r - 1] * Y->e[c - 1];
+    if (*e * Y->w[c] * X->w[r] >= MP_SCORE_TOL / MP_ROUND) {
+        MP_NAME(seed_)(pr, X, Y, r, c, 0, 1, cur);
+        *e = 0.0;
+    }
+    MP_NAME(cell1_)(X, Y, r, c, *cur, rows, cols, MP_ZNORM);
+}
+
+/* Rows [r0, r1) of diagonal d; *state holds the state of row r0 - 1 (unless r0 starts a seed
+ * segment) and is left holding that of row r1 - 1.  With `trk` (z-normalized rows an outlier
+ * reaches) the error bound *err of the state is summed along the vector as well, and a vector
+ * where it could matter is redone in scalar code, recomputing the state exactly (track1_). */
+MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                   int64_t d, int64_t r0, int64_t r1, int seed, double *state,
+                                   double *err, mp_topk *rows, mp_topk *cols, const int mode,
+                                   const int do_rows, const int do_cols, const int trk) {
+    const int64_t m = pr->m;
+    const vd vinf = VSET1(INFINITY);
+    const vd vsign = VSET1(mode == MP_ZNORM ? 1.0 : -1.0);
+    const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND);
+    mp_topk *rt = do_rows ? rows : 0, *ct = do_cols ? cols : 0;
+    double cur, e = trk ? *err : 0.0, sv[W];
+    int64_t r = r0;
+    if (seed) {
+        MP_NAME(seed_)(pr, X, Y, r0, r0 + d, 0, 1, &cur);
+        e = 0.0;
+        MP_NAME(cell1_)(X, Y, r0, r0 + d, cur, rt, ct, mode);
+        r++;
+    } else {
+        cur = *state;
+    }
+    /* lanes q = 0 .. W-1 hold rows r + q: state(r + q) = state(r - 1) + sum of delta(r - 1 .. r + q - 1) */
+    vd carry = VSET1(cur), ecarry = VSET1(e);
+    /* a general p needs pow per term: scalar code only, as in the bands */
+    for (; mode != MP_AAMP_P && r + W <= r1; r += W) {
+        const int64_t c = r + d;
+        vd dl;
+        if (mode == MP_ZNORM) {
+            dl = VFMA(VLD(Y->df + c - 1), VLD(X->dg + r - 1),
+                      VMUL(VLD(Y->dg + c - 1), VLD(X->df + r - 1)));
+        } else {
+            const vd a = VSUB(VLD(X->T + r - 1), VLD(Y->T + c - 1));
+            const vd b = VSUB(VLD(X->T + r - 1 + m), VLD(Y->T + c - 1 + m));
+            if (mode == MP_AAMP_P2)
+                dl = VFNMA(a, a, VMUL(b, b));
+            else
+                dl = VSUB(VABS(b), VABS(a));
+        }
+        const vd ps = MP_NAME(vscan_)(dl);
+        const vd yw = VLD(Y->w + c), xw = VMUL(VLD(X->w + r), vsign);
+        if (trk) {
+            const vd es = MP_NAME(vscan_)(VMUL(VLD(X->e + r - 1), VLD(Y->e + c - 1)));
+            const vd bad = VMUL(VMUL(VADD(ecarry, es), yw), xw);
+            if (MP_UNLIKELY(VANY_GE2(bad, vlim, vlim))) {
+                VST(sv, carry);
+                cur = sv[0];
+                VST(sv, ecarry);
+                e = sv[0];
+                for (int q = 0; q < W; q++) MP_NAME(track1_)(pr, X, Y, r + q, c + q, &cur, &e, rt, ct);
+                carry = VSET1(cur);
+                ecarry = VSET1(e);
+                continue;
+            }
+            ecarry = VADD(ecarry, VLAST(es));
+        }
+        const vd cv = VADD(carry, ps);
+        carry = VADD(carry, VLAST(ps));
+        const vd sc = VMUL(VMUL(cv, yw), xw);
+        if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cols->thr + c) : vinf,
+                                 do_rows ? VLD(rows->thr + r) : vinf))) {
+            VST(sv, sc);
+            MP_NAME(slow_rows_)(sv, W, r, c, rt, ct);
+        }
+    }
+    VST(sv, carry);
+    cur = sv[0];
+    VST(sv, ecarry);
+    e = sv[0];
+    for (; r < r1; r++) { /* the rows left over, in scalar code */
+        if (trk) {
+            MP_NAME(track1_)(pr, X, Y, r, r + d, &cur, &e, rt, ct);
+        } else {
+            cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
+            MP_NAME(cell1_)(X, Y, r, r + d, cur, rt, ct, mode);
+        }
+    }
+    *state = cur;
+    if (trk) *err = e;
+}
+
+MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
+                                       const mp_series *Y, const int64_t *diags, int64_t nd,
+                                       mp_topk *rows, mp_topk *cols, double *scratch,
+                                       const volatile int *cancel, const int mode,
+                                       const int do_rows, const int do_cols) {
+    const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
+    /* per diagonal: its state, and for the rounding bookkeeping (as band_body_ keeps it per
+     * lane) its error bound, its segment's quiet level and largest w product, whether the
+     * previous block was tracked */
+    double *state = scratch, *err = scratch + nd, *quiet = scratch + 2 * nd;
+    double *wmax = scratch + 3 * nd, *tracking = scratch + 4 * nd;
+    const int track = mode == MP_ZNORM && X->e && Y->e;
+    const double lim = MP_SCORE_TOL / MP_ROUND;
+    int64_t maxrows = 0, cells = 0;
+    for (int64_t j = 0; j < nd; j++) {
+        const int64_t nr = (X->l < Y->l - diags[j]) ? X->l : Y->l - diags[j];
+        if (nr > maxrows) maxrows = nr;
+    }
+    for (int64_t r0 = 0, r1; r0 < maxrows; r0 = r1) {
+        if (cancel && *cancel) return -1;
+        /* blocks end at multiples of MP_DIAG_ROWS and of reseed, so every diagonal is cut, and
+         * its sums grouped, the same way whatever list it came in */
+        const int64_t to_block = MP_DIAG_ROWS - r0 % MP_DIAG_ROWS, to_seed = reseed - r0 % reseed;
+        r1 = r0 + (to_block < to_seed ? to_block : to_seed);
+        if (r1 > maxrows) r1 = maxrows;
+        const int seed_row = r0 % reseed == 0;
+        for (int64_t j = 0; j < nd; j++) {
+            const int64_t d = diags[j];
+            const int64_t nr = (X->l < Y->l - d) ? X->l : Y->l - d;
+            const int64_t end = nr < r1 ? nr : r1;
+            if (end <= r0) continue;
+            int seed = seed_row;
+            if (track) {
+                if (seed_row) {
+                    const int64_t s1 = r0 + reseed < nr ? r0 + reseed : nr;
+                    wmax[j] = MP_NAME(blkmax_)(X->wblk, r0, s1) *
+                              MP_NAME(blkmax_)(Y->wblk, r0 + d, s1 + d);
+                    quiet[j] = wmax[j] > 0.0 ? lim / ((double)(s1 - r0) * wmax[j]) : INFINITY;
+                    err[j] = 0.0;
+                    tracking[j] = 0.0;
+                }
+                /* the steps into rows r0 .. end - 1 are taken at rows r0 - 1 .. end - 2 */
+                const int64_t a0 = r0 > 0 ? r0 - 1 : 0;
+                if (MP_NAME(blkmax_)(X->eblk, a0, end) * MP_NAME(blkmax_)(Y->eblk, a0 + d, end + d) >
+                    quiet[j]) {
+                    if (mode == MP_ZNORM) /* always: track is z-normalized only */
+                        MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, err + j,
+                                            rows, cols, MP_ZNORM, do_rows, do_cols, 1);
+                    tracking[j] = 1.0;
+                    cells += end - r0;
+                    continue;
+                }
+                if (tracking[j] != 0.0) { /* back to the lean loop, with no error that matters */
+                    if (err[j] * wmax[j] >= lim) seed = 1;
+                    err[j] = 0.0;
+                    tracking[j] = 0.0;
+                }
+            }
+            MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, err + j, rows, cols, mode,
+                                do_rows, do_cols, 0);
+            cells += end - r0;
+        }
+    }
+    return cells;
+}
+
+int64_t MP_NAME(mp_diags_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                           const int64_t *diags, int64_t nd, mp_topk *rows, mp_topk *cols,
+                           double *scratch, const volatile int *cancel) {
+#define MP_DSIDES(mode)                                                                      \
+    if (rows && cols)                                                                        \
+        return MP_NAME(diags_body_)(pr, X, Y, diags, nd, rows, cols, scratch, cancel, mode, 1, 1); \
+    if (rows)                                                                                \
+        return MP_NAME(diags_body_)(pr, X, Y, diags, nd, rows, 0, scratch, cancel, mode, 1, 0); \
+    return MP_NAME(diags_body_)(pr, X, Y, diags, nd, 0, cols, scratch, cancel, mode, 0, 1);
+    for (int64_t j = 0; j < nd; j++)
+        if (diags[j] < 0) return 0; /* the caller checks; never read before the series */
+    switch (pr->mode) {
+        case MP_ZNORM: MP_DSIDES(MP_ZNORM)
+        case MP_AAMP_P2: MP_DSIDES(MP_AAMP_P2)
+        case MP_AAMP_P1: MP_DSIDES(MP_AAMP_P1)
+        default: MP_DSIDES(MP_AAMP_P)
+    }
+#undef MP_DSIDES
 }

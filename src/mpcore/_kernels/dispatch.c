@@ -48,6 +48,7 @@ static int mp_cpu_amd(void) {
 typedef struct {
     const char *name;
     mp_band_fn fn;
+    mp_diags_fn dfn;
 } mp_kernel;
 
 static int mp_supported(int i, mp_kernel *out) {
@@ -60,16 +61,16 @@ static int mp_supported(int i, mp_kernel *out) {
      * AVX-512 ranks first only on other vendors. */
     const int avx512_first = avx512 && !mp_cpu_amd();
     if (avx512_first) {
-        if (n++ == i) { out->name = "avx512"; out->fn = mp_band_avx512; return 1; }
+        if (n++ == i) { out->name = "avx512"; out->fn = mp_band_avx512; out->dfn = mp_diags_avx512; return 1; }
     }
     if (avx2) {
-        if (n++ == i) { out->name = "avx2"; out->fn = mp_band_avx2; return 1; }
+        if (n++ == i) { out->name = "avx2"; out->fn = mp_band_avx2; out->dfn = mp_diags_avx2; return 1; }
     }
     if (avx512 && !avx512_first) {
-        if (n++ == i) { out->name = "avx512"; out->fn = mp_band_avx512; return 1; }
+        if (n++ == i) { out->name = "avx512"; out->fn = mp_band_avx512; out->dfn = mp_diags_avx512; return 1; }
     }
 #endif
-    if (n++ == i) { out->name = "baseline"; out->fn = mp_band_baseline; return 1; }
+    if (n++ == i) { out->name = "baseline"; out->fn = mp_band_baseline; out->dfn = mp_diags_baseline; return 1; }
     return 0;
 }
 
@@ -88,6 +89,11 @@ const char *mp_kernel_name(int i) {
 mp_band_fn mp_kernel_get(int i) {
     mp_kernel k;
     return mp_supported(i, &k) ? k.fn : 0;
+}
+
+mp_diags_fn mp_diags_kernel_get(int i) {
+    mp_kernel k;
+    return mp_supported(i, &k) ? k.dfn : 0;
 }
 
 void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) {
@@ -125,6 +131,24 @@ int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
             fn(pr, series + ps->x, series + ps->y, bands[3 * b + 1], bands[3 * b + 2],
                ps->rows >= 0 ? tables + ps->rows : 0, ps->cols >= 0 ? tables + ps->cols : 0,
                scratch, cancel);
+        if (cells < 0) return -1;
+        mp_fetch_add(done, cells);
+    }
+}
+
+int mp_run_worker_diags(mp_diags_fn fn, const mp_params *pr, const mp_series *series,
+                        const mp_pass *passes, const int64_t *diags, const int64_t *groups,
+                        int64_t ngroups, int64_t *next, int64_t *done, mp_topk *tables,
+                        double *scratch, const volatile int *cancel) {
+    for (;;) {
+        if (cancel && *cancel) return -1;
+        const int64_t g = mp_fetch_add(next, 1);
+        if (g >= ngroups) return 0;
+        const mp_pass *ps = passes + groups[3 * g];
+        const int64_t cells =
+            fn(pr, series + ps->x, series + ps->y, diags + groups[3 * g + 1],
+               groups[3 * g + 2] - groups[3 * g + 1], ps->rows >= 0 ? tables + ps->rows : 0,
+               ps->cols >= 0 ? tables + ps->cols : 0, scratch, cancel);
         if (cells < 0) return -1;
         mp_fetch_add(done, cells);
     }
