@@ -43,6 +43,8 @@ def _module_names() -> list[str]:
     for info in pkgutil.walk_packages(mpcore.__path__, "mpcore."):
         if info.name.rsplit(".", 1)[-1] == "__main__":
             continue  # runs the command line when imported
+        if info.name == "mpcore._mpcore_cuda":
+            continue  # the CUDA kernels: a plain shared library for ctypes, not a module
         names.append(info.name)
     return sorted(names)
 
