@@ -398,3 +398,31 @@ def test_scrump_quiet_windows_beside_a_spike(kernel, join):
     obj.update()
     mp = mpcore.stump(T, 20, T_B, ignore_trivial=T_B is None)
     np.testing.assert_allclose(obj.P_, mp.P_, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["walk", "nan", "const", "spike", "flat"])
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("ab", [False, True])
+def test_prescrump_sparse_columns_score_what_masked_lanes_score(kind, normalize, ab, kernel):
+    """preSCRIMP's pass over sampled columns scores only those lanes (mp_series.sparse in
+    _kernels/band.h) instead of every lane with the others masked by NaN: the tables must be
+    the very same bits either way, on every kernel this CPU runs (the ``kernel`` fixture)."""
+    import dataclasses
+
+    from mpcore import _pipeline, _prepare
+    from mpcore._algos import anytime
+
+    T = _series(kind, 1500, seed=4)
+    T_B = _series("walk", 1100, seed=5) if ab else None
+    m, k = 24, 3
+    job = _prepare.prepare_job(T, m, T_B, not ab, normalize, 2.0, k, None, None)
+    samples = np.random.default_rng(0).permutation(np.arange(0, job.series[0].l, 6))
+    sparse = anytime._SampledJob(job, samples)
+    dense = anytime._SampledJob(job, samples)
+    dense.series = [dataclasses.replace(s, sparse=None) for s in dense.series]
+    assert any(s.sparse is not None for s in sparse.series)
+    got = _pipeline.merge(sparse, _pipeline.run_threads(sparse, 2))
+    want = _pipeline.merge(dense, _pipeline.run_threads(dense, 2))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.I, w.I)
+        np.testing.assert_array_equal(g.P, w.P)

@@ -20,10 +20,13 @@ cdef extern from "_kernels/band.h":
         const double *w
         int64_t l
         const double *e
+        const double *h
         const double *eblk
+        const double *hblk
         const double *wblk
         const double *q
         const double *qblk
+        const int64_t *sparse
     ctypedef struct mp_topk:
         double *P
         int64_t *I
@@ -67,7 +70,7 @@ def kernel_names():
     return [mp_kernel_name(i).decode() for i in range(mp_kernel_count())]
 
 
-cdef void _fill_series(mp_series *s, obj):
+cdef int _fill_series(mp_series *s, obj) except -1:
     cdef const double[::1] T = obj.T
     cdef const double[::1] mu = obj.mu
     cdef const double[::1] df = obj.df
@@ -80,15 +83,26 @@ cdef void _fill_series(mp_series *s, obj):
     s.w = &w[0]
     s.l = obj.l
     s.e = NULL
+    s.h = NULL
     s.eblk = NULL
+    s.hblk = NULL
     s.wblk = NULL
     s.q = NULL
     s.qblk = NULL
+    cdef const int64_t[::1] sparse
+    if getattr(obj, "sparse", None) is None:
+        s.sparse = NULL
+    else:
+        sparse = obj.sparse
+        if sparse.shape[0] < obj.l + 1:
+            raise ValueError("sparse must hold l + 1 entries")
+        s.sparse = &sparse[0]
+    return 0
 
 
 cdef inline Py_ssize_t _bookkeeping_size(int64_t l) noexcept nogil:
     cdef Py_ssize_t n = l + MP_PAD
-    return 2 * n + 3 * ((n + MP_BAND - 1) // MP_BAND)
+    return 3 * n + 4 * ((n + MP_BAND - 1) // MP_BAND)
 
 
 cdef inline double _pw(double x, int mode, double p) noexcept nogil:
@@ -98,37 +112,45 @@ cdef inline double _pw(double x, int mode, double p) noexcept nogil:
 
 cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
                             double *buf) noexcept nogil:
-    """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, the
-    maxima of e and w over blocks of MP_BAND positions, and for the p-norm modes q with its
-    block minima; padding included (e = 0, w = NaN, q = inf)."""
+    """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, and
+    z-normalized h, the maxima of e, h and w over blocks of MP_BAND positions, and for the
+    p-norm modes q with its block minima; padding included (e = h = 0, w = NaN, q = inf)."""
     cdef Py_ssize_t n = s.l + MP_PAD, nblk = (n + MP_BAND - 1) // MP_BAND, i, b, t
     cdef double *e = buf
     cdef double *eblk = buf + n
     cdef double *wblk = eblk + nblk
     cdef double *q = wblk + nblk
     cdef double *qblk = q + n
+    cdef double *h = qblk + nblk
+    cdef double *hblk = h + n
     cdef double x, run = 0.0, out
     for i in range(n):
+        h[i] = 0.0
         if i >= s.l:
             e[i] = 0.0
         elif mode == 0:
-            e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
-                    + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
+            h[i] = fabs(s.df[i]) + fabs(s.dg[i])
+            e[i] = h[i] + fabs(s.T[i]) + fabs(s.T[i + m]) + fabs(s.mu[i]) + fabs(s.mu[i + 1])
         else:
             e[i] = _pw(s.T[i], mode, p) + _pw(s.T[i + m], mode, p)
     for b in range(nblk):
         eblk[b] = 0.0
+        hblk[b] = 0.0
         wblk[b] = 0.0
         qblk[b] = INFINITY
     for i in range(n):
         b = i // MP_BAND
         if e[i] > eblk[b]:
             eblk[b] = e[i]
+        if h[i] > hblk[b]:
+            hblk[b] = h[i]
         x = s.w[i]
         if x > wblk[b]:  # False for NaN: an unusable window never scores
             wblk[b] = x
     s.e = e
+    s.h = h
     s.eblk = eblk
+    s.hblk = hblk
     s.wblk = wblk
     if mode == 0:
         return

@@ -372,6 +372,12 @@ def _side(series, m: int, normalize: bool) -> dict:
             "const": series.const, "valid": series.valid.astype(np.uint8)}
 
 
+def _next_usable(w: np.ndarray, l: int) -> np.ndarray:
+    """sparse[c]: the first window >= c whose w is a number (l where none), for c = 0 .. l."""
+    usable = np.flatnonzero(~np.isnan(w[:l]))
+    return np.append(usable, l)[np.searchsorted(usable, np.arange(l + 1))]
+
+
 class _SampledJob:
     """preSCRIMP's distance profiles as the pipeline's executor sees a job: the band kernels
     over every diagonal, with the inverse norms of all windows but the sampled ones set to NaN
@@ -387,7 +393,7 @@ class _SampledJob:
         X = job.series[0]
         w = np.full_like(X.w, np.nan)
         w[samples] = X.w[samples]
-        Xs = dataclasses.replace(X, w=w)
+        Xs = dataclasses.replace(X, w=w, sparse=_next_usable(w, X.l))
         self.mode, self.m, self.p, self.reseed = job.mode, job.m, job.p, job.reseed
         self._l, self._k = X.l, job.k
         if job.self_join:

@@ -34,19 +34,28 @@ typedef struct {
     const double *w;   /* 1/norm of the centred window, or 1.0 (aamp); NaN marks an unusable window */
     int64_t l;         /* number of windows */
     /* Rounding bookkeeping (z-normalized mode; NULL in the others, or to turn it off).  Step i of
-     * a diagonal's recurrence adds df_r dg_c + dg_r df_c; its rounding, and that of df and dg
-     * themselves (relative to the values and means they are formed from), is at most
-     * MP_ROUND e_r e_c with e_i = |df_i| + |dg_i| + |T_i| + |T_i+m| + |mu_i| + |mu_i+1|, and stays
-     * in the co-moment until the next reseed: an outlier leaves ~1e-16 of its square there,
-     * which would swamp the co-moments of quiet windows further on.  eblk and wblk hold the
-     * maxima of e and of w (NaN as 0) over blocks of MP_BAND positions. */
+     * a diagonal's recurrence adds df_r dg_c + dg_r df_c.  Its operands are rounded relative to
+     * the values and means they are formed from (df, dg, and the means behind dg), and the
+     * products relative to themselves, so to first order the step's rounding is at most
+     * MP_ROUND (e_r h_c + h_r e_c), with the value scale e_i = |df_i| + |dg_i| + |T_i| + |T_i+m|
+     * + |mu_i| + |mu_i+1| and the step scale h_i = |df_i| + |dg_i|: an operand's rounding is
+     * multiplied by the other side's step, never by its value (a product e_r e_c would
+     * charge every pair of an offset or a random walk for its level, and track them all).
+     * The rounding stays in the co-moment until the next reseed: an outlier leaves ~1e-16 of its
+     * square there, which would swamp the co-moments of quiet windows further on.  eblk, hblk
+     * and wblk hold the maxima of e, h and w (NaN as 0) over blocks of MP_BAND positions. */
     const double *e;
+    const double *h;
     const double *eblk;
+    const double *hblk;
     const double *wblk;
-    /* p-norm modes: e_i = |T_i|^p + |T_i+m|^p instead, and q (sum of |T|^p over the window, +inf
-     * where unusable) with its minima over blocks, qblk, in place of w and wblk (band_impl.h). */
     const double *q;
     const double *qblk;
+    /* NULL, or: only a few windows of this series are usable as columns (preSCRIMP's samples),
+     * and sparse[c] is the first usable window >= c (l where none; l + 1 entries).  A band
+     * then runs the recurrence of every diagonal in vector code but scores only those lanes,
+     * in scalar code, instead of scoring every lane to find them. */
+    const int64_t *sparse;
 } mp_series;
 
 /* Bound on the rounding error of a kernel score (a correlation) that the kernels keep: rows
