@@ -13,6 +13,268 @@ from libc.string cimport memcpy
 from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromLongLong
 
+# ---------------------------------------------------------------------------------------------
+# AVX2 versions of the hot loops of _wstats, _zdist2 and _pdist (p = 2).  Those loops keep four
+# partial sums, t = 0, 4, 8, ... into a0, t + 1 into a1, and so on (the rest into a0), and join
+# them as (a0 + a1) + (a2 + a3): exactly the four lanes of one 256-bit vector.  Each lane does
+# the very IEEE operations of the scalar code in the same order (AVX2 without FMA: every product
+# is rounded, as in the baseline build's scalar code), so the results are the same bits; the
+# tests compare both paths.  Chosen at run time (set_simd); other compilers and CPUs keep the
+# scalar loops.
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <math.h>
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    #define MPX_X86 1
+    #include <immintrin.h>
+    #define MPX_AVX2 __attribute__((target("avx2,no-fma")))
+    #else
+    #define MPX_X86 0
+    #endif
+
+    static int mpx_avx2_available(void) {
+    #if MPX_X86
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") ? 1 : 0;
+    #else
+        return 0;
+    #endif
+    }
+
+    #if MPX_X86
+    /* _wstats' sums of two windows x, y: m0 = _sum / m, then s (sum of deviations) and q (sum
+     * of squared deviations) about m0.  Two windows at once: each lane's additions are a chain
+     * of dependent operations, two windows keep the core busier. */
+    static MPX_AVX2 void mpx_wsums2(const double *x, const double *y, int64_t m, double *mx,
+                                    double *sx, double *qx, double *my, double *sy,
+                                    double *qy) {
+        __m256d ax = _mm256_setzero_pd(), ay = _mm256_setzero_pd();
+        double lx[4], ly[4], mux, muy, d;
+        int64_t t = 0;
+        for (; t + 4 <= m; t += 4) {
+            ax = _mm256_add_pd(ax, _mm256_loadu_pd(x + t));
+            ay = _mm256_add_pd(ay, _mm256_loadu_pd(y + t));
+        }
+        _mm256_storeu_pd(lx, ax);
+        _mm256_storeu_pd(ly, ay);
+        for (int64_t u = t; u < m; u++) {
+            lx[0] += x[u];
+            ly[0] += y[u];
+        }
+        mux = ((lx[0] + lx[1]) + (lx[2] + lx[3])) / (double)m;
+        muy = ((ly[0] + ly[1]) + (ly[2] + ly[3])) / (double)m;
+        const __m256d vx = _mm256_set1_pd(mux), vy = _mm256_set1_pd(muy);
+        __m256d Sx = _mm256_setzero_pd(), Qx = _mm256_setzero_pd();
+        __m256d Sy = _mm256_setzero_pd(), Qy = _mm256_setzero_pd();
+        for (t = 0; t + 4 <= m; t += 4) {
+            const __m256d dx = _mm256_sub_pd(_mm256_loadu_pd(x + t), vx);
+            const __m256d dy = _mm256_sub_pd(_mm256_loadu_pd(y + t), vy);
+            Sx = _mm256_add_pd(Sx, dx);
+            Qx = _mm256_add_pd(Qx, _mm256_mul_pd(dx, dx));
+            Sy = _mm256_add_pd(Sy, dy);
+            Qy = _mm256_add_pd(Qy, _mm256_mul_pd(dy, dy));
+        }
+        double sxl[4], qxl[4], syl[4], qyl[4];
+        _mm256_storeu_pd(sxl, Sx);
+        _mm256_storeu_pd(qxl, Qx);
+        _mm256_storeu_pd(syl, Sy);
+        _mm256_storeu_pd(qyl, Qy);
+        for (; t < m; t++) {
+            d = x[t] - mux;
+            sxl[0] += d;
+            qxl[0] += d * d;
+            d = y[t] - muy;
+            syl[0] += d;
+            qyl[0] += d * d;
+        }
+        *mx = mux;
+        *sx = (sxl[0] + sxl[1]) + (sxl[2] + sxl[3]);
+        *qx = (qxl[0] + qxl[1]) + (qxl[2] + qxl[3]);
+        *my = muy;
+        *sy = (syl[0] + syl[1]) + (syl[2] + syl[3]);
+        *qy = (qyl[0] + qyl[1]) + (qyl[2] + qyl[3]);
+    }
+
+    static MPX_AVX2 void mpx_wsums1(const double *x, int64_t m, double *mx, double *sx,
+                                    double *qx) {
+        __m256d ax = _mm256_setzero_pd();
+        double lx[4], mux, d;
+        int64_t t = 0;
+        for (; t + 4 <= m; t += 4) ax = _mm256_add_pd(ax, _mm256_loadu_pd(x + t));
+        _mm256_storeu_pd(lx, ax);
+        for (int64_t u = t; u < m; u++) lx[0] += x[u];
+        mux = ((lx[0] + lx[1]) + (lx[2] + lx[3])) / (double)m;
+        const __m256d vx = _mm256_set1_pd(mux);
+        __m256d Sx = _mm256_setzero_pd(), Qx = _mm256_setzero_pd();
+        for (t = 0; t + 4 <= m; t += 4) {
+            const __m256d dx = _mm256_sub_pd(_mm256_loadu_pd(x + t), vx);
+            Sx = _mm256_add_pd(Sx, dx);
+            Qx = _mm256_add_pd(Qx, _mm256_mul_pd(dx, dx));
+        }
+        double sxl[4], qxl[4];
+        _mm256_storeu_pd(sxl, Sx);
+        _mm256_storeu_pd(qxl, Qx);
+        for (; t < m; t++) {
+            d = x[t] - mux;
+            sxl[0] += d;
+            qxl[0] += d * d;
+        }
+        *mx = mux;
+        *sx = (sxl[0] + sxl[1]) + (sxl[2] + sxl[3]);
+        *qx = (qxl[0] + qxl[1]) + (qxl[2] + qxl[3]);
+    }
+
+    /* _stats4 (series_stats' exact window statistics) of the windows x, x + 1, x + 2, x + 3:
+     * lane j is window j, each doing _stats4's operations in its order. */
+    static MPX_AVX2 void mpx_stats4(const double *x, int64_t m, double *mu, double *ssd) {
+        const __m256d vm = _mm256_set1_pd((double)m);
+        __m256d S = _mm256_setzero_pd(), M;
+        int64_t t;
+        for (t = 0; t < m; t++) S = _mm256_add_pd(S, _mm256_loadu_pd(x + t));
+        M = _mm256_div_pd(S, vm);
+        S = _mm256_setzero_pd();
+        for (t = 0; t < m; t++) S = _mm256_add_pd(S, _mm256_sub_pd(_mm256_loadu_pd(x + t), M));
+        M = _mm256_add_pd(M, _mm256_div_pd(S, vm));
+        S = _mm256_setzero_pd();
+        for (t = 0; t < m; t++) {
+            const __m256d d = _mm256_sub_pd(_mm256_loadu_pd(x + t), M);
+            S = _mm256_add_pd(S, _mm256_mul_pd(d, d));
+        }
+        _mm256_storeu_pd(mu, M);
+        /* s > 0 ? s : +0.0 (NaN and -0.0 give +0.0) */
+        _mm256_storeu_pd(ssd, _mm256_and_pd(_mm256_cmp_pd(S, _mm256_setzero_pd(), _CMP_GT_OQ), S));
+    }
+
+    /* _zdist2 of the window x against two windows y1, y2 (statistics unscaled: ax = ay = 1);
+     * x's normalized values are formed once for both. */
+    static MPX_AVX2 void mpx_zdist_pair(const double *x, double mx, double cx, double sx,
+                                        const double *y1, double m1, double c1, double s1,
+                                        const double *y2, double m2, double c2, double s2,
+                                        int64_t m, double *d1, double *d2) {
+        const __m256d vmx = _mm256_set1_pd(mx), vcx = _mm256_set1_pd(cx), vsx = _mm256_set1_pd(sx);
+        const __m256d vm1 = _mm256_set1_pd(m1), vc1 = _mm256_set1_pd(c1), vs1 = _mm256_set1_pd(s1);
+        const __m256d vm2 = _mm256_set1_pd(m2), vc2 = _mm256_set1_pd(c2), vs2 = _mm256_set1_pd(s2);
+        __m256d A1 = _mm256_setzero_pd(), A2 = _mm256_setzero_pd();
+        int64_t t = 0;
+        for (; t + 4 <= m; t += 4) {
+            const __m256d zx = _mm256_mul_pd(
+                _mm256_sub_pd(_mm256_sub_pd(_mm256_loadu_pd(x + t), vmx), vcx), vsx);
+            const __m256d z1 = _mm256_mul_pd(
+                _mm256_sub_pd(_mm256_sub_pd(_mm256_loadu_pd(y1 + t), vm1), vc1), vs1);
+            const __m256d z2 = _mm256_mul_pd(
+                _mm256_sub_pd(_mm256_sub_pd(_mm256_loadu_pd(y2 + t), vm2), vc2), vs2);
+            const __m256d e1 = _mm256_sub_pd(zx, z1), e2 = _mm256_sub_pd(zx, z2);
+            A1 = _mm256_add_pd(A1, _mm256_mul_pd(e1, e1));
+            A2 = _mm256_add_pd(A2, _mm256_mul_pd(e2, e2));
+        }
+        double a1[4], a2[4], z, e;
+        _mm256_storeu_pd(a1, A1);
+        _mm256_storeu_pd(a2, A2);
+        for (; t < m; t++) {
+            z = ((x[t] - mx) - cx) * sx;
+            e = z - ((y1[t] - m1) - c1) * s1;
+            a1[0] += e * e;
+            e = z - ((y2[t] - m2) - c2) * s2;
+            a2[0] += e * e;
+        }
+        *d1 = sqrt((a1[0] + a1[1]) + (a1[2] + a1[3]));
+        *d2 = sqrt((a2[0] + a2[1]) + (a2[2] + a2[3]));
+    }
+
+    static MPX_AVX2 double mpx_zdist_one(const double *x, double mx, double cx, double sx,
+                                         const double *y, double my, double cy, double sy,
+                                         int64_t m) {
+        const __m256d vmx = _mm256_set1_pd(mx), vcx = _mm256_set1_pd(cx), vsx = _mm256_set1_pd(sx);
+        const __m256d vmy = _mm256_set1_pd(my), vcy = _mm256_set1_pd(cy), vsy = _mm256_set1_pd(sy);
+        __m256d A = _mm256_setzero_pd();
+        int64_t t = 0;
+        for (; t + 4 <= m; t += 4) {
+            const __m256d e = _mm256_sub_pd(
+                _mm256_mul_pd(_mm256_sub_pd(_mm256_sub_pd(_mm256_loadu_pd(x + t), vmx), vcx), vsx),
+                _mm256_mul_pd(_mm256_sub_pd(_mm256_sub_pd(_mm256_loadu_pd(y + t), vmy), vcy), vsy));
+            A = _mm256_add_pd(A, _mm256_mul_pd(e, e));
+        }
+        double a[4], e;
+        _mm256_storeu_pd(a, A);
+        for (; t < m; t++) {
+            e = ((x[t] - mx) - cx) * sx - ((y[t] - my) - cy) * sy;
+            a[0] += e * e;
+        }
+        return sqrt((a[0] + a[1]) + (a[2] + a[3]));
+    }
+
+    /* _pdist with p = 2 of x against y1 and y2 */
+    static MPX_AVX2 void mpx_p2dist_pair(const double *x, const double *y1, const double *y2,
+                                         int64_t m, double *d1, double *d2) {
+        __m256d A1 = _mm256_setzero_pd(), A2 = _mm256_setzero_pd();
+        int64_t t = 0;
+        for (; t + 4 <= m; t += 4) {
+            const __m256d vx = _mm256_loadu_pd(x + t);
+            const __m256d e1 = _mm256_sub_pd(vx, _mm256_loadu_pd(y1 + t));
+            const __m256d e2 = _mm256_sub_pd(vx, _mm256_loadu_pd(y2 + t));
+            A1 = _mm256_add_pd(A1, _mm256_mul_pd(e1, e1));
+            A2 = _mm256_add_pd(A2, _mm256_mul_pd(e2, e2));
+        }
+        double a1[4], a2[4], e;
+        _mm256_storeu_pd(a1, A1);
+        _mm256_storeu_pd(a2, A2);
+        for (; t < m; t++) {
+            e = x[t] - y1[t];
+            a1[0] += e * e;
+            e = x[t] - y2[t];
+            a2[0] += e * e;
+        }
+        *d1 = sqrt((a1[0] + a1[1]) + (a1[2] + a1[3]));
+        *d2 = sqrt((a2[0] + a2[1]) + (a2[2] + a2[3]));
+    }
+    #else
+    static void mpx_wsums1(const double *x, int64_t m, double *mx, double *sx, double *qx) {}
+    static void mpx_stats4(const double *x, int64_t m, double *mu, double *ssd) {}
+    static void mpx_wsums2(const double *x, const double *y, int64_t m, double *mx, double *sx,
+                           double *qx, double *my, double *sy, double *qy) {}
+    static void mpx_zdist_pair(const double *x, double mx, double cx, double sx,
+                               const double *y1, double m1, double c1, double s1,
+                               const double *y2, double m2, double c2, double s2,
+                               int64_t m, double *d1, double *d2) {}
+    static double mpx_zdist_one(const double *x, double mx, double cx, double sx,
+                                const double *y, double my, double cy, double sy,
+                                int64_t m) { return 0.0; }
+    static void mpx_p2dist_pair(const double *x, const double *y1, const double *y2,
+                                int64_t m, double *d1, double *d2) {}
+    #endif
+    """
+    int mpx_avx2_available() noexcept nogil
+    void mpx_wsums1(const double *x, int64_t m, double *mx, double *sx,
+                    double *qx) noexcept nogil
+    void mpx_stats4(const double *x, int64_t m, double *mu, double *ssd) noexcept nogil
+    void mpx_wsums2(const double *x, const double *y, int64_t m, double *mx, double *sx,
+                    double *qx, double *my, double *sy, double *qy) noexcept nogil
+    void mpx_zdist_pair(const double *x, double mx, double cx, double sx, const double *y1,
+                        double m1, double c1, double s1, const double *y2, double m2, double c2,
+                        double s2, int64_t m, double *d1, double *d2) noexcept nogil
+    double mpx_zdist_one(const double *x, double mx, double cx, double sx, const double *y,
+                         double my, double cy, double sy, int64_t m) noexcept nogil
+    void mpx_p2dist_pair(const double *x, const double *y1, const double *y2, int64_t m,
+                         double *d1, double *d2) noexcept nogil
+
+
+cdef bint _simd = mpx_avx2_available() != 0
+
+
+def simd_available():
+    """Whether this CPU runs the AVX2 loops of the exact distances (same results either way)."""
+    return mpx_avx2_available() != 0
+
+
+def set_simd(bint on):
+    """Use the AVX2 loops (True, where the CPU has them) or the scalar ones; returns the
+    previous setting.  Both give the same bits: for tests and comparisons."""
+    global _simd
+    previous = _simd
+    _simd = on and mpx_avx2_available() != 0
+    return previous
+
 
 
 cdef inline double _mean(const double *x, int64_t m) noexcept nogil:
@@ -89,7 +351,10 @@ cdef void _window_stats(const double *T, int64_t n, int64_t m, double *mu,
     if m <= 64:  # every window exact: four at a time
         i = 0
         while i + 4 <= l:
-            _stats4(&T[i], m, &mu[i], &ssd[i])
+            if _simd:
+                mpx_stats4(&T[i], m, &mu[i], &ssd[i])
+            else:
+                _stats4(&T[i], m, &mu[i], &ssd[i])
             i += 4
         while i < l:
             mean = _mean(&T[i], m)
@@ -151,14 +416,10 @@ cdef inline double _sum(const double *x, int64_t m) noexcept nogil:
     return (a0 + a1) + (a2 + a3)
 
 
-cdef inline void _wstats(const double *x, int64_t m, double *mu, double *corr, double *isd,
-                         double *sc) noexcept nogil:
-    """Mean and sqrt(m / sum of squared deviations) of one window: the corrected two-pass
-    algorithm, deterministic, so equal windows get bitwise equal statistics.  The statistics
-    are those of ``x * sc``, and the mean is returned as ``mu + corr`` and used as
-    ``(x * sc - mu) - corr``: ``x - mu`` is exact for values near the mean, so a window of
-    1e9 + 1e-3 noise keeps the digits of its noise.  ``sc`` is 1 unless the window's values
-    or squared deviations leave the safe range of float64 (1e300, 1e-300; see _wstats_scaled)."""
+cdef inline void _wsums(const double *x, int64_t m, double *mu, double *sd,
+                        double *sq) noexcept nogil:
+    """_wstats' sums, scalar: the mean ``_sum / m``, and the sums of the deviations from it and
+    of their squares (mpx_wsums1 is the same in AVX2)."""
     cdef double m0 = _sum(x, m) / m, d0, d1, d2, d3
     cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
     cdef int64_t t = 0
@@ -181,8 +442,13 @@ cdef inline void _wstats(const double *x, int64_t m, double *mu, double *corr, d
         s0 += d0
         q0 += d0 * d0
         t += 1
-    s0 = (s0 + s1) + (s2 + s3)
-    q0 = (q0 + q1) + (q2 + q3)
+    mu[0] = m0
+    sd[0] = (s0 + s1) + (s2 + s3)
+    sq[0] = (q0 + q1) + (q2 + q3)
+
+
+cdef inline void _wstats_finish(const double *x, int64_t m, double m0, double s0, double q0,
+                                double *mu, double *corr, double *isd, double *sc) noexcept nogil:
     if not (1e-200 <= q0 <= 1e200):  # also NaN: a sum that overflowed
         _wstats_scaled(x, m, mu, corr, isd, sc)
         return
@@ -190,6 +456,47 @@ cdef inline void _wstats(const double *x, int64_t m, double *mu, double *corr, d
     corr[0] = s0 / m
     isd[0] = sqrt(m / (q0 - s0 * s0 / m))
     sc[0] = 1.0
+
+
+cdef inline void _wstats(const double *x, int64_t m, double *mu, double *corr, double *isd,
+                         double *sc) noexcept nogil:
+    """Mean and sqrt(m / sum of squared deviations) of one window: the corrected two-pass
+    algorithm, deterministic, so equal windows get bitwise equal statistics.  The statistics
+    are those of ``x * sc``, and the mean is returned as ``mu + corr`` and used as
+    ``(x * sc - mu) - corr``: ``x - mu`` is exact for values near the mean, so a window of
+    1e9 + 1e-3 noise keeps the digits of its noise.  ``sc`` is 1 unless the window's values
+    or squared deviations leave the safe range of float64 (1e300, 1e-300; see _wstats_scaled)."""
+    cdef double m0, s0, q0
+    if _simd:
+        mpx_wsums1(x, m, &m0, &s0, &q0)
+    else:
+        _wsums(x, m, &m0, &s0, &q0)
+    _wstats_finish(x, m, m0, s0, q0, mu, corr, isd, sc)
+
+
+cdef void _zstats_range(const double *T, int64_t m, const uint8_t *usable, double *S,
+                        int64_t r0, int64_t r1) noexcept nogil:
+    """_wstats of the usable windows j in [r0, r1) into S[4 j : 4 j + 4] (mean, correction,
+    inverse norm, scale); with AVX2 two windows at a time (the same bits)."""
+    cdef int64_t j, pend = -1
+    cdef double m0, s0, q0, m1, s1, q1
+    for j in range(r0, r1):
+        if not usable[j]:
+            continue
+        if not _simd:
+            _wstats(&T[j], m, &S[4 * j], &S[4 * j + 1], &S[4 * j + 2], &S[4 * j + 3])
+        elif pend < 0:
+            pend = j
+        else:
+            mpx_wsums2(&T[pend], &T[j], m, &m0, &s0, &q0, &m1, &s1, &q1)
+            _wstats_finish(&T[pend], m, m0, s0, q0, &S[4 * pend], &S[4 * pend + 1],
+                           &S[4 * pend + 2], &S[4 * pend + 3])
+            _wstats_finish(&T[j], m, m1, s1, q1, &S[4 * j], &S[4 * j + 1], &S[4 * j + 2],
+                           &S[4 * j + 3])
+            pend = -1
+    if pend >= 0:
+        _wstats(&T[pend], m, &S[4 * pend], &S[4 * pend + 1], &S[4 * pend + 2],
+                &S[4 * pend + 3])
 
 
 cdef inline double _pow2_under(double top) noexcept nogil:
@@ -236,6 +543,8 @@ cdef inline double _zdist2(const double *x, double mx, double cx, double sx, dou
     """z-normalized distance of two non-constant windows with known statistics (_wstats)."""
     cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, d0, d1, d2, d3
     cdef int64_t t = 0
+    if ax == 1.0 and ay == 1.0 and _simd:
+        return mpx_zdist_one(x, mx, cx, sx, y, my, cy, sy, m)
     if ax != 1.0 or ay != 1.0:  # a scaled window (_wstats_scaled): rare, kept out of the loop
         while t < m:
             d0 = ((x[t] * ax - mx) - cx) * sx - ((y[t] * ay - my) - cy) * sy
@@ -312,11 +621,12 @@ cdef void _refine_row(const double *TX, const double *TY, int64_t m, bint normal
                       double *D, int64_t k, bint nearest, const double *SX,
                       const double *SY) noexcept nogil:
     """refine() of one row: ``I``/``D`` are its k entries, ``SX``/``SY`` the (l, 4) statistics
-    of window_zstats, or NULL."""
-    cdef int64_t q, j, a, ib, kb
+    of window_zstats, or NULL.  With AVX2, ordinary pairs go two at a time (the row's window
+    normalized once for both; the same bits as one at a time)."""
+    cdef int64_t q, j, a, ib, kb, pq = -1, pj = 0
     cdef double sm = sqrt(<double> m), db, mx = 0.0, cx = 0.0, sx = 0.0, ax = 1.0, my, cy, sy
-    cdef double ay
-    cdef bint given = SX != NULL and SY != NULL
+    cdef double ay, pm = 0.0, pc = 0.0, ps = 0.0
+    cdef bint given = SX != NULL and SY != NULL, vec = _simd
     if normalize and not constX[r]:  # (any entry may be the first non-empty one)
         if given:
             mx, cx, sx, ax = SX[4 * r], SX[4 * r + 1], SX[4 * r + 2], SX[4 * r + 3]
@@ -327,7 +637,15 @@ cdef void _refine_row(const double *TX, const double *TY, int64_t m, bint normal
         if j < 0:
             D[q] = INFINITY
         elif not normalize:
-            D[q] = _pdist(&TX[r], &TY[j], m, p)
+            if vec and p == 2.0:
+                if pq < 0:
+                    pq = q
+                    pj = j
+                else:
+                    mpx_p2dist_pair(&TX[r], &TY[pj], &TY[j], m, &D[pq], &D[q])
+                    pq = -1
+            else:
+                D[q] = _pdist(&TX[r], &TY[j], m, p)
         elif constX[r] and constY[j]:
             D[q] = 0.0
         elif constX[r] or constY[j]:
@@ -337,7 +655,24 @@ cdef void _refine_row(const double *TX, const double *TY, int64_t m, bint normal
                 my, cy, sy, ay = SY[4 * j], SY[4 * j + 1], SY[4 * j + 2], SY[4 * j + 3]
             else:
                 _wstats(&TY[j], m, &my, &cy, &sy, &ay)
-            D[q] = _zdist2(&TX[r], mx, cx, sx, ax, &TY[j], my, cy, sy, ay, m)
+            if vec and ax == 1.0 and ay == 1.0:
+                if pq < 0:
+                    pq = q
+                    pj = j
+                    pm = my
+                    pc = cy
+                    ps = sy
+                else:
+                    mpx_zdist_pair(&TX[r], mx, cx, sx, &TY[pj], pm, pc, ps, &TY[j], my, cy, sy,
+                                   m, &D[pq], &D[q])
+                    pq = -1
+            else:
+                D[q] = _zdist2(&TX[r], mx, cx, sx, ax, &TY[j], my, cy, sy, ay, m)
+    if pq >= 0:  # an odd one left
+        if normalize:
+            D[pq] = _zdist2(&TX[r], mx, cx, sx, 1.0, &TY[pj], pm, pc, ps, 1.0, m)
+        else:
+            D[pq] = _pdist(&TX[r], &TY[pj], m, p)
     # k is small: insertion sort
     for q in range(1, k):
         db = D[q]
@@ -452,10 +787,11 @@ def window_zstats(const double[::1] T, int64_t m, const uint8_t[::1] usable, out
         raise ValueError("window_zstats: out must be (l, 4)")
     if r1 < 0 or r1 > l:
         r1 = l
-    with nogil:
-        for j in range(r0, r1):
-            if usable[j]:
-                _wstats(&T[j], m, &S[j, 0], &S[j, 1], &S[j, 2], &S[j, 3])
+    if usable.shape[0] < r1:
+        raise ValueError("window_zstats: usable must have one entry per window")
+    if r0 < r1:
+        with nogil:
+            _zstats_range(&T[0], m, &usable[0], &S[0, 0], r0, r1)
     return out
 
 
@@ -875,7 +1211,7 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
                    double p, const uint8_t[::1] constX, const uint8_t[::1] constY,
                    const uint8_t[::1] validX, const uint8_t[::1] validY,
                    const int64_t[::1] first, const int64_t[::1] second, int64_t k,
-                   bint self_join, double unscale):
+                   bint self_join, double unscale, bint boxed=True):
     """The exact part of mpcore._pipeline.finalize in one call, for jobs too small to share
     among threads: the same steps by the same routines (window_zstats, window_classes,
     refine_select, the unscaling, box_profile), without a NumPy call between them.
@@ -883,7 +1219,9 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
     ``first``/``second``: the right and left top-k tables of a self-join (``second`` None in
     an AB-join), flat (l * k).  Returns ``(table, smallest)``, the boxed result table and the
     smallest distance of the first column, or None where identical windows exist (their
-    ties need _pipeline._tie_candidates: the caller takes the general path).
+    ties need _pipeline._tie_candidates: the caller takes the general path).  ``boxed=False``
+    returns ``(D, I, left, right, smallest)`` instead, the (l, k) distances and indices and
+    the left and right indices as arrays.
     """
     cdef int64_t l = validX.shape[0], ly = validY.shape[0], c = 2 * k if self_join else k
     cdef int64_t r, q, j, out, lj, rj, repeats, i
@@ -899,13 +1237,19 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
     cdef double *S = <double *> calloc(max(4 * (l + ly), 1), sizeof(double))
     cdef int64_t *cand = <int64_t *> malloc(max(c, 1) * sizeof(int64_t))
     cdef double *dist = <double *> malloc(max(c, 1) * sizeof(double))
-    cdef int64_t *I = <int64_t *> malloc(max(l * k, 1) * sizeof(int64_t))
-    cdef double *D = <double *> malloc(max(l * k, 1) * sizeof(double))
-    cdef int64_t *left = <int64_t *> malloc(max(l, 1) * sizeof(int64_t))
-    cdef int64_t *right = <int64_t *> malloc(max(l, 1) * sizeof(int64_t))
+    I_arr = np.empty((l, k), dtype=np.int64)
+    D_arr = np.empty((l, k))
+    left_arr = np.empty(l, dtype=np.int64)
+    right_arr = np.empty(l, dtype=np.int64)
+    cdef int64_t[:, ::1] I_v = I_arr
+    cdef double[:, ::1] D_v = D_arr
+    cdef int64_t[::1] left_v = left_arr, right_v = right_arr
+    cdef int64_t *I = &I_v[0, 0] if l > 0 else NULL
+    cdef double *D = &D_v[0, 0] if l > 0 else NULL
+    cdef int64_t *left = &left_v[0] if l > 0 else NULL
+    cdef int64_t *right = &right_v[0] if l > 0 else NULL
     try:
-        if usable == NULL or cls == NULL or S == NULL or cand == NULL or dist == NULL or \
-                I == NULL or D == NULL or left == NULL or right == NULL:
+        if usable == NULL or cls == NULL or S == NULL or cand == NULL or dist == NULL:
             raise MemoryError()
         with nogil:
             for i in range(l):
@@ -920,18 +1264,12 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
             return None
         with nogil:
             if normalize:
-                for i in range(l):
-                    if usable[i]:
-                        _wstats(&TX[i], m, &S[4 * i], &S[4 * i + 1], &S[4 * i + 2],
-                                &S[4 * i + 3])
+                _zstats_range(&TX[0], m, usable, S, 0, l)
                 sx = S
                 if self_join:
                     sy = S
                 else:
-                    for i in range(ly):
-                        if usable[l + i]:
-                            _wstats(&TY[i], m, &S[4 * (l + i)], &S[4 * (l + i) + 1],
-                                    &S[4 * (l + i) + 2], &S[4 * (l + i) + 3])
+                    _zstats_range(&TY[0], m, &usable[l], S + 4 * l, 0, ly)
                     sy = S + 4 * l
             for r in range(l):
                 for q in range(k):
@@ -967,6 +1305,8 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
                         D[r * k + q] *= unscale  # a power of two: exact
                 if D[r * k] < pmin:
                     pmin = D[r * k]
+        if not boxed:
+            return D_arr, I_arr, left_arr, right_arr, pmin
         return _box(D, I, left, right, l, k), pmin
     finally:
         free(usable)
@@ -974,7 +1314,141 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
         free(S)
         free(cand)
         free(dist)
-        free(I)
-        free(D)
-        free(left)
-        free(right)
+
+
+def diagonal_scores(X, Y, int64_t d, int64_t m, bint normalize, double p):
+    """:func:`mpcore._prepare._diagonal_scores` compiled: the lower bounds of the kernel scores
+    of the pairs (r, r + d) of the Series ``X``, ``Y`` (see there), by the same formulas (the
+    cumulative sums in the same order; the exact value at each restart a plain loop, not BLAS:
+    its rounding is far inside the margin).  One pass, no temporaries."""
+    cdef int64_t lx = X.l, ly = Y.l, n_pairs = min(lx, ly - d), r0, r1, r, c, t, f
+    cdef const double[::1] xT = X.T, yT = Y.T, xw = X.w, yw = Y.w
+    cdef const double[::1] xmu, ymu, xdf, ydf, xdg, ydg
+    cdef const int64_t[::1] xflat, yflat
+    cdef double ex, cs, gs, acc, grown, wrc, score, a, b, step, size
+    cdef double tol = 1e-9 + 3e-8, mterm = 1e-11 * m, aterm = 1e-9 * m * pow(2.0, p)
+    cdef double g38 = ldexp(1.0, -38)
+    out_arr = np.empty(max(lx, 0))
+    cdef double[::1] out = out_arr
+    if lx > 0:
+        out[:] = -INFINITY
+    if n_pairs <= 0:
+        return out_arr
+    if d < 0 or xT.shape[0] < lx + m or yT.shape[0] < ly + m or xw.shape[0] < lx or \
+            yw.shape[0] < ly:
+        raise ValueError("diagonal_scores: bad diagonal or series arrays")
+    xmu = X.mu
+    ymu = Y.mu
+    xdf = X.df
+    ydf = Y.df
+    xdg = X.dg
+    ydg = Y.dg
+    if normalize:
+        if min(xmu.shape[0], xdf.shape[0], xdg.shape[0]) < lx + 1 or \
+                min(ymu.shape[0], ydf.shape[0], ydg.shape[0]) < ly + 1:
+            raise ValueError("diagonal_scores: series arrays must be padded")
+    with nogil:
+        for r0 in range(0, n_pairs, 4096):
+            r1 = min(r0 + 4096, n_pairs)
+            ex = 0.0  # exact value at the restart, as the kernels seed it
+            if normalize:
+                for t in range(m):
+                    ex += (xT[r0 + t] - xmu[r0]) * (yT[r0 + d + t] - ymu[r0 + d])
+            else:
+                for t in range(m):
+                    a = fabs(xT[r0 + t] - yT[r0 + d + t])
+                    ex += a * a if p == 2.0 else (a if p == 1.0 else pow(a, p))
+            cs = 0.0
+            gs = 0.0
+            for r in range(r0, r1):
+                c = r + d
+                if r > r0:  # the steps from r0 to r: cumulative sums, as np.cumsum
+                    if normalize:
+                        step = ydf[c - 1] * xdg[r - 1] + ydg[c - 1] * xdf[r - 1]
+                        size = ((((fabs(xdf[r - 1]) + fabs(xdg[r - 1])) + fabs(xT[r - 1]))
+                                 + fabs(xT[r - 1 + m])) + fabs(xmu[r - 1])) + fabs(xmu[r])
+                        size = size * (((((fabs(ydf[c - 1]) + fabs(ydg[c - 1]))
+                                          + fabs(yT[c - 1])) + fabs(yT[c - 1 + m]))
+                                        + fabs(ymu[c - 1])) + fabs(ymu[c]))
+                        gs += size
+                    else:
+                        a = fabs(xT[r - 1] - yT[c - 1])
+                        b = fabs(xT[r - 1 + m] - yT[c - 1 + m])
+                        if p == 2.0:
+                            step = b * b - a * a
+                        elif p == 1.0:
+                            step = b - a
+                        else:
+                            step = pow(b, p) - pow(a, p)
+                    cs += step
+                    acc = ex + cs
+                    grown = fabs(ex) + gs
+                else:
+                    acc = ex
+                    grown = fabs(ex)
+                if normalize:
+                    # see _prepare._diagonal_scores for the margin
+                    wrc = xw[r] * yw[c]
+                    score = acc * wrc - (tol + (mterm + g38 * grown) * wrc)
+                else:
+                    score = -acc * xw[r] * yw[c] - aterm
+                if fabs(score) != INFINITY and score == score:
+                    out[r] = score
+    if normalize:  # near-flat windows are not kernel candidates (their w is NaN besides)
+        xflat = np.ascontiguousarray(X.flat, dtype=np.int64)
+        yflat = np.ascontiguousarray(Y.flat, dtype=np.int64)
+        for f in range(xflat.shape[0]):
+            if 0 <= xflat[f] < n_pairs:
+                out[xflat[f]] = -INFINITY
+        for f in range(yflat.shape[0]):
+            if 0 <= yflat[f] - d < n_pairs:
+                out[yflat[f] - d] = -INFINITY
+    return out_arr
+
+
+def near_flat(const double[::1] Tk, int64_t m, const double[::1] ssd,
+              const uint8_t[::1] valid, const uint8_t[::1] const_, double flat_ssd,
+              bint tracked, const uint8_t[::1] tiny=None):
+    """The near-flat windows of mpcore._prepare.prepare_series, compiled: the finite,
+    non-constant windows with ``ssd < flat_ssd * m * top * top`` (``tracked``; ``top`` the
+    largest |Tk| of the window, a sliding maximum) or ``ssd < flat_ssd * m``, plus those marked
+    in ``tiny``; their indices, ascending.  The same comparisons, in the same order of
+    operations, as the NumPy expressions there."""
+    cdef int64_t l = ssd.shape[0], n = l + m - 1, i, head = 0, tail = 0, cnt = 0
+    cdef double v, top, lim = flat_ssd * <double> m
+    if valid.shape[0] != l or const_.shape[0] != l or Tk.shape[0] < n or m < 1 or \
+            (tiny is not None and tiny.shape[0] != l):
+        raise ValueError("near_flat: array shapes differ")
+    out_arr = np.empty(max(l, 0), dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    cdef int64_t *dq = <int64_t *> malloc(max(n, 1) * sizeof(int64_t))
+    if dq == NULL:
+        raise MemoryError()
+    with nogil:
+        for i in range(n):
+            if tracked:  # the window's largest |Tk|: a deque of decreasing values
+                v = fabs(Tk[i])
+                while tail > head and fabs(Tk[dq[tail - 1]]) <= v:
+                    tail -= 1
+                dq[tail] = i
+                tail += 1
+                if dq[head] <= i - m:
+                    head += 1
+            if i < m - 1:
+                continue
+            if tiny is not None and tiny[i - m + 1]:
+                out[cnt] = i - m + 1
+                cnt += 1
+                continue
+            if not valid[i - m + 1] or const_[i - m + 1]:
+                continue
+            if tracked:
+                top = fabs(Tk[dq[head]])
+                if ssd[i - m + 1] < lim * top * top:
+                    out[cnt] = i - m + 1
+                    cnt += 1
+            elif ssd[i - m + 1] < lim:
+                out[cnt] = i - m + 1
+                cnt += 1
+    free(dq)
+    return out_arr[:cnt].copy()

@@ -328,8 +328,34 @@ def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int) -> np.
     return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
 
 
+class Columns:
+    """A profile as typed columns, for callers that never need STUMPY's object table (scrump's
+    attributes, which would box every value only to unbox it again): the arrays mparray's
+    ``P_``, ``I_``, ``left_I_`` and ``right_I_`` would give, a new copy on every access."""
+
+    def __init__(self, D: np.ndarray, I: np.ndarray, left_I: np.ndarray, right_I: np.ndarray,
+                 k: int):
+        self._D, self._I, self._left, self._right, self._k = D, I, left_I, right_I, k
+
+    @property
+    def P_(self) -> np.ndarray:
+        return self._D[:, 0].copy() if self._k == 1 else self._D.copy()
+
+    @property
+    def I_(self) -> np.ndarray:
+        return self._I[:, 0].copy() if self._k == 1 else self._I.copy()
+
+    @property
+    def left_I_(self) -> np.ndarray:
+        return self._left.copy()
+
+    @property
+    def right_I_(self) -> np.ndarray:
+        return self._right.copy()
+
+
 def finalize(job: Job, tables: list[Table], n_threads: int | None = None, special: bool = True,
-             warn: bool = True) -> mparray:
+             warn: bool = True, boxed: bool = True, cache: dict | None = None):
     """Exact distances for every neighbour found, then the STUMPY-shaped result.
 
     Equal exact distances are ordered as STUMPY orders them (see _exact.refine); the tables
@@ -339,7 +365,11 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
 
     ``special=False`` leaves out the candidates of constant and near-flat windows (an anytime
     profile offers them itself, for the diagonals it has done); in a self-join, tables past the
-    first two (right, left) count for the profile but not for the left/right indices."""
+    first two (right, left) count for the profile but not for the left/right indices.
+
+    ``boxed=False`` returns :class:`Columns` instead of the mparray.  ``cache``: a dict kept by
+    a caller that finalizes the same job again (an anytime profile after each update), which
+    keeps what depends on the series only (the windows' statistics and classes)."""
     k = job.k
     if job.normalize and special:
         _constant_candidates(job, tables)
@@ -353,23 +383,27 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
         got = _exact.finalize_small(X.exact, Y.exact, job.m, job.normalize, job.p, X.const,
                                     Y.const, X.valid, Y.valid, tables[0].I,
                                     tables[1].I if job.self_join else None, k, job.self_join,
-                                    job.unscale)
+                                    job.unscale, boxed)
         if got is not None:
+            if not boxed:
+                D, I, left_I, right_I, smallest = got
+                if warn and not smallest >= 2e-6:
+                    _warn_small(D[:, 0])
+                return Columns(D, I, left_I, right_I, k)
             out, smallest = got
             if warn and not smallest >= 2e-6:
                 _warn_small(np.asarray(out[:, 0], dtype=np.float64))
             return mparray(out, job.m, k, EXCL_ZONE_DENOM)
     # each window's statistics once, not once per pair (a self-join refines both sides)
-    stats = [None, None]
-    usable = [s.valid & (s.const == 0) for s in job.series[:2]] if job.normalize else None
-    if job.normalize:
-        for i, s in enumerate(job.series[:2]):
-            stats[i] = _zstats(job, s, usable[i], n_threads)
+    if cache is not None and "stats" in cache:
+        stats, (cls, repeats) = cache["stats"], cache["classes"]
+    else:
+        stats, (cls, repeats) = _series_facts(job, n_threads)
+        if cache is not None:
+            cache["stats"], cache["classes"] = stats, (cls, repeats)
     if job.self_join:
         right, left = tables[:2]
         Y = X
-        cls, repeats = _exact.window_classes(X.exact, job.m, usable[0] if job.normalize else
-                                             X.valid & (X.const == 0), True)
         # both sides in one sorted list: distance, then the nearest in time, the left first;
         # each side's own best is then its first entry
         cand = [right.I.reshape(l, k), left.I.reshape(l, k)]
@@ -384,8 +418,6 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
                                  (stats[0], stats[0]), False)
     else:
         Y = job.series[1]
-        cls, repeats = _exact.window_classes(Y.exact, job.m, usable[1] if job.normalize else
-                                             Y.valid & (Y.const == 0), True)
         cand = tables[0].I.reshape(l, k)
         if repeats:
             cand = _tie_candidates(cand, cls, "all", 0)
@@ -400,7 +432,23 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
     # (a smallest distance of 2e-6 or more rules the warning out without the NumPy calls)
     if warn and not P0.min() >= 2e-6:
         _warn_small(P0)
+    if not boxed:
+        return Columns(D, I, left_I, right_I, k)
     return mparray._from_columns(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM)
+
+
+def _series_facts(job: Job, n_threads: int | None) -> tuple:
+    """What finalize needs of the series alone: each window's statistics (z-normalized; once,
+    not once per pair: a self-join refines both sides), and the classes of identical windows
+    of the series the neighbours come from (_exact.window_classes)."""
+    stats = [None, None]
+    usable = [s.valid & (s.const == 0) for s in job.series[:2]]
+    if job.normalize:
+        for i, s in enumerate(job.series[:2]):
+            stats[i] = _zstats(job, s, usable[i], n_threads)
+    y = 0 if job.self_join else 1
+    classes = _exact.window_classes(job.series[y].exact, job.m, usable[y], True)
+    return stats, classes
 
 
 def _warn_small(P0: np.ndarray) -> None:

@@ -74,16 +74,6 @@ def common_scale(*series: np.ndarray, shift: float = 0.0) -> float:
     return _exact.common_scale(_f64(series), float(shift))
 
 
-def _rolling_max(a: np.ndarray, m: int) -> np.ndarray:
-    """max(a[i:i+m]) for every window, in O(n log m) vectorized steps."""
-    r, k = a, 1
-    while 2 * k <= m:
-        r = np.maximum(r[:-k], r[k:])  # r[i] = max(a[i:i+2k])
-        k *= 2
-    l = a.shape[0] - m + 1
-    return np.maximum(r[:l], r[m - k : m - k + l])
-
-
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
                    shift: float = 0.0, scale: float = 1.0, tracked: bool = False) -> Series:
     """Window statistics of one (validated, float64) series, computed on ``(T - shift) * scale``
@@ -113,21 +103,20 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         # two large values meet in one step of a diagonal's recurrence (a spike S paired with
         # itself at c = r + m), their products of ~S^2 cancel and leave ~1e-16 S^2 in the
         # co-moments of every later pair on that diagonal until its next reseed.)
-        if tracked:
-            # the kernels track what outliers leave in the co-moments; what is left is the
-            # rounding of the window's own values: relative to their magnitude (an offset the
-            # common shift could not remove, 1e5 + 1e-3 noise beside 0 + 1e-3 noise)
-            top = _rolling_max(np.abs(Tp[:n]), m)  # Tp[:n]: the kernel series, unpadded
-            flat = valid & ~const & (ssd < FLAT_SSD * m * top * top)
-        else:
-            flat = valid & ~const & (ssd < FLAT_SSD * m)
-        # values that scaling took near float64's underflow (1e-300 beside 1e300) keep too few
-        # digits to rank windows by: such windows take the exact path (on the unscaled series;
-        # ``tiny`` holds the finite, non-constant windows with such a value)
-        if tiny is not None:
-            flat |= tiny
-        flat = np.flatnonzero(flat)
-        w[flat] = np.nan  # the kernels skip them
+        # With ``tracked``, the kernels track what outliers leave in the co-moments; what is
+        # left is the rounding of the window's own values: relative to their magnitude (an
+        # offset the common shift could not remove, 1e5 + 1e-3 noise beside 0 + 1e-3 noise),
+        # so a window is near-flat where ``ssd < FLAT_SSD * m * top**2``, ``top`` the
+        # largest |value| of the window in the kernel series (Tp[:n], unpadded, a sliding max);
+        # otherwise where ``ssd < FLAT_SSD * m``.  Values that scaling took near float64's
+        # underflow (1e-300 beside 1e300) keep too few digits to rank windows by: such windows
+        # take the exact path too (on the unscaled series; ``tiny`` holds the finite,
+        # non-constant windows with such a value).  (Compiled: _exact.near_flat.)
+        flat = _exact.near_flat(Tp, m, ssd, valid.view(np.uint8), const.view(np.uint8),
+                                FLAT_SSD, tracked,
+                                None if tiny is None else tiny.view(np.uint8))
+        if len(flat):
+            w[flat] = np.nan  # the kernels skip them
         # Exact distances recentre and rescale each window themselves (_exact._wstats), so
         # they take the series as given (``exact``: non-finite values 0): the shift would round
         # away variations far below the offset (0.125 + 1e-223), the scale flush values like
@@ -204,62 +193,17 @@ def _diagonal_scores(job: Job, X: Series, Y: Series, d: int) -> np.ndarray:
     """Scores of the pairs (r, r + d) by the kernels' own recurrence along one diagonal, as a
     cumulative sum restarted from an exact value every 4096 rows (O(l), not O(l m)), lowered
     by a margin far above the rounding of either, so that no kernel score for the same pair can
-    fall below it; -inf where a pair is not an ordinary kernel candidate."""
-    m = job.m
-    n_pairs = min(X.l, Y.l - d)
-    out = np.full(X.l, -np.inf)
-    if n_pairs <= 0:
-        return out
-    r = np.arange(n_pairs)
-    c = r + d
-    if job.normalize:
-        step = Y.df[c] * X.dg[r] + Y.dg[c] * X.df[r]
-        # what each step may add to the rounding (see mp_series.e in _kernels/band.h)
-        def bound(S, i):
-            return (np.abs(S.df[i]) + np.abs(S.dg[i]) + np.abs(S.T[i]) + np.abs(S.T[i + m])
-                    + np.abs(S.mu[i]) + np.abs(S.mu[i + 1]))
+    fall below it; -inf where a pair is not an ordinary kernel candidate.
 
-        size = bound(X, r) * bound(Y, c)
-    else:
-        a = np.abs(X.T[r] - Y.T[c])
-        b = np.abs(X.T[r + m] - Y.T[c + m])
-        step = (b * b - a * a) if job.p == 2.0 else (b - a if job.p == 1.0 else b**job.p - a**job.p)
-    seg = 4096
-    starts = np.arange(0, n_pairs, seg)
-    exact = np.empty(len(starts))
-    for i, r0 in enumerate(starts):  # exact value at each restart, as the kernels seed it
-        x = X.T[r0 : r0 + m]
-        y = Y.T[r0 + d : r0 + d + m]
-        if job.normalize:
-            exact[i] = np.dot(x - X.mu[r0], y - Y.mu[r0 + d])
-        else:
-            exact[i] = np.sum(np.abs(x - y) ** job.p)
-    acc = np.empty(n_pairs)
-    if job.normalize:
-        grown = np.empty(n_pairs)  # sum of step sizes since the restart
-    for i, r0 in enumerate(starts):
-        r1 = min(r0 + seg, n_pairs)
-        acc[r0] = exact[i]
-        acc[r0 + 1 : r1] = exact[i] + np.cumsum(step[r0 : r1 - 1])
-        if job.normalize:
-            grown[r0] = abs(exact[i])
-            grown[r0 + 1 : r1] = abs(exact[i]) + np.cumsum(size[r0 : r1 - 1])
-    with np.errstate(invalid="ignore", over="ignore"):
-        if job.normalize:
-            # rounding of the co-moment, here and in the kernels: ~1e-12 m on the series' scale
-            # (|T| <= 1) plus the steps' own (an outlier leaves ~1e-16 S^2 until the restart),
-            # in a correlation amplified by both inverse norms; the kernels keep their scores
-            # within MP_SCORE_TOL (1e-8) of exact besides
-            wrc = X.w[r] * Y.w[c]
-            score = acc * wrc - (1e-9 + 3e-8 + (1e-11 * m + 2.0**-38 * grown) * wrc)
-        else:
-            # the series are scaled to |T| <= 1, so each term is at most 2**p
-            score = -acc * X.w[r] * Y.w[c] - 1e-9 * m * 2.0**job.p
-    usable = np.isfinite(score)
-    if job.normalize:
-        usable &= ~np.isin(r, X.flat) & ~np.isin(c, Y.flat)
-    out[:n_pairs] = np.where(usable, score, -np.inf)
-    return out
+    Compiled (_exact.diagonal_scores, one pass).  z-normalized: step r adds
+    ``df_c dg_r + dg_c df_r``, and the margin is ``1e-9 + 3e-8 + (1e-11 m + 2**-38 g) w_r w_c``
+    with ``g`` the sum of the steps' bounds ``e_r e_c`` since the restart (``e`` as in
+    mp_series.e of _kernels/band.h): the co-moment's rounding, here and in the kernels, is
+    ~1e-12 m on the series' scale (|T| <= 1) plus what the steps leave (an outlier ~1e-16 S^2
+    until the restart), amplified by both inverse norms, and the kernels keep their scores
+    within MP_SCORE_TOL (1e-8) of exact besides.  p-norm: step ``|b|^p - |a|^p`` of the
+    entering and leaving terms, margin ``1e-9 m 2**p`` (the series are scaled to |T| <= 1)."""
+    return _exact.diagonal_scores(X, Y, int(d), job.m, job.normalize, float(job.p))
 
 
 def seed_thresholds(job: Job) -> list | None:
@@ -353,8 +297,11 @@ def check_ignore_trivial(T_A, T_B, ignore_trivial: bool) -> bool:
     return ignore_trivial
 
 
-def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant) -> Job:
-    """Validate the arguments of ``stump``/``aamp`` and build the Job (validate + prepare)."""
+def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant,
+                seeds: bool = True) -> Job:
+    """Validate the arguments of ``stump``/``aamp`` and build the Job (validate + prepare).
+    ``seeds=False`` leaves ``job.seeds`` None (a job that searches only some diagonals, whose
+    rows' best need not reach the seeds: scrump)."""
     normalize = _validate.check_bool(normalize, "normalize")
     ignore_trivial = _validate.check_bool(ignore_trivial, "ignore_trivial")
     k = _validate.check_k(k)
@@ -424,7 +371,7 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         unscale=1.0 if normalize else 1.0 / scale,
     )
     # seeding costs a fixed ~50 us of NumPy calls; for a few hundred windows it saves less
-    job.seeds = seed_thresholds(job) if sa.l >= SEED_MIN_WINDOWS else None
+    job.seeds = seed_thresholds(job) if seeds and sa.l >= SEED_MIN_WINDOWS else None
     return job
 
 

@@ -149,10 +149,9 @@ class _Anytime:
         if not percentage > 0:  # also rejects NaN
             raise ValueError(f"percentage must be in (0, 1], got {percentage!r}")
         self._n_threads = None if n_threads is None else _threads._check(n_threads, "n_threads")
+        # (no seeds: those of stump assume every diagonal is searched)
         job = prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant,
-                          B_isconstant)
-        # the seeds of stump assume every diagonal is searched: an anytime profile needs none
-        job.seeds = None
+                          B_isconstant, seeds=False)
         self._job = job
         m = job.m
         l_A = job.series[0].l
@@ -201,10 +200,20 @@ class _Anytime:
         self._chunk += 1
         self._result = None
 
+    def __getstate__(self):
+        # what _profile keeps is recomputed after loading: a pickle holds the search's state
+        state = self.__dict__.copy()
+        state.pop("_final_cache", None)
+        state["_result"] = None
+        return state
+
     def _profile(self):
         if self._result is None:
+            # typed columns (the attributes are arrays: no object table to box and unbox);
+            # the windows' statistics and classes are kept for the next update's profile
+            cache = self.__dict__.setdefault("_final_cache", {})
             self._result = finalize(self._job, self._tables, self._n_threads, special=False,
-                                    warn=False)
+                                    warn=False, boxed=False, cache=cache)
         return self._result
 
     @property
@@ -481,7 +490,8 @@ def _prescrump_table(job: Job, s, n_threads) -> Table:
 def _prescrump(T_A, m, T_B, s, normalize, p, k, A_isconstant, B_isconstant, n_threads):
     with warnings.catch_warnings():  # STUMPY's prescrump checks no ignore_trivial
         warnings.simplefilter("ignore")
-        job = prepare_job(T_A, m, T_B, T_B is None, normalize, p, k, A_isconstant, B_isconstant)
+        job = prepare_job(T_A, m, T_B, T_B is None, normalize, p, k, A_isconstant, B_isconstant,
+                          seeds=False)  # (its own tables take no seeds)
     table = _prescrump_table(job, s, n_threads)
     X = job.series[0]
     Y = X if job.self_join else job.series[1]
