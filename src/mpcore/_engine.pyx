@@ -20,10 +20,13 @@ cdef extern from "_kernels/band.h":
         const double *w
         int64_t l
         const double *e
+        const double *h
         const double *eblk
+        const double *hblk
         const double *wblk
         const double *q
         const double *qblk
+        int64_t sample
     ctypedef struct mp_topk:
         double *P
         int64_t *I
@@ -35,10 +38,10 @@ cdef extern from "_kernels/band.h":
         double p
         int64_t reseed
     ctypedef struct mp_pass:
-        int x, y, rows, cols
+        int x, y, rows, cols, srows, scols
     ctypedef int64_t (*mp_band_fn)(const mp_params *, const mp_series *, const mp_series *,
-                                   int64_t, int64_t, mp_topk *, mp_topk *, double *,
-                                   const volatile int *) noexcept nogil
+                                   int64_t, int64_t, mp_topk *, mp_topk *, mp_topk *, mp_topk *,
+                                   double *, const volatile int *) noexcept nogil
     ctypedef int64_t (*mp_diags_fn)(const mp_params *, const mp_series *, const mp_series *,
                                     const int64_t *, int64_t, mp_topk *, mp_topk *, double *,
                                     const volatile int *) noexcept nogil
@@ -67,7 +70,7 @@ def kernel_names():
     return [mp_kernel_name(i).decode() for i in range(mp_kernel_count())]
 
 
-cdef void _fill_series(mp_series *s, obj):
+cdef int _fill_series(mp_series *s, obj) except -1:
     cdef const double[::1] T = obj.T
     cdef const double[::1] mu = obj.mu
     cdef const double[::1] df = obj.df
@@ -80,15 +83,21 @@ cdef void _fill_series(mp_series *s, obj):
     s.w = &w[0]
     s.l = obj.l
     s.e = NULL
+    s.h = NULL
     s.eblk = NULL
+    s.hblk = NULL
     s.wblk = NULL
     s.q = NULL
     s.qblk = NULL
+    s.sample = getattr(obj, "sample", 0)
+    if s.sample < 0:
+        raise ValueError("sample must be >= 0")
+    return 0
 
 
 cdef inline Py_ssize_t _bookkeeping_size(int64_t l) noexcept nogil:
     cdef Py_ssize_t n = l + MP_PAD
-    return 2 * n + 3 * ((n + MP_BAND - 1) // MP_BAND)
+    return 3 * n + 4 * ((n + MP_BAND - 1) // MP_BAND)
 
 
 cdef inline double _pw(double x, int mode, double p) noexcept nogil:
@@ -98,37 +107,45 @@ cdef inline double _pw(double x, int mode, double p) noexcept nogil:
 
 cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
                             double *buf) noexcept nogil:
-    """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, the
-    maxima of e and w over blocks of MP_BAND positions, and for the p-norm modes q with its
-    block minima; padding included (e = 0, w = NaN, q = inf)."""
+    """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, and
+    z-normalized h, the maxima of e, h and w over blocks of MP_BAND positions, and for the
+    p-norm modes q with its block minima; padding included (e = h = 0, w = NaN, q = inf)."""
     cdef Py_ssize_t n = s.l + MP_PAD, nblk = (n + MP_BAND - 1) // MP_BAND, i, b, t
     cdef double *e = buf
     cdef double *eblk = buf + n
     cdef double *wblk = eblk + nblk
     cdef double *q = wblk + nblk
     cdef double *qblk = q + n
+    cdef double *h = qblk + nblk
+    cdef double *hblk = h + n
     cdef double x, run = 0.0, out
     for i in range(n):
+        h[i] = 0.0
         if i >= s.l:
             e[i] = 0.0
         elif mode == 0:
-            e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
-                    + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
+            h[i] = fabs(s.df[i]) + fabs(s.dg[i])
+            e[i] = h[i] + fabs(s.T[i]) + fabs(s.T[i + m]) + fabs(s.mu[i]) + fabs(s.mu[i + 1])
         else:
             e[i] = _pw(s.T[i], mode, p) + _pw(s.T[i + m], mode, p)
     for b in range(nblk):
         eblk[b] = 0.0
+        hblk[b] = 0.0
         wblk[b] = 0.0
         qblk[b] = INFINITY
     for i in range(n):
         b = i // MP_BAND
         if e[i] > eblk[b]:
             eblk[b] = e[i]
+        if h[i] > hblk[b]:
+            hblk[b] = h[i]
         x = s.w[i]
         if x > wblk[b]:  # False for NaN: an unusable window never scores
             wblk[b] = x
     s.e = e
+    s.h = h
     s.eblk = eblk
+    s.hblk = hblk
     s.wblk = wblk
     if mode == 0:
         return
@@ -166,6 +183,24 @@ cdef void _fill_topk(mp_topk *t, obj):
 
 
 
+cdef int _fill_passes(mp_pass *cp, const int64_t[:, ::1] passes, int ns, int nt) except -1:
+    """Passes as rows (x, y, rows, cols[, srows, scols]) of series and table indices, -1
+    where a side is not wanted (srows and scols: see mp_series.sample in band.h)."""
+    cdef Py_ssize_t i
+    cdef bint six = passes.shape[1] == 6
+    for i in range(passes.shape[0]):
+        cp[i].x = <int> passes[i, 0]
+        cp[i].y = <int> passes[i, 1]
+        cp[i].rows = <int> passes[i, 2]
+        cp[i].cols = <int> passes[i, 3]
+        cp[i].srows = <int> passes[i, 4] if six else -1
+        cp[i].scols = <int> passes[i, 5] if six else -1
+        if not (0 <= cp[i].x < ns and 0 <= cp[i].y < ns and -1 <= cp[i].rows < nt
+                and -1 <= cp[i].cols < nt and -1 <= cp[i].srows < nt and -1 <= cp[i].scols < nt):
+            raise ValueError("pass refers to a missing series or table")
+    return 0
+
+
 def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list series,
                const int64_t[:, ::1] passes, const int64_t[:, ::1] bands, int64_t[::1] counters,
                list tables, int[::1] cancel):
@@ -184,8 +219,8 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
     pr.reseed = reseed
     cdef int ns = len(series), nt = len(tables), npass = passes.shape[0], i, rc = 0
     cdef int64_t nbands = bands.shape[0]
-    if bands.shape[1] != 3 or passes.shape[1] != 4:
-        raise ValueError("bands must be (n, 3) and passes (n, 4)")
+    if bands.shape[1] != 3 or passes.shape[1] not in (4, 6):
+        raise ValueError("bands must be (n, 3) and passes (n, 4) or (n, 6)")
     for i in range(nbands):
         if not 0 <= bands[i, 0] < npass:
             raise ValueError("band refers to a missing pass")
@@ -213,14 +248,7 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
             book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
-        for i in range(npass):
-            cp[i].x = <int> passes[i, 0]
-            cp[i].y = <int> passes[i, 1]
-            cp[i].rows = <int> passes[i, 2]
-            cp[i].cols = <int> passes[i, 3]
-            if not (0 <= cp[i].x < ns and 0 <= cp[i].y < ns and -1 <= cp[i].rows < nt
-                    and -1 <= cp[i].cols < nt):
-                raise ValueError("pass refers to a missing series or table")
+        _fill_passes(cp, passes, ns, nt)
         with nogil:
             rc = mp_run_worker(fn, &pr, cs, cp, &bands[0, 0] if nbands else NULL, nbands,
                                &counters[0], &counters[1], ct, scratch, &cancel[0])
@@ -247,8 +275,8 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
     pr.reseed = reseed
     cdef int ns = len(series), nt = len(tables), npass = passes.shape[0], i, rc = 0
     cdef int64_t ngroups = groups.shape[0], nd = diags.shape[0], j
-    if groups.shape[1] != 3 or passes.shape[1] != 4:
-        raise ValueError("groups must be (n, 3) and passes (n, 4)")
+    if groups.shape[1] != 3 or passes.shape[1] not in (4, 6):
+        raise ValueError("groups must be (n, 3) and passes (n, 4) or (n, 6)")
     for i in range(ngroups):
         if not 0 <= groups[i, 0] < npass:
             raise ValueError("group refers to a missing pass")
@@ -280,14 +308,7 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
                 book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
-        for i in range(npass):
-            cp[i].x = <int> passes[i, 0]
-            cp[i].y = <int> passes[i, 1]
-            cp[i].rows = <int> passes[i, 2]
-            cp[i].cols = <int> passes[i, 3]
-            if not (0 <= cp[i].x < ns and 0 <= cp[i].y < ns and -1 <= cp[i].rows < nt
-                    and -1 <= cp[i].cols < nt):
-                raise ValueError("pass refers to a missing series or table")
+        _fill_passes(cp, passes, ns, nt)
         with nogil:
             rc = mp_run_worker_diags(fn, &pr, cs, cp, &diags[0] if nd else NULL,
                                      &groups[0, 0] if ngroups else NULL, ngroups, &counters[0],

@@ -34,19 +34,30 @@ typedef struct {
     const double *w;   /* 1/norm of the centred window, or 1.0 (aamp); NaN marks an unusable window */
     int64_t l;         /* number of windows */
     /* Rounding bookkeeping (z-normalized mode; NULL in the others, or to turn it off).  Step i of
-     * a diagonal's recurrence adds df_r dg_c + dg_r df_c; its rounding, and that of df and dg
-     * themselves (relative to the values and means they are formed from), is at most
-     * MP_ROUND e_r e_c with e_i = |df_i| + |dg_i| + |T_i| + |T_i+m| + |mu_i| + |mu_i+1|, and stays
-     * in the co-moment until the next reseed: an outlier leaves ~1e-16 of its square there,
-     * which would swamp the co-moments of quiet windows further on.  eblk and wblk hold the
-     * maxima of e and of w (NaN as 0) over blocks of MP_BAND positions. */
+     * a diagonal's recurrence adds df_r dg_c + dg_r df_c.  Its operands are rounded relative to
+     * the values and means they are formed from (df, dg, and the means behind dg), and the
+     * products relative to themselves, so to first order the step's rounding is at most
+     * MP_ROUND (e_r h_c + h_r e_c), with the value scale e_i = |df_i| + |dg_i| + |T_i| + |T_i+m|
+     * + |mu_i| + |mu_i+1| and the step scale h_i = |df_i| + |dg_i|: an operand's rounding is
+     * multiplied by the other side's step, never by its value (a product e_r e_c would
+     * charge every pair of an offset or a random walk for its level, and track them all).
+     * The rounding stays in the co-moment until the next reseed: an outlier leaves ~1e-16 of its
+     * square there, which would swamp the co-moments of quiet windows further on.  eblk, hblk
+     * and wblk hold the maxima of e, h and w (NaN as 0) over blocks of MP_BAND positions. */
     const double *e;
+    const double *h;
     const double *eblk;
+    const double *hblk;
     const double *wblk;
-    /* p-norm modes: e_i = |T_i|^p + |T_i+m|^p instead, and q (sum of |T|^p over the window, +inf
-     * where unusable) with its minima over blocks, qblk, in place of w and wblk (band_impl.h). */
     const double *q;
     const double *qblk;
+    /* 0, or preSCRIMP's sampling step: its samples are the windows at multiples of it.  As the
+     * column series of a band, its sampled lanes (a regular stride of them) are scored into the
+     * sparse tables (srows, scols) in scalar code while the recurrence of every diagonal runs in
+     * vector code; as the row series (z-normalized mode), only its sampled rows are scored into
+     * rows and cols.  So one pass of a series with itself gives both of preSCRIMP's sides:
+     * each sample's whole profile, and each window's offers from the samples. */
+    int64_t sample;
 } mp_series;
 
 /* Bound on the rounding error of a kernel score (a correlation) that the kernels keep: rows
@@ -72,17 +83,22 @@ typedef struct {
 } mp_params;
 
 /* Run the diagonals [d0, d1) (d1 - d0 <= MP_BAND) of a pass; rows/cols may be NULL when that side
- * is not wanted.  Returns the number of cells evaluated, or -1 when *cancel became non-zero. */
+ * is not wanted; srows/scols (the sides of the cells in Y's sampled columns, see
+ * mp_series.sample) are NULL unless Y is sampled.  Returns the number of cells evaluated, or -1
+ * when *cancel became non-zero. */
 typedef int64_t (*mp_band_fn)(const mp_params *, const mp_series *X, const mp_series *Y,
                               int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
-                              double *scratch, const volatile int *cancel);
+                              mp_topk *srows, mp_topk *scols, double *scratch,
+                              const volatile int *cancel);
 
 int64_t mp_band_baseline(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
-                         mp_topk *, mp_topk *, double *, const volatile int *);
+                         mp_topk *, mp_topk *, mp_topk *, mp_topk *, double *,
+                         const volatile int *);
 int64_t mp_band_avx2(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
-                     mp_topk *, mp_topk *, double *, const volatile int *);
+                     mp_topk *, mp_topk *, mp_topk *, mp_topk *, double *, const volatile int *);
 int64_t mp_band_avx512(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
-                       mp_topk *, mp_topk *, double *, const volatile int *);
+                       mp_topk *, mp_topk *, mp_topk *, mp_topk *, double *,
+                       const volatile int *);
 
 /* Diagonal-list entry (scrump): the diagonals diags[0..nd) of a pass (each d >= 0, in any order
  * and as scattered as they come; nd <= MP_BAND), run in blocks of rows so that the rows' arrays
@@ -111,9 +127,10 @@ mp_band_fn mp_kernel_get(int i);
 /* The diagonal-list entry of kernel i (same instruction set as mp_kernel_get(i)). */
 mp_diags_fn mp_diags_kernel_get(int i);
 
-/* One pass: indices into the worker's series and tables (-1: that side is not wanted). */
+/* One pass: indices into the worker's series and tables (-1: that side is not wanted; srows
+ * and scols: the sides of the cells in Y's sampled columns, see mp_series.sample). */
 typedef struct {
-    int x, y, rows, cols;
+    int x, y, rows, cols, srows, scols;
 } mp_pass;
 
 /* A worker thread's loop: take the next band from the shared counter `next` (bands are rows of

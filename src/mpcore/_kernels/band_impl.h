@@ -307,7 +307,8 @@ static void MP_NAME(track_row_)(const mp_params *pr, const mp_series *X, const m
                                 const int do_rows, const int do_cols) {
     const double lim = MP_SCORE_TOL / MP_ROUND;
     const double wr = X->w[r];
-    const vd vwr = VSET1(wr), vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]), ver = VSET1(X->e[r]);
+    const vd vwr = VSET1(wr), vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
+    const vd ver = VSET1(X->e[r]), vhr = VSET1(X->h[r]);
     const vd vlim = VSET1(lim), vinf = VSET1(INFINITY);
     vd vrthr = VSET1(do_rows ? rows->thr[r] : INFINITY);
     double sv[W];
@@ -330,7 +331,7 @@ static void MP_NAME(track_row_)(const mp_params *pr, const mp_series *X, const m
             if (do_rows) vrthr = VSET1(rows->thr[r]);
         }
         VST(acc + j, VFMA(VLD(Y->df + c), vdg, VFMA(VLD(Y->dg + c), vdf, cv)));
-        VST(err + j, VFMA(VLD(Y->e + c), ver, ev));
+        VST(err + j, VFMA(VLD(Y->e + c), vhr, VFMA(VLD(Y->h + c), ver, ev)));
     }
     for (int64_t j = jtail; j < nd; j++) {
         const int64_t c = r + d0 + j;
@@ -338,7 +339,50 @@ static void MP_NAME(track_row_)(const mp_params *pr, const mp_series *X, const m
         sv[0] = acc[j] * Y->w[c] * wr;
         MP_NAME(slow_lanes_)(sv, 1, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
         acc[j] += Y->df[c] * X->dg[r] + Y->dg[c] * X->df[r];
-        err[j] += Y->e[c] * X->e[r];
+        err[j] += Y->e[c] * X->h[r] + Y->h[c] * X->e[r];
+    }
+}
+
+/* One row of the band (z-normalized mode, rounding tracked as in track_row_) that scores no
+ * lane here: every row window is unusable (NaN w), or the columns are sampled and their few
+ * lanes were scored by score_sparse_.  The recurrence and the error bounds only, by the very
+ * operations of track_row_; a lane whose bound grows too large is recomputed when it is next
+ * scored. */
+static void MP_NAME(track_skip_)(const mp_series *X, const mp_series *Y, int64_t d0, int64_t nd,
+                                 int64_t nvec, int64_t jtail, int64_t r, double *acc,
+                                 double *err) {
+    const vd vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
+    const vd ver = VSET1(X->e[r]), vhr = VSET1(X->h[r]);
+    for (int64_t v = 0; v < nvec; v++) {
+        const int64_t j = v * W, c = r + d0 + j;
+        const vd cv = VLD(acc + j), ev = VLD(err + j);
+        VST(acc + j, VFMA(VLD(Y->df + c), vdg, VFMA(VLD(Y->dg + c), vdf, cv)));
+        VST(err + j, VFMA(VLD(Y->e + c), vhr, VFMA(VLD(Y->h + c), ver, ev)));
+    }
+    for (int64_t j = jtail; j < nd; j++) {
+        const int64_t c = r + d0 + j;
+        acc[j] += Y->df[c] * X->dg[r] + Y->dg[c] * X->df[r];
+        err[j] += Y->e[c] * X->h[r] + Y->h[c] * X->e[r];
+    }
+}
+
+/* Row r's cells in the sampled columns of Y (see mp_series.sample), scored from the
+ * band's state at row r exactly as rows_ (or, with err, track_row_) would score them; the
+ * recurrence is left to rows_skip_ (track_skip_). */
+static void MP_NAME(score_sparse_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                   int64_t d0, int64_t nd, int64_t r, mp_topk *rows,
+                                   mp_topk *cols, double *acc, double *err, const int mode) {
+    const double lim = MP_SCORE_TOL / MP_ROUND;
+    const int64_t c0 = r + d0, c1 = c0 + nd < Y->l ? c0 + nd : Y->l;
+    const double wr = mode == MP_ZNORM ? X->w[r] : -X->w[r];
+    const int64_t step = Y->sample;
+    for (int64_t c = c0 + (step - c0 % step) % step; c < c1; c += step) {
+        const int64_t j = c - c0;
+        if (err && err[j] * Y->w[c] * X->w[r] >= lim)
+            MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
+        double sv[1];
+        sv[0] = acc[j] * Y->w[c] * wr;
+        MP_NAME(slow_lanes_)(sv, 1, r, c, rows, cols);
     }
 }
 
@@ -406,11 +450,42 @@ static inline double MP_NAME(blkmin_)(const double *blk, int64_t a, int64_t b) {
     return mn;
 }
 
+/* score_sparse_ for rows r and r + 1 of the lean z-normalized loop, so that the recurrence
+ * keeps its MP_ROWS = 2 blocking (rows_skip_): row r + 1's state of a sampled lane is row r's
+ * stepped by the very vector operations rows_skip_ uses, on one lane.  Only for bands without
+ * a scalar tail (jtail == nd). */
+static void MP_NAME(score_sparse2_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                    int64_t d0, int64_t nd, int64_t r, mp_topk *rows,
+                                    mp_topk *cols, double *acc) {
+    MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, rows, cols, acc, 0, MP_ZNORM);
+    const int64_t step = Y->sample, c0 = r + 1 + d0, c1 = c0 + nd < Y->l ? c0 + nd : Y->l;
+    const double wr = X->w[r + 1];
+    const vd vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
+    double sv[W];
+    for (int64_t c = c0 + (step - c0 % step) % step; c < c1; c += step) {
+        const int64_t j = c - c0; /* lane j: column c - 1 at row r, c at row r + 1 */
+        VST(sv, VFMA(VSET1(Y->df[c - 1]), vdg, VFMA(VSET1(Y->dg[c - 1]), vdf, VSET1(acc[j]))));
+        sv[0] = sv[0] * Y->w[c] * wr;
+        MP_NAME(slow_lanes_)(sv, 1, r + 1, c, rows, cols);
+    }
+}
+
+/* Whether row r is scored in full (into rows and cols): its window is usable and, where X is
+ * sparse (z-normalized mode), sampled. */
+MP_INLINE int MP_NAME(full_row_)(const mp_series *X, int64_t r, const int mode) {
+    return X->w[r] == X->w[r] && (mode != MP_ZNORM || !X->sample || r % X->sample == 0);
+}
+
 MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                       int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
-                                      double *acc, const volatile int *cancel, const int mode,
+                                      mp_topk *srows, mp_topk *scols, double *acc,
+                                      const volatile int *cancel, const int mode,
                                       const int do_rows, const int do_cols) {
     const int64_t nd = d1 - d0;
+    /* Y's sampled lanes, scored apart (mp_series.sample); rows scored in full only where some
+     * table wants them */
+    const int sparse = Y->sample > 0 && (srows || scols);
+    const int full = do_rows || do_cols;
     const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
     /* Vector lanes may read past d1 only where no real diagonal lies (c >= Y->l, the padding);
      * otherwise the last partial vector is done in scalar code. */
@@ -419,10 +494,10 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     const int64_t nlanes = nvec * W > nd ? nvec * W : nd;
     const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
     /* Rounding bookkeeping (see mp_series.e): between two reseeds, rows whose steps are bounded
-     * by e_r * max(e_c) <= quiet (p-norms: e_r + max(e_c)) add at most MP_ROUND * reseed * quiet
-     * to any co-moment, which is MP_SCORE_TOL of the quietest pair of windows the period
-     * reaches (wmax); rows above it (an outlier in the row or in the band's columns) run in
-     * track_row_, which tracks each diagonal's error. */
+     * by e_r max(h_c) + h_r max(e_c) <= quiet (p-norms: e_r + max(e_c)) add at most
+     * MP_ROUND * reseed * quiet to any co-moment, which is MP_SCORE_TOL of the quietest pair of
+     * windows the period reaches (wmax); rows above it (an outlier in the row or in the band's
+     * columns) run in track_row_, which tracks each diagonal's error. */
     const int track = X->e && Y->e && (mode == MP_ZNORM || (X->q && Y->q));
     const double lim = mode == MP_ZNORM ? MP_SCORE_TOL / MP_ROUND : MP_NAME(aamp_lim_)(pr);
     double *err = acc + nlanes + W; /* the scratch holds both (MP_PAD entries each) */
@@ -454,16 +529,34 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
         if (left > to_seed) left = to_seed;
         nr = left >= MP_ROWS ? MP_ROWS : 1;
         if (track) {
-            double er = 0.0;
+            double er = 0.0, hr = 0.0, step;
             for (int64_t q = 0; q < nr; q++) er = X->e[r + q] > er ? X->e[r + q] : er;
             const double ec = MP_NAME(blkmax_)(Y->eblk, r + d0, r + nr - 1 + d0 + nlanes);
-            if (mode == MP_ZNORM ? er * ec > quiet : er + ec > quiet) {
-                if (mode == MP_ZNORM)
-                    MP_NAME(track_row_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, err,
-                                        do_rows, do_cols);
-                else
+            if (mode == MP_ZNORM) {
+                for (int64_t q = 0; q < nr; q++) hr = X->h[r + q] > hr ? X->h[r + q] : hr;
+                step = er * MP_NAME(blkmax_)(Y->hblk, r + d0, r + nr - 1 + d0 + nlanes) + hr * ec;
+            } else {
+                step = er + ec;
+            }
+            if (step > quiet) {
+                if (mode == MP_ZNORM) {
+                    if (sparse)
+                        MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, srows, scols, acc, err,
+                                               MP_ZNORM);
+                    if (full && MP_NAME(full_row_)(X, r, MP_ZNORM))
+                        MP_NAME(track_row_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc,
+                                            err, do_rows, do_cols);
+                    else /* nothing (more) scores in this row: step, and track */
+                        MP_NAME(track_skip_)(X, Y, d0, nd, nvec, jtail, r, acc, err);
+                } else if (full) {
                     MP_NAME(track_row_aamp_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc,
                                              err, mode, do_rows, do_cols);
+                } else { /* p-norm passes are never sparse and full at once: Y's other
+                          * windows are masked (NaN w), so scoring every lane scores the
+                          * sparse ones */
+                    MP_NAME(track_row_aamp_)(pr, X, Y, d0, nd, nvec, jtail, r, srows, scols,
+                                             acc, err, mode, srows != 0, scols != 0);
+                }
                 tracking = 1;
                 const int64_t valid = Y->l - (r + d0);
                 cells += valid < nd ? valid : nd;
@@ -478,7 +571,17 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
             }
         }
         int skip = 1;
-        for (int64_t q = 0; q < nr; q++) skip &= X->w[r + q] != X->w[r + q]; /* all NaN */
+        if (sparse && mode == MP_ZNORM && nr == 2 && jtail == nd &&
+            !(full && (MP_NAME(full_row_)(X, r, mode) || MP_NAME(full_row_)(X, r + 1, mode)))) {
+            /* two rows that only step: their sampled lanes, then the recurrence */
+            MP_NAME(score_sparse2_)(pr, X, Y, d0, nd, r, srows, scols, acc);
+        } else if (sparse) { /* a row at a time: its sampled lanes, then its full row or step */
+            nr = 1;
+            MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, srows, scols, acc, 0, mode);
+            skip = !(full && MP_NAME(full_row_)(X, r, mode));
+        } else if (full) {
+            for (int64_t q = 0; q < nr; q++) skip &= !MP_NAME(full_row_)(X, r + q, mode);
+        }
         if (skip) {
             if (nr == MP_ROWS)
                 MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nvec, jtail, r, acc, mode, MP_ROWS);
@@ -501,13 +604,16 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
 }
 
 int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_series *Y, int64_t d0,
-                          int64_t d1, mp_topk *rows, mp_topk *cols, double *scratch,
-                          const volatile int *cancel) {
+                          int64_t d1, mp_topk *rows, mp_topk *cols, mp_topk *srows,
+                          mp_topk *scols, double *scratch, const volatile int *cancel) {
+#define MP_BODY(mode, r, c)                                                                     \
+    return MP_NAME(band_body_)(pr, X, Y, d0, d1, r ? rows : 0, c ? cols : 0, srows, scols,      \
+                               scratch, cancel, mode, r, c);
 #define MP_SIDES(mode)                                                                          \
-    if (rows && cols)                                                                           \
-        return MP_NAME(band_body_)(pr, X, Y, d0, d1, rows, cols, scratch, cancel, mode, 1, 1);  \
-    if (rows) return MP_NAME(band_body_)(pr, X, Y, d0, d1, rows, 0, scratch, cancel, mode, 1, 0); \
-    return MP_NAME(band_body_)(pr, X, Y, d0, d1, 0, cols, scratch, cancel, mode, 0, 1);
+    if (rows && cols) MP_BODY(mode, 1, 1)                                                       \
+    if (rows) MP_BODY(mode, 1, 0)                                                               \
+    if (cols) MP_BODY(mode, 0, 1)                                                               \
+    MP_BODY(mode, 0, 0)
     if (d1 <= d0 || d0 >= Y->l) return 0;
     switch (pr->mode) {
         case MP_ZNORM: MP_SIDES(MP_ZNORM)
@@ -516,6 +622,7 @@ int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_seri
         default: MP_SIDES(MP_AAMP_P)
     }
 #undef MP_SIDES
+#undef MP_BODY
 }
 
 /* ---- Diagonal-list entry (scrump: a chosen, scattered subset of diagonals) ----
@@ -589,7 +696,7 @@ MP_INLINE void MP_NAME(track1_)(const mp_params *pr, const mp_series *X, const m
                                 int64_t r, int64_t c, double *cur, double *e, mp_topk *rows,
                                 mp_topk *cols) {
     *cur += MP_NAME(delta1_)(pr, X, Y, r - 1, c - 1, MP_ZNORM);
-    *e += X->e[r - 1] * Y->e[c - 1];
+    *e += X->e[r - 1] * Y->h[c - 1] + X->h[r - 1] * Y->e[c - 1];
     if (*e * Y->w[c] * X->w[r] >= MP_SCORE_TOL / MP_ROUND) {
         MP_NAME(seed_)(pr, X, Y, r, c, 0, 1, cur);
         *e = 0.0;
@@ -640,7 +747,8 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
         const vd ps = MP_NAME(vscan_)(dl);
         const vd yw = VLD(Y->w + c), xw = VMUL(VLD(X->w + r), vsign);
         if (trk) {
-            const vd es = MP_NAME(vscan_)(VMUL(VLD(X->e + r - 1), VLD(Y->e + c - 1)));
+            const vd es = MP_NAME(vscan_)(VFMA(VLD(X->e + r - 1), VLD(Y->h + c - 1),
+                                               VMUL(VLD(X->h + r - 1), VLD(Y->e + c - 1))));
             const vd bad = VMUL(VMUL(VADD(ecarry, es), yw), xw);
             if (MP_UNLIKELY(VANY_GE2(bad, vlim, vlim))) {
                 VST(sv, carry);
@@ -722,8 +830,10 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                 }
                 /* the steps into rows r0 .. end - 1 are taken at rows r0 - 1 .. end - 2 */
                 const int64_t a0 = r0 > 0 ? r0 - 1 : 0;
-                if (MP_NAME(blkmax_)(X->eblk, a0, end) * MP_NAME(blkmax_)(Y->eblk, a0 + d, end + d) >
-                    quiet[j]) {
+                const double step =
+                    MP_NAME(blkmax_)(X->eblk, a0, end) * MP_NAME(blkmax_)(Y->hblk, a0 + d, end + d) +
+                    MP_NAME(blkmax_)(X->hblk, a0, end) * MP_NAME(blkmax_)(Y->eblk, a0 + d, end + d);
+                if (step > quiet[j]) {
                     if (mode == MP_ZNORM) /* always: track is z-normalized only */
                         MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, err + j,
                                             rows, cols, MP_ZNORM, do_rows, do_cols, 1);
