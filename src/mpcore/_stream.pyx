@@ -283,6 +283,7 @@ cdef extern from "_kernels/stream_block.h":
         int64_t k, m, excl, G
         int normalize, direct
         double p
+        double C0
         int64_t b
         const int64_t *lo
         const int64_t *q
@@ -432,8 +433,9 @@ cdef class StreamBlock:
         cdef double[::1] Pq = Pq_a, Uq = Uq_a
         cdef int64_t[::1] Iq = Iq_a
         tile = min(tile, U1 - U0)
-        # X, Y, thr, the chunk's bounds, the exact and set-aside candidates (value, column), k
-        cdef int64_t bufsize = 2 * (tile + 1) + tile + SB_CHUNK + 4 * tile + k
+        # X, Y, thr, the chunk's scores, the exact and set-aside candidates (value, column), the
+        # windows' two factors, k
+        cdef int64_t bufsize = 2 * (tile + 1) + tile + SB_CHUNK + 6 * tile + k
         buf_a = np.empty(nparts * bufsize)
         cdef double[::1] buf = buf_a
         self.lbuf = np.empty(nparts * 2 * (b + 1))
@@ -459,6 +461,7 @@ cdef class StreamBlock:
         self.c.normalize = normalize
         self.c.direct = (not normalize) and p != 2.0
         self.c.p = p
+        self.c.C0 = 2.0 * m - 1e-12 if normalize else 0.0
         self.c.b = b
         self.c.lo = &lov[0]
         self.c.q = &qv[0]

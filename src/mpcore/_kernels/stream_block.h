@@ -73,6 +73,7 @@ typedef struct {
     int64_t k, m, excl, G;
     int normalize, direct; /* direct: p-norm with p != 2, every distance computed directly */
     double p;
+    double C0; /* z-normalized: 2m - 1e-12, else 0 (the scan's scores, sb_tile) */
     /* the block: point v's first live window lo[v], new window q[v], bound M[v] of |T| */
     int64_t b;
     const int64_t *lo, *q;
@@ -142,7 +143,7 @@ static inline void sb_offer(const sb_ctx *c, int64_t w, int64_t qv, double d, do
     double *Pw = c->P + w * k;
     if (d < Pw[k - 1]) {
         sb_insert(Pw, c->I + w * k, k, d, qv + c->G);
-        thr[i] = Pw[k - 1] * Pw[k - 1];
+        thr[i] = c->C0 - Pw[k - 1] * Pw[k - 1];
     }
     if (d < pq[k - 1])
         sb_insert(pq, iq, k, d, w + c->G);
@@ -155,7 +156,7 @@ static inline void sb_offer_row(const sb_ctx *c, int64_t w, int64_t qv, double d
     double *Pw = c->P + w * k;
     if (d < Pw[k - 1]) {
         sb_insert(Pw, c->I + w * k, k, d, qv + c->G);
-        thr[i] = Pw[k - 1] * Pw[k - 1];
+        thr[i] = c->C0 - Pw[k - 1] * Pw[k - 1];
     }
 }
 
@@ -240,11 +241,12 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
     const double *T = c->T;
     double *X = c->buf + part * c->bufsize, *Y = X + (nt + 1);
     double *thr = Y + (nt + 1), *low = thr + nt, *Ld = low + SB_CHUNK, *Cl = Ld + nt;
-    double *kbuf = Cl + nt, *tmp;
+    double *wa = Cl + nt, *wb = wa + nt;
+    double *kbuf = wb + nt, *tmp;
     int64_t *Lw = (int64_t *) (kbuf + k), *Cw = Lw + nt;
     /* the windows' terms of the lower bound: (mu, 1/sig), or (sum of squares, unused) */
     const double *wmu = (c->normalize ? c->mu : c->ss) + c0, *wis = c->isig + c0;
-    const double eps = 2.220446049250313e-16, sqm = sqrt((double) m), two_m = 2.0 * m;
+    const double eps = 2.220446049250313e-16, sqm = sqrt((double) m);
     int64_t i, i0, i1, v, w, cnt;
 
     memcpy(X + 1, X0, nt * sizeof(double));
@@ -253,12 +255,20 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
     if (offers) {
         for (i = 0; i < nt; i++) {
             w = c0 + i;
-            /* A window holding NaN/inf is never a candidate: its lower bound is NaN (isig, ss).
-             * A constant one always is (its distance is known without its dot product): its
-             * threshold stays +inf, its lower bound finite (isig = 0). */
-            thr[i] = c->P[w * k + k - 1] * c->P[w * k + k - 1];
-            if (c->normalize && c->cst[w])
-                thr[i] = INFINITY;
+            /* The scan compares scores W = C0 - (lower bound of the squared distance) with
+             * thr = C0 - (k-th best distance)^2.  A window holding NaN/inf is never a candidate:
+             * its score is NaN (isig, ss).  A constant one always is (its distance is known
+             * without its dot product): its threshold stays -inf, its score finite (isig = 0).
+             * z-normalized, W = (1/sq) (wa (QT + c16 / 2) - m mq wb) with wa = 2/sig,
+             * wb = 2 mu/sig: the lower bound 2m - 2 (QT - m mq mu) / (sq sig) - bound, bound =
+             * c16 / (sq sig) + 1e-12, in three products. */
+            thr[i] = c->C0 - c->P[w * k + k - 1] * c->P[w * k + k - 1];
+            if (c->normalize) {
+                wa[i] = 2.0 * wis[i];
+                wb[i] = 2.0 * wmu[i] * wis[i];
+                if (c->cst[w])
+                    thr[i] = -INFINITY;
+            }
         }
     }
     for (v = 0; v < b; v++) {
@@ -303,7 +313,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                     if (c->wvalid[w]) {
                         sb_offer(c, w, qv, c->cst[w] ? 0.0 : sqm, thr, w - c0, pq, iq);
                         if (c->cst[w])
-                            thr[w - c0] = INFINITY; /* still always a candidate */
+                            thr[w - c0] = -INFINITY; /* still always a candidate */
                     }
             } else if (c->direct) {
                 for (w = s; w < e; w++)
@@ -324,42 +334,40 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                 }
                 double *Uv = c->Uq + (part * b + v) * k;
                 int64_t nL = 0, nC = 0;
+                const double C0 = c->C0, c16h = 0.5 * c16;
                 for (i0 = s - c0; i0 < e - c0; i0 += SB_CHUNK) {
-                    const double uth = Uv[k - 1];
+                    const double uth = C0 - Uv[k - 1];
                     i1 = i0 + SB_CHUNK < e - c0 ? i0 + SB_CHUNK : e - c0;
                     cnt = 0;
                     if (c->normalize) {
                         for (i = i0; i < i1; i++) {
-                            /* d2 = 2m (1 - corr), corr = (QT - m mq mu) / (m sq sig) */
-                            const double inv = isq * wis[i];
-                            const double lw = (two_m - 2.0 * (X[i + 1] - mmq * wmu[i]) * inv)
-                                              - (c16 * inv + 1e-12);
-                            low[i - i0] = lw;
-                            cnt += (lw < thr[i]) | (lw < uth);
+                            const double W = isq * (wa[i] * (X[i + 1] + c16h) - mmq * wb[i]);
+                            low[i - i0] = W;
+                            cnt += (W > thr[i]) | (W > uth);
                         }
                     } else {
-                        for (i = i0; i < i1; i++) {
-                            const double lw = (wmu[i] + base - 2.0 * X[i + 1]) - c16;
-                            low[i - i0] = lw;
-                            cnt += (lw < thr[i]) | (lw < uth);
+                        for (i = i0; i < i1; i++) { /* C0 = 0: W = -(lower bound) */
+                            const double W = c16 - (wmu[i] + base - 2.0 * X[i + 1]);
+                            low[i - i0] = W;
+                            cnt += (W > thr[i]) | (W > uth);
                         }
                     }
                     if (!cnt)
                         continue;
                     for (i = i0; i < i1; i++) {
-                        const double lw = low[i - i0];
-                        double d, ub;
+                        const double W = low[i - i0];
+                        double d, lw, ub;
                         /* U may have come down inside the chunk */
-                        if (!(lw < thr[i] || lw < Uv[k - 1]))
+                        if (!(W > thr[i] || W > C0 - Uv[k - 1]))
                             continue;
                         w = c0 + i;
                         if (c->normalize && c->cst[w]) {
                             sb_offer_row(c, w, qv, sqm, thr, i);
-                            thr[i] = INFINITY; /* still always a candidate */
+                            thr[i] = -INFINITY; /* still always a candidate */
                             Ld[nL] = sqm;
                             Lw[nL++] = w;
                             sb_keep(Uv, k, sqm * sqm);
-                        } else if (lw < thr[i]) { /* row j needs the exact distance now */
+                        } else if (W > thr[i]) { /* row j needs the exact distance now */
                             d = c->normalize ? sb_zdist(T + w, T + qv, m)
                                              : sb_pdist(T + w, T + qv, m, c->p);
                             sb_offer_row(c, w, qv, d, thr, i);
@@ -367,13 +375,8 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             Lw[nL++] = w;
                             sb_keep(Uv, k, d * d);
                         } else { /* only the new row: set aside, with its upper bound */
-                            if (c->normalize) {
-                                const double inv = isq * wis[i];
-                                ub = (two_m - 2.0 * (X[i + 1] - mmq * wmu[i]) * inv)
-                                     + (c16 * inv + 1e-12);
-                            } else {
-                                ub = (wmu[i] + base - 2.0 * X[i + 1]) + c16;
-                            }
+                            lw = C0 - W;
+                            ub = lw + 2.0 * (c->normalize ? c16 * (isq * wis[i]) + 1e-12 : c16);
                             Cl[nC] = lw;
                             Cw[nC++] = w;
                             sb_keep(Uv, k, ub);
