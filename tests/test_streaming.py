@@ -258,3 +258,118 @@ def test_stumpi_ab_pickles():
     b.update(T[100:])
     np.testing.assert_array_equal(a.P_, b.P_)
     np.testing.assert_array_equal(a.ref_I_, b.ref_I_)
+
+
+# ---------------------------------------------------------------------------------------------
+# block updates split over threads (_stream.StreamBlock): small parts, tiles and blocks, so that
+# these sizes take the paths that large streams take (replayed columns at each part's left,
+# tiles handing over their last column, new windows' rows merged across parts)
+
+_KINDS = [dict(normalize=True), dict(normalize=False, p=1.0), dict(normalize=False, p=2.0),
+          dict(normalize=False, p=3.0)]
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Split blocks of a few points and a few hundred windows; count the threaded calls."""
+    from mpcore._algos import streaming
+
+    monkeypatch.setattr(streaming, "_MIN_PART", 40)
+    monkeypatch.setattr(streaming, "_MIN_POINTS_THREADED", 2)
+    monkeypatch.setattr(streaming, "_TILE", 37)
+    monkeypatch.setattr(streaming, "_MAX_BLOCK", 90)
+    calls = []
+    run = mpcore._threads.run
+
+    def counting_run(work, n, **kw):
+        if isinstance(getattr(work, "__self__", None), mpcore._stream.StreamBlock):
+            calls.append(n)
+        return run(work, n, **kw)
+
+    monkeypatch.setattr(mpcore._threads, "run", counting_run)
+    return calls
+
+
+def _block_data(seed):
+    T = random_walk(700, seed=seed)
+    T[430] = np.nan  # inside the block: the windows holding it
+    T[505] = np.inf
+    T[560:590] = -1.5  # a constant stretch (constant windows, and a constant new window)
+    return T
+
+
+def _attrs(stream):
+    return {name: getattr(stream, name) for name in ("P_", "I_", "left_P_", "left_I_", "T_")}
+
+
+@pytest.mark.parametrize("kind", _KINDS, ids=["z", "p1", "p2", "p3"])
+@pytest.mark.parametrize("egress", [True, False])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_block_split_over_threads_equals_single_updates(small_parts, kind, egress, k, threads):
+    """Every attribute after one block update equals the same points applied one by one:
+    bitwise, indices and distances, for any thread count."""
+    T = _block_data(seed=30)
+    m, n0 = 15, 300
+    ctor = mpcore.stumpi if kind["normalize"] else mpcore.aampi
+    kw = {key: v for key, v in kind.items() if key != "normalize" or v}
+    a = ctor(T[:n0], m, egress=egress, k=k, **kw)
+    b = ctor(T[:n0], m, egress=egress, k=k, **kw)
+    with mpcore.threads(threads):
+        a.update(T[n0:])
+    for t in T[n0:]:
+        b.update(t)
+    for name, value in _attrs(b).items():
+        np.testing.assert_array_equal(_attrs(a)[name], value, err_msg=name)
+    if threads > 1:
+        assert small_parts and max(small_parts) == threads  # the block was split
+    else:
+        assert not small_parts
+
+
+@pytest.mark.parametrize("egress", [True, False])
+@pytest.mark.parametrize("k", [1, 3])
+def test_block_split_over_threads_against_brute_force(small_parts, egress, k):
+    T = _block_data(seed=31)
+    m, n0 = 12, 250
+    stream = mpcore.stumpi(T[:n0], m, egress=egress, k=k)
+    with mpcore.threads(2):
+        stream.update(T[n0:])
+    assert small_parts
+    start = len(T) - n0 if egress else 0
+    _check(stream, _reference(T, m, start, k, True, 2.0), k)
+
+
+def test_block_split_is_completed_when_interrupted(monkeypatch, small_parts):
+    """A Ctrl-C while the threads run a block: the block is completed before the exception
+    propagates, so the stream holds whole blocks, each as if its points came one by one."""
+    from mpcore._algos import streaming
+
+    T = _block_data(seed=32)
+    m, n0 = 15, 300
+    a = mpcore.stumpi(T[:n0], m, k=2)
+    b = mpcore.stumpi(T[:n0], m, k=2)
+    blocks = []
+    run = mpcore._threads.run
+
+    def interrupted(work, n, **kw):  # the second block: no part has run when Ctrl-C comes
+        if not isinstance(getattr(work, "__self__", None), mpcore._stream.StreamBlock):
+            return run(work, n, **kw)
+        blocks.append(n)
+        if len(blocks) == 2:
+            raise KeyboardInterrupt
+        for i in range(n):
+            work(i)
+
+    monkeypatch.setattr(mpcore._threads, "run", interrupted)
+    with mpcore.threads(2), pytest.raises(KeyboardInterrupt):
+        a.update(T[n0:])
+    held = 2 * streaming._MAX_BLOCK
+    for t in T[n0 : n0 + held]:
+        b.update(t)
+    for name, value in _attrs(b).items():
+        np.testing.assert_array_equal(_attrs(a)[name], value, err_msg=name)
+    a.update(T[n0 + held :])  # and it goes on as usual
+    b.update(T[n0 + held :])
+    for name, value in _attrs(b).items():
+        np.testing.assert_array_equal(_attrs(a)[name], value, err_msg=name)

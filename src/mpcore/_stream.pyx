@@ -6,7 +6,7 @@ merge and exact refinement finish the job.  Every loop runs with the GIL release
 """
 import numpy as np
 
-from libc.math cimport fabs, pow, sqrt, INFINITY, isnan
+from libc.math cimport fabs, pow, sqrt, INFINITY, NAN, isnan
 from libc.stdint cimport int64_t, uint8_t
 from libc.stdlib cimport malloc, free
 
@@ -268,147 +268,281 @@ cdef inline void _insert_dist(double *P, int64_t *I, int64_t k, double d, int64_
     I[q] = idx
 
 
-cdef void _step(const double *T, int64_t n, double *QT, const double *mu, const double *sig,
-                const uint8_t *cst, const uint8_t *wvalid, const double *ss, double *P,
-                int64_t *I, int64_t k, int64_t m, int64_t excl, bint normalize, double p,
-                double M, int64_t gbase) noexcept nogil:
-    """The body of :func:`stream_step` on raw pointers (P and I row-major, k per row)."""
-    cdef int64_t l = n - m + 1, q = l - 1, j, t
-    cdef double tnew = T[n - 1], tdrop, d2, d, inv, bound, kth, qth
-    cdef double mq = mu[q], sq = sig[q]
-    cdef double eps = 2.220446049250313e-16, sqm = sqrt(<double> m), c16 = 16.0 * eps * M * M
-    cdef bint qconst = cst[q], direct = (not normalize) and p != 2.0
-    if l >= 2:
-        tdrop = T[n - m - 1]
-        j = l - 1
-        while j >= 1:
-            QT[j] = QT[j - 1] - T[j - 1] * tdrop + T[j + m - 1] * tnew
-            j -= 1
-    QT[0] = 0.0
-    for t in range(m):
-        QT[0] += T[t] * T[n - m + t]
-    for t in range(k):
-        P[q * k + t] = INFINITY
-        I[q * k + t] = -1
-    for j in range(max(0, q - excl) if wvalid[q] else 0):
-        if not wvalid[j]:
-            continue
-        if normalize:
-            if qconst or cst[j]:
-                d = 0.0 if (qconst and cst[j]) else sqm
-                _offer_dist(P, I, j, q, d, k, gbase)
-                continue
-            # d2 = 2m (1 - corr), corr = (QT - m mq mu) / (m sq sig): one division, not two
-            inv = 1.0 / (sq * sig[j])
-            d2 = 2.0 * m - 2.0 * (QT[j] - m * mq * mu[j]) * inv
-            bound = c16 * inv + 1e-12
-        elif direct:
-            d2 = 0.0
-            bound = INFINITY
-        else:
-            d2 = ss[j] + ss[q] - 2.0 * QT[j]
-            bound = 16.0 * eps * m * M * M + 1e-12
-        kth = P[j * k + k - 1]
-        qth = P[q * k + k - 1]
-        if d2 - bound < kth * kth or d2 - bound < qth * qth:
-            if normalize:
-                d = _zdist_exact(&T[j], &T[n - m], m)
-            else:
-                d = _pdist_exact(&T[j], &T[n - m], m, p)
-            _offer_dist(P, I, j, q, d, k, gbase)
+cdef extern from "_kernels/stream_block.h":
+    ctypedef struct sb_ctx:
+        const double *T
+        const double *mu
+        const double *sig
+        const double *ss
+        const double *isig
+        const uint8_t *cst
+        const uint8_t *wvalid
+        double *QT
+        double *P
+        int64_t *I
+        int64_t k, m, excl, G
+        int normalize, direct
+        double p
+        double C0
+        int64_t b
+        const int64_t *lo
+        const int64_t *q
+        const double *M
+        int64_t a_pre
+        int64_t nparts
+        const int64_t *bounds
+        const double *halo
+        const int64_t *hlo
+        const int64_t *hoff
+        double *Pq
+        int64_t *Iq
+        double *Uq
+        double *buf
+        int64_t bufsize, tile
+    int SB_CHUNK
+    void sb_part(const sb_ctx *c, int64_t t, double *lbuf) noexcept nogil
+    int sb_claim(uint8_t *state) noexcept nogil
+    void sb_done(uint8_t *state) noexcept nogil
+    int sb_state(uint8_t *state) noexcept nogil
+    void sb_yield() noexcept nogil
+    void sb_insert(double *P, int64_t *I, int64_t k, double d, int64_t idx) noexcept nogil
 
 
-cdef inline void _offer_dist(double *P, int64_t *I, int64_t j, int64_t q, double d, int64_t k,
-                             int64_t gbase) noexcept nogil:
-    if d < P[j * k + k - 1]:
-        _insert_dist(&P[j * k], &I[j * k], k, d, gbase + q)
-    if d < P[q * k + k - 1]:
-        _insert_dist(&P[q * k], &I[q * k], k, d, gbase + j)
+cdef class StreamBlock:
+    """``update(values)`` of stumpi/aampi for one block of points, in three steps:
 
+    - the constructor appends the points past the live region (the series, each new window's
+      statistics and an empty row; M, the bound of |T|, per point) and copies what the parts
+      need from before the block; nothing live changes yet, so an object dropped here (Ctrl-C
+      in the caller) leaves the stream as it was;
+    - :meth:`work` runs the parts (column ranges, ``_kernels/stream_block.h``), one per call,
+      each taken by exactly one thread; the pool's threads call it, the GIL released;
+    - :meth:`finish` runs the parts no thread has taken, waits for the running ones, merges
+      the new windows' rows and sets the owner's ``_a, _n, _gbase, _M``: the stream then holds
+      the whole block, whatever interrupted the threads.
 
-def stream_step(const double[::1] T, double[::1] QT, const double[::1] mu,
-                const double[::1] sig, const uint8_t[::1] cst, const uint8_t[::1] wvalid,
-                const double[::1] ss, double[:, ::1] P, int64_t[:, ::1] I, int64_t m,
-                int64_t excl, bint normalize, double p, double M, int64_t gbase):
-    """One streaming update, the new point already appended: ``T`` is the live series, whose
-    last window q = l - 1 is the new one; ``mu``/``sig``/``cst``/``wvalid``/``ss`` (sum of
-    squares, p-norms) describe every live window; ``QT[j - 1]`` holds the dot product of the
-    previous last window with window j (the buffers are aligned, so with egress the dropped
-    window's slot is QT[-1] of this view's predecessor and is never read).  ``QT`` is updated
-    in place to the new window's dot products (O(l), descending, no allocation).
-
-    Each row whose approximate distance to the new window comes within a rounding bound of its
-    k-th best gets the exact distance, entered when strictly better (STUMPY's rule, inserted
-    after equal entries); the new window's row, filled here, gets its exact top-k the same way.
-    Indices are global (``gbase`` is window 0's).  ``M`` bounds |T|.  GIL released.
+    The default constant rule (all values of a window equal) is applied; a caller may mark a
+    new window (:attr:`q0` on) constant between the constructor and :meth:`finish` (``cst`` 1,
+    ``isig`` 0).  ``isig`` holds 1/sig of each usable window (0: constant, NaN: holding NaN or
+    inf), and ``ss`` is NaN for the latter too: the kernel's lower bounds need no division and
+    no test.  The buffers must have room for every value.
     """
-    cdef int64_t n = T.shape[0]
-    with nogil:
-        _step(&T[0], n, &QT[0], &mu[0], &sig[0], &cst[0], &wvalid[0], &ss[0], &P[0, 0],
-              &I[0, 0], P.shape[1], m, excl, normalize, p, M, gbase)
+    cdef sb_ctx c
+    cdef list keep
+    cdef uint8_t[::1] state
+    cdef double[::1] lbuf
+    cdef double *left_P
+    cdef int64_t *left_I
+    cdef readonly int64_t nparts, q0, a, n, gbase
+    cdef readonly double M
+    cdef bint finished
 
+    def __init__(self, const double[::1] values, double[::1] T, uint8_t[::1] fin,
+                 double[::1] mu, double[::1] sig, double[::1] isig, uint8_t[::1] cst,
+                 uint8_t[::1] wvalid, double[::1] ss, double[::1] QT, double[:, ::1] P,
+                 int64_t[:, ::1] I, double[::1] left_P, int64_t[::1] left_I, int64_t a,
+                 int64_t n, int64_t gbase, double M, int64_t m, int64_t excl, bint egress,
+                 bint normalize, double p, int64_t nparts, int64_t tile):
+        cdef int64_t b = values.shape[0], v, t, r, l, qq, k = P.shape[1]
+        cdef double x, mean, var, sumsq, lo, hi
+        cdef bint finite, valid
+        if b < 1 or nparts < 1 or tile < 1:
+            raise ValueError("StreamBlock: empty block, no part or no tile")
+        if a + n + b > T.shape[0] or a + n + b - m + 1 > P.shape[0]:
+            raise ValueError("StreamBlock: the buffers have no room for the block")
+        lo_a = np.empty(b, dtype=np.int64)
+        q_a = np.empty(b, dtype=np.int64)
+        M_a = np.empty(b)
+        cdef int64_t[::1] lov = lo_a, qv = q_a
+        cdef double[::1] Mv = M_a
+        cdef int64_t a0 = a, g0 = gbase
+        with nogil:
+            for v in range(b):
+                x = values[v]
+                finite = not (isnan(x) or x == INFINITY or x == -INFINITY)
+                T[a + n] = x if finite else 0.0
+                fin[a + n] = finite
+                if egress:
+                    a += 1
+                    gbase += 1
+                else:
+                    n += 1
+                l = n - m + 1
+                qq = a + l - 1
+                valid = True
+                for t in range(a + n - m, a + n):
+                    if not fin[t]:
+                        valid = False
+                        break
+                wvalid[qq] = valid
+                if valid:
+                    if fabs(x) > M:
+                        M = fabs(x)
+                    mean = 0.0
+                    sumsq = 0.0
+                    lo = T[a + n - m]
+                    hi = lo
+                    for t in range(a + n - m, a + n):
+                        mean += T[t]
+                        sumsq += T[t] * T[t]
+                        lo = min(lo, T[t])
+                        hi = max(hi, T[t])
+                    mean /= m
+                    var = 0.0
+                    for t in range(a + n - m, a + n):
+                        var += (T[t] - mean) * (T[t] - mean)
+                    mu[qq] = mean
+                    sig[qq] = sqrt(var / m)
+                    ss[qq] = sumsq
+                    cst[qq] = normalize and lo == hi
+                    isig[qq] = 1.0 / sig[qq] if normalize and not cst[qq] else 0.0
+                else:
+                    cst[qq] = 0
+                    ss[qq] = NAN
+                    isig[qq] = NAN
+                for r in range(k):
+                    P[qq, r] = INFINITY
+                    I[qq, r] = -1
+                lov[v] = a
+                qv[v] = qq
+                Mv[v] = M
+        self.a, self.n, self.gbase, self.M = a, n, gbase, M
+        self.q0 = qv[0]
+        # parts: equal column ranges of every window live at some point of the block
+        cdef int64_t U0 = lov[0], U1 = qv[b - 1] + 1
+        nparts = max(1, min(nparts, U1 - U0))
+        self.nparts = nparts
+        bounds_a = np.empty(nparts + 1, dtype=np.int64)
+        cdef int64_t[::1] bounds = bounds_a
+        for t in range(nparts + 1):
+            bounds[t] = U0 + (U1 - U0) * t // nparts
+        hlo_a = np.empty(nparts, dtype=np.int64)
+        hoff_a = np.zeros(nparts + 1, dtype=np.int64)
+        cdef int64_t[::1] hlo = hlo_a, hoff = hoff_a
+        for t in range(nparts):
+            hlo[t] = bounds[t] if t == 0 else max(a0, bounds[t] - b)
+            hoff[t + 1] = hoff[t] + (bounds[t] - hlo[t])
+        halo_a = np.empty(max(1, hoff[nparts]))
+        cdef double[::1] halo = halo_a
+        for t in range(nparts):  # before any part writes its columns' dot products
+            for r in range(bounds[t] - hlo[t]):
+                halo[hoff[t] + r] = QT[hlo[t] + r]
+        Pq_a = np.full(nparts * b * k, np.inf)
+        Iq_a = np.full(nparts * b * k, -1, dtype=np.int64)
+        Uq_a = np.full(nparts * b * k, np.inf)
+        cdef double[::1] Pq = Pq_a, Uq = Uq_a
+        cdef int64_t[::1] Iq = Iq_a
+        tile = min(tile, U1 - U0)
+        # X, Y, thr, the chunk's scores, the exact and set-aside candidates (value, column), the
+        # windows' two factors, k
+        cdef int64_t bufsize = 2 * (tile + 1) + tile + SB_CHUNK + 6 * tile + k
+        buf_a = np.empty(nparts * bufsize)
+        cdef double[::1] buf = buf_a
+        self.lbuf = np.empty(nparts * 2 * (b + 1))
+        self.state = np.zeros(nparts, dtype=np.uint8)
+        self.keep = [T, mu, sig, isig, ss, cst, wvalid, QT, P, I, left_P, left_I, lo_a, q_a, M_a,
+                     bounds_a, hlo_a, hoff_a, halo_a, Pq_a, Iq_a, Uq_a, buf_a]
+        self.left_P = &left_P[0]
+        self.left_I = &left_I[0]
+        self.c.T = &T[0]
+        self.c.mu = &mu[0]
+        self.c.sig = &sig[0]
+        self.c.ss = &ss[0]
+        self.c.isig = &isig[0]
+        self.c.cst = &cst[0]
+        self.c.wvalid = &wvalid[0]
+        self.c.QT = &QT[0]
+        self.c.P = &P[0, 0]
+        self.c.I = &I[0, 0]
+        self.c.k = k
+        self.c.m = m
+        self.c.excl = excl
+        self.c.G = g0 - a0
+        self.c.normalize = normalize
+        self.c.direct = (not normalize) and p != 2.0
+        self.c.p = p
+        self.c.C0 = 2.0 * m - 1e-12 if normalize else 0.0
+        self.c.b = b
+        self.c.lo = &lov[0]
+        self.c.q = &qv[0]
+        self.c.M = &Mv[0]
+        self.c.a_pre = a0
+        self.c.nparts = nparts
+        self.c.bounds = &bounds[0]
+        self.c.halo = &halo[0]
+        self.c.hlo = &hlo[0]
+        self.c.hoff = &hoff[0]
+        self.c.Pq = &Pq[0]
+        self.c.Iq = &Iq[0]
+        self.c.Uq = &Uq[0]
+        self.c.buf = &buf[0]
+        self.c.bufsize = bufsize
+        self.c.tile = tile
+        self.finished = False
 
-def stream_block(const double[::1] values, double[::1] T, uint8_t[::1] fin, double[::1] mu,
-                 double[::1] sig, uint8_t[::1] cst, uint8_t[::1] wvalid, double[::1] ss,
-                 double[::1] QT, double[:, ::1] P, int64_t[:, ::1] I, double[::1] left_P,
-                 int64_t[::1] left_I, int64_t a, int64_t n, int64_t gbase, double M,
-                 int64_t m, int64_t excl, bint egress, bint normalize, double p):
-    """``update(values)`` of stumpi/aampi in one call: for each point in order, what one
-    ``_append`` does (store it, the new window's statistics, :func:`stream_step`, its left
-    neighbour), without returning to Python in between.  For the default constant rule (all
-    values of a window equal) only; the buffers must have room for every value.  Returns the
-    new ``(a, n, gbase, M)``.  GIL released."""
-    cdef int64_t nv = values.shape[0], v, t, l, q, k = P.shape[1]
-    cdef double x, mean, var, sumsq, lo, hi
-    cdef bint finite, valid
-    if a + n + nv > T.shape[0] or a + n + nv - m + 1 > P.shape[0]:
-        raise ValueError("stream_block: the buffers have no room for the block")
-    with nogil:
-        for v in range(nv):
-            x = values[v]
-            finite = not (isnan(x) or x == INFINITY or x == -INFINITY)
-            T[a + n] = x if finite else 0.0
-            fin[a + n] = finite
-            if egress:
-                a += 1
-                gbase += 1
-            else:
-                n += 1
-            l = n - m + 1
-            q = a + l - 1
-            valid = True
-            for t in range(a + n - m, a + n):
-                if not fin[t]:
-                    valid = False
-                    break
-            wvalid[q] = valid
-            if valid:
-                if fabs(x) > M:
-                    M = fabs(x)
-                mean = 0.0
-                sumsq = 0.0
-                lo = T[a + n - m]
-                hi = lo
-                for t in range(a + n - m, a + n):
-                    mean += T[t]
-                    sumsq += T[t] * T[t]
-                    lo = min(lo, T[t])
-                    hi = max(hi, T[t])
-                mean /= m
-                var = 0.0
-                for t in range(a + n - m, a + n):
-                    var += (T[t] - mean) * (T[t] - mean)
-                mu[q] = mean
-                sig[q] = sqrt(var / m)
-                ss[q] = sumsq
-                cst[q] = normalize and lo == hi
-            else:
-                cst[q] = 0
-            _step(&T[a], n, &QT[a], &mu[a], &sig[a], &cst[a], &wvalid[a], &ss[a], &P[a, 0],
-                  &I[a, 0], k, m, excl, normalize, p, M, gbase)
-            left_P[q] = P[q, 0]
-            left_I[q] = I[q, 0]
-    return a, n, gbase, M
+    cdef void _run(self, int64_t first) noexcept nogil:
+        """Run every part not yet taken, starting with ``first``."""
+        cdef int64_t s, t
+        for s in range(self.nparts):
+            t = (first + s) % self.nparts
+            if sb_claim(&self.state[t]):
+                sb_part(&self.c, t, &self.lbuf[t * 2 * (self.c.b + 1)])
+                sb_done(&self.state[t])
+
+    def work(self, int64_t i):
+        """Run part ``i``, then any other part no thread has taken (GIL released)."""
+        if self.finished:
+            return
+        with nogil:
+            self._run(i % self.nparts)
+
+    def finish(self, owner):
+        """Complete the block (every part, the new rows, ``left_P_``/``left_I_``) and set
+        ``owner._a, _n, _gbase, _M``.  Call once, after the last :meth:`work` has been handed
+        out; no Python code runs between the parts' end and the owner's update."""
+        cdef int64_t t, v, r, qq, k = self.c.k, b = self.c.b
+        cdef double d
+        cdef double *tmpP
+        cdef int64_t *tmpI
+        if self.finished:
+            raise RuntimeError("StreamBlock.finish: called twice")
+        tmp_a = np.empty(k)
+        tmpI_a = np.empty(k, dtype=np.int64)
+        cdef double[::1] tP = tmp_a
+        cdef int64_t[::1] tI = tmpI_a
+        tmpP = &tP[0]
+        tmpI = &tI[0]
+        with nogil:
+            self._run(0)
+            for t in range(self.nparts):  # parts still running on another thread
+                while sb_state(&self.state[t]) != 2:
+                    sb_yield()
+            # each new row: its part-wise top-k over the columns on its left, in column order
+            # (its left neighbour), then what it gained later as a column
+            for v in range(b):
+                qq = self.c.q[v]
+                for r in range(k):
+                    tmpP[r] = INFINITY
+                    tmpI[r] = -1
+                for t in range(self.nparts):
+                    for r in range(k):
+                        d = self.c.Pq[(t * b + v) * k + r]
+                        if d < tmpP[k - 1]:
+                            sb_insert(tmpP, tmpI, k, d, self.c.Iq[(t * b + v) * k + r])
+                self.left_P[qq] = tmpP[0]
+                self.left_I[qq] = tmpI[0]
+                for r in range(k):
+                    d = self.c.P[qq * k + r]
+                    if d < tmpP[k - 1]:
+                        sb_insert(tmpP, tmpI, k, d, self.c.I[qq * k + r])
+                for r in range(k):
+                    self.c.P[qq * k + r] = tmpP[r]
+                    self.c.I[qq * k + r] = tmpI[r]
+        self.finished = True
+        owner._a = self.a
+        owner._n = self.n
+        owner._gbase = self.gbase
+        owner._M = self.M
 
 
 def stream_step_ab(const double[::1] S, const double[::1] R, double[::1] QT,
@@ -422,7 +556,7 @@ def stream_step_ab(const double[::1] S, const double[::1] R, double[::1] QT,
     fixed reference ``R``) is updated in place to the new window's (O(l_R)); the new window's
     own top-k over ``R`` goes to ``Pq``/``Iq``, and every reference row that it beats takes its
     global index ``gq`` (``PR``/``IR``).  Rows come within a rounding bound of their k-th best
-    before an exact distance is computed, as in :func:`stream_step`.  GIL released."""
+    before an exact distance is computed, as in :class:`StreamBlock`.  GIL released."""
     cdef int64_t n = S.shape[0], lR = R.shape[0] - m + 1, j, t, k = Pq.shape[0]
     cdef double tnew = S[n - 1], tdrop, d2, d, corr, bound, kth
     cdef double eps = 2.220446049250313e-16, sqm = sqrt(<double> m)

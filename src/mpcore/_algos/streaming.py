@@ -2,10 +2,12 @@
 
 The state lives in preallocated buffers (series, window statistics, dot products, profile),
 with a live region that moves forward on egress and is compacted to the front when it reaches
-the end, or doubled when it grows: no per-point reallocation.  One update is one compiled pass
-(``_stream.stream_step``, GIL released): the sliding dot products of the new window are updated
-from the previous ones (O(l)), and only rows whose approximate distance comes within a rounding
-bound of their k-th best get an exact distance, so every stored distance is exact.
+the end, or doubled when it grows: no per-point reallocation.  Updates are compiled
+(``_stream.StreamBlock``, GIL released): the sliding dot products of each new window are updated
+from the previous ones (O(l) a point), and only rows whose approximate distance comes within a
+rounding bound of their k-th best get an exact distance, so every stored distance is exact.  A
+block of points is split by windows over the threads, each advancing its windows through all
+the block's points (``_kernels/stream_block.h``).
 """
 from __future__ import annotations
 
@@ -14,8 +16,21 @@ import warnings
 
 import numpy as np
 
-from .. import _stream, _validate
+from .. import _stream, _threads, _validate
 from .._prepare import EXCL_ZONE_DENOM
+
+
+# A block is split by windows over the threads (each part advances its windows through all the
+# block's points): a part of fewer windows than this costs more in hand-over and in the columns
+# each part replays on its left (as many as the block has points) than a second thread saves.
+_MIN_PART = 16384
+# Fewer points than this are never split (one point: the per-update cost is Python's).
+_MIN_POINTS_THREADED = 16
+# Points per compiled block: bounds the scratch (parts x points x k) and each part's replayed
+# columns, and how long a Ctrl-C waits.
+_MAX_BLOCK = 1024
+# Windows per tile: a tile's statistics and dot products stay in L2 for all of a block's points.
+_TILE = 2048
 
 
 def _all_equal(a, w):
@@ -69,6 +84,7 @@ class _Incremental:
         self._fin[:n] = fin
         self._mu = np.zeros(cap)
         self._sig = np.ones(cap)
+        self._isig = np.zeros(cap)
         self._cst = np.zeros(cap, dtype=np.uint8)
         self._wvalid = np.zeros(cap, dtype=np.uint8)
         self._ss = np.zeros(cap)
@@ -82,7 +98,13 @@ class _Incremental:
         if self._normalize:
             self._cst[:l] = self._const_of(Tz, wvalid)
         self._wvalid[:l] = wvalid
-        self._ss[:l] = np.einsum("ij,ij->i", W, W)
+        # what the kernel's lower bounds use: 1/sig (0 for a constant window), and NaN for a
+        # window holding NaN/inf so that it never comes within any bound
+        if self._normalize:
+            with np.errstate(divide="ignore"):
+                self._isig[:l] = np.where(self._cst[:l] != 0, 0.0, 1.0 / self._sig[:l])
+            self._isig[:l][~wvalid] = np.nan
+        self._ss[:l] = np.where(wvalid, np.einsum("ij,ij->i", W, W), np.nan)
         self._QT[:l] = W @ Tz[n - m :]
         self._P[:l] = np.asarray(mp[:, :k], dtype=np.float64)
         self._I[:l] = np.asarray(mp[:, k : 2 * k], dtype=np.int64)
@@ -122,14 +144,14 @@ class _Incremental:
             for name in ("_T", "_fin"):
                 buf = getattr(self, name)
                 buf[:n] = buf[a : a + n]
-            for name in ("_mu", "_sig", "_cst", "_wvalid", "_ss", "_QT", "_P", "_I",
+            for name in ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_P", "_I",
                          "_left_P", "_left_I"):
                 buf = getattr(self, name)
                 buf[:l] = buf[a : a + l]
             self._a = 0
         else:
-            for name in ("_T", "_fin", "_mu", "_sig", "_cst", "_wvalid", "_ss", "_QT", "_P",
-                         "_I", "_left_P", "_left_I"):
+            for name in ("_T", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT",
+                         "_P", "_I", "_left_P", "_left_I"):
                 buf = getattr(self, name)
                 fill = {"_P": np.inf, "_left_P": np.inf, "_I": -1, "_left_I": -1}.get(name, 0)
                 new = np.full((2 * cap,) + buf.shape[1:], fill, dtype=buf.dtype)
@@ -152,31 +174,45 @@ class _Incremental:
         return a, self._n
 
     def _append(self, t: float) -> None:
+        self._steps(np.array([t], dtype=np.float64))
+
+    def _steps(self, values: np.ndarray) -> None:
+        """Append the points of ``values`` in order, one compiled block at a time
+        (:class:`mpcore._stream.StreamBlock`): at most ``_MAX_BLOCK`` points, split by windows
+        over the threads when there are enough of them.  A caller's constant rule is asked one
+        window at a time, before that point's step, as STUMPY asks it.
+
+        A block changes nothing live until its parts run, and once they run it is completed
+        whatever happens (``finally``), so an interrupted update leaves the stream holding a
+        prefix of the points, each applied in full."""
+        custom = self._normalize and self._isconstant is not _all_equal
         m = self._m
-        a, n = self._push(t)
-        l = n - m + 1
-        q = a + l - 1
-        S = self._T[a + n - m : a + n]
-        valid = bool(self._fin[a + n - m : a + n].all())
-        self._wvalid[q] = valid
-        if valid:
-            self._M = max(self._M, abs(t))
-            self._mu[q] = S.mean()
-            self._sig[q] = S.std()
-            self._ss[q] = float(S @ S)
-            if self._normalize:
-                const = np.asarray(self._isconstant(S, m), dtype=bool)[0] or np.ptp(S) == 0
-                self._cst[q] = bool(const)
-        else:
-            self._cst[q] = 0
-        _stream.stream_step(self._T[a : a + n], self._QT[a : a + l], self._mu[a : a + l],
-                            self._sig[a : a + l], self._cst[a : a + l],
-                            self._wvalid[a : a + l], self._ss[a : a + l], self._P[a : a + l],
-                            self._I[a : a + l], m, self._excl, self._normalize, self._p,
-                            self._M, self._gbase)
-        # every neighbour of the newest window is on its left
-        self._left_P[q] = self._P[q, 0]
-        self._left_I[q] = self._I[q, 0]
+        done = 0
+        while done < len(values):
+            self._make_room()
+            room = self._T.shape[0] - self._a - self._n
+            size = 1 if custom else min(room, _MAX_BLOCK, len(values) - done)
+            part = np.ascontiguousarray(values[done : done + size], dtype=np.float64)
+            nparts = 1
+            if size >= _MIN_POINTS_THREADED:
+                cols = self._n - m + 1 + size
+                nparts = max(1, min(_threads.resolve(None), cols // _MIN_PART))
+            blk = _stream.StreamBlock(
+                part, self._T, self._fin.view(np.uint8), self._mu, self._sig, self._isig,
+                self._cst, self._wvalid, self._ss, self._QT, self._P, self._I, self._left_P,
+                self._left_I, self._a, self._n, self._gbase, self._M, m, self._excl,
+                self._egress, self._normalize, self._p, nparts, _TILE)
+            if custom and self._wvalid[blk.q0]:  # an error here leaves the stream as it was
+                S = self._T[blk.a + blk.n - m : blk.a + blk.n]
+                if np.asarray(self._isconstant(S, m), dtype=bool)[0]:
+                    self._cst[blk.q0] = 1
+                    self._isig[blk.q0] = 0.0
+            try:
+                if blk.nparts > 1:
+                    _threads.run(blk.work, blk.nparts)
+            finally:
+                blk.finish(self)
+            done += size
 
     def update(self, t):
         """Append one point or a block of points and update the profile.
@@ -197,22 +233,11 @@ class _Incremental:
             self._append(value)
             return
         values = _validate.as_series(t, "t")
-        if type(self)._append is not _Incremental._append or self._isconstant is not _all_equal:
-            # a caller's constant rule is asked one window at a time, as STUMPY asks it
+        if type(self)._append is not _Incremental._append:  # stumpi_ab: its own step
             for value in values.tolist():
                 self._append(value)
             return
-        done = 0
-        while done < len(values):  # one compiled call per stretch the buffers have room for
-            self._make_room()
-            room = self._T.shape[0] - self._a - self._n
-            part = np.ascontiguousarray(values[done : done + room])
-            self._a, self._n, self._gbase, self._M = _stream.stream_block(
-                part, self._T, self._fin.view(np.uint8), self._mu, self._sig, self._cst,
-                self._wvalid, self._ss, self._QT, self._P, self._I, self._left_P, self._left_I,
-                self._a, self._n, self._gbase, self._M, self._m, self._excl, self._egress,
-                self._normalize, self._p)
-            done += len(part)
+        self._steps(values)
 
     def _live(self, buf):
         l = self._n - self._m + 1
@@ -284,7 +309,9 @@ class stumpi(_Incremental):
 
     Notes
     -----
-    ``update(t)`` costs one O(l) compiled pass; ``update(values)`` appends a block of points.
+    ``update(t)`` costs one O(l) compiled pass; ``update(values)`` appends a block of points,
+    split by windows over :func:`mpcore.get_num_threads` threads when the series is long (the
+    result is the same as one ``update(t)`` per point, whatever the number of threads).
     Every stored distance is computed exactly from its two windows.  The object pickles.
 
     Examples

@@ -1,0 +1,461 @@
+/* Block updates of the streaming self-join profiles (stumpi/aampi), called from _stream.pyx with
+ * the GIL released.
+ *
+ * One streaming step appends a point: the new (last) window q gets its sliding dot products
+ * with every live window j from the previous step's (QT[j] = QT'[j - 1] - T[j-1] t_drop +
+ * T[j+m-1] t_new), then each j whose approximate distance comes within a rounding bound of the
+ * k-th best of row j or of row q gets the exact distance, which enters row j and row q when
+ * strictly better (STUMPY's insertion: after equal entries, the last one out).
+ *
+ * A block of b points is split by columns (windows j, buffer coordinates) instead of by points:
+ * each part owns a range of columns and advances it through all b points on its own, tile by
+ * tile (a tile's statistics and dot products stay in cache for all b points).  Column j's dot
+ * product and row j depend only on column j and on column j - 1 one step earlier:
+ *   - inside a part, a tile hands the next one the dot products of its last column at every
+ *     point (``rb``);
+ *   - a part that does not start at the first live window replays the b columns on its left
+ *     from their values before the block (a copy taken before any part runs, ``halo``): the
+ *     value of column L - 1 after point v only depends on column L - 2 - v before the block, so
+ *     b columns are enough, and every value is formed by the same operations in the same order
+ *     as a step-by-step update would form it, bit for bit.
+ * The rows of the block's new windows are the only ones several parts write: each part keeps
+ * its own top-k of every new row over its columns (``Pq``/``Iq``); they are merged after all
+ * parts have run, in column order, with what the new row gained later as a column (its own
+ * row in P, written by the part that owns it).  Insertion after equal entries makes a row the
+ * first k of its candidates ordered by (distance, index), which is what the merge rebuilds.
+ * The filter of a new row uses that part's own k-th best, never lower than a step-by-step
+ * update's, so no candidate a step-by-step update would examine is left out.
+ */
+#ifndef MPCORE_STREAM_BLOCK_H
+#define MPCORE_STREAM_BLOCK_H
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef _MSC_VER
+#include <intrin.h>
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#else
+#include <sched.h>
+#endif
+
+/* The tile loop is compiled twice where GCC can choose at load time (ifunc): for AVX2, twice
+ * the lanes of the SSE2 baseline, and for the baseline.  Not FMA: both versions round every
+ * operation alike, so no result depends on the CPU. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+    && !defined(__AVX2__) && !defined(MPCORE_STREAM_NO_CLONES)
+#define SB_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SB_CLONES
+#endif
+
+/* Columns per filter chunk: a vector pass over the chunk computes the lower bounds and counts
+ * the candidates; the scalar pass runs only when there is one. */
+#define SB_CHUNK 256
+
+typedef struct {
+    /* the live state, buffer coordinates (window w's global index is w + G) */
+    const double *T;
+    const double *mu, *sig, *ss;
+    /* z-normalized: 1/sig of a usable window, 0 for a constant one, NaN for one holding NaN/inf;
+     * ss (p-norms: the window's sum of squares) is NaN for those likewise */
+    const double *isig;
+    const uint8_t *cst, *wvalid;
+    double *QT;
+    double *P;
+    int64_t *I;
+    int64_t k, m, excl, G;
+    int normalize, direct; /* direct: p-norm with p != 2, every distance computed directly */
+    double p;
+    double C0; /* z-normalized: 2m - 1e-12, else 0 (the scan's scores, sb_tile) */
+    /* the block: point v's first live window lo[v], new window q[v], bound M[v] of |T| */
+    int64_t b;
+    const int64_t *lo, *q;
+    const double *M;
+    int64_t a_pre; /* the first live window before the block */
+    /* parts: part t owns the columns [bounds[t], bounds[t + 1]) */
+    int64_t nparts;
+    const int64_t *bounds;
+    const double *halo;  /* part t's left columns [hlo[t], bounds[t]) before the block */
+    const int64_t *hlo, *hoff; /* ... at halo + hoff[t] */
+    double *Pq;   /* part t's top-k of new row v at (t * b + v) * k */
+    int64_t *Iq;
+    double *Uq;   /* ... and the k smallest upper bounds of its squared distances so far */
+    double *buf;  /* part t's scratch at buf + t * bufsize */
+    int64_t bufsize, tile;
+} sb_ctx;
+
+static inline void sb_insert(double *P, int64_t *I, int64_t k, double d, int64_t idx) {
+    /* STUMPY's insertion: after the entries equal to d (searchsorted 'right'), last one out */
+    int64_t r = k - 1;
+    while (r > 0 && P[r - 1] > d) {
+        P[r] = P[r - 1];
+        I[r] = I[r - 1];
+        r--;
+    }
+    P[r] = d;
+    I[r] = idx;
+}
+
+static inline double sb_zdist(const double *x, const double *y, int64_t m) {
+    /* z-normalized distance computed from the two windows themselves (two passes) */
+    double mx = 0.0, my = 0.0, sx = 0.0, sy = 0.0, a, acc = 0.0;
+    int64_t t;
+    for (t = 0; t < m; t++) {
+        mx += x[t];
+        my += y[t];
+    }
+    mx /= m;
+    my /= m;
+    for (t = 0; t < m; t++) {
+        sx += (x[t] - mx) * (x[t] - mx);
+        sy += (y[t] - my) * (y[t] - my);
+    }
+    sx = sqrt(sx / m);
+    sy = sqrt(sy / m);
+    for (t = 0; t < m; t++) {
+        a = (x[t] - mx) / sx - (y[t] - my) / sy;
+        acc += a * a;
+    }
+    return sqrt(acc);
+}
+
+static inline double sb_pdist(const double *x, const double *y, int64_t m, double p) {
+    double acc = 0.0, d;
+    int64_t t;
+    for (t = 0; t < m; t++) {
+        d = fabs(x[t] - y[t]);
+        acc += p == 2.0 ? d * d : (p == 1.0 ? d : pow(d, p));
+    }
+    return p == 2.0 ? sqrt(acc) : (p == 1.0 ? acc : pow(acc, 1.0 / p));
+}
+
+/* Offer distance d between column w (tile slot i) and new window qv to both rows. */
+static inline void sb_offer(const sb_ctx *c, int64_t w, int64_t qv, double d, double *thr,
+                            int64_t i, double *pq, int64_t *iq) {
+    int64_t k = c->k;
+    double *Pw = c->P + w * k;
+    if (d < Pw[k - 1]) {
+        sb_insert(Pw, c->I + w * k, k, d, qv + c->G);
+        thr[i] = c->C0 - Pw[k - 1] * Pw[k - 1];
+    }
+    if (d < pq[k - 1])
+        sb_insert(pq, iq, k, d, w + c->G);
+}
+
+/* Row j's side of an offer (column w, tile slot i): row q's side is deferred (sb_resolve). */
+static inline void sb_offer_row(const sb_ctx *c, int64_t w, int64_t qv, double d, double *thr,
+                                int64_t i) {
+    int64_t k = c->k;
+    double *Pw = c->P + w * k;
+    if (d < Pw[k - 1]) {
+        sb_insert(Pw, c->I + w * k, k, d, qv + c->G);
+        thr[i] = c->C0 - Pw[k - 1] * Pw[k - 1];
+    }
+}
+
+/* Keep the k smallest of the values offered (ascending). */
+static inline void sb_keep(double *U, int64_t k, double u) {
+    int64_t r = k - 1;
+    if (!(u < U[k - 1]))
+        return;
+    while (r > 0 && U[r - 1] > u) {
+        U[r] = U[r - 1];
+        r--;
+    }
+    U[r] = u;
+}
+
+/* The new row's candidates among a tile's columns at one point.  The scan keeps the k smallest
+ * upper bounds of the squared distances (U) instead of exact distances, so a falling stretch of
+ * the distance profile costs no exact distance: a column is set aside (C: lower bound, column)
+ * while its lower bound is under U.  Here the set-aside columns are taken by increasing lower
+ * bound, each computed exactly until the lower bounds reach the k-th best distance known; with
+ * the exact distances the scan had already taken (L), they enter the row in column order,
+ * which is the order a step-by-step scan offers them in. */
+static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, double *Ld,
+                       int64_t *Lw, int64_t nL, double *Cl, int64_t *Cw, int64_t nC,
+                       double *tmp) {
+    const int64_t k = c->k, m = c->m;
+    int64_t r, s, n0 = nL, w;
+    double d, x;
+    memcpy(tmp, pq, k * sizeof(double));
+    for (r = 0; r < nL; r++)
+        sb_keep(tmp, k, Ld[r]);
+    for (r = 1; r < nC; r++) { /* by lower bound, stable (insertion) */
+        x = Cl[r];
+        w = Cw[r];
+        for (s = r; s > 0 && Cl[s - 1] > x; s--) {
+            Cl[s] = Cl[s - 1];
+            Cw[s] = Cw[s - 1];
+        }
+        Cl[s] = x;
+        Cw[s] = w;
+    }
+    for (r = 0; r < nC; r++) {
+        if (!(Cl[r] < tmp[k - 1] * tmp[k - 1]))
+            break;
+        w = Cw[r];
+        d = c->normalize ? sb_zdist(c->T + w, c->T + qv, m)
+                         : sb_pdist(c->T + w, c->T + qv, m, c->p);
+        sb_keep(tmp, k, d);
+        Ld[nL] = d;
+        Lw[nL++] = w;
+    }
+    for (r = n0 + 1; r < nL; r++) { /* the computed ones back in column order */
+        x = Ld[r];
+        w = Lw[r];
+        for (s = r; s > n0 && Lw[s - 1] > w; s--) {
+            Ld[s] = Ld[s - 1];
+            Lw[s] = Lw[s - 1];
+        }
+        Ld[s] = x;
+        Lw[s] = w;
+    }
+    for (r = 0, s = n0; r < n0 || s < nL;) { /* merge the two column-ordered runs */
+        if (s >= nL || (r < n0 && Lw[r] < Lw[s])) {
+            d = Ld[r];
+            w = Lw[r++];
+        } else {
+            d = Ld[s];
+            w = Lw[s++];
+        }
+        if (d < pq[k - 1])
+            sb_insert(pq, iq, k, d, w + c->G);
+    }
+}
+
+/* Advance the columns [c0, c1) through all points of the block.  X0: their dot products before
+ * the block; lb[v]: column c0 - 1's after point v - 1 (lb[0]: before the block); rb gets column
+ * c1 - 1's likewise (b + 1 values).  With ``offers`` the distances are taken and offered (part
+ * ``part``), and the final dot products stored in QT; without, the columns are only replayed. */
+SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const double *X0,
+                              const double *lb, double *rb, int offers, int64_t part) {
+    const int64_t nt = c1 - c0, m = c->m, k = c->k, b = c->b;
+    const double *T = c->T;
+    double *X = c->buf + part * c->bufsize, *Y = X + (nt + 1);
+    double *thr = Y + (nt + 1), *low = thr + nt, *Ld = low + SB_CHUNK, *Cl = Ld + nt;
+    double *wa = Cl + nt, *wb = wa + nt;
+    double *kbuf = wb + nt, *tmp;
+    int64_t *Lw = (int64_t *) (kbuf + k), *Cw = Lw + nt;
+    /* the windows' terms of the lower bound: (mu, 1/sig), or (sum of squares, unused) */
+    const double *wmu = (c->normalize ? c->mu : c->ss) + c0, *wis = c->isig + c0;
+    const double eps = 2.220446049250313e-16, sqm = sqrt((double) m);
+    int64_t i, i0, i1, v, w, cnt;
+
+    memcpy(X + 1, X0, nt * sizeof(double));
+    X[0] = 0.0;
+    rb[0] = X[nt];
+    if (offers) {
+        for (i = 0; i < nt; i++) {
+            w = c0 + i;
+            /* The scan compares scores W = C0 - (lower bound of the squared distance) with
+             * thr = C0 - (k-th best distance)^2.  A window holding NaN/inf is never a candidate:
+             * its score is NaN (isig, ss).  A constant one always is (its distance is known
+             * without its dot product): its threshold stays -inf, its score finite (isig = 0).
+             * z-normalized, W = (1/sq) (wa (QT + c16 / 2) - m mq wb) with wa = 2/sig,
+             * wb = 2 mu/sig: the lower bound 2m - 2 (QT - m mq mu) / (sq sig) - bound, bound =
+             * c16 / (sq sig) + 1e-12, in three products. */
+            thr[i] = c->C0 - c->P[w * k + k - 1] * c->P[w * k + k - 1];
+            if (c->normalize) {
+                wa[i] = 2.0 * wis[i];
+                wb[i] = 2.0 * wmu[i] * wis[i];
+                if (c->cst[w])
+                    thr[i] = -INFINITY;
+            }
+        }
+    }
+    for (v = 0; v < b; v++) {
+        const int64_t lov = c->lo[v], qv = c->q[v];
+        const int64_t s = lov > c0 ? lov : c0, hi = qv + 1 < c1 ? qv + 1 : c1;
+        const int64_t r0 = s > lov + 1 ? s : lov + 1;
+        const double tnew = T[qv + m - 1];
+        if (s >= hi) { /* no column of this tile is live at this point */
+            rb[v + 1] = X[nt];
+            continue;
+        }
+        if (r0 < hi) { /* column w from column w - 1 one point earlier (slot w - c0 in X) */
+            const double tdrop = T[qv - 1];
+            const double *x = X + (r0 - c0), *tl = T + (r0 - 1), *tr = T + (r0 + m - 1);
+            double *y = Y + (r0 - c0 + 1);
+            const int64_t len = hi - r0;
+            X[0] = lb[v];
+            for (i = 0; i < len; i++)
+                y[i] = x[i] - tl[i] * tdrop + tr[i] * tnew;
+        }
+        if (lov >= c0 && lov < hi) { /* the first live window: computed directly */
+            double acc = 0.0;
+            int64_t t;
+            for (t = 0; t < m; t++)
+                acc += T[lov + t] * T[qv + t];
+            Y[lov - c0 + 1] = acc;
+        }
+        tmp = X;
+        X = Y;
+        Y = tmp;
+        rb[v + 1] = X[nt];
+        if (!offers || !c->wvalid[qv])
+            continue;
+        {
+            const int64_t e = qv - c->excl < hi ? qv - c->excl : hi;
+            double *pq = c->Pq + (part * b + v) * k;
+            int64_t *iq = c->Iq + (part * b + v) * k;
+            if (s >= e)
+                continue;
+            if (c->normalize && c->cst[qv]) {
+                for (w = s; w < e; w++)
+                    if (c->wvalid[w]) {
+                        sb_offer(c, w, qv, c->cst[w] ? 0.0 : sqm, thr, w - c0, pq, iq);
+                        if (c->cst[w])
+                            thr[w - c0] = -INFINITY; /* still always a candidate */
+                    }
+            } else if (c->direct) {
+                for (w = s; w < e; w++)
+                    if (c->wvalid[w])
+                        sb_offer(c, w, qv, sb_pdist(T + w, T + qv, m, c->p), thr, w - c0, pq, iq);
+            } else {
+                /* lower bound of the squared distance: the approximate one less its rounding
+                 * bound */
+                const double Mv = c->M[v];
+                double isq = 0.0, mmq = 0.0, c16 = 0.0, base = 0.0;
+                if (c->normalize) {
+                    isq = 1.0 / c->sig[qv];
+                    mmq = m * c->mu[qv];
+                    c16 = 16.0 * eps * Mv * Mv;
+                } else {
+                    base = c->ss[qv];
+                    c16 = 16.0 * eps * m * Mv * Mv + 1e-12;
+                }
+                double *Uv = c->Uq + (part * b + v) * k;
+                int64_t nL = 0, nC = 0;
+                const double C0 = c->C0, c16h = 0.5 * c16;
+                for (i0 = s - c0; i0 < e - c0; i0 += SB_CHUNK) {
+                    const double uth = C0 - Uv[k - 1];
+                    i1 = i0 + SB_CHUNK < e - c0 ? i0 + SB_CHUNK : e - c0;
+                    cnt = 0;
+                    if (c->normalize) {
+                        for (i = i0; i < i1; i++) {
+                            const double W = isq * (wa[i] * (X[i + 1] + c16h) - mmq * wb[i]);
+                            low[i - i0] = W;
+                            cnt += (W > thr[i]) | (W > uth);
+                        }
+                    } else {
+                        for (i = i0; i < i1; i++) { /* C0 = 0: W = -(lower bound) */
+                            const double W = c16 - (wmu[i] + base - 2.0 * X[i + 1]);
+                            low[i - i0] = W;
+                            cnt += (W > thr[i]) | (W > uth);
+                        }
+                    }
+                    if (!cnt)
+                        continue;
+                    for (i = i0; i < i1; i++) {
+                        const double W = low[i - i0];
+                        double d, lw, ub;
+                        /* U may have come down inside the chunk */
+                        if (!(W > thr[i] || W > C0 - Uv[k - 1]))
+                            continue;
+                        w = c0 + i;
+                        if (c->normalize && c->cst[w]) {
+                            sb_offer_row(c, w, qv, sqm, thr, i);
+                            thr[i] = -INFINITY; /* still always a candidate */
+                            Ld[nL] = sqm;
+                            Lw[nL++] = w;
+                            sb_keep(Uv, k, sqm * sqm);
+                        } else if (W > thr[i]) { /* row j needs the exact distance now */
+                            d = c->normalize ? sb_zdist(T + w, T + qv, m)
+                                             : sb_pdist(T + w, T + qv, m, c->p);
+                            sb_offer_row(c, w, qv, d, thr, i);
+                            Ld[nL] = d;
+                            Lw[nL++] = w;
+                            sb_keep(Uv, k, d * d);
+                        } else { /* only the new row: set aside, with its upper bound */
+                            lw = C0 - W;
+                            ub = lw + 2.0 * (c->normalize ? c16 * (isq * wis[i]) + 1e-12 : c16);
+                            Cl[nC] = lw;
+                            Cw[nC++] = w;
+                            sb_keep(Uv, k, ub);
+                        }
+                    }
+                }
+                if (nL || nC)
+                    sb_resolve(c, qv, pq, iq, Ld, Lw, nL, Cl, Cw, nC, kbuf);
+            }
+        }
+    }
+    if (offers) { /* the dot products of the columns live after the block */
+        const int64_t lov = c->lo[b - 1], qv = c->q[b - 1];
+        const int64_t s = lov > c0 ? lov : c0, hi = qv + 1 < c1 ? qv + 1 : c1;
+        if (s < hi)
+            memcpy(c->QT + s, X + 1 + (s - c0), (hi - s) * sizeof(double));
+    }
+}
+
+/* Advance the columns [c0, c1) tile by tile, chaining the boundary values (lb -> rb, swapped
+ * into lb2 for the next tile); returns the array holding the last column's values. */
+static double *sb_range(const sb_ctx *c, int64_t c0, int64_t c1, const double *X0, double *lb,
+                        double *rb, int offers, int64_t part) {
+    int64_t t0, t1;
+    double *tmp;
+    for (t0 = c0; t0 < c1; t0 = t1) {
+        t1 = t0 + c->tile < c1 ? t0 + c->tile : c1;
+        sb_tile(c, t0, t1, X0 + (t0 - c0), lb, rb, offers, part);
+        tmp = lb;
+        lb = rb;
+        rb = tmp;
+    }
+    return lb;
+}
+
+/* Part t of the block.  lbuf: 2 (b + 1) doubles of its own. */
+static void sb_part(const sb_ctx *c, int64_t t, double *lbuf) {
+    const int64_t L = c->bounds[t], R = c->bounds[t + 1];
+    double *lb = lbuf, *rb = lbuf + (c->b + 1);
+    memset(lb, 0, (c->b + 1) * sizeof(double));
+    if (L >= R)
+        return;
+    if (c->hlo[t] < L) /* replay the columns on the left for column L - 1's values */
+        lb = sb_range(c, c->hlo[t], L, c->halo + c->hoff[t], lb, rb, 0, t);
+    sb_range(c, L, R, c->QT + L, lb, lb == lbuf ? lbuf + (c->b + 1) : lbuf, 1, t);
+}
+
+/* Claiming a part exactly once (0: free, 1: taken, 2: done), whichever thread gets to it. */
+static inline int sb_claim(uint8_t *state) {
+#ifdef _MSC_VER
+    return _InterlockedCompareExchange8((volatile char *) state, 1, 0) == 0;
+#else
+    uint8_t expected = 0;
+    return __atomic_compare_exchange_n(state, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+#endif
+}
+
+static inline void sb_done(uint8_t *state) {
+#ifdef _MSC_VER
+    _InterlockedExchange8((volatile char *) state, 2);
+#else
+    __atomic_store_n(state, 2, __ATOMIC_RELEASE);
+#endif
+}
+
+static inline int sb_state(uint8_t *state) {
+#ifdef _MSC_VER
+    return _InterlockedOr8((volatile char *) state, 0);
+#else
+    return __atomic_load_n(state, __ATOMIC_ACQUIRE);
+#endif
+}
+
+static inline void sb_yield(void) {
+#ifdef _MSC_VER
+    SwitchToThread();
+#else
+    sched_yield();
+#endif
+}
+
+#endif
