@@ -450,10 +450,89 @@ static double mpm_exact_dist(const mpm_params *pr, const double *E, const uint8_
     return sqrt(d2);
 }
 
+void mpm_window_stats(const mpm_params *pr, const double *E, const uint8_t *cst, double *mean,
+                      double *isd, int64_t r0, int64_t r1) {
+    const int64_t S = pr->stride, m = pr->m;
+    for (int64_t c = 0; c < pr->d; c++) {
+        for (int64_t i = r0; i < r1; i++) {
+            mean[c * S + i] = 0.0;
+            isd[c * S + i] = 0.0;
+            if (pr->bad[c * S + i] != 0.0 || cst[c * S + i]) continue;
+            /* the same operations, in the same order, as mpm_exact_dist */
+            const double *x = E + c * S + i;
+            double mx = 0.0, sx = 0.0;
+            for (int64_t t = 0; t < m; t++) mx += x[t];
+            mx /= (double)m;
+            for (int64_t t = 0; t < m; t++) sx += (x[t] - mx) * (x[t] - mx);
+            mean[c * S + i] = mx;
+            isd[c * S + i] = sx > 0.0 ? 1.0 / sqrt(sx / (double)m) : 0.0;
+        }
+    }
+}
+
+/* The d exact distances of (i, j) from the window statistics: mpm_exact_dist's result, with
+ * the channels' sums run side by side (four independent chains; each in the same order). */
+static void mpm_zdist_all(const mpm_params *pr, const double *E, const uint8_t *cst,
+                          const double *mean, const double *isd, int64_t i, int64_t j,
+                          double *dist, int64_t *todo) {
+    const int64_t d = pr->d, S = pr->stride, m = pr->m;
+    int64_t nt = 0;
+    for (int64_t c = 0; c < d; c++) {
+        if (pr->bad[c * S + i] != 0.0 || pr->bad[c * S + j] != 0.0) {
+            dist[c] = INFINITY;
+            continue;
+        }
+        const int ci = cst[c * S + i] != 0, cj = cst[c * S + j] != 0;
+        if (ci && cj) {
+            dist[c] = 0.0;
+        } else if (ci || cj || !(isd[c * S + i] > 0.0) || !(isd[c * S + j] > 0.0)) {
+            dist[c] = sqrt((double)m);
+        } else {
+            todo[nt++] = c;
+        }
+    }
+    int64_t a = 0;
+    for (; a + 4 <= nt; a += 4) {
+        const double *x[4], *y[4];
+        double mx[4], my[4], sx[4], sy[4], d2[4] = {0.0, 0.0, 0.0, 0.0};
+        for (int q = 0; q < 4; q++) {
+            const int64_t c = todo[a + q];
+            x[q] = E + c * S + i;
+            y[q] = E + c * S + j;
+            mx[q] = mean[c * S + i];
+            my[q] = mean[c * S + j];
+            sx[q] = isd[c * S + i];
+            sy[q] = isd[c * S + j];
+        }
+        for (int64_t t = 0; t < m; t++) {
+            for (int q = 0; q < 4; q++) {
+                const double u = (x[q][t] - mx[q]) * sx[q] - (y[q][t] - my[q]) * sy[q];
+                d2[q] += u * u;
+            }
+        }
+        for (int q = 0; q < 4; q++) dist[todo[a + q]] = sqrt(d2[q]);
+    }
+    for (; a < nt; a++) {
+        const int64_t c = todo[a];
+        const double *x = E + c * S + i, *y = E + c * S + j;
+        const double mx = mean[c * S + i], my = mean[c * S + j];
+        const double sx = isd[c * S + i], sy = isd[c * S + j];
+        double d2 = 0.0;
+        for (int64_t t = 0; t < m; t++) {
+            const double u = (x[t] - mx) * sx - (y[t] - my) * sy;
+            d2 += u * u;
+        }
+        dist[c] = sqrt(d2);
+    }
+}
+
 void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const int64_t *I,
-                double *P, int64_t r0, int64_t r1, double *scratch) {
+                double *P, int64_t r0, int64_t r1, double *scratch, const double *mean,
+                const double *isd) {
     const int64_t d = pr->d, l = pr->l;
     double *dist = scratch;
+    int64_t *todo = (int64_t *)(scratch + d);
+    const int fast = pr->mode == MPM_ZNORM && mean && isd;
     for (int64_t i = r0; i < r1; i++) {
         int64_t last = -2;
         for (int64_t k = 0; k < d; k++) {
@@ -463,7 +542,11 @@ void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const
                 continue;
             }
             if (j != last) {
-                for (int64_t c = 0; c < d; c++) dist[c] = mpm_exact_dist(pr, E, cst, c, i, j);
+                if (fast) {
+                    mpm_zdist_all(pr, E, cst, mean, isd, i, j, dist, todo);
+                } else {
+                    for (int64_t c = 0; c < d; c++) dist[c] = mpm_exact_dist(pr, E, cst, c, i, j);
+                }
                 /* insertion sort of the channels past the included ones */
                 for (int64_t a = pr->nfix + 1; a < d; a++) {
                     const double v = dist[a];
