@@ -14,7 +14,7 @@ cdef extern from "_kernels/mband.h":
         int mode
         double p
         int64_t reseed, nfix
-        int discords
+        int discords, clean
         double snap
         const double *T
         const double *mu
@@ -74,6 +74,12 @@ cdef int _fill(mpm_params *pr, job) except -1:
     pr.nfix = job.nfix
     pr.discords = job.discords
     pr.snap = job.snap
+    # O(d l) once per call, against the kernel's O(d l^2)
+    pr.clean = 1
+    for t in range(d):
+        if np.any(np.asarray(half[t, :l])) or np.any(np.asarray(bad[t, :l])):
+            pr.clean = 0
+            break
     pr.T = &T[0, 0]
     pr.mu = &mu[0, 0]
     pr.df = &df[0, 0]

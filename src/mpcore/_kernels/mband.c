@@ -204,17 +204,12 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
 #define MPM_FAST_DMAX 16
 
 /* compare-exchange: x' = a < b ? a : b and y' = a < b ? b : a exactly (minpd and maxpd return
- * their second operand unless the comparison holds); descending with the roles swapped */
-#define MPM_CX(v, a, b, desc)                                   \
+ * their second operand unless the comparison holds) */
+#define MPM_CX(v, a, b)                                         \
     do {                                                        \
         const __m256d x_ = (v)[a], y_ = (v)[b];                 \
-        if (desc) {                                             \
-            (v)[a] = _mm256_max_pd(x_, y_);                     \
-            (v)[b] = _mm256_min_pd(y_, x_);                     \
-        } else {                                                \
-            (v)[a] = _mm256_min_pd(x_, y_);                     \
-            (v)[b] = _mm256_max_pd(y_, x_);                     \
-        }                                                       \
+        (v)[a] = _mm256_min_pd(x_, y_);                         \
+        (v)[b] = _mm256_max_pd(y_, x_);                         \
     } while (0)
 
 /* Batcher's odd-even merge sort over n = 0..16 channels: the pairs of sorting_network(0, n) in
@@ -266,22 +261,25 @@ static const unsigned char mpm_net[][2] = {
 static const short mpm_net_end[17] = {
     0, 0, 1, 4, 9, 18, 30, 46, 65, 93, 125, 163, 205, 253, 306, 365, 428};
 
-MPM_AVX2_INLINE void mpm_sort4(__m256d *v, const int n, const int desc) {
+MPM_AVX2_INLINE void mpm_sort4(__m256d *v, const int n) {
     if (n < 2) return;
 #pragma GCC unroll 128
     for (int t = mpm_net_end[n - 1]; t < mpm_net_end[n]; t++)
-        MPM_CX(v, mpm_net[t][0], mpm_net[t][1], desc);
+        MPM_CX(v, mpm_net[t][0], mpm_net[t][1]);
 }
 
-/* One strip of 4 diagonals g..g+3; D channels; desc: discords. Returns the cells, or -1. */
+/* One strip of 4 diagonals g..g+3; D channels; clean: pr->clean.  Returns the cells, or -1.
+ * Discords: the channels are sorted ascending and summed from the largest down, which gives
+ * the generic code's descending order and sums exactly. */
 MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, int64_t *idx,
-                               const volatile int *cancel, const int D, const int desc) {
+                               const volatile int *cancel, const int D, const int clean) {
     const int64_t l = pr->l, S = pr->stride;
     if (g >= l) return 0;
     const int64_t rows = l - g;
     const __m256d two_m = _mm256_set1_pd(2.0 * (double)pr->m), one = _mm256_set1_pd(1.0);
-    const __m256d snap = _mm256_set1_pd(pr->snap), big = _mm256_set1_pd(1.79769313486231570815e+308);
-    __m256d acc[MPM_FAST_DMAX] = {0}, dist[MPM_FAST_DMAX];
+    const __m256d snap = _mm256_set1_pd(pr->snap);
+    const int desc = pr->discords;
+    __m256d acc[MPM_FAST_DMAX] = {0}, dist[MPM_FAST_DMAX], sum[MPM_FAST_DMAX];
     for (int64_t i = 0; i < rows; i++) {
         const int64_t j0 = i + g;
         if (i % pr->reseed == 0) {
@@ -304,32 +302,42 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
         }
         for (int c = 0; c < D; c++) {
             const __m256d wi = _mm256_set1_pd(pr->w[c * S + i]);
-            const __m256d hi = _mm256_set1_pd(pr->half[c * S + i]);
-            const __m256d bi = _mm256_set1_pd(pr->bad[c * S + i]);
             const __m256d wj = _mm256_loadu_pd(pr->w + c * S + j0);
-            const __m256d hj = _mm256_loadu_pd(pr->half + c * S + j0);
-            const __m256d bj = _mm256_loadu_pd(pr->bad + c * S + j0);
-            const __m256d rho = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(acc[c], wi), wj),
-                                              _mm256_add_pd(hi, hj));
+            __m256d rho = _mm256_mul_pd(_mm256_mul_pd(acc[c], wi), wj);
+            /* clean: half is 0, and rho + 0 only turns -0 into +0, which 1 - rho cannot tell */
+            if (!clean)
+                rho = _mm256_add_pd(rho, _mm256_add_pd(_mm256_set1_pd(pr->half[c * S + i]),
+                                                       _mm256_loadu_pd(pr->half + c * S + j0)));
             __m256d d2 = _mm256_mul_pd(two_m, _mm256_sub_pd(one, rho));
             d2 = _mm256_and_pd(_mm256_cmp_pd(d2, snap, _CMP_GT_OQ), d2);
-            dist[c] = _mm256_add_pd(_mm256_sqrt_pd(d2), _mm256_add_pd(bi, bj));
+            dist[c] = _mm256_sqrt_pd(d2);
+            /* clean: bad is 0 (sqrt is never -0); lanes past the end then get finite sums,
+             * which the exact update below skips */
+            if (!clean)
+                dist[c] = _mm256_add_pd(dist[c], _mm256_add_pd(_mm256_set1_pd(pr->bad[c * S + i]),
+                                                               _mm256_loadu_pd(pr->bad + c * S + j0)));
         }
-        mpm_sort4(dist, D, desc);
-        /* running sums; a lane can enter a table only if its sum is finite and <= the row's
-         * or the column's best: one compare against min(max(row, column), DBL_MAX) */
+        mpm_sort4(dist, D);
+        /* running sums; a lane can enter a table only if its sum is <= the row's or the
+         * column's best: one compare against max(row, column) (the exact update below also
+         * drops infinite sums) */
         __m256d hit = _mm256_setzero_pd();
+        if (desc) {
+            sum[0] = dist[D - 1];
+            for (int k = 1; k < D; k++) sum[k] = _mm256_add_pd(dist[D - 1 - k], sum[k - 1]);
+        } else {
+            sum[0] = dist[0];
+            for (int k = 1; k < D; k++) sum[k] = _mm256_add_pd(dist[k], sum[k - 1]);
+        }
         for (int k = 0; k < D; k++) {
-            if (k) dist[k] = _mm256_add_pd(dist[k], dist[k - 1]);
-            const __m256d thr = _mm256_min_pd(
-                _mm256_max_pd(_mm256_set1_pd(best[k * S + i]), _mm256_loadu_pd(best + k * S + j0)),
-                big);
-            hit = _mm256_or_pd(hit, _mm256_cmp_pd(dist[k], thr, _CMP_LE_OQ));
+            const __m256d thr = _mm256_max_pd(_mm256_set1_pd(best[k * S + i]),
+                                              _mm256_loadu_pd(best + k * S + j0));
+            hit = _mm256_or_pd(hit, _mm256_cmp_pd(sum[k], thr, _CMP_LE_OQ));
         }
         if (_mm256_movemask_pd(hit)) {  /* rare after the first rows: exact tie rules */
             for (int k = 0; k < D; k++) {
                 double s[4];
-                _mm256_storeu_pd(s, dist[k]);
+                _mm256_storeu_pd(s, sum[k]);
                 double *b = best + k * S;
                 int64_t *ix = idx + k * S;
                 for (int q = 0; q < 4; q++) {
@@ -355,8 +363,8 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
 #define MPM_Z4_DEF(D)                                                                        \
     MPM_AVX2_FN static int64_t mpm_z4_##D(const mpm_params *pr, int64_t g, double *best,     \
                                           int64_t *idx, const volatile int *cancel) {        \
-        return pr->discords ? mpm_z4(pr, g, best, idx, cancel, D, 1)                         \
-                            : mpm_z4(pr, g, best, idx, cancel, D, 0);                        \
+        return pr->clean ? mpm_z4(pr, g, best, idx, cancel, D, 1)                            \
+                         : mpm_z4(pr, g, best, idx, cancel, D, 0);                           \
     }
 MPM_Z4_DEF(1) MPM_Z4_DEF(2) MPM_Z4_DEF(3) MPM_Z4_DEF(4) MPM_Z4_DEF(5) MPM_Z4_DEF(6)
 MPM_Z4_DEF(7) MPM_Z4_DEF(8) MPM_Z4_DEF(9) MPM_Z4_DEF(10) MPM_Z4_DEF(11) MPM_Z4_DEF(12)

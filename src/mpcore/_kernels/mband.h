@@ -36,6 +36,8 @@ typedef struct {
     int64_t reseed;     /* recompute the running sums exactly every `reseed` rows */
     int64_t nfix;       /* channels 0..nfix-1 are always included, in that order: not sorted */
     int discords;       /* sort the other channels descending */
+    int clean;          /* z-norm: no window in 0..l-1 is constant or non-finite (half and bad
+                         * are 0 there), so the fast path may skip adding them */
     double snap;        /* running sums (z-norm: squared distances) below this rank as 0: exact
                          * repeats then tie exactly (lowest index) instead of by rounding */
     const double *T;    /* kernel series: non-finite -> 0, shifted (z-norm) and scaled */
