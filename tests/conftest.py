@@ -24,6 +24,8 @@ def kernel(request):
 SLOW = {
     "test_vs_stumpy.py::*": "STUMPY compiles each function with numba on first call (20-80 s)",
     "test_stump.py::test_self_join_every_kernel[*-1200-100]": "a long-double reference per kernel",
+    "test_anytime.py::test_scrump_every_kernel_matches_brute_force[*-False-3.0-*]":
+        "p = 3 takes pow() per cell in scalar code, on every kernel (2 s each)",
 }
 
 

@@ -403,10 +403,12 @@ def test_scrump_quiet_windows_beside_a_spike(kernel, join):
 @pytest.mark.parametrize("kind", ["walk", "nan", "const", "spike", "flat"])
 @pytest.mark.parametrize("normalize", [True, False])
 @pytest.mark.parametrize("ab", [False, True])
-def test_prescrump_sparse_columns_score_what_masked_lanes_score(kind, normalize, ab, kernel):
-    """preSCRIMP's pass over sampled columns scores only those lanes (mp_series.sparse in
-    _kernels/band.h) instead of every lane with the others masked by NaN: the tables must be
-    the very same bits either way, on every kernel this CPU runs (the ``kernel`` fixture)."""
+def test_prescrump_sampled_pass_scores_what_masked_passes_score(kind, normalize, ab, kernel):
+    """preSCRIMP's kernel passes score only the cells of sampled windows, and in a z-normalized
+    self-join both sides in one pass (mp_series.sample in _kernels/band.h).  The plain way,
+    the sampled windows' inverse norms kept and all others NaN, one pass (sampled, all) and
+    one (all, sampled) scoring every lane, must give the same tables, on every kernel this CPU
+    runs (the ``kernel`` fixture)."""
     import dataclasses
 
     from mpcore import _pipeline, _prepare
@@ -416,13 +418,32 @@ def test_prescrump_sparse_columns_score_what_masked_lanes_score(kind, normalize,
     T_B = _series("walk", 1100, seed=5) if ab else None
     m, k = 24, 3
     job = _prepare.prepare_job(T, m, T_B, not ab, normalize, 2.0, k, None, None)
-    samples = np.random.default_rng(0).permutation(np.arange(0, job.series[0].l, 6))
-    sparse = anytime._SampledJob(job, samples)
-    dense = anytime._SampledJob(job, samples)
-    dense.series = [dataclasses.replace(s, sparse=None) for s in dense.series]
-    assert any(s.sparse is not None for s in sparse.series)
-    got = _pipeline.merge(sparse, _pipeline.run_threads(sparse, 2))
-    want = _pipeline.merge(dense, _pipeline.run_threads(dense, 2))
+    X = job.series[0]
+    samples = np.arange(0, X.l, 6)
+    plan = anytime._SampledJob(job, 6)
+    assert any(s.sample == 6 for s in plan.series)
+    plain = anytime._SampledJob(job, 6)
+    w = np.full_like(X.w, np.nan)
+    w[samples] = X.w[samples]
+    Xs = dataclasses.replace(X, w=w, sample=0)
+    first = job.excl_zone + 1
+    if ab:
+        plain.series = [Xs, job.series[1]]
+        plain.passes = np.array([[0, 1, 0, -1], [1, 0, -1, 0]], dtype=np.int64)
+        diags = np.array([[0, job.series[1].l], [1, X.l]], dtype=np.int64)
+    else:
+        plain.series = [X, Xs]
+        plain.passes = np.array([[1, 0, 0, 1], [0, 1, 1, 0]], dtype=np.int64)
+        diags = np.array([[first, X.l]] * 2, dtype=np.int64)
+    plain.bands = _prepare._plan_bands(plain.passes, diags, plain.series)
+    got = _pipeline.merge(plan, _pipeline.run_threads(plan, 2))
+    want = _pipeline.merge(plain, _pipeline.run_threads(plain, 2))
+    # Where a spike's rounding is tracked, a diagonal is recomputed exactly when a scored cell
+    # needs it: one pass scores a sampled row's cells and a sampled column's at once, so it
+    # recomputes some diagonals at other rows than two passes do.  Their scores then differ by
+    # rounding, well within what the kernels promise (MP_SCORE_TOL = 1e-8); elsewhere they are
+    # the very same bits.
+    tol = 1e-8 if (kind == "spike" and normalize and not ab) else 0.0
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g.I, w.I)
-        np.testing.assert_array_equal(g.P, w.P)
+        np.testing.assert_allclose(g.P, w.P, rtol=0, atol=tol)

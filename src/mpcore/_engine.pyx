@@ -26,7 +26,7 @@ cdef extern from "_kernels/band.h":
         const double *wblk
         const double *q
         const double *qblk
-        const int64_t *sparse
+        int64_t sample
     ctypedef struct mp_topk:
         double *P
         int64_t *I
@@ -38,10 +38,10 @@ cdef extern from "_kernels/band.h":
         double p
         int64_t reseed
     ctypedef struct mp_pass:
-        int x, y, rows, cols
+        int x, y, rows, cols, srows, scols
     ctypedef int64_t (*mp_band_fn)(const mp_params *, const mp_series *, const mp_series *,
-                                   int64_t, int64_t, mp_topk *, mp_topk *, double *,
-                                   const volatile int *) noexcept nogil
+                                   int64_t, int64_t, mp_topk *, mp_topk *, mp_topk *, mp_topk *,
+                                   double *, const volatile int *) noexcept nogil
     ctypedef int64_t (*mp_diags_fn)(const mp_params *, const mp_series *, const mp_series *,
                                     const int64_t *, int64_t, mp_topk *, mp_topk *, double *,
                                     const volatile int *) noexcept nogil
@@ -89,14 +89,9 @@ cdef int _fill_series(mp_series *s, obj) except -1:
     s.wblk = NULL
     s.q = NULL
     s.qblk = NULL
-    cdef const int64_t[::1] sparse
-    if getattr(obj, "sparse", None) is None:
-        s.sparse = NULL
-    else:
-        sparse = obj.sparse
-        if sparse.shape[0] < obj.l + 1:
-            raise ValueError("sparse must hold l + 1 entries")
-        s.sparse = &sparse[0]
+    s.sample = getattr(obj, "sample", 0)
+    if s.sample < 0:
+        raise ValueError("sample must be >= 0")
     return 0
 
 
@@ -188,6 +183,24 @@ cdef void _fill_topk(mp_topk *t, obj):
 
 
 
+cdef int _fill_passes(mp_pass *cp, const int64_t[:, ::1] passes, int ns, int nt) except -1:
+    """Passes as rows (x, y, rows, cols[, srows, scols]) of series and table indices, -1
+    where a side is not wanted (srows and scols: see mp_series.sample in band.h)."""
+    cdef Py_ssize_t i
+    cdef bint six = passes.shape[1] == 6
+    for i in range(passes.shape[0]):
+        cp[i].x = <int> passes[i, 0]
+        cp[i].y = <int> passes[i, 1]
+        cp[i].rows = <int> passes[i, 2]
+        cp[i].cols = <int> passes[i, 3]
+        cp[i].srows = <int> passes[i, 4] if six else -1
+        cp[i].scols = <int> passes[i, 5] if six else -1
+        if not (0 <= cp[i].x < ns and 0 <= cp[i].y < ns and -1 <= cp[i].rows < nt
+                and -1 <= cp[i].cols < nt and -1 <= cp[i].srows < nt and -1 <= cp[i].scols < nt):
+            raise ValueError("pass refers to a missing series or table")
+    return 0
+
+
 def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list series,
                const int64_t[:, ::1] passes, const int64_t[:, ::1] bands, int64_t[::1] counters,
                list tables, int[::1] cancel):
@@ -206,8 +219,8 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
     pr.reseed = reseed
     cdef int ns = len(series), nt = len(tables), npass = passes.shape[0], i, rc = 0
     cdef int64_t nbands = bands.shape[0]
-    if bands.shape[1] != 3 or passes.shape[1] != 4:
-        raise ValueError("bands must be (n, 3) and passes (n, 4)")
+    if bands.shape[1] != 3 or passes.shape[1] not in (4, 6):
+        raise ValueError("bands must be (n, 3) and passes (n, 4) or (n, 6)")
     for i in range(nbands):
         if not 0 <= bands[i, 0] < npass:
             raise ValueError("band refers to a missing pass")
@@ -235,14 +248,7 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
             book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
-        for i in range(npass):
-            cp[i].x = <int> passes[i, 0]
-            cp[i].y = <int> passes[i, 1]
-            cp[i].rows = <int> passes[i, 2]
-            cp[i].cols = <int> passes[i, 3]
-            if not (0 <= cp[i].x < ns and 0 <= cp[i].y < ns and -1 <= cp[i].rows < nt
-                    and -1 <= cp[i].cols < nt):
-                raise ValueError("pass refers to a missing series or table")
+        _fill_passes(cp, passes, ns, nt)
         with nogil:
             rc = mp_run_worker(fn, &pr, cs, cp, &bands[0, 0] if nbands else NULL, nbands,
                                &counters[0], &counters[1], ct, scratch, &cancel[0])
@@ -269,8 +275,8 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
     pr.reseed = reseed
     cdef int ns = len(series), nt = len(tables), npass = passes.shape[0], i, rc = 0
     cdef int64_t ngroups = groups.shape[0], nd = diags.shape[0], j
-    if groups.shape[1] != 3 or passes.shape[1] != 4:
-        raise ValueError("groups must be (n, 3) and passes (n, 4)")
+    if groups.shape[1] != 3 or passes.shape[1] not in (4, 6):
+        raise ValueError("groups must be (n, 3) and passes (n, 4) or (n, 6)")
     for i in range(ngroups):
         if not 0 <= groups[i, 0] < npass:
             raise ValueError("group refers to a missing pass")
@@ -302,14 +308,7 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
                 book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
-        for i in range(npass):
-            cp[i].x = <int> passes[i, 0]
-            cp[i].y = <int> passes[i, 1]
-            cp[i].rows = <int> passes[i, 2]
-            cp[i].cols = <int> passes[i, 3]
-            if not (0 <= cp[i].x < ns and 0 <= cp[i].y < ns and -1 <= cp[i].rows < nt
-                    and -1 <= cp[i].cols < nt):
-                raise ValueError("pass refers to a missing series or table")
+        _fill_passes(cp, passes, ns, nt)
         with nogil:
             rc = mp_run_worker_diags(fn, &pr, cs, cp, &diags[0] if nd else NULL,
                                      &groups[0, 0] if ngroups else NULL, ngroups, &counters[0],

@@ -36,9 +36,9 @@ class Series:
     valid: np.ndarray  # bool: window holds only finite values
     const: np.ndarray  # uint8: window is constant (z-normalized only)
     flat: np.ndarray  # indices of near-flat windows, left to the exact path (z-normalized only)
-    # None, or (preSCRIMP's sampled columns) sparse[c] = the first usable window >= c (l where
-    # none): the kernels then score only those columns (mp_series.sparse in _kernels/band.h)
-    sparse: np.ndarray | None = None
+    # 0, or preSCRIMP's sampling step: the kernels score only the windows at its multiples
+    # (mp_series.sample in _kernels/band.h)
+    sample: int = 0
 
 
 def _pow2_under(top: float) -> float:

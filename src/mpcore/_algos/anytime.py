@@ -372,39 +372,40 @@ def _side(series, m: int, normalize: bool) -> dict:
             "const": series.const, "valid": series.valid.astype(np.uint8)}
 
 
-def _next_usable(w: np.ndarray, l: int) -> np.ndarray:
-    """sparse[c]: the first window >= c whose w is a number (l where none), for c = 0 .. l."""
-    usable = np.flatnonzero(~np.isnan(w[:l]))
-    return np.append(usable, l)[np.searchsorted(usable, np.arange(l + 1))]
-
-
 class _SampledJob:
     """preSCRIMP's distance profiles as the pipeline's executor sees a job: the band kernels
-    over every diagonal, with the inverse norms of all windows but the sampled ones set to NaN
-    (the kernels' mark of a window to skip), so that only the cells of sampled windows score.
+    over every diagonal, scoring only the cells of sampled windows (the multiples of ``s``).
 
-    Self-join: tables [nearest (k = 1), offers (k)].  The pass (sampled, all) gives each
-    sampled row's best on its right and offers the sampled row to every later window; the
-    pass (all, sampled) gives the sampled columns' best on their left and offers them to every
-    earlier window.  Between them every pair holding a sampled window is scored once.
+    Self-join, z-normalized: tables [nearest (k = 1), offers (k)] and one pass of the series
+    with itself, its samples marked (``Series.sample``): a sampled row's cells give its best
+    on its right (nearest) and offer it to every later window (offers); a sampled column's
+    cells give its best on its left and offer it to every earlier window.  So every pair
+    holding a sampled window is scored once, and the recurrence runs once.
+    Otherwise the samples are marked by NaN inverse norms (the kernels' mark of a window to
+    skip) in a copy of the series: the pass (sampled, all) scores the sampled rows, the pass
+    (all, sampled) the sampled columns, which are marked too, so only they are scored.
     AB-join: table [nearest (k = 1)], the sampled rows of A against all of B (both passes)."""
 
-    def __init__(self, job: Job, samples: np.ndarray):
+    def __init__(self, job: Job, s: int):
         X = job.series[0]
         w = np.full_like(X.w, np.nan)
-        w[samples] = X.w[samples]
-        Xs = dataclasses.replace(X, w=w, sparse=_next_usable(w, X.l))
+        w[: X.l : s] = X.w[: X.l : s]
         self.mode, self.m, self.p, self.reseed = job.mode, job.m, job.p, job.reseed
         self._l, self._k = X.l, job.k
-        if job.self_join:
-            self.series = [X, Xs]
-            self.passes = np.array([[1, 0, 0, 1], [0, 1, 1, 0]], dtype=np.int64)
-            first = job.excl_zone + 1
+        first = job.excl_zone + 1
+        if job.self_join and job.normalize:
+            self.series = [dataclasses.replace(X, sample=s)]
+            self.passes = np.array([[0, 0, 0, 1, 1, 0]], dtype=np.int64)
+            diags = np.array([[first, max(first, X.l)]], dtype=np.int64)
+        elif job.self_join:  # (the p-norm kernels do not take sampled rows)
+            self.series = [X, dataclasses.replace(X, w=w, sample=s)]
+            self.passes = np.array([[1, 0, 0, 1, -1, -1], [0, 1, -1, -1, 1, 0]], dtype=np.int64)
             diags = np.array([[first, max(first, X.l)]] * 2, dtype=np.int64)
         else:
             Y = job.series[1]
-            self.series = [Xs, Y]
-            self.passes = np.array([[0, 1, 0, -1], [1, 0, -1, 0]], dtype=np.int64)
+            self.series = [dataclasses.replace(X, w=w, sample=s), Y]
+            self.passes = np.array([[0, 1, 0, -1, -1, -1], [1, 0, -1, -1, -1, 0]],
+                                   dtype=np.int64)
             diags = np.array([[0, Y.l], [1, max(1, X.l)]], dtype=np.int64)
         self._self_join = job.self_join
         self.bands = _plan_bands(self.passes, diags, self.series)
@@ -453,7 +454,7 @@ def _prescrump_table(job: Job, s, n_threads) -> Table:
     s = _check_s(s, job.excl_zone if job.self_join else math.ceil(job.m / EXCL_ZONE_DENOM))
     # np.arange rather than STUMPY's range: the same array, so the same draw, 8x faster
     samples = np.random.permutation(np.arange(0, X.l, s, dtype=np.int64))
-    plan = _SampledJob(job, samples)
+    plan = _SampledJob(job, s)
     tables = merge(plan, run_threads(plan, n_threads=n_threads))
     nn = tables[0]
     offer = tables[1] if job.self_join else Table(X.l, job.k)

@@ -51,11 +51,13 @@ typedef struct {
     const double *wblk;
     const double *q;
     const double *qblk;
-    /* NULL, or: only a few windows of this series are usable as columns (preSCRIMP's samples),
-     * and sparse[c] is the first usable window >= c (l where none; l + 1 entries).  A band
-     * then runs the recurrence of every diagonal in vector code but scores only those lanes,
-     * in scalar code, instead of scoring every lane to find them. */
-    const int64_t *sparse;
+    /* 0, or preSCRIMP's sampling step: its samples are the windows at multiples of it.  As the
+     * column series of a band, its sampled lanes (a regular stride of them) are scored into the
+     * sparse tables (srows, scols) in scalar code while the recurrence of every diagonal runs in
+     * vector code; as the row series (z-normalized mode), only its sampled rows are scored into
+     * rows and cols.  So one pass of a series with itself gives both of preSCRIMP's sides:
+     * each sample's whole profile, and each window's offers from the samples. */
+    int64_t sample;
 } mp_series;
 
 /* Bound on the rounding error of a kernel score (a correlation) that the kernels keep: rows
@@ -81,17 +83,22 @@ typedef struct {
 } mp_params;
 
 /* Run the diagonals [d0, d1) (d1 - d0 <= MP_BAND) of a pass; rows/cols may be NULL when that side
- * is not wanted.  Returns the number of cells evaluated, or -1 when *cancel became non-zero. */
+ * is not wanted; srows/scols (the sides of the cells in Y's sampled columns, see
+ * mp_series.sample) are NULL unless Y is sampled.  Returns the number of cells evaluated, or -1
+ * when *cancel became non-zero. */
 typedef int64_t (*mp_band_fn)(const mp_params *, const mp_series *X, const mp_series *Y,
                               int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
-                              double *scratch, const volatile int *cancel);
+                              mp_topk *srows, mp_topk *scols, double *scratch,
+                              const volatile int *cancel);
 
 int64_t mp_band_baseline(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
-                         mp_topk *, mp_topk *, double *, const volatile int *);
+                         mp_topk *, mp_topk *, mp_topk *, mp_topk *, double *,
+                         const volatile int *);
 int64_t mp_band_avx2(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
-                     mp_topk *, mp_topk *, double *, const volatile int *);
+                     mp_topk *, mp_topk *, mp_topk *, mp_topk *, double *, const volatile int *);
 int64_t mp_band_avx512(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
-                       mp_topk *, mp_topk *, double *, const volatile int *);
+                       mp_topk *, mp_topk *, mp_topk *, mp_topk *, double *,
+                       const volatile int *);
 
 /* Diagonal-list entry (scrump): the diagonals diags[0..nd) of a pass (each d >= 0, in any order
  * and as scattered as they come; nd <= MP_BAND), run in blocks of rows so that the rows' arrays
@@ -120,9 +127,10 @@ mp_band_fn mp_kernel_get(int i);
 /* The diagonal-list entry of kernel i (same instruction set as mp_kernel_get(i)). */
 mp_diags_fn mp_diags_kernel_get(int i);
 
-/* One pass: indices into the worker's series and tables (-1: that side is not wanted). */
+/* One pass: indices into the worker's series and tables (-1: that side is not wanted; srows
+ * and scols: the sides of the cells in Y's sampled columns, see mp_series.sample). */
 typedef struct {
-    int x, y, rows, cols;
+    int x, y, rows, cols, srows, scols;
 } mp_pass;
 
 /* A worker thread's loop: take the next band from the shared counter `next` (bands are rows of

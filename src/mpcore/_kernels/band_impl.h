@@ -344,7 +344,7 @@ static void MP_NAME(track_row_)(const mp_params *pr, const mp_series *X, const m
 }
 
 /* One row of the band (z-normalized mode, rounding tracked as in track_row_) that scores no
- * lane here: every row window is unusable (NaN w), or the columns are sparse and their few
+ * lane here: every row window is unusable (NaN w), or the columns are sampled and their few
  * lanes were scored by score_sparse_.  The recurrence and the error bounds only, by the very
  * operations of track_row_; a lane whose bound grows too large is recomputed when it is next
  * scored. */
@@ -366,7 +366,7 @@ static void MP_NAME(track_skip_)(const mp_series *X, const mp_series *Y, int64_t
     }
 }
 
-/* Row r's cells in the usable columns of a sparse Y (see mp_series.sparse), scored from the
+/* Row r's cells in the sampled columns of Y (see mp_series.sample), scored from the
  * band's state at row r exactly as rows_ (or, with err, track_row_) would score them; the
  * recurrence is left to rows_skip_ (track_skip_). */
 static void MP_NAME(score_sparse_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
@@ -375,7 +375,8 @@ static void MP_NAME(score_sparse_)(const mp_params *pr, const mp_series *X, cons
     const double lim = MP_SCORE_TOL / MP_ROUND;
     const int64_t c0 = r + d0, c1 = c0 + nd < Y->l ? c0 + nd : Y->l;
     const double wr = mode == MP_ZNORM ? X->w[r] : -X->w[r];
-    for (int64_t c = Y->sparse[c0]; c < c1; c = Y->sparse[c + 1]) {
+    const int64_t step = Y->sample;
+    for (int64_t c = c0 + (step - c0 % step) % step; c < c1; c += step) {
         const int64_t j = c - c0;
         if (err && err[j] * Y->w[c] * X->w[r] >= lim)
             MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
@@ -449,11 +450,42 @@ static inline double MP_NAME(blkmin_)(const double *blk, int64_t a, int64_t b) {
     return mn;
 }
 
+/* score_sparse_ for rows r and r + 1 of the lean z-normalized loop, so that the recurrence
+ * keeps its MP_ROWS = 2 blocking (rows_skip_): row r + 1's state of a sampled lane is row r's
+ * stepped by the very vector operations rows_skip_ uses, on one lane.  Only for bands without
+ * a scalar tail (jtail == nd). */
+static void MP_NAME(score_sparse2_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                    int64_t d0, int64_t nd, int64_t r, mp_topk *rows,
+                                    mp_topk *cols, double *acc) {
+    MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, rows, cols, acc, 0, MP_ZNORM);
+    const int64_t step = Y->sample, c0 = r + 1 + d0, c1 = c0 + nd < Y->l ? c0 + nd : Y->l;
+    const double wr = X->w[r + 1];
+    const vd vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
+    double sv[W];
+    for (int64_t c = c0 + (step - c0 % step) % step; c < c1; c += step) {
+        const int64_t j = c - c0; /* lane j: column c - 1 at row r, c at row r + 1 */
+        VST(sv, VFMA(VSET1(Y->df[c - 1]), vdg, VFMA(VSET1(Y->dg[c - 1]), vdf, VSET1(acc[j]))));
+        sv[0] = sv[0] * Y->w[c] * wr;
+        MP_NAME(slow_lanes_)(sv, 1, r + 1, c, rows, cols);
+    }
+}
+
+/* Whether row r is scored in full (into rows and cols): its window is usable and, where X is
+ * sparse (z-normalized mode), sampled. */
+MP_INLINE int MP_NAME(full_row_)(const mp_series *X, int64_t r, const int mode) {
+    return X->w[r] == X->w[r] && (mode != MP_ZNORM || !X->sample || r % X->sample == 0);
+}
+
 MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                       int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
-                                      double *acc, const volatile int *cancel, const int mode,
+                                      mp_topk *srows, mp_topk *scols, double *acc,
+                                      const volatile int *cancel, const int mode,
                                       const int do_rows, const int do_cols) {
     const int64_t nd = d1 - d0;
+    /* Y's sampled lanes, scored apart (mp_series.sample); rows scored in full only where some
+     * table wants them */
+    const int sparse = Y->sample > 0 && (srows || scols);
+    const int full = do_rows || do_cols;
     const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
     /* Vector lanes may read past d1 only where no real diagonal lies (c >= Y->l, the padding);
      * otherwise the last partial vector is done in scalar code. */
@@ -507,18 +539,24 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 step = er + ec;
             }
             if (step > quiet) {
-                if (mode == MP_ZNORM && X->w[r] != X->w[r]) { /* a masked row: nothing scores */
-                    MP_NAME(track_skip_)(X, Y, d0, nd, nvec, jtail, r, acc, err);
-                } else if (mode == MP_ZNORM && Y->sparse) {
-                    MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, do_rows ? rows : 0,
-                                           do_cols ? cols : 0, acc, err, MP_ZNORM);
-                    MP_NAME(track_skip_)(X, Y, d0, nd, nvec, jtail, r, acc, err);
-                } else if (mode == MP_ZNORM)
-                    MP_NAME(track_row_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, err,
-                                        do_rows, do_cols);
-                else
+                if (mode == MP_ZNORM) {
+                    if (sparse)
+                        MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, srows, scols, acc, err,
+                                               MP_ZNORM);
+                    if (full && MP_NAME(full_row_)(X, r, MP_ZNORM))
+                        MP_NAME(track_row_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc,
+                                            err, do_rows, do_cols);
+                    else /* nothing (more) scores in this row: step, and track */
+                        MP_NAME(track_skip_)(X, Y, d0, nd, nvec, jtail, r, acc, err);
+                } else if (full) {
                     MP_NAME(track_row_aamp_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc,
                                              err, mode, do_rows, do_cols);
+                } else { /* p-norm passes are never sparse and full at once: Y's other
+                          * windows are masked (NaN w), so scoring every lane scores the
+                          * sparse ones */
+                    MP_NAME(track_row_aamp_)(pr, X, Y, d0, nd, nvec, jtail, r, srows, scols,
+                                             acc, err, mode, srows != 0, scols != 0);
+                }
                 tracking = 1;
                 const int64_t valid = Y->l - (r + d0);
                 cells += valid < nd ? valid : nd;
@@ -533,12 +571,16 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
             }
         }
         int skip = 1;
-        for (int64_t q = 0; q < nr; q++) skip &= X->w[r + q] != X->w[r + q]; /* all NaN */
-        if (!skip && Y->sparse) { /* score the few usable lanes, then only step (a row at a time) */
+        if (sparse && mode == MP_ZNORM && nr == 2 && jtail == nd &&
+            !(full && (MP_NAME(full_row_)(X, r, mode) || MP_NAME(full_row_)(X, r + 1, mode)))) {
+            /* two rows that only step: their sampled lanes, then the recurrence */
+            MP_NAME(score_sparse2_)(pr, X, Y, d0, nd, r, srows, scols, acc);
+        } else if (sparse) { /* a row at a time: its sampled lanes, then its full row or step */
             nr = 1;
-            MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, do_rows ? rows : 0, do_cols ? cols : 0,
-                                   acc, 0, mode);
-            skip = 1;
+            MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, srows, scols, acc, 0, mode);
+            skip = !(full && MP_NAME(full_row_)(X, r, mode));
+        } else if (full) {
+            for (int64_t q = 0; q < nr; q++) skip &= !MP_NAME(full_row_)(X, r + q, mode);
         }
         if (skip) {
             if (nr == MP_ROWS)
@@ -562,13 +604,16 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
 }
 
 int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_series *Y, int64_t d0,
-                          int64_t d1, mp_topk *rows, mp_topk *cols, double *scratch,
-                          const volatile int *cancel) {
+                          int64_t d1, mp_topk *rows, mp_topk *cols, mp_topk *srows,
+                          mp_topk *scols, double *scratch, const volatile int *cancel) {
+#define MP_BODY(mode, r, c)                                                                     \
+    return MP_NAME(band_body_)(pr, X, Y, d0, d1, r ? rows : 0, c ? cols : 0, srows, scols,      \
+                               scratch, cancel, mode, r, c);
 #define MP_SIDES(mode)                                                                          \
-    if (rows && cols)                                                                           \
-        return MP_NAME(band_body_)(pr, X, Y, d0, d1, rows, cols, scratch, cancel, mode, 1, 1);  \
-    if (rows) return MP_NAME(band_body_)(pr, X, Y, d0, d1, rows, 0, scratch, cancel, mode, 1, 0); \
-    return MP_NAME(band_body_)(pr, X, Y, d0, d1, 0, cols, scratch, cancel, mode, 0, 1);
+    if (rows && cols) MP_BODY(mode, 1, 1)                                                       \
+    if (rows) MP_BODY(mode, 1, 0)                                                               \
+    if (cols) MP_BODY(mode, 0, 1)                                                               \
+    MP_BODY(mode, 0, 0)
     if (d1 <= d0 || d0 >= Y->l) return 0;
     switch (pr->mode) {
         case MP_ZNORM: MP_SIDES(MP_ZNORM)
@@ -577,6 +622,7 @@ int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_seri
         default: MP_SIDES(MP_AAMP_P)
     }
 #undef MP_SIDES
+#undef MP_BODY
 }
 
 /* ---- Diagonal-list entry (scrump: a chosen, scattered subset of diagonals) ----

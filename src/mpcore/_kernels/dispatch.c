@@ -130,6 +130,7 @@ int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
         const int64_t cells =
             fn(pr, series + ps->x, series + ps->y, bands[3 * b + 1], bands[3 * b + 2],
                ps->rows >= 0 ? tables + ps->rows : 0, ps->cols >= 0 ? tables + ps->cols : 0,
+               ps->srows >= 0 ? tables + ps->srows : 0, ps->scols >= 0 ? tables + ps->scols : 0,
                scratch, cancel);
         if (cells < 0) return -1;
         mp_fetch_add(done, cells);
