@@ -292,7 +292,7 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
     cdef double *scratch = <double *> malloc(5 * (MP_BAND + 64) * sizeof(double))
     cdef Py_ssize_t book = 0
     for i in range(ns):
-        book += _bookkeeping_size(series[i].l) if mode == 0 else 0
+        book += _bookkeeping_size(series[i].l)
     cdef double *bookbuf = <double *> malloc(max(book, 1) * sizeof(double))
     if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
         free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
@@ -303,9 +303,8 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
             if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
                 raise ValueError("series arrays must be padded by PAD entries")
             _fill_series(&cs[i], series[i])
-            if mode == 0:  # the diagonal-list entry tracks the z-normalized rounding only
-                _fill_bookkeeping(&cs[i], m, mode, p, bookbuf + book)
-                book += _bookkeeping_size(cs[i].l)
+            _fill_bookkeeping(&cs[i], m, mode, p, bookbuf + book)
+            book += _bookkeeping_size(cs[i].l)
         for i in range(nt):
             _fill_topk(&ct[i], tables[i])
         _fill_passes(cp, passes, ns, nt)

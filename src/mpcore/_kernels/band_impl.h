@@ -787,6 +787,36 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
     if (trk) *err = e;
 }
 
+/* Rows [r0, r1) of diagonal d in a p-norm mode, in scalar code with the rounding tracked as
+ * track_row_aamp_ tracks it in a band: the state is recomputed exactly before a cell is scored
+ * with an error bound above MP_SCORE_TOL of the pair's own magnitude (q_r + q_c). */
+static void MP_NAME(track_rows_aamp_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                      int64_t d, int64_t r0, int64_t r1, int seed, double *state,
+                                      double *err, mp_topk *rows, mp_topk *cols, const int mode) {
+    const double lim = MP_NAME(aamp_lim_)(pr);
+    double cur, e = *err;
+    int64_t r = r0;
+    if (seed) {
+        MP_NAME(seed_)(pr, X, Y, r0, r0 + d, 0, 1, &cur);
+        e = 0.0;
+        MP_NAME(cell1_)(X, Y, r0, r0 + d, cur, rows, cols, mode);
+        r++;
+    } else {
+        cur = *state;
+    }
+    for (; r < r1; r++) {
+        cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
+        e += X->e[r - 1] + Y->e[r - 1 + d];
+        if (e >= lim * (X->q[r] + Y->q[r + d])) {
+            MP_NAME(seed_)(pr, X, Y, r, r + d, 0, 1, &cur);
+            e = 0.0;
+        }
+        MP_NAME(cell1_)(X, Y, r, r + d, cur, rows, cols, mode);
+    }
+    *state = cur;
+    *err = e;
+}
+
 MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                                        const mp_series *Y, const int64_t *diags, int64_t nd,
                                        mp_topk *rows, mp_topk *cols, double *scratch,
@@ -798,8 +828,8 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
      * previous block was tracked */
     double *state = scratch, *err = scratch + nd, *quiet = scratch + 2 * nd;
     double *wmax = scratch + 3 * nd, *tracking = scratch + 4 * nd;
-    const int track = mode == MP_ZNORM && X->e && Y->e;
-    const double lim = MP_SCORE_TOL / MP_ROUND;
+    const int track = X->e && Y->e && (mode == MP_ZNORM || (X->q && Y->q));
+    const double lim = mode == MP_ZNORM ? MP_SCORE_TOL / MP_ROUND : MP_NAME(aamp_lim_)(pr);
     int64_t maxrows = 0, cells = 0;
     for (int64_t j = 0; j < nd; j++) {
         const int64_t nr = (X->l < Y->l - diags[j]) ? X->l : Y->l - diags[j];
@@ -820,29 +850,43 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
             if (end <= r0) continue;
             int seed = seed_row;
             if (track) {
-                if (seed_row) {
+                if (seed_row) { /* as band_body_ keeps them per period */
                     const int64_t s1 = r0 + reseed < nr ? r0 + reseed : nr;
-                    wmax[j] = MP_NAME(blkmax_)(X->wblk, r0, s1) *
-                              MP_NAME(blkmax_)(Y->wblk, r0 + d, s1 + d);
-                    quiet[j] = wmax[j] > 0.0 ? lim / ((double)(s1 - r0) * wmax[j]) : INFINITY;
+                    if (mode == MP_ZNORM) {
+                        wmax[j] = MP_NAME(blkmax_)(X->wblk, r0, s1) *
+                                  MP_NAME(blkmax_)(Y->wblk, r0 + d, s1 + d);
+                        quiet[j] = wmax[j] > 0.0 ? lim / ((double)(s1 - r0) * wmax[j]) : INFINITY;
+                    } else { /* wmax: here the smallest q_r + q_c of the period */
+                        const double qx = MP_NAME(blkmin_)(X->qblk, r0, s1);
+                        const double qy = MP_NAME(blkmin_)(Y->qblk, r0 + d, s1 + d);
+                        wmax[j] = 2.0 * (qx < qy ? qx : qy);
+                        quiet[j] = lim * wmax[j] / (double)(s1 - r0);
+                    }
                     err[j] = 0.0;
                     tracking[j] = 0.0;
                 }
                 /* the steps into rows r0 .. end - 1 are taken at rows r0 - 1 .. end - 2 */
                 const int64_t a0 = r0 > 0 ? r0 - 1 : 0;
-                const double step =
-                    MP_NAME(blkmax_)(X->eblk, a0, end) * MP_NAME(blkmax_)(Y->hblk, a0 + d, end + d) +
-                    MP_NAME(blkmax_)(X->hblk, a0, end) * MP_NAME(blkmax_)(Y->eblk, a0 + d, end + d);
+                const double ex = MP_NAME(blkmax_)(X->eblk, a0, end);
+                const double ey = MP_NAME(blkmax_)(Y->eblk, a0 + d, end + d);
+                const double step = mode == MP_ZNORM ?
+                    ex * MP_NAME(blkmax_)(Y->hblk, a0 + d, end + d) +
+                        MP_NAME(blkmax_)(X->hblk, a0, end) * ey : ex + ey;
                 if (step > quiet[j]) {
-                    if (mode == MP_ZNORM) /* always: track is z-normalized only */
+                    if (mode == MP_ZNORM)
                         MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, err + j,
                                             rows, cols, MP_ZNORM, do_rows, do_cols, 1);
+                    else
+                        MP_NAME(track_rows_aamp_)(pr, X, Y, d, r0, end, seed, state + j,
+                                                  err + j, do_rows ? rows : 0,
+                                                  do_cols ? cols : 0, mode);
                     tracking[j] = 1.0;
                     cells += end - r0;
                     continue;
                 }
                 if (tracking[j] != 0.0) { /* back to the lean loop, with no error that matters */
-                    if (err[j] * wmax[j] >= lim) seed = 1;
+                    if (mode == MP_ZNORM ? err[j] * wmax[j] >= lim : err[j] >= lim * wmax[j])
+                        seed = 1;
                     err[j] = 0.0;
                     tracking[j] = 0.0;
                 }
