@@ -215,6 +215,59 @@ def test_threads_bitwise_identical():
         np.testing.assert_array_equal(I, I1)
 
 
+def _fast_path_inputs(d, seed):
+    """Random walks with the cases the AVX2 strip treats apart: a NaN, a constant stretch,
+    a constant channel (no longer 'clean'), exactly repeated windows."""
+    rng = np.random.default_rng(seed)
+    n, m = 400, [6, 11, 25][seed % 3]
+    T = walks(d, n, seed=seed)
+    yield T, m
+    R = T.copy()
+    R[:, 200 : 200 + m] = R[:, 30 : 30 + m]
+    R[:, 330 : 330 + m] = R[:, 30 : 30 + m]
+    yield R, m
+    N = T.copy()
+    N[rng.integers(d), 100:103] = np.nan
+    N[0, 370] = np.inf
+    yield N, m
+    C = T.copy()
+    C[d - 1, :] = 2.5
+    C[0, 150:190] = -1.0
+    yield C, m
+
+
+@pytest.mark.parametrize("d", list(range(1, 18)))
+def test_fast_strip_bitwise_equals_generic(d, monkeypatch):
+    """The AVX2 strip (z-norm, no include, d <= 16) must give the generic strip's P and I bit
+    for bit: same operations, and a sorting network's output does not depend on the network.
+    Where the CPU has no AVX2 (or d > 16) both runs take the generic strip."""
+    for seed in (d, d + 50):
+        for T, m in _fast_path_inputs(d, seed):
+            for discords in (False, True):
+                monkeypatch.delenv("MPCORE_MBAND_GENERIC", raising=False)
+                P, I = mpcore.mstump(T, m, discords=discords, n_threads=2)
+                monkeypatch.setenv("MPCORE_MBAND_GENERIC", "1")
+                rP, rI = mpcore.mstump(T, m, discords=discords, n_threads=2)
+                np.testing.assert_array_equal(I, rI)
+                np.testing.assert_array_equal(P, rP)
+
+
+@pytest.mark.parametrize("d", [1, 3, 10])
+def test_refine_window_stats_bitwise(d):
+    """Exact distances from the cached window statistics equal those recomputed per pair."""
+    for T, m in _fast_path_inputs(d, d):
+        job = multidim.prepare_mjob(T, m, None, False, True, 2.0, None)
+        I = np.random.default_rng(d).integers(-1, job.l, size=(d, job.l))
+        stats = (np.empty((d, job.stride)), np.empty((d, job.stride)))
+        multidim._mengine.window_stats(job, job.E, job.cst, *stats)
+        P = np.empty((d, job.l))
+        rP = np.empty((d, job.l))
+        multidim._mengine.refine(job, job.E, job.cst, I, P, stats=stats)
+        multidim._mengine.refine(job, job.E, job.cst, I, rP)
+        np.testing.assert_array_equal(P, rP)
+        assert np.isinf(P[I < 0]).all() and not np.isnan(P).any()
+
+
 def test_input_forms():
     pd = pytest.importorskip("pandas")
     T = walks(3, 100, seed=14)

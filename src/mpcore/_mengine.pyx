@@ -14,7 +14,7 @@ cdef extern from "_kernels/mband.h":
         int mode
         double p
         int64_t reseed, nfix
-        int discords
+        int discords, clean
         double snap
         const double *T
         const double *mu
@@ -30,8 +30,11 @@ cdef extern from "_kernels/mband.h":
     int mpm_run_worker(const mpm_params *pr, const int64_t *strips, int64_t nstrips,
                        int64_t *next, int64_t *done, double *best, int64_t *idx,
                        const volatile int *cancel) noexcept nogil
+    void mpm_window_stats(const mpm_params *pr, const double *E, const uint8_t *cst,
+                          double *mean, double *isd, int64_t r0, int64_t r1) noexcept nogil
     void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const int64_t *I,
-                    double *P, int64_t r0, int64_t r1, double *scratch) noexcept nogil
+                    double *P, int64_t r0, int64_t r1, double *scratch, const double *mean,
+                    const double *isd) noexcept nogil
 
 LANES = MPM_L
 PAD = MPM_PAD
@@ -71,6 +74,12 @@ cdef int _fill(mpm_params *pr, job) except -1:
     pr.nfix = job.nfix
     pr.discords = job.discords
     pr.snap = job.snap
+    # O(d l) once per call, against the kernel's O(d l^2)
+    pr.clean = 1
+    for t in range(d):
+        if np.any(np.asarray(half[t, :l])) or np.any(np.asarray(bad[t, :l])):
+            pr.clean = 0
+            break
     pr.T = &T[0, 0]
     pr.mu = &mu[0, 0]
     pr.df = &df[0, 0]
@@ -106,9 +115,31 @@ def run_worker(job, const int64_t[::1] strips, int64_t[::1] counters, double[:, 
     return rc == 0
 
 
+def window_stats(job, const double[:, ::1] E, const uint8_t[:, ::1] cst, double[:, ::1] mean,
+                 double[:, ::1] isd, int64_t r0=0, int64_t r1=-1):
+    """z-norm: the mean and 1 / std of the windows r0 <= i < r1 of every channel, into mean and
+    isd (d, stride), for :func:`refine`; the GIL released."""
+    cdef mpm_params pr
+    _fill(&pr, job)
+    if E.shape[0] != pr.d or E.shape[1] != pr.stride or cst.shape[0] != pr.d \
+            or cst.shape[1] != pr.stride:
+        raise ValueError("E and cst must be (d, stride)")
+    if mean.shape[0] != pr.d or mean.shape[1] != pr.stride or isd.shape[0] != pr.d \
+            or isd.shape[1] != pr.stride:
+        raise ValueError("mean and isd must be (d, stride)")
+    if r1 < 0 or r1 > pr.l:
+        r1 = pr.l
+    if r0 < 0 or r0 > r1:
+        raise ValueError("r0 must be in [0, r1]")
+    with nogil:
+        mpm_window_stats(&pr, &E[0, 0], &cst[0, 0], &mean[0, 0], &isd[0, 0], r0, r1)
+
+
 def refine(job, const double[:, ::1] E, const uint8_t[:, ::1] cst, const int64_t[:, ::1] I,
-           double[:, ::1] P, int64_t r0=0, int64_t r1=-1):
-    """Exact P[k, i] for rows r0 <= i < r1 from the neighbours I (d, l); the GIL released."""
+           double[:, ::1] P, int64_t r0=0, int64_t r1=-1, stats=None):
+    """Exact P[k, i] for rows r0 <= i < r1 from the neighbours I (d, l); the GIL released.
+    stats: optional (mean, isd) from :func:`window_stats` over all windows (z-norm), which
+    saves recomputing them for every pair; the result is the same."""
     cdef mpm_params pr
     _fill(&pr, job)
     if E.shape[0] != pr.d or E.shape[1] != pr.stride or cst.shape[0] != pr.d \
@@ -116,6 +147,17 @@ def refine(job, const double[:, ::1] E, const uint8_t[:, ::1] cst, const int64_t
         raise ValueError("E and cst must be (d, stride)")
     if I.shape[0] != pr.d or I.shape[1] != pr.l or P.shape[0] != pr.d or P.shape[1] != pr.l:
         raise ValueError("I and P must be (d, l)")
+    cdef const double[:, ::1] mean
+    cdef const double[:, ::1] isd
+    cdef const double *mp = NULL
+    cdef const double *sp = NULL
+    if stats is not None:
+        mean, isd = stats
+        if mean.shape[0] != pr.d or mean.shape[1] != pr.stride or isd.shape[0] != pr.d \
+                or isd.shape[1] != pr.stride:
+            raise ValueError("stats must be two (d, stride) arrays")
+        mp = &mean[0, 0]
+        sp = &isd[0, 0]
     if r1 < 0 or r1 > pr.l:
         r1 = pr.l
     cdef int64_t i, k
@@ -123,9 +165,10 @@ def refine(job, const double[:, ::1] E, const uint8_t[:, ::1] cst, const int64_t
         for i in range(r0, r1):
             if I[k, i] >= pr.l:
                 raise ValueError("index out of range in I")
-    cdef double *scratch = <double *> malloc(max(pr.d, 1) * sizeof(double))
+    # d distances, then d channel numbers (int64) for mpm_refine
+    cdef double *scratch = <double *> malloc(2 * max(pr.d, 1) * sizeof(double))
     if scratch == NULL:
         raise MemoryError()
     with nogil:
-        mpm_refine(&pr, &E[0, 0], &cst[0, 0], &I[0, 0], &P[0, 0], r0, r1, scratch)
+        mpm_refine(&pr, &E[0, 0], &cst[0, 0], &I[0, 0], &P[0, 0], r0, r1, scratch, mp, sp)
     free(scratch)

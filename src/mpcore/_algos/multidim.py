@@ -264,13 +264,21 @@ def finalize(job: MJob, table: MTable, n_threads: int | None = None) -> mparray:
     P = np.empty((d, l))
     nt = max(1, min(_threads.resolve(n_threads), l * job.m * d * d // 200_000))
     cuts = np.linspace(0, l, nt + 1).astype(np.int64)
-    args = (job, job.E, job.cst, I, P)
-    workers = [threading.Thread(target=_mengine.refine, args=args + (int(a), int(b)))
-               for a, b in zip(cuts[:-1], cuts[1:])]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
+    spans = [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
+
+    def in_threads(fn, *args):
+        workers = [threading.Thread(target=fn, args=args + span) for span in spans]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join()
+
+    stats = None
+    if job.mode == MODE_ZNORM:
+        # every window's mean and 1 / std once, instead of once for each pair it is part of
+        stats = (np.empty((d, job.stride)), np.empty((d, job.stride)))
+        in_threads(_mengine.window_stats, job, job.E, job.cst, *stats)
+    in_threads(functools.partial(_mengine.refine, stats=stats), job, job.E, job.cst, I, P)
     if job.unscale != 1.0:
         P *= job.unscale  # a power of two: exact
     return mparray(P, I)

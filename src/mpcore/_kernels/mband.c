@@ -48,8 +48,8 @@ static double mpm_exact_sum(const mpm_params *pr, int64_t c, int64_t i, int64_t 
 }
 
 MPM_CLONES
-int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
-                  const volatile int *cancel) {
+static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
+                                 const volatile int *cancel) {
     const int64_t d = pr->d, m = pr->m, l = pr->l, S = pr->stride, nfix = pr->nfix;
     const int mode = pr->mode;
     const double p = pr->p, inv_p = 1.0 / pr->p, two_m = 2.0 * (double)m, snap = pr->snap;
@@ -183,6 +183,227 @@ int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
     return cells;
 }
 
+/* ------------------------------------------------------------------ AVX2 fast path (z-norm)
+ *
+ * The generic strip above keeps its lanes in memory and loops over the channels and the
+ * sorting network at run time, so the compiler scalarizes most of it (about 400 cycles a cell
+ * at d = 10).  Here, for z-normalized profiles without `include` (the common case) and d <= 16,
+ * the strip is compiled once per d (and per sort direction): the d co-moments and the d
+ * distances are arrays of 4-lane vectors with constant indices, the sorting network is unrolled
+ * at compile time, so they all live in registers.  Every value is computed with the same
+ * operations in the same order as the generic code (no FMA there either), and a sorting
+ * network's output does not depend on the network (the distances are never NaN or -0), so the
+ * sums, and hence P and I, are bitwise identical.  A strip of MPM_L = 8 diagonals runs as two
+ * strips of 4: the tables keep the lexicographic minimum of (sum, index), which does not depend
+ * on the order in which pairs are offered. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(MPM_NO_AVX2)
+#include <immintrin.h>
+#define MPM_HAVE_AVX2 1
+#define MPM_AVX2_INLINE static inline __attribute__((always_inline, target("avx2")))
+#define MPM_AVX2_FN __attribute__((target("avx2")))
+#define MPM_FAST_DMAX 16
+
+/* compare-exchange: x' = a < b ? a : b and y' = a < b ? b : a exactly (minpd and maxpd return
+ * their second operand unless the comparison holds) */
+#define MPM_CX(v, a, b)                                         \
+    do {                                                        \
+        const __m256d x_ = (v)[a], y_ = (v)[b];                 \
+        (v)[a] = _mm256_min_pd(x_, y_);                         \
+        (v)[b] = _mm256_max_pd(y_, x_);                         \
+    } while (0)
+
+/* Batcher's odd-even merge sort over n = 0..16 channels: the pairs of sorting_network(0, n) in
+ * _algos/multidim.py are mpm_net[mpm_net_end[n - 1] .. mpm_net_end[n] - 1].  Written out here
+ * so that, with n a compile-time constant, the network unrolls into register operations (GCC
+ * does not unroll the construction loops completely).  Any sorting network gives the same
+ * output; the test of the fast path against the generic one checks every n. */
+static const unsigned char mpm_net[][2] = {
+    {0, 1}, {0, 1}, {0, 2}, {1, 2}, {0, 1}, {2, 3}, {0, 2}, {1, 3}, {1, 2}, {0, 1}, {2, 3}, {0,
+    2}, {1, 3}, {1, 2}, {0, 4}, {2, 4}, {1, 2}, {3, 4}, {0, 1}, {2, 3}, {4, 5}, {0, 2}, {1, 3},
+    {1, 2}, {0, 4}, {1, 5}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {0, 1}, {2, 3}, {4, 5}, {0, 2}, {1,
+    3}, {4, 6}, {1, 2}, {5, 6}, {0, 4}, {1, 5}, {2, 6}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6},
+    {0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {1, 2}, {5, 6}, {0, 4}, {1,
+    5}, {2, 6}, {3, 7}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6}, {0, 1}, {2, 3}, {4, 5}, {6, 7},
+    {0, 2}, {1, 3}, {4, 6}, {5, 7}, {1, 2}, {5, 6}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {2, 4}, {3,
+    5}, {1, 2}, {3, 4}, {5, 6}, {0, 8}, {4, 8}, {2, 4}, {3, 5}, {6, 8}, {1, 2}, {3, 4}, {5, 6},
+    {7, 8}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {1, 2}, {5,
+    6}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6}, {0, 8}, {1, 9},
+    {4, 8}, {5, 9}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {0, 1}, {2,
+    3}, {4, 5}, {6, 7}, {8, 9}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {8, 10}, {1, 2}, {5, 6}, {9,
+    10}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6}, {9, 10}, {0,
+    8}, {1, 9}, {2, 10}, {4, 8}, {5, 9}, {6, 10}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {1, 2}, {3,
+    4}, {5, 6}, {7, 8}, {9, 10}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {0, 2}, {1,
+    3}, {4, 6}, {5, 7}, {8, 10}, {9, 11}, {1, 2}, {5, 6}, {9, 10}, {0, 4}, {1, 5}, {2, 6}, {3,
+    7}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6}, {9, 10}, {0, 8}, {1, 9}, {2, 10}, {3, 11}, {4,
+    8}, {5, 9}, {6, 10}, {7, 11}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {1, 2}, {3, 4}, {5, 6}, {7,
+    8}, {9, 10}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {0, 2}, {1, 3}, {4, 6}, {5,
+    7}, {8, 10}, {9, 11}, {1, 2}, {5, 6}, {9, 10}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {2,
+    4}, {3, 5}, {10, 12}, {1, 2}, {3, 4}, {5, 6}, {9, 10}, {11, 12}, {0, 8}, {1, 9}, {2, 10},
+    {3, 11}, {4, 12}, {4, 8}, {5, 9}, {6, 10}, {7, 11}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {10,
+    12}, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {8,
+    9}, {10, 11}, {12, 13}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {8, 10}, {9, 11}, {1, 2}, {5, 6},
+    {9, 10}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {9, 13}, {2, 4}, {3, 5}, {10, 12}, {11,
+    13}, {1, 2}, {3, 4}, {5, 6}, {9, 10}, {11, 12}, {0, 8}, {1, 9}, {2, 10}, {3, 11}, {4, 12},
+    {5, 13}, {4, 8}, {5, 9}, {6, 10}, {7, 11}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {10, 12}, {11,
+    13}, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {8,
+    9}, {10, 11}, {12, 13}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {8, 10}, {9, 11}, {12, 14}, {1, 2},
+    {5, 6}, {9, 10}, {13, 14}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {9, 13}, {10, 14}, {2,
+    4}, {3, 5}, {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {9, 10}, {11, 12}, {13, 14}, {0, 8},
+    {1, 9}, {2, 10}, {3, 11}, {4, 12}, {5, 13}, {6, 14}, {4, 8}, {5, 9}, {6, 10}, {7, 11}, {2,
+    4}, {3, 5}, {6, 8}, {7, 9}, {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10},
+    {11, 12}, {13, 14}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {12, 13}, {14, 15},
+    {0, 2}, {1, 3}, {4, 6}, {5, 7}, {8, 10}, {9, 11}, {12, 14}, {13, 15}, {1, 2}, {5, 6}, {9,
+    10}, {13, 14}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {9, 13}, {10, 14}, {11, 15}, {2, 4},
+    {3, 5}, {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {9, 10}, {11, 12}, {13, 14}, {0, 8}, {1,
+    9}, {2, 10}, {3, 11}, {4, 12}, {5, 13}, {6, 14}, {7, 15}, {4, 8}, {5, 9}, {6, 10}, {7, 11},
+    {2, 4}, {3, 5}, {6, 8}, {7, 9}, {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10},
+    {11, 12}, {13, 14}};
+static const short mpm_net_end[17] = {
+    0, 0, 1, 4, 9, 18, 30, 46, 65, 93, 125, 163, 205, 253, 306, 365, 428};
+
+MPM_AVX2_INLINE void mpm_sort4(__m256d *v, const int n) {
+    if (n < 2) return;
+#pragma GCC unroll 128
+    for (int t = mpm_net_end[n - 1]; t < mpm_net_end[n]; t++)
+        MPM_CX(v, mpm_net[t][0], mpm_net[t][1]);
+}
+
+/* One strip of 4 diagonals g..g+3; D channels; clean: pr->clean.  Returns the cells, or -1.
+ * Discords: the channels are sorted ascending and summed from the largest down, which gives
+ * the generic code's descending order and sums exactly. */
+MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, int64_t *idx,
+                               const volatile int *cancel, const int D, const int clean) {
+    const int64_t l = pr->l, S = pr->stride;
+    if (g >= l) return 0;
+    const int64_t rows = l - g;
+    const __m256d two_m = _mm256_set1_pd(2.0 * (double)pr->m), one = _mm256_set1_pd(1.0);
+    const __m256d snap = _mm256_set1_pd(pr->snap);
+    const int desc = pr->discords;
+    __m256d acc[MPM_FAST_DMAX] = {0}, dist[MPM_FAST_DMAX], sum[MPM_FAST_DMAX];
+    for (int64_t i = 0; i < rows; i++) {
+        const int64_t j0 = i + g;
+        if (i % pr->reseed == 0) {
+            if (cancel && *cancel) return -1;
+            for (int c = 0; c < D; c++) {
+                double t[4];
+                for (int q = 0; q < 4; q++)
+                    t[q] = j0 + q < l ? mpm_exact_sum(pr, c, i, j0 + q) : 0.0;
+                acc[c] = _mm256_loadu_pd(t);
+            }
+        } else {
+            for (int c = 0; c < D; c++) {
+                const __m256d fi = _mm256_set1_pd(pr->df[c * S + i - 1]);
+                const __m256d gi = _mm256_set1_pd(pr->dg[c * S + i - 1]);
+                const __m256d fj = _mm256_loadu_pd(pr->df + c * S + j0 - 1);
+                const __m256d gj = _mm256_loadu_pd(pr->dg + c * S + j0 - 1);
+                acc[c] = _mm256_add_pd(acc[c], _mm256_add_pd(_mm256_mul_pd(fi, gj),
+                                                             _mm256_mul_pd(fj, gi)));
+            }
+        }
+        for (int c = 0; c < D; c++) {
+            const __m256d wi = _mm256_set1_pd(pr->w[c * S + i]);
+            const __m256d wj = _mm256_loadu_pd(pr->w + c * S + j0);
+            __m256d rho = _mm256_mul_pd(_mm256_mul_pd(acc[c], wi), wj);
+            /* clean: half is 0, and rho + 0 only turns -0 into +0, which 1 - rho cannot tell */
+            if (!clean)
+                rho = _mm256_add_pd(rho, _mm256_add_pd(_mm256_set1_pd(pr->half[c * S + i]),
+                                                       _mm256_loadu_pd(pr->half + c * S + j0)));
+            __m256d d2 = _mm256_mul_pd(two_m, _mm256_sub_pd(one, rho));
+            d2 = _mm256_and_pd(_mm256_cmp_pd(d2, snap, _CMP_GT_OQ), d2);
+            dist[c] = _mm256_sqrt_pd(d2);
+            /* clean: bad is 0 (sqrt is never -0); lanes past the end then get finite sums,
+             * which the exact update below skips */
+            if (!clean)
+                dist[c] = _mm256_add_pd(dist[c], _mm256_add_pd(_mm256_set1_pd(pr->bad[c * S + i]),
+                                                               _mm256_loadu_pd(pr->bad + c * S + j0)));
+        }
+        mpm_sort4(dist, D);
+        /* running sums; a lane can enter a table only if its sum is <= the row's or the
+         * column's best: one compare against max(row, column) (the exact update below also
+         * drops infinite sums) */
+        __m256d hit = _mm256_setzero_pd();
+        if (desc) {
+            sum[0] = dist[D - 1];
+            for (int k = 1; k < D; k++) sum[k] = _mm256_add_pd(dist[D - 1 - k], sum[k - 1]);
+        } else {
+            sum[0] = dist[0];
+            for (int k = 1; k < D; k++) sum[k] = _mm256_add_pd(dist[k], sum[k - 1]);
+        }
+        for (int k = 0; k < D; k++) {
+            const __m256d thr = _mm256_max_pd(_mm256_set1_pd(best[k * S + i]),
+                                              _mm256_loadu_pd(best + k * S + j0));
+            hit = _mm256_or_pd(hit, _mm256_cmp_pd(sum[k], thr, _CMP_LE_OQ));
+        }
+        if (_mm256_movemask_pd(hit)) {  /* rare after the first rows: exact tie rules */
+            for (int k = 0; k < D; k++) {
+                double s[4];
+                _mm256_storeu_pd(s, sum[k]);
+                double *b = best + k * S;
+                int64_t *ix = idx + k * S;
+                for (int q = 0; q < 4; q++) {
+                    const int64_t j = j0 + q;
+                    if (j >= l || !(s[q] < INFINITY)) continue;
+                    if (s[q] < b[i] || (s[q] == b[i] && j < ix[i])) {
+                        b[i] = s[q];
+                        ix[i] = j;
+                    }
+                    if (s[q] < b[j] || (s[q] == b[j] && i < ix[j])) {
+                        b[j] = s[q];
+                        ix[j] = i;
+                    }
+                }
+            }
+        }
+    }
+    int64_t cells = 0;
+    for (int q = 0; q < 4; q++) cells += g + q < l ? l - g - q : 0;
+    return cells;
+}
+
+#define MPM_Z4_DEF(D)                                                                        \
+    MPM_AVX2_FN static int64_t mpm_z4_##D(const mpm_params *pr, int64_t g, double *best,     \
+                                          int64_t *idx, const volatile int *cancel) {        \
+        return pr->clean ? mpm_z4(pr, g, best, idx, cancel, D, 1)                            \
+                         : mpm_z4(pr, g, best, idx, cancel, D, 0);                           \
+    }
+MPM_Z4_DEF(1) MPM_Z4_DEF(2) MPM_Z4_DEF(3) MPM_Z4_DEF(4) MPM_Z4_DEF(5) MPM_Z4_DEF(6)
+MPM_Z4_DEF(7) MPM_Z4_DEF(8) MPM_Z4_DEF(9) MPM_Z4_DEF(10) MPM_Z4_DEF(11) MPM_Z4_DEF(12)
+MPM_Z4_DEF(13) MPM_Z4_DEF(14) MPM_Z4_DEF(15) MPM_Z4_DEF(16)
+
+typedef int64_t (*mpm_z4_fn)(const mpm_params *, int64_t, double *, int64_t *,
+                             const volatile int *);
+static const mpm_z4_fn mpm_z4_table[MPM_FAST_DMAX + 1] = {
+    NULL, mpm_z4_1, mpm_z4_2, mpm_z4_3, mpm_z4_4, mpm_z4_5, mpm_z4_6, mpm_z4_7, mpm_z4_8,
+    mpm_z4_9, mpm_z4_10, mpm_z4_11, mpm_z4_12, mpm_z4_13, mpm_z4_14, mpm_z4_15, mpm_z4_16};
+
+static int mpm_cpu_avx2(void) {
+    static int known = -1;  /* benign race: every thread stores the same value */
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return known;
+}
+#endif
+
+int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
+                  const volatile int *cancel) {
+#ifdef MPM_HAVE_AVX2
+    if (pr->mode == MPM_ZNORM && pr->nfix == 0 && pr->d >= 1 && pr->d <= MPM_FAST_DMAX &&
+        !getenv("MPCORE_MBAND_GENERIC") && mpm_cpu_avx2()) {
+        const mpm_z4_fn f = mpm_z4_table[pr->d];
+        int64_t cells = 0;
+        for (int h = 0; h < L; h += 4) {
+            const int64_t c = f(pr, g0 + h, best, idx, cancel);
+            if (c < 0) return c;
+            cells += c;
+        }
+        return cells;
+    }
+#endif
+    return mpm_strip_generic(pr, g0, best, idx, cancel);
+}
+
 int mpm_run_worker(const mpm_params *pr, const int64_t *strips, int64_t nstrips, int64_t *next,
                    int64_t *done, double *best, int64_t *idx, const volatile int *cancel) {
     for (;;) {
@@ -237,10 +458,89 @@ static double mpm_exact_dist(const mpm_params *pr, const double *E, const uint8_
     return sqrt(d2);
 }
 
+void mpm_window_stats(const mpm_params *pr, const double *E, const uint8_t *cst, double *mean,
+                      double *isd, int64_t r0, int64_t r1) {
+    const int64_t S = pr->stride, m = pr->m;
+    for (int64_t c = 0; c < pr->d; c++) {
+        for (int64_t i = r0; i < r1; i++) {
+            mean[c * S + i] = 0.0;
+            isd[c * S + i] = 0.0;
+            if (pr->bad[c * S + i] != 0.0 || cst[c * S + i]) continue;
+            /* the same operations, in the same order, as mpm_exact_dist */
+            const double *x = E + c * S + i;
+            double mx = 0.0, sx = 0.0;
+            for (int64_t t = 0; t < m; t++) mx += x[t];
+            mx /= (double)m;
+            for (int64_t t = 0; t < m; t++) sx += (x[t] - mx) * (x[t] - mx);
+            mean[c * S + i] = mx;
+            isd[c * S + i] = sx > 0.0 ? 1.0 / sqrt(sx / (double)m) : 0.0;
+        }
+    }
+}
+
+/* The d exact distances of (i, j) from the window statistics: mpm_exact_dist's result, with
+ * the channels' sums run side by side (four independent chains; each in the same order). */
+static void mpm_zdist_all(const mpm_params *pr, const double *E, const uint8_t *cst,
+                          const double *mean, const double *isd, int64_t i, int64_t j,
+                          double *dist, int64_t *todo) {
+    const int64_t d = pr->d, S = pr->stride, m = pr->m;
+    int64_t nt = 0;
+    for (int64_t c = 0; c < d; c++) {
+        if (pr->bad[c * S + i] != 0.0 || pr->bad[c * S + j] != 0.0) {
+            dist[c] = INFINITY;
+            continue;
+        }
+        const int ci = cst[c * S + i] != 0, cj = cst[c * S + j] != 0;
+        if (ci && cj) {
+            dist[c] = 0.0;
+        } else if (ci || cj || !(isd[c * S + i] > 0.0) || !(isd[c * S + j] > 0.0)) {
+            dist[c] = sqrt((double)m);
+        } else {
+            todo[nt++] = c;
+        }
+    }
+    int64_t a = 0;
+    for (; a + 4 <= nt; a += 4) {
+        const double *x[4], *y[4];
+        double mx[4], my[4], sx[4], sy[4], d2[4] = {0.0, 0.0, 0.0, 0.0};
+        for (int q = 0; q < 4; q++) {
+            const int64_t c = todo[a + q];
+            x[q] = E + c * S + i;
+            y[q] = E + c * S + j;
+            mx[q] = mean[c * S + i];
+            my[q] = mean[c * S + j];
+            sx[q] = isd[c * S + i];
+            sy[q] = isd[c * S + j];
+        }
+        for (int64_t t = 0; t < m; t++) {
+            for (int q = 0; q < 4; q++) {
+                const double u = (x[q][t] - mx[q]) * sx[q] - (y[q][t] - my[q]) * sy[q];
+                d2[q] += u * u;
+            }
+        }
+        for (int q = 0; q < 4; q++) dist[todo[a + q]] = sqrt(d2[q]);
+    }
+    for (; a < nt; a++) {
+        const int64_t c = todo[a];
+        const double *x = E + c * S + i, *y = E + c * S + j;
+        const double mx = mean[c * S + i], my = mean[c * S + j];
+        const double sx = isd[c * S + i], sy = isd[c * S + j];
+        double d2 = 0.0;
+        for (int64_t t = 0; t < m; t++) {
+            const double u = (x[t] - mx) * sx - (y[t] - my) * sy;
+            d2 += u * u;
+        }
+        dist[c] = sqrt(d2);
+    }
+}
+
 void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const int64_t *I,
-                double *P, int64_t r0, int64_t r1, double *scratch) {
+                double *P, int64_t r0, int64_t r1, double *scratch, const double *mean,
+                const double *isd) {
     const int64_t d = pr->d, l = pr->l;
     double *dist = scratch;
+    int64_t *todo = (int64_t *)(scratch + d);
+    const int fast = pr->mode == MPM_ZNORM && mean && isd;
     for (int64_t i = r0; i < r1; i++) {
         int64_t last = -2;
         for (int64_t k = 0; k < d; k++) {
@@ -250,7 +550,11 @@ void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const
                 continue;
             }
             if (j != last) {
-                for (int64_t c = 0; c < d; c++) dist[c] = mpm_exact_dist(pr, E, cst, c, i, j);
+                if (fast) {
+                    mpm_zdist_all(pr, E, cst, mean, isd, i, j, dist, todo);
+                } else {
+                    for (int64_t c = 0; c < d; c++) dist[c] = mpm_exact_dist(pr, E, cst, c, i, j);
+                }
                 /* insertion sort of the channels past the included ones */
                 for (int64_t a = pr->nfix + 1; a < d; a++) {
                     const double v = dist[a];

@@ -12,6 +12,12 @@
  * Per thread the state is the best sum and its index for every (k, window): O(d l) memory.  Ties
  * go to the lowest index, so the result does not depend on how the diagonals were split.  The
  * reported distances are recomputed exactly afterwards (mpm_refine).
+ *
+ * Two strips compute the same bits: a generic one (any d, include, p-norms; lanes in memory,
+ * the network read at run time) and, on x86-64 CPUs with AVX2, one compiled for each d <= 16
+ * for z-normalized profiles without include, whose d co-moments, distances and sorting network
+ * stay in registers (about 4x faster at d = 10).  MPCORE_MBAND_GENERIC=1 in the environment
+ * forces the generic one (the tests compare the two).
  */
 #ifndef MPCORE_MBAND_H
 #define MPCORE_MBAND_H
@@ -36,6 +42,8 @@ typedef struct {
     int64_t reseed;     /* recompute the running sums exactly every `reseed` rows */
     int64_t nfix;       /* channels 0..nfix-1 are always included, in that order: not sorted */
     int discords;       /* sort the other channels descending */
+    int clean;          /* z-norm: no window in 0..l-1 is constant or non-finite (half and bad
+                         * are 0 there), so the fast path may skip adding them */
     double snap;        /* running sums (z-norm: squared distances) below this rank as 0: exact
                          * repeats then tie exactly (lowest index) instead of by rounding */
     const double *T;    /* kernel series: non-finite -> 0, shifted (z-norm) and scaled */
@@ -56,11 +64,20 @@ int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
 int mpm_run_worker(const mpm_params *pr, const int64_t *strips, int64_t nstrips, int64_t *next,
                    int64_t *done, double *best, int64_t *idx, const volatile int *cancel);
 
+/* z-norm: the mean and 1 / std of every window r0 <= i < r1 of every channel, as
+ * mpm_refine computes them (0 and 0 for a non-finite or constant window; 1 / std = 0 also
+ * where the centred window is all zeros after rounding).  mean, isd: (d, stride). */
+void mpm_window_stats(const mpm_params *pr, const double *E, const uint8_t *cst, double *mean,
+                      double *isd, int64_t r0, int64_t r1);
+
 /* Exact distances: for rows r0 <= i < r1 and every k with j = I[k * l + i] >= 0, the mean of the
  * first k+1 exact per-channel distances of (i, j) ordered as in the kernel; inf where j < 0.
- * E is the unshifted exact series (d, stride), cst the constant flags (d, stride). */
+ * E is the unshifted exact series (d, stride), cst the constant flags (d, stride).  scratch
+ * holds 2 d doubles.  mean and isd (z-norm, optional: NULL recomputes them for every pair) are
+ * mpm_window_stats of every window; the result is the same, bit for bit, either way. */
 void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const int64_t *I,
-                double *P, int64_t r0, int64_t r1, double *scratch);
+                double *P, int64_t r0, int64_t r1, double *scratch, const double *mean,
+                const double *isd);
 
 #ifdef __cplusplus
 }
