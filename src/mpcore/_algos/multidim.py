@@ -412,8 +412,13 @@ def _dask_merge(_k, *parts) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_dask(job: MJob, client) -> list[list[MTable]]:
-    """Dask executor: the strips cut into tasks as stumped's bands are (``_dask.plan_groups``),
-    merged on the cluster by the same pairwise tree (``_dask._reduce_on_cluster``)."""
+    """Dask executor: the strips cut into one task per thread of the cluster
+    (``_dask.plan_groups``), merged on the cluster by one task once all are done.
+
+    Unlike stumped's pairwise tree of merges, one merge: each round trip between the client and
+    the scheduler costs ~15 ms, and a chain of them cost 1.8x mstump's time at n = 2**14, d = 3
+    (the multi-dimensional kernel is fast enough for that to show); one task per thread holds
+    no more partial tables than the threads executor does."""
     import uuid
 
     from .. import _dask
@@ -421,14 +426,16 @@ def run_dask(job: MJob, client) -> list[list[MTable]]:
     if not (hasattr(client, "submit") and hasattr(client, "scatter")):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
     run = uuid.uuid4().hex[:12]
-    groups = _dask.plan_groups(job, _dask._total_threads(client))
+    groups = _dask.plan_groups(job, _dask._total_threads(client), tasks_per_thread=1)
     job_future = client.scatter(job, broadcast=True, hash=False)
     root = None
     try:
         futures = [client.submit(_dask_run_group, job_future, start, stop, pure=False,
                                  key=f"mpcore-mstrips-{run}-{i}", priority=-i)
                    for i, (start, stop) in enumerate(groups)]
-        root = _dask._reduce_on_cluster(client, futures, 0, run, merge=_dask_merge)
+        root = client.submit(_dask_merge, 0, *futures, pure=False, priority=100,
+                             key=f"mpcore-mmerge-{run}")
+        del futures  # held by the merge task until it has run
         best, idx = root.result()
     except BaseException:
         client.cancel([f for f in (root, job_future) if f is not None])
