@@ -704,6 +704,23 @@ MP_INLINE void MP_NAME(track1_)(const mp_params *pr, const mp_series *X, const m
     MP_NAME(cell1_)(X, Y, r, c, *cur, rows, cols, MP_ZNORM);
 }
 
+/* The start of rows [r0, ...) of diagonal d: with `seed`, the exact state of row r0 (its error
+ * bound *e reset) and its cell scored, returning r0 + 1; otherwise the state carried in *state,
+ * returning r0. */
+MP_INLINE int64_t MP_NAME(diag_start_)(const mp_params *pr, const mp_series *X,
+                                       const mp_series *Y, int64_t d, int64_t r0, int seed,
+                                       const double *state, double *cur, double *e,
+                                       mp_topk *rows, mp_topk *cols, const int mode) {
+    if (!seed) {
+        *cur = *state;
+        return r0;
+    }
+    MP_NAME(seed_)(pr, X, Y, r0, r0 + d, 0, 1, cur);
+    *e = 0.0;
+    MP_NAME(cell1_)(X, Y, r0, r0 + d, *cur, rows, cols, mode);
+    return r0 + 1;
+}
+
 /* Rows [r0, r1) of diagonal d; *state holds the state of row r0 - 1 (unless r0 starts a seed
  * segment) and is left holding that of row r1 - 1.  With `trk` (z-normalized rows an outlier
  * reaches) the error bound *err of the state is summed along the vector as well, and a vector
@@ -718,15 +735,7 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
     const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND);
     mp_topk *rt = do_rows ? rows : 0, *ct = do_cols ? cols : 0;
     double cur, e = trk ? *err : 0.0, sv[W];
-    int64_t r = r0;
-    if (seed) {
-        MP_NAME(seed_)(pr, X, Y, r0, r0 + d, 0, 1, &cur);
-        e = 0.0;
-        MP_NAME(cell1_)(X, Y, r0, r0 + d, cur, rt, ct, mode);
-        r++;
-    } else {
-        cur = *state;
-    }
+    int64_t r = MP_NAME(diag_start_)(pr, X, Y, d, r0, seed, state, &cur, &e, rt, ct, mode);
     /* lanes q = 0 .. W-1 hold rows r + q: state(r + q) = state(r - 1) + sum of delta(r - 1 .. r + q - 1) */
     vd carry = VSET1(cur), ecarry = VSET1(e);
     /* a general p needs pow per term: scalar code only, as in the bands */
@@ -795,15 +804,7 @@ static void MP_NAME(track_rows_aamp_)(const mp_params *pr, const mp_series *X, c
                                       double *err, mp_topk *rows, mp_topk *cols, const int mode) {
     const double lim = MP_NAME(aamp_lim_)(pr);
     double cur, e = *err;
-    int64_t r = r0;
-    if (seed) {
-        MP_NAME(seed_)(pr, X, Y, r0, r0 + d, 0, 1, &cur);
-        e = 0.0;
-        MP_NAME(cell1_)(X, Y, r0, r0 + d, cur, rows, cols, mode);
-        r++;
-    } else {
-        cur = *state;
-    }
+    int64_t r = MP_NAME(diag_start_)(pr, X, Y, d, r0, seed, state, &cur, &e, rows, cols, mode);
     for (; r < r1; r++) {
         cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
         e += X->e[r - 1] + Y->e[r - 1 + d];

@@ -47,6 +47,21 @@ static double mpm_exact_sum(const mpm_params *pr, int64_t c, int64_t i, int64_t 
     return s;
 }
 
+/* Offer the sum s of cell (i, j) to rows i and j of one k's table: strictly better wins, an
+ * equal sum goes to the lower index (so the visiting order does not matter). */
+static inline void mpm_offer_pair(double *b, int64_t *ix, int64_t i, int64_t j, int64_t l,
+                                  double s) {
+    if (j >= l || !(s < INFINITY)) return;
+    if (s < b[i] || (s == b[i] && j < ix[i])) {
+        b[i] = s;
+        ix[i] = j;
+    }
+    if (s < b[j] || (s == b[j] && i < ix[j])) {
+        b[j] = s;
+        ix[j] = i;
+    }
+}
+
 MPM_CLONES
 static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
                                  const volatile int *cancel) {
@@ -162,20 +177,8 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
         if (hit) {  /* rare after the first rows: exact tie rules, lane by lane */
             for (int64_t k = 0; k < d; k++) {
                 const double *s = dist + k * L;
-                for (int q = 0; q < L; q++) {
-                    const int64_t j = j0 + q;
-                    if (j >= l || !(s[q] < INFINITY)) continue;
-                    double *b = best + k * S;
-                    int64_t *ix = idx + k * S;
-                    if (s[q] < b[i] || (s[q] == b[i] && j < ix[i])) {
-                        b[i] = s[q];
-                        ix[i] = j;
-                    }
-                    if (s[q] < b[j] || (s[q] == b[j] && i < ix[j])) {
-                        b[j] = s[q];
-                        ix[j] = i;
-                    }
-                }
+                for (int q = 0; q < L; q++)
+                    mpm_offer_pair(best + k * S, idx + k * S, i, j0 + q, l, s[q]);
             }
         }
     }
@@ -340,18 +343,7 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
                 _mm256_storeu_pd(s, sum[k]);
                 double *b = best + k * S;
                 int64_t *ix = idx + k * S;
-                for (int q = 0; q < 4; q++) {
-                    const int64_t j = j0 + q;
-                    if (j >= l || !(s[q] < INFINITY)) continue;
-                    if (s[q] < b[i] || (s[q] == b[i] && j < ix[i])) {
-                        b[i] = s[q];
-                        ix[i] = j;
-                    }
-                    if (s[q] < b[j] || (s[q] == b[j] && i < ix[j])) {
-                        b[j] = s[q];
-                        ix[j] = i;
-                    }
-                }
+                for (int q = 0; q < 4; q++) mpm_offer_pair(b, ix, i, j0 + q, l, s[q]);
             }
         }
     }
