@@ -491,8 +491,9 @@ def run_dask(spec: MSpec, client) -> tuple[MJob, list[list[MTable]]]:
     scattering the client's MJob (~80 bytes a point) took ~25-40 ms, and every separate
     message to the scheduler after the first waits up to the client's 10 ms batching interval,
     so tasks submitted one by one after a scatter started up to 10 ms late.  Shipping the
-    series (8 bytes a point) inside one graph removes both; the worker builds the same MJob
-    from the same values with the same code, so the kernel's input is the same.
+    series (8 bytes a point) inside one graph removes both; one worker builds the kernel's part
+    of the MJob (~7 ms at d = 3, while the client builds its own) from the same values with
+    the same code, so the kernel's input is the one mstump's kernel gets.
 
     Unlike stumped's pairwise tree of merges, one merge: each round trip between the client and
     the scheduler costs ~10-15 ms, and a chain of them cost 1.8x mstump's time (the
@@ -545,6 +546,15 @@ def mstumped(client, T, m, include=None, discords=False, p=2.0, normalize=True,
     mparray
         The named tuple ``(P_, I_)``, each of shape ``(d, n - m + 1)``; identical to
         :func:`mstump`'s.
+
+    Notes
+    -----
+    One task graph per call: the series (``8 d n`` bytes) and the constant-window flags
+    (``T_subseq_isconstant`` is applied on the client) travel inside it, one task computes the
+    window statistics on a worker, one task per worker thread runs its share of the
+    diagonals, and one task merges their tables; only the merged table (``16 d n`` bytes)
+    comes back.  Nothing is scattered, so when workers die Dask recomputes what was lost and
+    the result is unchanged.
     """
     if not _validate.check_bool(normalize, "normalize"):
         return maamped(client, T, m, include, discords, p)
