@@ -532,6 +532,20 @@ class _GraphClient:
 
     def __init__(self):
         self.sent = []
+        self.scattered = []
+
+    class Held:
+        """A scattered value: pickles as a reference, as a Dask future does."""
+
+        def __init__(self, value):
+            self.value = value
+
+        def __reduce__(self):
+            return (type(self), (None,))
+
+    def scatter(self, value, hash=True):
+        self.scattered.append(value)
+        return self.Held(value)
 
     def nthreads(self):
         return {"worker": 2}
@@ -551,8 +565,8 @@ class _GraphClient:
         def run(key):
             if key not in done:
                 fn, *args = graph[key]
-                done[key] = fn(*[run(a) if isinstance(a, str) and a in graph else a
-                                 for a in args])
+                done[key] = fn(*[run(a) if isinstance(a, str) and a in graph else
+                                 a.value if isinstance(a, self.Held) else a for a in args])
             return done[key]
 
         class Done:
@@ -577,8 +591,22 @@ def test_mstumped_ships_the_series_not_its_statistics(d):
         rP, rI = mpcore.mstump(T, 50, normalize=normalize, include=[1])
         np.testing.assert_array_equal(P, rP)
         np.testing.assert_array_equal(I, rI)
-    assert len(client.sent) == 2
+    assert len(client.sent) == 2 and not client.scattered
     assert max(client.sent) < T.nbytes + 20_000
+
+
+def test_mstumped_sends_a_large_series_ahead_of_its_graph(monkeypatch):
+    """Above DASK_EMBED_BYTES the series is scattered (Dask warns about graphs over 10 MB)."""
+    T = walks(3, 3000, seed=21)
+    monkeypatch.setattr(multidim, "DASK_EMBED_BYTES", T.nbytes - 1)
+    client = _GraphClient()
+    P, I = mpcore.mstumped(client, T, 50)
+    rP, rI = mpcore.mstump(T, 50)
+    np.testing.assert_array_equal(P, rP)
+    np.testing.assert_array_equal(I, rI)
+    (spec,) = client.scattered
+    np.testing.assert_array_equal(spec.T, T)
+    assert client.sent[0] < 20_000
 
 
 def test_mstumped_not_a_client():

@@ -463,6 +463,10 @@ def maamp(T, m, include=None, discords=False, p=2.0, *, n_threads=None, progress
 
 # ----------------------------------------------------------------------------- Dask
 
+#: the largest series (bytes) mstumped sends inside its task graph rather than ahead of it
+DASK_EMBED_BYTES = 4 << 20
+
+
 def _dask_prepare(spec: MSpec) -> MJob:
     """The first Dask task: the kernel's part of the MJob, built on the worker from the raw
     series (cheaper than shipping it: ~10x the series' size)."""
@@ -508,7 +512,11 @@ def run_dask(spec: MSpec, client) -> tuple[MJob, list[list[MTable]]]:
     run = uuid.uuid4().hex[:12]
     groups = _dask.plan_groups(spec, _dask._total_threads(client), tasks_per_thread=1)
     prep = f"mpcore-mprep-{run}"
-    graph = {prep: (_dask_prepare, spec)}
+    # a large series goes ahead on its own (one more round trip, nothing beside a kernel of
+    # that size): a graph over Dask's large-graph threshold (10 MB) draws its warning
+    nbytes = spec.T.nbytes + sum(g.nbytes for g in spec.given if g is not None)
+    data = client.scatter(spec, hash=False) if nbytes > DASK_EMBED_BYTES else spec
+    graph = {prep: (_dask_prepare, data)}
     strips = []
     for i, (start, stop) in enumerate(groups):
         strips.append(f"mpcore-mstrips-{run}-{i}")
@@ -521,7 +529,7 @@ def run_dask(spec: MSpec, client) -> tuple[MJob, list[list[MTable]]]:
         job = build_mjob(spec)
         best, idx = root.result()
     except BaseException:
-        client.cancel([root])
+        client.cancel([root] if data is spec else [root, data])
         raise
     # merge() copies (the arrays may be read-only buffers of the message they came in)
     return job, [[MTable(best, idx)]]
