@@ -29,11 +29,24 @@ def _series(name):
         return T
     if name == "offset-subnormal":  # deviations near the smallest normal number
         return 1e-300 + W * 1e-307
+    if name.startswith("spike-"):  # the rest scaled to 1e-200 or 1e-160: squares underflow
+        T = W.copy()
+        T[77] = float(name[6:])
+        return T
     return W * float(name)
 
 
 NAMES = ["1e306", "1.7e308", "1e300", "1e-300", "1e-310", "mixed", "opposite-1e307",
-         "spike-1e308", "offset-subnormal"]
+         "spike-1e308", "offset-subnormal", "spike-1e200", "spike-1e160"]
+
+
+def test_values_whose_squares_underflow():
+    """A window of zeros and one value of 1e-164 beside -1: its squared deviations underflow
+    float64 (a Hypothesis example; the kernels' w was inf and the window's right neighbour
+    was lost)."""
+    T = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 2.68e-164, 0.0, -1.0])
+    for k in (1, 2):
+        checks.assert_profile(mpcore.stump(T, 3, k=k), T, 3, k=k)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1410,7 +1410,8 @@ def near_flat(const double[::1] Tk, int64_t m, const double[::1] ssd,
               const uint8_t[::1] valid, const uint8_t[::1] const_, double flat_ssd,
               bint tracked, const uint8_t[::1] tiny=None):
     """The near-flat windows of mpcore._prepare.prepare_series, compiled: the finite,
-    non-constant windows with ``ssd < flat_ssd * m * top * top`` (``tracked``; ``top`` the
+    non-constant windows with ``ssd <= 0`` (squares that underflowed) or
+    ``ssd < flat_ssd * m * top * top`` (``tracked``; ``top`` the
     largest |Tk| of the window, a sliding maximum) or ``ssd < flat_ssd * m``, plus those marked
     in ``tiny``; their indices, ascending.  The same comparisons, in the same order of
     operations, as the NumPy expressions there."""
@@ -1444,10 +1445,11 @@ def near_flat(const double[::1] Tk, int64_t m, const double[::1] ssd,
                 continue
             if tracked:
                 top = fabs(Tk[dq[head]])
-                if ssd[i - m + 1] < lim * top * top:
+                # (ssd <= 0: a non-constant window whose squares underflowed; its w would be inf)
+                if ssd[i - m + 1] <= 0.0 or ssd[i - m + 1] < lim * top * top:
                     out[cnt] = i - m + 1
                     cnt += 1
-            elif ssd[i - m + 1] < lim:
+            elif ssd[i - m + 1] < lim:  # (an underflowed ssd of 0 included)
                 out[cnt] = i - m + 1
                 cnt += 1
     free(dq)

@@ -18,7 +18,11 @@ from ._engine import BAND, PAD
 MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
 EXCL_ZONE_DENOM = 4
 FLAT_SSD = 1e-12  # per point, on the series scaled to max |T - shift| ~ 1 (see prepare_series)
-TINY = 2.0**-900  # scaled values below this have lost digits to float64's underflow
+# Scaled values below this take the exact path: the kernels multiply two of them (squares
+# and co-moments of deviations), and below 2**-511 such a product leaves float64's normal
+# range (1e-164 beside 1 gave w = inf and silently wrong neighbours); 2**-480 keeps m of
+# them summed clear of it.
+TINY = 2.0**-480
 SEED_MIN_WINDOWS = 512  # shorter series start their top-1 tables unseeded (see prepare_job)
 
 
