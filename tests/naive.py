@@ -19,8 +19,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 LD = np.longdouble
 
-_CACHE: OrderedDict = OrderedDict()
-_CACHE_BYTES = 256 << 20  # the most kept at once; the least recently used go first
+_CACHE: OrderedDict = OrderedDict()  # key -> (value, bytes)
+_CACHE_LIMIT = 256 << 20  # bytes kept at most; the least recently used go first
+_cache_bytes = 0
 
 
 def _key_part(x):
@@ -34,22 +35,23 @@ def _key_part(x):
     return a.dtype.str, a.shape, digest
 
 
-def _cache_bytes():
-    arrays = {id(a): a for v in _CACHE.values() for a in (v if isinstance(v, tuple) else (v,))}
-    return sum(a.nbytes for a in arrays.values())  # a profile's D is its D entry: counted once
-
-
-def _cached(name, compute, *args):
+def _cached(name, compute, *args, shared=()):
+    """compute(), or what it gave before for equal args; ``shared``: arrays of the value that
+    another entry holds (and counts) too."""
+    global _cache_bytes
     key = (name,) + tuple(_key_part(a) for a in args)
     if key in _CACHE:
         _CACHE.move_to_end(key)
-        return _CACHE[key]
+        return _CACHE[key][0]
     value = compute()
-    for a in value if isinstance(value, tuple) else (value,):
+    arrays = value if isinstance(value, tuple) else (value,)
+    for a in arrays:
         a.flags.writeable = False
-    _CACHE[key] = value
-    while len(_CACHE) > 1 and _cache_bytes() > _CACHE_BYTES:
-        _CACHE.popitem(last=False)
+    size = sum(a.nbytes for a in arrays if not any(a is s for s in shared))
+    _CACHE[key] = value, size
+    _cache_bytes += size
+    while len(_CACHE) > 1 and _cache_bytes > _CACHE_LIMIT:
+        _cache_bytes -= _CACHE.popitem(last=False)[1][1]
     return value
 
 
@@ -146,7 +148,7 @@ def stump(T_A, m, T_B=None, k=1, normalize=True, p=2.0, const_A=None, const_B=No
     excl = math.ceil(m / 4) if T_B is None else None
     args = [None if a is None else np.asarray(a) for a in (T_A, T_B, const_A, const_B)]
     return _cached("stump", lambda: matrix_profile(D, k, excl) + (D,), *args, m, k, normalize,
-                   float(p))
+                   float(p), shared=(D,))
 
 
 def tie_order_profile(D, k=1, excl_zone=None):
