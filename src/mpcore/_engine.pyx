@@ -201,6 +201,31 @@ cdef int _fill_passes(mp_pass *cp, const int64_t[:, ::1] passes, int ns, int nt)
     return 0
 
 
+cdef int _wire(list series, list tables, const int64_t[:, ::1] passes, mp_series *cs,
+               mp_topk *ct, mp_pass *cp) except -1:
+    """A worker's C views of the series (their arrays checked for padding), its tables and the
+    passes; the rounding bookkeeping is left to _book_all, which needs no GIL."""
+    cdef int ns = len(series), nt = len(tables), i
+    for i in range(ns):
+        if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
+            raise ValueError("series arrays must be padded by PAD entries")
+        _fill_series(&cs[i], series[i])
+    for i in range(nt):
+        _fill_topk(&ct[i], tables[i])
+    _fill_passes(cp, passes, ns, nt)
+    return 0
+
+
+cdef void _book_all(mp_series *cs, int ns, int64_t m, int mode, double p,
+                    double *buf) noexcept nogil:
+    """The rounding bookkeeping of every series into ``buf`` (_bookkeeping_size each): O(n),
+    done with the GIL released so that workers starting together do it at the same time."""
+    cdef int i
+    for i in range(ns):
+        _fill_bookkeeping(&cs[i], m, mode, p, buf)
+        buf += _bookkeeping_size(cs[i].l)
+
+
 def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list series,
                const int64_t[:, ::1] passes, const int64_t[:, ::1] bands, int64_t[::1] counters,
                list tables, int[::1] cancel):
@@ -238,18 +263,10 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
     if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
         free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
         raise MemoryError()
-    book = 0
     try:
-        for i in range(ns):
-            if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
-                raise ValueError("series arrays must be padded by PAD entries")
-            _fill_series(&cs[i], series[i])
-            _fill_bookkeeping(&cs[i], m, mode, p, bookbuf + book)
-            book += _bookkeeping_size(cs[i].l)
-        for i in range(nt):
-            _fill_topk(&ct[i], tables[i])
-        _fill_passes(cp, passes, ns, nt)
+        _wire(series, tables, passes, cs, ct, cp)
         with nogil:
+            _book_all(cs, ns, m, mode, p, bookbuf)
             rc = mp_run_worker(fn, &pr, cs, cp, &bands[0, 0] if nbands else NULL, nbands,
                                &counters[0], &counters[1], ct, scratch, &cancel[0])
     finally:
@@ -297,18 +314,10 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
     if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
         free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
         raise MemoryError()
-    book = 0
     try:
-        for i in range(ns):
-            if min(len(series[i].df), len(series[i].dg), len(series[i].w)) < series[i].l + MP_PAD:
-                raise ValueError("series arrays must be padded by PAD entries")
-            _fill_series(&cs[i], series[i])
-            _fill_bookkeeping(&cs[i], m, mode, p, bookbuf + book)
-            book += _bookkeeping_size(cs[i].l)
-        for i in range(nt):
-            _fill_topk(&ct[i], tables[i])
-        _fill_passes(cp, passes, ns, nt)
+        _wire(series, tables, passes, cs, ct, cp)
         with nogil:
+            _book_all(cs, ns, m, mode, p, bookbuf)
             rc = mp_run_worker_diags(fn, &pr, cs, cp, &diags[0] if nd else NULL,
                                      &groups[0, 0] if ngroups else NULL, ngroups, &counters[0],
                                      &counters[1], ct, scratch, &cancel[0])

@@ -100,8 +100,9 @@ class _DiagonalJob:
 
     Cells (i, i + g) are diagonal g >= 0 of the pass (A, B), or -g of the pass (B, A)."""
 
-    def __init__(self, job: Job, diags: np.ndarray, n_threads):
+    def __init__(self, job: Job, diags: np.ndarray, n_threads, into: list[Table] | None = None):
         self._job = job
+        self._into = into
         self.series = job.series
         passes = (diags < 0).astype(np.int64)
         d = np.abs(diags).astype(np.int64)
@@ -128,6 +129,10 @@ class _DiagonalJob:
                                           dtype=np.int64)
 
     def new_tables(self) -> list[Table]:
+        """Fresh tables for each worker, except ``into`` for the first (see _Anytime.update)."""
+        if self._into is not None:
+            tables, self._into = self._into, None
+            return tables
         return self._job.new_tables()
 
     def run_worker(self, bands, counters, tables, cancel) -> bool:
@@ -191,10 +196,19 @@ class _Anytime:
         a, b = self._ranges[self._chunk]
         diags = self._diags[a:b]
         job = self._job
-        per_worker = run_threads(_DiagonalJob(job, diags, self._n_threads),
+        # k = 1: the first worker offers straight into the profile so far (no tables to fill
+        # and merge, and the best so far prunes from the start).  A pair found before (by
+        # preSCRIMP in an AB-join's table, or by an update that was interrupted) can only keep
+        # its index then; with k > 1 it would take a second place, so the tables are merged
+        # skipping the indices a row already holds.
+        into = self._tables[: len(job.targets)] if job.k == 1 else None
+        per_worker = run_threads(_DiagonalJob(job, diags, self._n_threads, into),
                                  n_threads=self._n_threads)
-        for dst, src in zip(self._tables, merge(job, per_worker)):
-            _engine.merge_unique(dst, src)  # an AB-join's table may hold preSCRIMP's pairs
+        if into is not None:
+            per_worker = per_worker[1:]
+        if per_worker:
+            for dst, src in zip(self._tables, merge(job, per_worker)):
+                _engine.merge_unique(dst, src)  # an AB-join's table may hold preSCRIMP's pairs
         if job.normalize:
             _special_candidates(job, self._tables, diags)
         self._chunk += 1

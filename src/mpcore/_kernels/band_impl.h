@@ -646,13 +646,17 @@ MP_INLINE vd MP_NAME(vscan_)(vd x) {
 }
 #define VLAST(x) _mm512_permutexvar_pd(_mm512_set1_epi64(7), x)
 #elif MP_ISA == MP_ISA_AVX2
+/* No vpermpd: it costs 2 uops and 6 cycles on Zen 2/3, and this loop is bound by each vector's
+ * chain.  The same sums in the same lanes (so the same scores), from a 128-bit lane swap (3
+ * cycles) and in-lane shuffles (1 cycle). */
 MP_INLINE vd MP_NAME(vscan_)(vd x) {
-    /* [0, x0, x1, x2], then [0, 0, y0, y1] */
-    x = _mm256_add_pd(x, _mm256_blend_pd(_mm256_permute4x64_pd(x, _MM_SHUFFLE(2, 1, 0, 0)),
-                                         _mm256_setzero_pd(), 1));
+    /* [0, x0, x1, x2]: the low half moved up, then each lane's pick */
+    const vd up = _mm256_permute2f128_pd(x, x, 0x08); /* [0, 0, x0, x1] */
+    x = _mm256_add_pd(x, _mm256_shuffle_pd(up, x, 0x4));
+    /* [0, 0, y0, y1] */
     return _mm256_add_pd(x, _mm256_permute2f128_pd(x, x, 0x08));
 }
-#define VLAST(x) _mm256_permute4x64_pd(x, 0xFF)
+#define VLAST(x) _mm256_permute_pd(_mm256_permute2f128_pd(x, x, 0x11), 0xF)
 #elif W == 2 && (defined(__SSE2__) || defined(_M_X64))
 MP_INLINE vd MP_NAME(vscan_)(vd x) { return _mm_add_pd(x, _mm_unpacklo_pd(_mm_setzero_pd(), x)); }
 #define VLAST(x) _mm_unpackhi_pd(x, x)
@@ -721,6 +725,31 @@ MP_INLINE int64_t MP_NAME(diag_start_)(const mp_params *pr, const mp_series *X,
     return r0 + 1;
 }
 
+/* The steps into rows r .. r + W - 1 of the diagonal through (r, c): delta(r - 1 .. r + W - 2). */
+MP_INLINE vd MP_NAME(vdelta_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                              int64_t r, int64_t c, const int mode) {
+    if (mode == MP_ZNORM)
+        return VFMA(VLD(Y->df + c - 1), VLD(X->dg + r - 1),
+                    VMUL(VLD(Y->dg + c - 1), VLD(X->df + r - 1)));
+    const int64_t m = pr->m;
+    const vd a = VSUB(VLD(X->T + r - 1), VLD(Y->T + c - 1));
+    const vd b = VSUB(VLD(X->T + r - 1 + m), VLD(Y->T + c - 1 + m));
+    if (mode == MP_AAMP_P2) return VFNMA(a, a, VMUL(b, b));
+    return VSUB(VABS(b), VABS(a));
+}
+
+/* Rows [r, r1) of diagonal d in scalar code, untracked, from the state `cur` of row r - 1;
+ * returns the state of row r1 - 1. */
+MP_INLINE double MP_NAME(diag_tail_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                     int64_t d, int64_t r, int64_t r1, double cur, mp_topk *rt,
+                                     mp_topk *ct, const int mode) {
+    for (; r < r1; r++) {
+        cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
+        MP_NAME(cell1_)(X, Y, r, r + d, cur, rt, ct, mode);
+    }
+    return cur;
+}
+
 /* Rows [r0, r1) of diagonal d; *state holds the state of row r0 - 1 (unless r0 starts a seed
  * segment) and is left holding that of row r1 - 1.  With `trk` (z-normalized rows an outlier
  * reaches) the error bound *err of the state is summed along the vector as well, and a vector
@@ -729,31 +758,25 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
                                    int64_t d, int64_t r0, int64_t r1, int seed, double *state,
                                    double *err, mp_topk *rows, mp_topk *cols, const int mode,
                                    const int do_rows, const int do_cols, const int trk) {
-    const int64_t m = pr->m;
     const vd vinf = VSET1(INFINITY);
     const vd vsign = VSET1(mode == MP_ZNORM ? 1.0 : -1.0);
     const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND);
     mp_topk *rt = do_rows ? rows : 0, *ct = do_cols ? cols : 0;
     double cur, e = trk ? *err : 0.0, sv[W];
     int64_t r = MP_NAME(diag_start_)(pr, X, Y, d, r0, seed, state, &cur, &e, rt, ct, mode);
+    /* the series' and thresholds' pointers in locals: read through the structs, each vector's
+     * loads would wait on a reload of the pointers (the slow path's stores might alias them),
+     * lengthening the chain that bounds this loop */
+    const mp_series Xv = *X, Yv = *Y;
+    const double *rthr = do_rows ? rows->thr : 0, *cthr = do_cols ? cols->thr : 0;
+    X = &Xv;
+    Y = &Yv;
     /* lanes q = 0 .. W-1 hold rows r + q: state(r + q) = state(r - 1) + sum of delta(r - 1 .. r + q - 1) */
     vd carry = VSET1(cur), ecarry = VSET1(e);
     /* a general p needs pow per term: scalar code only, as in the bands */
     for (; mode != MP_AAMP_P && r + W <= r1; r += W) {
         const int64_t c = r + d;
-        vd dl;
-        if (mode == MP_ZNORM) {
-            dl = VFMA(VLD(Y->df + c - 1), VLD(X->dg + r - 1),
-                      VMUL(VLD(Y->dg + c - 1), VLD(X->df + r - 1)));
-        } else {
-            const vd a = VSUB(VLD(X->T + r - 1), VLD(Y->T + c - 1));
-            const vd b = VSUB(VLD(X->T + r - 1 + m), VLD(Y->T + c - 1 + m));
-            if (mode == MP_AAMP_P2)
-                dl = VFNMA(a, a, VMUL(b, b));
-            else
-                dl = VSUB(VABS(b), VABS(a));
-        }
-        const vd ps = MP_NAME(vscan_)(dl);
+        const vd ps = MP_NAME(vscan_)(MP_NAME(vdelta_)(pr, X, Y, r, c, mode));
         const vd yw = VLD(Y->w + c), xw = VMUL(VLD(X->w + r), vsign);
         if (trk) {
             const vd es = MP_NAME(vscan_)(VFMA(VLD(X->e + r - 1), VLD(Y->h + c - 1),
@@ -774,8 +797,8 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
         const vd cv = VADD(carry, ps);
         carry = VADD(carry, VLAST(ps));
         const vd sc = VMUL(VMUL(cv, yw), xw);
-        if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cols->thr + c) : vinf,
-                                 do_rows ? VLD(rows->thr + r) : vinf))) {
+        if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf,
+                                 do_rows ? VLD(rthr + r) : vinf))) {
             VST(sv, sc);
             MP_NAME(slow_rows_)(sv, W, r, c, rt, ct);
         }
@@ -784,16 +807,13 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
     cur = sv[0];
     VST(sv, ecarry);
     e = sv[0];
-    for (; r < r1; r++) { /* the rows left over, in scalar code */
-        if (trk) {
-            MP_NAME(track1_)(pr, X, Y, r, r + d, &cur, &e, rt, ct);
-        } else {
-            cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
-            MP_NAME(cell1_)(X, Y, r, r + d, cur, rt, ct, mode);
-        }
+    if (trk) {
+        for (; r < r1; r++) MP_NAME(track1_)(pr, X, Y, r, r + d, &cur, &e, rt, ct);
+        *err = e;
+    } else {
+        cur = MP_NAME(diag_tail_)(pr, X, Y, d, r, r1, cur, rt, ct, mode);
     }
     *state = cur;
-    if (trk) *err = e;
 }
 
 /* Rows [r0, r1) of diagonal d in a p-norm mode, in scalar code with the rounding tracked as
@@ -816,6 +836,63 @@ static void MP_NAME(track_rows_aamp_)(const mp_params *pr, const mp_series *X, c
     }
     *state = cur;
     *err = e;
+}
+
+/* Two untracked diagonals d and g over the same rows [r0, r1), started alike (`seed`): as two
+ * calls of diag_rows_ (the same sums, so the same scores), but each vector of rows is loaded and
+ * tested against its row thresholds once for both.  The loop is bound by the latency of each
+ * vector's chain (loads, products, scan, scoring, test), which a second independent chain per
+ * iteration hides.  (Four chains spill registers on AVX2 and cost more.) */
+MP_INLINE void MP_NAME(diag_rows2_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                    int64_t d, int64_t g, int64_t r0, int64_t r1, int seed,
+                                    double *state_d, double *state_g, mp_topk *rows,
+                                    mp_topk *cols, const int mode, const int do_rows,
+                                    const int do_cols) {
+    const vd vinf = VSET1(INFINITY);
+    const vd vsign = VSET1(mode == MP_ZNORM ? 1.0 : -1.0);
+    mp_topk *rt = do_rows ? rows : 0, *ct = do_cols ? cols : 0;
+    double cd, cg, e = 0.0, sv[W];
+    int64_t r = MP_NAME(diag_start_)(pr, X, Y, d, r0, seed, state_d, &cd, &e, rt, ct, mode);
+    MP_NAME(diag_start_)(pr, X, Y, g, r0, seed, state_g, &cg, &e, rt, ct, mode);
+    vd carry_d = VSET1(cd), carry_g = VSET1(cg);
+    const mp_series Xv = *X, Yv = *Y; /* pointers in locals, as in diag_rows_ */
+    const double *rthr = do_rows ? rows->thr : 0, *cthr = do_cols ? cols->thr : 0;
+    X = &Xv;
+    Y = &Yv;
+    for (; r + W <= r1; r += W) {
+        const int64_t c = r + d, h = r + g;
+        const vd ps_d = MP_NAME(vscan_)(MP_NAME(vdelta_)(pr, X, Y, r, c, mode));
+        const vd ps_g = MP_NAME(vscan_)(MP_NAME(vdelta_)(pr, X, Y, r, h, mode));
+        const vd xw = VMUL(VLD(X->w + r), vsign);
+        const vd rtv = do_rows ? VLD(rthr + r) : vinf;
+        const vd cv_d = VADD(carry_d, ps_d), cv_g = VADD(carry_g, ps_g);
+        carry_d = VADD(carry_d, VLAST(ps_d));
+        carry_g = VADD(carry_g, VLAST(ps_g));
+        const vd sc_d = VMUL(VMUL(cv_d, VLD(Y->w + c)), xw);
+        const vd sc_g = VMUL(VMUL(cv_g, VLD(Y->w + h)), xw);
+        if (MP_UNLIKELY(VANY_GE2(sc_d, do_cols ? VLD(cthr + c) : vinf, rtv) |
+                        VANY_GE2(sc_g, do_cols ? VLD(cthr + h) : vinf, rtv))) {
+            VST(sv, sc_d);
+            MP_NAME(slow_rows_)(sv, W, r, c, rt, ct);
+            VST(sv, sc_g);
+            MP_NAME(slow_rows_)(sv, W, r, h, rt, ct);
+        }
+    }
+    VST(sv, carry_d);
+    *state_d = MP_NAME(diag_tail_)(pr, X, Y, d, r, r1, sv[0], rt, ct, mode);
+    VST(sv, carry_g);
+    *state_g = MP_NAME(diag_tail_)(pr, X, Y, g, r, r1, sv[0], rt, ct, mode);
+}
+
+/* The untracked diagonal diags[j] left waiting for a partner (none when j < 0), run alone. */
+MP_INLINE void MP_NAME(diags_flush_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                     const int64_t *diags, int64_t j, int64_t r0, int64_t r1,
+                                     int seed, double *state, double *err, mp_topk *rows,
+                                     mp_topk *cols, const int mode, const int do_rows,
+                                     const int do_cols) {
+    if (j >= 0)
+        MP_NAME(diag_rows_)(pr, X, Y, diags[j], r0, r1, seed, state + j, err + j, rows, cols,
+                            mode, do_rows, do_cols, 0);
 }
 
 MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
@@ -844,6 +921,8 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
         r1 = r0 + (to_block < to_seed ? to_block : to_seed);
         if (r1 > maxrows) r1 = maxrows;
         const int seed_row = r0 % reseed == 0;
+        int64_t pend = -1; /* an untracked diagonal of this block waiting for a partner */
+        int pend_seed = 0;
         for (int64_t j = 0; j < nd; j++) {
             const int64_t d = diags[j];
             const int64_t nr = (X->l < Y->l - d) ? X->l : Y->l - d;
@@ -892,10 +971,26 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                     tracking[j] = 0.0;
                 }
             }
+            cells += end - r0;
+            /* untracked diagonals that fill the block run in pairs (diag_rows2_) */
+            if (mode != MP_AAMP_P && end == r1) {
+                if (pend >= 0 && pend_seed == seed) {
+                    MP_NAME(diag_rows2_)(pr, X, Y, diags[pend], d, r0, r1, seed, state + pend,
+                                         state + j, rows, cols, mode, do_rows, do_cols);
+                    pend = -1;
+                    continue;
+                }
+                MP_NAME(diags_flush_)(pr, X, Y, diags, pend, r0, r1, pend_seed, state, err, rows,
+                                      cols, mode, do_rows, do_cols);
+                pend = j;
+                pend_seed = seed;
+                continue;
+            }
             MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, err + j, rows, cols, mode,
                                 do_rows, do_cols, 0);
-            cells += end - r0;
         }
+        MP_NAME(diags_flush_)(pr, X, Y, diags, pend, r0, r1, pend_seed, state, err, rows, cols,
+                              mode, do_rows, do_cols);
     }
     return cells;
 }
