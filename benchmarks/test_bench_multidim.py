@@ -109,7 +109,7 @@ def dask_client(threads):
 
 
 @pytest.mark.parametrize("lib", ["mstump", "mstumped"])
-@pytest.mark.parametrize("n, d", [(2**14, 3)])
+@pytest.mark.parametrize("n, d", [(2**14, 3), (2**14, 10)])
 def test_mstumped(benchmark, request, lib, n, d, threads):
     """mstumped on a one-worker local cluster with the same threads as mstump."""
     import mpcore

@@ -213,3 +213,30 @@ def test_survives_losing_every_worker_mid_run(client, monkeypatch):
     _same(mp, ref)
     assert len(attempts) >= 2  # the run was started over
     client.wait_for_workers(2, timeout=30)
+
+
+@pytest.mark.slow  # a local cluster of worker processes
+def test_mstumped_survives_losing_every_worker_mid_run(client):
+    """mstumped sends its series inside the task graph (nothing is scattered), so when every
+    worker dies the scheduler reruns all that was lost once the nannies have restarted them,
+    and the result is still bitwise mstump's."""
+    client.wait_for_workers(2, timeout=30)
+    T = np.array([random_walk(2**15, seed=s) for s in (7, 8, 9)])
+    ref = mpcore.mstump(T, 64, n_threads=2)
+    pids = list(client.run(os.getpid).values())
+    killed = []
+
+    def kill():
+        for pid in pids:
+            os.kill(pid, KILL)
+        killed.append(time.perf_counter())
+
+    timer = threading.Timer(0.5, kill)
+    timer.start()
+    P, I = _within(80, mpcore.mstumped, client, T, 64)
+    done = time.perf_counter()
+    timer.cancel()
+    assert killed and killed[0] < done, "the workers were not killed during the run"
+    np.testing.assert_array_equal(P, ref.P_)
+    np.testing.assert_array_equal(I, ref.I_)
+    client.wait_for_workers(2, timeout=30)

@@ -472,30 +472,147 @@ def test_mmotifs_planted(normalize):
 
 # ----------------------------------------------------------------------------- Dask
 
-def test_mstumped_equals_mstump():
+@pytest.fixture(scope="module")
+def dask_client():
     distributed = pytest.importorskip("distributed")
-    T = walks(3, 800, seed=18)
-    T[1, 100] = np.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                            dashboard_address=None)
         client = distributed.Client(cluster)
     try:
-        for kw in (dict(), dict(include=[1], discords=True)):
-            P, I = mpcore.mstumped(client, T, 16, **kw)
-            rP, rI = mpcore.mstump(T, 16, **kw)
-            np.testing.assert_array_equal(P, rP)
-            np.testing.assert_array_equal(I, rI)
-        P, I = mpcore.maamped(client, T, 16, p=1.0)
-        rP, rI = mpcore.maamp(T, 16, p=1.0)
-        np.testing.assert_array_equal(P, rP)
-        np.testing.assert_array_equal(I, rI)
-        P, I = mpcore.mstumped(client, T, 16, normalize=False)
-        np.testing.assert_array_equal(P, mpcore.maamp(T, 16).P_)
+        yield client
     finally:
         client.close()
         cluster.close()
+
+
+def test_mstumped_equals_mstump(dask_client):
+    client = dask_client
+    T = walks(3, 800, seed=18)
+    T[1, 100] = np.nan
+    for kw in (dict(), dict(include=[1], discords=True)):
+        P, I = mpcore.mstumped(client, T, 16, **kw)
+        rP, rI = mpcore.mstump(T, 16, **kw)
+        np.testing.assert_array_equal(P, rP)
+        np.testing.assert_array_equal(I, rI)
+    P, I = mpcore.maamped(client, T, 16, p=1.0)
+    rP, rI = mpcore.maamp(T, 16, p=1.0)
+    np.testing.assert_array_equal(P, rP)
+    np.testing.assert_array_equal(I, rI)
+    P, I = mpcore.mstumped(client, T, 16, normalize=False)
+    np.testing.assert_array_equal(P, mpcore.maamp(T, 16).P_)
+
+
+def test_mstumped_equals_mstump_with_constant_windows(dask_client):
+    """The workers build the kernel's statistics themselves, from the series and the flags the
+    client resolved from ``T_subseq_isconstant`` (a function runs once, on the client)."""
+    T = walks(3, 600, seed=19)
+    T[0, 200:260] = 1.5  # constant windows by STUMPY's default rule
+    T[2, 50:90] = T[2, 300:340]  # an exact repeat in one channel
+    m = 12
+
+    def flat(a, w):
+        return np.ptp(np.lib.stride_tricks.sliding_window_view(a, w), axis=-1) < 0.5
+
+    const = np.array([flat(T[c], m) for c in range(3)])
+    for kw in (dict(), dict(T_subseq_isconstant=flat), dict(T_subseq_isconstant=const),
+               dict(T_subseq_isconstant=[None, flat, const[2]], include=[2, 0])):
+        P, I = mpcore.mstumped(dask_client, T, m, **kw)
+        rP, rI = mpcore.mstump(T, m, **kw)
+        np.testing.assert_array_equal(P, rP)
+        np.testing.assert_array_equal(I, rI)
+    for x in (T[:1], T[:1, :40]):  # one channel (its rows are contiguous views), and tiny
+        np.testing.assert_array_equal(mpcore.mstumped(dask_client, x, m).I_,
+                                      mpcore.mstump(x, m).I_)
+
+
+class _GraphClient:
+    """Stands in for a Dask client: runs the graphs given to ``get`` in this thread and keeps
+    their pickled sizes (what a real client sends to the scheduler)."""
+
+    def __init__(self):
+        self.sent = []
+        self.scattered = []
+
+    class Held:
+        """A scattered value: pickles as a reference, as a Dask future does."""
+
+        def __init__(self, value):
+            self.value = value
+
+        def __reduce__(self):
+            return (type(self), (None,))
+
+    def scatter(self, value, hash=True):
+        self.scattered.append(value)
+        return self.Held(value)
+
+    def nthreads(self):
+        return {"worker": 2}
+
+    def submit(self, *args, **kwargs):
+        raise AssertionError("mstumped sends one graph")
+
+    def cancel(self, futures):
+        pass
+
+    def get(self, graph, keys, sync=True):
+        import pickle
+
+        self.sent.append(len(pickle.dumps(graph)))
+        done = {}
+
+        def run(key):
+            if key not in done:
+                fn, *args = graph[key]
+                done[key] = fn(*[run(a) if isinstance(a, str) and a in graph else
+                                 a.value if isinstance(a, self.Held) else a for a in args])
+            return done[key]
+
+        class Done:
+            def __init__(self, key):
+                self.key = key
+
+            def result(self):
+                return run(self.key)
+
+        return [Done(k) for k in keys]
+
+
+@pytest.mark.parametrize("d", [3, 10])
+def test_mstumped_ships_the_series_not_its_statistics(d):
+    """What goes to the cluster is the series (8 bytes a point) and a few scalars, not the
+    prepared statistics (~80 bytes a point, which cost more to send than the workers take to
+    compute them)."""
+    T = walks(d, 3000, seed=20)
+    client = _GraphClient()
+    for normalize in (True, False):
+        P, I = mpcore.mstumped(client, T, 50, normalize=normalize, include=[1])
+        rP, rI = mpcore.mstump(T, 50, normalize=normalize, include=[1])
+        np.testing.assert_array_equal(P, rP)
+        np.testing.assert_array_equal(I, rI)
+    assert len(client.sent) == 2 and not client.scattered
+    assert max(client.sent) < T.nbytes + 20_000
+
+
+def test_mstumped_sends_a_large_series_ahead_of_its_graph(monkeypatch):
+    """Above DASK_EMBED_BYTES the series is scattered (Dask warns about graphs over 10 MB)."""
+    T = walks(3, 3000, seed=21)
+    monkeypatch.setattr(multidim, "DASK_EMBED_BYTES", T.nbytes - 1)
+    client = _GraphClient()
+    P, I = mpcore.mstumped(client, T, 50)
+    rP, rI = mpcore.mstump(T, 50)
+    np.testing.assert_array_equal(P, rP)
+    np.testing.assert_array_equal(I, rI)
+    (spec,) = client.scattered
+    np.testing.assert_array_equal(spec.T, T)
+    assert client.sent[0] < 20_000
+
+
+def test_mstumped_not_a_client():
+    with pytest.raises(TypeError, match="Client"):
+        mpcore.mstumped(object(), walks(2, 100), 8)
 
 
 def test_signatures_match_stumpy_positionally():

@@ -177,8 +177,39 @@ class MJob:
         return _mengine.run_worker(self, bands, counters, t.best, t.idx, cancel)
 
 
-def prepare_mjob(T, m, include, discords, normalize, p, T_subseq_isconstant) -> MJob:
-    """Validate the arguments of mstump/maamp and build the MJob."""
+@dataclass
+class MSpec:
+    """The validated arguments of one call, before any window statistics: all a worker needs to
+    build the :class:`MJob` itself (the series, a few scalars, and the caller's constant-window
+    flags already resolved on the client), so a Dask run ships ``8 d n`` bytes instead of the
+    MJob's ``~80 d n``."""
+
+    T: np.ndarray  # (d, n) float64, the caller's channel order
+    m: int
+    order: np.ndarray  # kernel channel c is input channel order[c]
+    nfix: int
+    normalize: bool
+    p: float
+    discords: bool
+    given: list  # per input channel: None or its resolved T_subseq_isconstant (bool, (l,))
+
+    @property
+    def l(self) -> int:
+        return self.T.shape[1] - self.m + 1
+
+    @property
+    def bands(self) -> np.ndarray:
+        """First diagonal of each strip of _mengine.LANES diagonals, longest first."""
+        excl_zone = int(math.ceil(self.m / EXCL_ZONE_DENOM))
+        return np.arange(excl_zone + 1, self.l, _mengine.LANES, dtype=np.int64)
+
+    def band_cells(self, bands: np.ndarray) -> np.ndarray:
+        return MJob.band_cells(self, bands)
+
+
+def mjob_spec(T, m, include, discords, normalize, p, T_subseq_isconstant) -> MSpec:
+    """Validate the arguments of mstump/maamp (the caller's ``T_subseq_isconstant`` is applied
+    here, once, in the kernel's channel order as before)."""
     normalize = _validate.check_bool(normalize, "normalize")
     discords = _validate.check_bool(discords, "discords")
     p = _validate.check_p(p)
@@ -191,22 +222,41 @@ def prepare_mjob(T, m, include, discords, normalize, p, T_subseq_isconstant) -> 
                             [c for c in range(d) if inc is None or c not in set(inc.tolist())]]
                            ).astype(np.int64)
     nfix = 0 if inc is None else len(inc)
+    given = [None] * d
+    if normalize:
+        iscst = channel_isconstant(T_subseq_isconstant, d, l)
+        for src in order:
+            if iscst[src] is not None:
+                # as prepare_series resolves it; given back to it, the bool array is kept as is
+                x = T[src]
+                valid = _validate.rolling_isfinite(x, m)
+                given[src] = _validate.isconstant(np.where(np.isfinite(x), x, np.nan), m,
+                                                  iscst[src], "T_subseq_isconstant", valid)
+    return MSpec(T=T, m=m, order=order, nfix=nfix, normalize=normalize, p=p,
+                 discords=discords, given=given)
+
+
+def build_mjob(spec: MSpec, refine: bool = True) -> MJob:
+    """The MJob of a validated call; ``refine=False`` leaves out what only :func:`finalize`
+    reads (``E``, ``cst``), for a Dask worker."""
+    T, m, order, normalize = spec.T, spec.m, spec.order, spec.normalize
+    d, n = T.shape
+    l = n - m + 1
     pad = _mengine.PAD
     stride = n + pad
     shape = (d, stride)
     Tk, mu, df, dg, w, half = (np.zeros(shape) for _ in range(6))
-    E = np.zeros(shape)
+    E = np.zeros(shape if refine else (d, 0))
     bad = np.full(shape, np.inf)
-    cst = np.zeros(shape, dtype=np.uint8)
+    cst = np.zeros(shape if refine else (d, 0), dtype=np.uint8)
     unscale = 1.0
     if normalize:
-        iscst = channel_isconstant(T_subseq_isconstant, d, l)
         mode = MODE_ZNORM
         for c, src in enumerate(order):
             x = T[src]
             # each channel is z-normalized on its own: its own shift and scale are exact
             shift = common_shift(x)
-            s = prepare_series(x, m, True, iscst[src], "T_subseq_isconstant", shift,
+            s = prepare_series(x, m, True, spec.given[src], "T_subseq_isconstant", shift,
                                common_scale(x, shift=shift))
             Tk[c, :n] = s.T[:n]
             mu[c, :l] = s.mu[:l]
@@ -220,10 +270,11 @@ def prepare_mjob(T, m, include, discords, normalize, p, T_subseq_isconstant) -> 
                 w[c, :l] = np.where(ok, 1.0 / np.sqrt(np.where(ok, ssd, 1.0)), 0.0)
             half[c, :l] = np.where(s.const != 0, 0.5, 0.0)
             bad[c, :l] = np.where(s.valid, 0.0, np.inf)
-            E[c, :n] = s.exact
-            cst[c, :l] = s.const
+            if refine:
+                E[c, :n] = s.exact
+                cst[c, :l] = s.const
     else:
-        mode = {2.0: MODE_P2, 1.0: MODE_P1}.get(p, MODE_P)
+        mode = {2.0: MODE_P2, 1.0: MODE_P1}.get(spec.p, MODE_P)
         # one power-of-two scale for all channels (their distances are summed): exact
         scale = common_scale(*T)
         unscale = 1.0 / scale
@@ -232,18 +283,23 @@ def prepare_mjob(T, m, include, discords, normalize, p, T_subseq_isconstant) -> 
             finite = np.isfinite(x)
             Tk[c, :n] = np.where(finite, x * scale, 0.0)
             bad[c, :l] = np.where(_validate.rolling_isfinite(x, m), 0.0, np.inf)
-        E[:] = Tk
+        if refine:
+            E[:] = Tk
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
-    lanes = _mengine.LANES
-    bands = np.arange(excl_zone + 1, l, lanes, dtype=np.int64)
     # Rounding noise of the running sums (series scaled to |T| <= ~1, restarted every `reseed`
     # rows) is far below these; sums under them rank as exact 0, so repeated windows tie and
     # the lowest index wins, as in the brute force (STUMPY zeroes p-norms below 1e-14 alike).
     snap = 2.0 * m * 1e-13 if normalize else 1e-11 * m
-    return MJob(d=d, n=n, l=l, m=m, stride=stride, mode=mode, p=p, reseed=max(4096, 32 * m),
-                nfix=nfix, discords=int(discords), excl_zone=excl_zone, T=Tk, mu=mu, df=df,
-                dg=dg, w=w, half=half, bad=bad, net=sorting_network(nfix, d), E=E, cst=cst,
-                order=order, bands=np.ascontiguousarray(bands), snap=snap, unscale=unscale)
+    return MJob(d=d, n=n, l=l, m=m, stride=stride, mode=mode, p=spec.p,
+                reseed=max(4096, 32 * m), nfix=spec.nfix, discords=int(spec.discords),
+                excl_zone=excl_zone, T=Tk, mu=mu, df=df, dg=dg, w=w, half=half, bad=bad,
+                net=sorting_network(spec.nfix, d), E=E, cst=cst, order=order,
+                bands=np.ascontiguousarray(spec.bands), snap=snap, unscale=unscale)
+
+
+def prepare_mjob(T, m, include, discords, normalize, p, T_subseq_isconstant) -> MJob:
+    """Validate the arguments of mstump/maamp and build the MJob."""
+    return build_mjob(mjob_spec(T, m, include, discords, normalize, p, T_subseq_isconstant))
 
 
 def merge(job: MJob, parts: list[list[MTable]]) -> MTable:
@@ -286,14 +342,23 @@ def finalize(job: MJob, table: MTable, n_threads: int | None = None) -> mparray:
 
 def multi_profile(T, m, include, discords, normalize, p, T_subseq_isconstant, executor,
                   n_threads=None) -> mparray:
-    job = prepare_mjob(T, m, include, discords, normalize, p, T_subseq_isconstant)
-    if len(job.bands) == 0:  # no window has a non-trivial neighbour
-        return mparray(np.full((job.d, job.l), np.inf), np.full((job.d, job.l), -1, np.int64))
-    return finalize(job, merge(job, executor(job)), n_threads)
+    """The shared pipeline; ``executor(spec)`` returns the MJob (for ``finalize``) and the
+    workers' tables (a Dask executor builds the MJob while the cluster works)."""
+    spec = mjob_spec(T, m, include, discords, normalize, p, T_subseq_isconstant)
+    if len(spec.bands) == 0:  # no window has a non-trivial neighbour
+        d, l = spec.T.shape[0], spec.l
+        return mparray(np.full((d, l), np.inf), np.full((d, l), -1, np.int64))
+    job, parts = executor(spec)
+    return finalize(job, merge(job, parts), n_threads)
+
+
+def _run_threads_spec(spec: MSpec, **kwargs) -> tuple[MJob, list[list[MTable]]]:
+    job = build_mjob(spec)
+    return job, run_threads(job, **kwargs)
 
 
 def _threads_executor(n_threads, progress, cancel):
-    return functools.partial(run_threads, n_threads=n_threads, progress=progress,
+    return functools.partial(_run_threads_spec, n_threads=n_threads, progress=progress,
                              cancel_event=cancel)
 
 
@@ -398,6 +463,16 @@ def maamp(T, m, include=None, discords=False, p=2.0, *, n_threads=None, progress
 
 # ----------------------------------------------------------------------------- Dask
 
+#: the largest series (bytes) mstumped sends inside its task graph rather than ahead of it
+DASK_EMBED_BYTES = 4 << 20
+
+
+def _dask_prepare(spec: MSpec) -> MJob:
+    """The first Dask task: the kernel's part of the MJob, built on the worker from the raw
+    series (cheaper than shipping it: ~10x the series' size)."""
+    return build_mjob(spec, refine=False)
+
+
 def _dask_run_group(job: MJob, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
     """One Dask task: the strips ``job.bands[start:stop]`` on one thread."""
     ((t,),) = run_threads(job, n_threads=1, bands=job.bands[start:stop])
@@ -411,36 +486,53 @@ def _dask_merge(_k, *parts) -> tuple[np.ndarray, np.ndarray]:
     return out.best, out.idx
 
 
-def run_dask(job: MJob, client) -> list[list[MTable]]:
-    """Dask executor: the strips cut into one task per thread of the cluster
-    (``_dask.plan_groups``), merged on the cluster by one task once all are done.
+def run_dask(spec: MSpec, client) -> tuple[MJob, list[list[MTable]]]:
+    """Dask executor: one graph of a prepare task, the strips cut into one task per thread of
+    the cluster (``_dask.plan_groups``) and one merge task, sent in one message; the client
+    builds its own MJob (for ``finalize``) while the cluster works.
+
+    Where the time went at n = 2**14, d = 3 (a one-worker local cluster, ~0.3 s of kernel):
+    scattering the client's MJob (~80 bytes a point) took ~25-40 ms, and every separate
+    message to the scheduler after the first waits up to the client's 10 ms batching interval,
+    so tasks submitted one by one after a scatter started up to 10 ms late.  Shipping the
+    series (8 bytes a point) inside one graph removes both; one worker builds the kernel's part
+    of the MJob (~7 ms at d = 3, while the client builds its own) from the same values with
+    the same code, so the kernel's input is the one mstump's kernel gets.
 
     Unlike stumped's pairwise tree of merges, one merge: each round trip between the client and
-    the scheduler costs ~15 ms, and a chain of them cost 1.8x mstump's time at n = 2**14, d = 3
-    (the multi-dimensional kernel is fast enough for that to show); one task per thread holds
-    no more partial tables than the threads executor does."""
+    the scheduler costs ~10-15 ms, and a chain of them cost 1.8x mstump's time (the
+    multi-dimensional kernel is fast enough for that to show); one task per thread holds no
+    more partial tables than the threads executor does."""
     import uuid
 
     from .. import _dask
 
-    if not (hasattr(client, "submit") and hasattr(client, "scatter")):
+    if not (hasattr(client, "submit") and hasattr(client, "get")):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
     run = uuid.uuid4().hex[:12]
-    groups = _dask.plan_groups(job, _dask._total_threads(client), tasks_per_thread=1)
-    job_future = client.scatter(job, broadcast=True, hash=False)
-    root = None
+    groups = _dask.plan_groups(spec, _dask._total_threads(client), tasks_per_thread=1)
+    prep = f"mpcore-mprep-{run}"
+    # a large series goes ahead on its own (one more round trip, nothing beside a kernel of
+    # that size): a graph over Dask's large-graph threshold (10 MB) draws its warning
+    nbytes = spec.T.nbytes + sum(g.nbytes for g in spec.given if g is not None)
+    data = client.scatter(spec, hash=False) if nbytes > DASK_EMBED_BYTES else spec
+    graph = {prep: (_dask_prepare, data)}
+    strips = []
+    for i, (start, stop) in enumerate(groups):
+        strips.append(f"mpcore-mstrips-{run}-{i}")
+        graph[strips[-1]] = (_dask_run_group, prep, start, stop)
+    root_key = f"mpcore-mmerge-{run}"
+    graph[root_key] = (_dask_merge, 0, *strips)
+    # only the merge's result is held: the other tasks' results are released once used
+    (root,) = client.get(graph, [root_key], sync=False)
     try:
-        futures = [client.submit(_dask_run_group, job_future, start, stop, pure=False,
-                                 key=f"mpcore-mstrips-{run}-{i}", priority=-i)
-                   for i, (start, stop) in enumerate(groups)]
-        root = client.submit(_dask_merge, 0, *futures, pure=False, priority=100,
-                             key=f"mpcore-mmerge-{run}")
-        del futures  # held by the merge task until it has run
+        job = build_mjob(spec)
         best, idx = root.result()
     except BaseException:
-        client.cancel([f for f in (root, job_future) if f is not None])
+        client.cancel([root] if data is spec else [root, data])
         raise
-    return [[MTable(np.array(best), np.array(idx))]]
+    # merge() copies (the arrays may be read-only buffers of the message they came in)
+    return job, [[MTable(best, idx)]]
 
 
 def mstumped(client, T, m, include=None, discords=False, p=2.0, normalize=True,
@@ -462,6 +554,15 @@ def mstumped(client, T, m, include=None, discords=False, p=2.0, normalize=True,
     mparray
         The named tuple ``(P_, I_)``, each of shape ``(d, n - m + 1)``; identical to
         :func:`mstump`'s.
+
+    Notes
+    -----
+    One task graph per call: the series (``8 d n`` bytes) and the constant-window flags
+    (``T_subseq_isconstant`` is applied on the client) travel inside it, one task computes the
+    window statistics on a worker, one task per worker thread runs its share of the
+    diagonals, and one task merges their tables; only the merged table (``16 d n`` bytes)
+    comes back.  Nothing is scattered, so when workers die Dask recomputes what was lost and
+    the result is unchanged.
     """
     if not _validate.check_bool(normalize, "normalize"):
         return maamped(client, T, m, include, discords, p)
