@@ -2,9 +2,12 @@
 
 Every subcommand on CSV, NPY, Parquet and stdin, its tables checked against mpcore's Python API
 (the profile also against the brute-force reference); every bad input (its exit code, one line
-naming the problem, no traceback); Ctrl-C; ``--help``; the console script.
+naming the problem, no traceback); Ctrl-C; ``--help``; the console script.  The many one-line
+checks of bad input and ``--help`` call ``cli.main`` in this process (a new interpreter costs
+~0.3 s each); one of each also runs as ``python -m mpcore``.
 """
 import csv
+import io
 import math
 import os
 import re
@@ -21,6 +24,7 @@ from conftest import random_walk
 
 import mpcore
 import naive
+from mpcore import cli
 
 M = 12
 
@@ -47,6 +51,21 @@ def finish(proc, stdin=b"", timeout=120):
 def run(args, cwd, stdin=b"", env=None, exe=None, timeout=120):
     """Run ``python -m mpcore ARGS`` (or the console script ``exe``); text stdout/stderr."""
     return finish(start(args, cwd, env, exe), stdin, timeout)
+
+
+def run_here(args, cwd, monkeypatch, capfd, stdin=b""):
+    """``run`` in this process: ``cli.main(ARGS)`` in ``cwd``, with fd-level stdout/stderr
+    captured and ``stdin`` as standard input.  An exception escaping main fails the test, as
+    a traceback would fail ``run``'s callers."""
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    capfd.readouterr()
+    try:
+        code = cli.main([str(a) for a in args])
+    except SystemExit as exc:  # argparse: usage errors and --help
+        code = 0 if exc.code is None else exc.code
+    out, err = capfd.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
 
 
 def ok(proc):
@@ -315,9 +334,12 @@ def test_progress_when_stderr_is_a_terminal(tmp_path, walk, quiet):
         assert "mpcore" in err and "%" in err and b"matrix profile of w.npy" in out
 
 
-@pytest.mark.parametrize("command", [None, "profile", "motifs", "discords", "regimes"])
-def test_help(tmp_path, command):
-    proc = ok(run([command, "--help"] if command else ["--help"], tmp_path))
+@pytest.mark.parametrize("command, where", [(None, "subprocess")] + [
+    (command, "here") for command in (None, "profile", "motifs", "discords", "regimes")])
+def test_help(tmp_path, command, where, monkeypatch, capfd):
+    args = [command, "--help"] if command else ["--help"]
+    proc = ok(run(args, tmp_path) if where == "subprocess"
+              else run_here(args, tmp_path, monkeypatch, capfd))
     assert proc.stdout.startswith(f"usage: mpcore {command or ''}".rstrip())
     if command:
         # argparse writes "-m M, --window M" up to Python 3.12, "-m, --window M" from 3.13
@@ -362,16 +384,29 @@ BAD = [
 
 
 @pytest.mark.parametrize("args, code, words", BAD, ids=[" ".join(map(str, b[0])) for b in BAD])
-def test_bad_input(tmp_path, args, code, words):
+def test_bad_input(tmp_path, args, code, words, monkeypatch, capfd):
     _bad_files(tmp_path)
     before = set(os.listdir(tmp_path))
-    proc = run(args, tmp_path)
+    proc = run_here(args, tmp_path, monkeypatch, capfd)
+    _check_bad(proc, code, words)
+    assert set(os.listdir(tmp_path)) == before  # nothing written
+
+
+def test_bad_input_in_a_subprocess(tmp_path):
+    """A bad input's exit code reaches the shell (``python -m mpcore`` exits with main's)."""
+    _bad_files(tmp_path)
+    before = set(os.listdir(tmp_path))
+    args, code, words = BAD[1]
+    _check_bad(run(args, tmp_path), code, words)
+    assert set(os.listdir(tmp_path)) == before
+
+
+def _check_bad(proc, code, words):
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("mpcore: error: ")
     for w in words:
         assert w in proc.stderr
-    assert set(os.listdir(tmp_path)) == before  # nothing written
 
 
 def test_parquet_without_pyarrow(tmp_path):

@@ -246,12 +246,19 @@ def test_bad_input():
 def _ld_stats(y, m):
     """Means and sums of squared deviations of every window of ``y``, in long double around
     each window's middle value (so that a window's spread keeps its digits however far its
-    level lies from 0)."""
-    W = sliding_window_view(y, m).astype(LD)
-    W0 = W[:, m // 2 : m // 2 + 1]
-    Dv = W - W0
-    dmu = Dv.mean(axis=1)
-    return W0[:, 0] + dmu, ((Dv - dmu[:, None]) ** 2).sum(axis=1)
+    level lies from 0).  A few thousand windows at a time: the same values, without long-double
+    copies of every window at once (~100 MB at m = 300)."""
+    windows = sliding_window_view(y, m)
+    mu = np.empty(len(windows), dtype=LD)
+    ssd = np.empty(len(windows), dtype=LD)
+    for s in range(0, len(windows), 4096):
+        W = windows[s : s + 4096].astype(LD)
+        W0 = W[:, m // 2 : m // 2 + 1]
+        Dv = W - W0
+        dmu = Dv.mean(axis=1)
+        mu[s : s + 4096] = W0[:, 0] + dmu
+        ssd[s : s + 4096] = ((Dv - dmu[:, None]) ** 2).sum(axis=1)
+    return mu, ssd
 
 
 @pytest.mark.parametrize("kind", ["walk", "offset", "spikes", "constant", "tiny", "huge"])

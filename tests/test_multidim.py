@@ -217,22 +217,23 @@ def test_threads_bitwise_identical():
 
 def _fast_path_inputs(d, seed):
     """Random walks with the cases the AVX2 strip treats apart: a NaN, a constant stretch,
-    a constant channel (no longer 'clean'), exactly repeated windows."""
+    a constant channel (no longer 'clean'), exactly repeated windows.  200 points: 22 or more
+    strips of 8 diagonals, and each m leaves another remainder of the last strip."""
     rng = np.random.default_rng(seed)
-    n, m = 400, [6, 11, 25][seed % 3]
+    n, m = 200, [6, 11, 25][seed % 3]
     T = walks(d, n, seed=seed)
     yield T, m
     R = T.copy()
-    R[:, 200 : 200 + m] = R[:, 30 : 30 + m]
-    R[:, 330 : 330 + m] = R[:, 30 : 30 + m]
+    R[:, 100 : 100 + m] = R[:, 15 : 15 + m]
+    R[:, 165 : 165 + m] = R[:, 15 : 15 + m]
     yield R, m
     N = T.copy()
-    N[rng.integers(d), 100:103] = np.nan
-    N[0, 370] = np.inf
+    N[rng.integers(d), 50:53] = np.nan
+    N[0, 185] = np.inf
     yield N, m
     C = T.copy()
     C[d - 1, :] = 2.5
-    C[0, 150:190] = -1.0
+    C[0, 60:100] = -1.0
     yield C, m
 
 

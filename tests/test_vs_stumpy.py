@@ -9,7 +9,14 @@ from conftest import random_walk
 import mpcore
 import naive
 
-stumpy = pytest.importorskip("stumpy", reason="STUMPY (numba) is not installable on this Python")
+
+@pytest.fixture(scope="module")
+def stumpy():
+    """STUMPY, imported by the first test that runs here (importing it takes seconds: numba),
+    not when the default run collects this module and deselects it (every test here is slow:
+    conftest.SLOW)."""
+    return pytest.importorskip("stumpy",
+                               reason="STUMPY (numba) is not installable on this Python")
 
 
 def _both(fn_ours, fn_theirs, *args, **kw):
@@ -44,19 +51,19 @@ def _check(ours, theirs, T_A, m, T_B=None, k=1, normalize=True, p=2.0, atol=1e-6
 
 
 @pytest.mark.parametrize("n,m", [(64, 3), (200, 10), (1000, 50), (2000, 100), (700, 350)])
-def test_self_join(n, m):
+def test_self_join(stumpy, n, m):
     T = random_walk(n, seed=n)
     _check(*_both(mpcore.stump, stumpy.stump, T, m), T, m)
 
 
 @pytest.mark.parametrize("n,m", [(300, 10), (1500, 64)])
-def test_ab_join(n, m):
+def test_ab_join(stumpy, n, m):
     A, B = random_walk(n, seed=1), random_walk(n // 3, seed=2)
     _check(*_both(mpcore.stump, stumpy.stump, A, m, B, ignore_trivial=False), A, m, B)
     _check(*_both(mpcore.stump, stumpy.stump, B, m, A, ignore_trivial=False), B, m, A)
 
 
-def test_stumpy_test_suite_data():
+def test_stumpy_test_suite_data(stumpy):
     # the fixed arrays of STUMPY's own test_stump.py
     T_A = np.array([9, 8100, -60, 7], dtype=np.float64)
     T_B = np.array([584, -11, 23, 79, 1001, 0, -19], dtype=np.float64)
@@ -66,13 +73,13 @@ def test_stumpy_test_suite_data():
 
 
 @pytest.mark.parametrize("k", [2, 3])
-def test_top_k(k):
+def test_top_k(stumpy, k):
     T = random_walk(400, seed=k)
     _check(*_both(mpcore.stump, stumpy.stump, T, 16, k=k), T, 16, k=k)
 
 
 @pytest.mark.parametrize("pos", [0, -1, slice(1, 3), [0, 3], slice(50, 80)], ids=str)
-def test_nan_inf(pos):
+def test_nan_inf(stumpy, pos):
     T = random_walk(200, seed=3)
     T[pos] = np.nan
     _check(*_both(mpcore.stump, stumpy.stump, T, 10), T, 10)
@@ -81,7 +88,7 @@ def test_nan_inf(pos):
     _check(*_both(mpcore.stump, stumpy.stump, T, 10, B, ignore_trivial=False), T, 10, B)
 
 
-def test_constant_stretches():
+def test_constant_stretches(stumpy):
     T = random_walk(300, seed=5)
     T[100:160] = 1.5
     _check(*_both(mpcore.stump, stumpy.stump, T, 12), T, 12)
@@ -90,7 +97,7 @@ def test_constant_stretches():
 
 
 @pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
-def test_aamp(p):
+def test_aamp(stumpy, p):
     T = random_walk(500, seed=6)
     _check(*_both(mpcore.aamp, stumpy.aamp, T, 20, p=p), T, 20, normalize=False, p=p)
     B = random_walk(300, seed=7)
@@ -98,14 +105,14 @@ def test_aamp(p):
            normalize=False, p=p)
 
 
-def test_stump_normalize_false_like_stumpy():
+def test_stump_normalize_false_like_stumpy(stumpy):
     T = random_walk(300, seed=8)
     ours, theirs = _both(mpcore.stump, stumpy.stump, T, 15, normalize=False, p=1.0)
     _check(ours, theirs, T, 15, normalize=False, p=1.0)
 
 
 @pytest.mark.parametrize("normalize", [True, False])
-def test_mass(normalize):
+def test_mass(stumpy, normalize):
     T = random_walk(1000, seed=9)
     T[500] = np.nan
     Q = T[100:150].copy()
