@@ -531,9 +531,10 @@ class _GraphClient:
     """Stands in for a Dask client: runs the graphs given to ``get`` in this thread and keeps
     their pickled sizes (what a real client sends to the scheduler)."""
 
-    def __init__(self):
+    def __init__(self, nthreads=None):
         self.sent = []
         self.scattered = []
+        self._nthreads = nthreads or {"worker": 2}
 
     class Held:
         """A scattered value: pickles as a reference, as a Dask future does."""
@@ -549,7 +550,7 @@ class _GraphClient:
         return self.Held(value)
 
     def nthreads(self):
-        return {"worker": 2}
+        return dict(self._nthreads)
 
     def submit(self, *args, **kwargs):
         raise AssertionError("mstumped sends one graph")
@@ -563,11 +564,17 @@ class _GraphClient:
         self.sent.append(len(pickle.dumps(graph)))
         done = {}
 
-        def run(key):
+        def value(a):
+            return run(a) if isinstance(a, str) and a in graph else \
+                a.value if isinstance(a, self.Held) else a
+
+        def run(key):  # as Dask reads a graph: a tuple headed by a callable is a task, else data
             if key not in done:
-                fn, *args = graph[key]
-                done[key] = fn(*[run(a) if isinstance(a, str) and a in graph else
-                                 a.value if isinstance(a, self.Held) else a for a in args])
+                task = graph[key]
+                if isinstance(task, tuple) and task and callable(task[0]):
+                    done[key] = task[0](*[value(a) for a in task[1:]])
+                else:
+                    done[key] = value(task)
             return done[key]
 
         class Done:
@@ -608,6 +615,25 @@ def test_mstumped_sends_a_large_series_ahead_of_its_graph(monkeypatch):
     (spec,) = client.scattered
     np.testing.assert_array_equal(spec.T, T)
     assert client.sent[0] < 20_000
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_mstumped_one_task_per_worker(workers):
+    """One task per worker, each running its share of the strips on the worker's threads (taken
+    as they free up, as mstump's are); every strip in exactly one share, the shares' cells
+    within one strip of each other; the result mstump's, bitwise."""
+    T = walks(3, 2000, seed=22)
+    client = _GraphClient({f"w{i}": 2 for i in range(workers)})
+    P, I = mpcore.mstumped(client, T, 40)
+    rP, rI = mpcore.mstump(T, 40)
+    np.testing.assert_array_equal(P, rP)
+    np.testing.assert_array_equal(I, rI)
+    spec = multidim.mjob_spec(T, 40, None, False, True, 2.0, None)
+    shares = multidim._shares(spec, workers)
+    assert len(shares) == workers
+    np.testing.assert_array_equal(np.sort(np.concatenate(shares)), np.sort(spec.bands))
+    cells = [int(spec.band_cells(b).sum()) for b in shares]
+    assert max(cells) - min(cells) <= int(spec.band_cells(spec.bands).max())
 
 
 def test_mstumped_not_a_client():

@@ -467,16 +467,14 @@ def maamp(T, m, include=None, discords=False, p=2.0, *, n_threads=None, progress
 DASK_EMBED_BYTES = 4 << 20
 
 
-def _dask_prepare(spec: MSpec) -> MJob:
-    """The first Dask task: the kernel's part of the MJob, built on the worker from the raw
-    series (cheaper than shipping it: ~10x the series' size)."""
-    return build_mjob(spec, refine=False)
-
-
-def _dask_run_group(job: MJob, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-    """One Dask task: the strips ``job.bands[start:stop]`` on one thread."""
-    ((t,),) = run_threads(job, n_threads=1, bands=job.bands[start:stop])
-    return t.best, t.idx
+def _dask_share(spec: MSpec, bands: np.ndarray, n_threads: int) -> tuple[np.ndarray, np.ndarray]:
+    """One Dask task per worker: the kernel's part of the MJob built from the raw series (the
+    same values and code as the client's, so the kernel's input is the one mstump's kernel
+    gets; cheaper than shipping it, ~10x the series' size), then the strips ``bands`` on the
+    worker's threads, taken as they free up (the threads executor, as mstump runs them)."""
+    job = build_mjob(spec, refine=False)
+    out = merge(job, run_threads(job, n_threads=n_threads, bands=bands))
+    return out.best, out.idx
 
 
 def _dask_merge(_k, *parts) -> tuple[np.ndarray, np.ndarray]:
@@ -486,23 +484,36 @@ def _dask_merge(_k, *parts) -> tuple[np.ndarray, np.ndarray]:
     return out.best, out.idx
 
 
+def _shares(spec: MSpec, n: int) -> list[np.ndarray]:
+    """The strips (longest first) dealt to ``n`` shares of about equal cells: each to the share
+    with the fewest so far, so every share holds long and short strips alike."""
+    cells = spec.band_cells(spec.bands)
+    load = np.zeros(n)
+    owner = np.empty(len(cells), dtype=np.int64)
+    for i, c in enumerate(cells.tolist()):
+        owner[i] = int(np.argmin(load))
+        load[owner[i]] += c
+    return [np.ascontiguousarray(spec.bands[owner == j]) for j in range(n) if (owner == j).any()]
+
+
 def run_dask(spec: MSpec, client) -> tuple[MJob, list[list[MTable]]]:
-    """Dask executor: one graph of a prepare task, the strips cut into one task per thread of
-    the cluster (``_dask.plan_groups``) and one merge task, sent in one message; the client
-    builds its own MJob (for ``finalize``) while the cluster works.
+    """Dask executor: one graph of one task per worker (its share of the strips, on its threads,
+    see _dask_share) and one merge task, sent in one message; the client builds its own MJob
+    (for ``finalize``) while the cluster works.
 
     Where the time went at n = 2**14, d = 3 (a one-worker local cluster, ~0.3 s of kernel):
     scattering the client's MJob (~80 bytes a point) took ~25-40 ms, and every separate
-    message to the scheduler after the first waits up to the client's 10 ms batching interval,
-    so tasks submitted one by one after a scatter started up to 10 ms late.  Shipping the
-    series (8 bytes a point) inside one graph removes both; one worker builds the kernel's part
-    of the MJob (~7 ms at d = 3, while the client builds its own) from the same values with
-    the same code, so the kernel's input is the one mstump's kernel gets.
+    message to the scheduler after the first waits up to the client's 10 ms batching interval.
+    Shipping the series (8 bytes a point) inside one graph removes both.  A fixed split of the
+    strips into one task per thread then cost 1.3-1.5x mstump: the threads' speeds vary by
+    +-25% from task to task on a shared machine, and a static split turns that into idle
+    threads, where mstump's threads take the next strip as they free up; one task per worker
+    running the threads executor does the same.  (Dask sees one busy slot per worker: the
+    task's threads are mpcore's own.)
 
     Unlike stumped's pairwise tree of merges, one merge: each round trip between the client and
     the scheduler costs ~10-15 ms, and a chain of them cost 1.8x mstump's time (the
-    multi-dimensional kernel is fast enough for that to show); one task per thread holds no
-    more partial tables than the threads executor does."""
+    multi-dimensional kernel is fast enough for that to show)."""
     import uuid
 
     from .. import _dask
@@ -510,20 +521,27 @@ def run_dask(spec: MSpec, client) -> tuple[MJob, list[list[MTable]]]:
     if not (hasattr(client, "submit") and hasattr(client, "get")):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
     run = uuid.uuid4().hex[:12]
-    groups = _dask.plan_groups(spec, _dask._total_threads(client), tasks_per_thread=1)
-    prep = f"mpcore-mprep-{run}"
+    try:
+        nthreads = [max(1, int(v)) for v in client.nthreads().values()] or [1]
+    except Exception:  # a client that cannot tell: one worker of one thread
+        nthreads = [1]
+    shares = _shares(spec, len(nthreads))
+    per_task = max(1, sum(nthreads) // len(nthreads))
     # a large series goes ahead on its own (one more round trip, nothing beside a kernel of
     # that size): a graph over Dask's large-graph threshold (10 MB) draws its warning
     nbytes = spec.T.nbytes + sum(g.nbytes for g in spec.given if g is not None)
     data = client.scatter(spec, hash=False) if nbytes > DASK_EMBED_BYTES else spec
-    graph = {prep: (_dask_prepare, data)}
-    strips = []
-    for i, (start, stop) in enumerate(groups):
-        strips.append(f"mpcore-mstrips-{run}-{i}")
-        graph[strips[-1]] = (_dask_run_group, prep, start, stop)
-    root_key = f"mpcore-mmerge-{run}"
-    graph[root_key] = (_dask_merge, 0, *strips)
-    # only the merge's result is held: the other tasks' results are released once used
+    spec_key = f"mpcore-mspec-{run}"
+    graph = {spec_key: data}  # once in the graph, however many tasks read it
+    keys = []
+    for i, bands in enumerate(shares):
+        keys.append(f"mpcore-mshare-{run}-{i}")
+        graph[keys[-1]] = (_dask_share, spec_key, bands, per_task)
+    root_key = keys[0]
+    if len(keys) > 1:
+        root_key = f"mpcore-mmerge-{run}"
+        graph[root_key] = (_dask_merge, 0, *keys)
+    # only the root's result is held: the other tasks' results are released once used
     (root,) = client.get(graph, [root_key], sync=False)
     try:
         job = build_mjob(spec)
