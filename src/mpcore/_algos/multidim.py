@@ -576,11 +576,12 @@ def mstumped(client, T, m, include=None, discords=False, p=2.0, normalize=True,
     Notes
     -----
     One task graph per call: the series (``8 d n`` bytes) and the constant-window flags
-    (``T_subseq_isconstant`` is applied on the client) travel inside it, one task computes the
-    window statistics on a worker, one task per worker thread runs its share of the
-    diagonals, and one task merges their tables; only the merged table (``16 d n`` bytes)
-    comes back.  Nothing is scattered, so when workers die Dask recomputes what was lost and
-    the result is unchanged.
+    (``T_subseq_isconstant`` is applied on the client) travel inside it once; one task per
+    worker computes the window statistics there and runs its share of the diagonals on the
+    worker's threads (mpcore's own, as in :func:`mstump`: Dask sees one busy slot), and one
+    task merges their tables; only the merged table (``16 d n`` bytes) comes back.  A series
+    over 4 MiB is scattered first.  When workers die, Dask recomputes what was lost and the
+    result is unchanged.
     """
     if not _validate.check_bool(normalize, "normalize"):
         return maamped(client, T, m, include, discords, p)
