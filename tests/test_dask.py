@@ -186,16 +186,9 @@ def test_survives_a_worker_killed_mid_run(client):
     assert victim not in client.run(os.getpid).values()  # it was really killed and replaced
 
 
-@pytest.mark.slow  # a local cluster of worker processes
-def test_survives_losing_every_worker_mid_run(client, monkeypatch):
-    """Kill both workers: the scattered Job is lost with them, so the run starts over once
-    the nannies have restarted the workers, and the result is still exact."""
-    client.wait_for_workers(2, timeout=30)
-    attempts = []
-    plan = _dask.plan_groups
-    monkeypatch.setattr(_dask, "plan_groups", lambda *a: attempts.append(1) or plan(*a))
-    T = random_walk(2**17, seed=6)
-    ref = mpcore.stump(T, 64, n_threads=2)
+def _run_killing_every_worker(client, fn, *args):
+    """``fn(client, *args)`` (within 80 s) while every worker of the cluster is killed 0.5 s in;
+    its result, once it is checked that the workers died during the run."""
     pids = list(client.run(os.getpid).values())
     killed = []
 
@@ -206,10 +199,24 @@ def test_survives_losing_every_worker_mid_run(client, monkeypatch):
 
     timer = threading.Timer(0.5, kill)
     timer.start()
-    mp = _within(80, mpcore.stumped, client, T, 64)
+    out = _within(80, fn, client, *args)
     done = time.perf_counter()
     timer.cancel()
     assert killed and killed[0] < done, "the workers were not killed during the run"
+    return out
+
+
+@pytest.mark.slow  # a local cluster of worker processes
+def test_survives_losing_every_worker_mid_run(client, monkeypatch):
+    """Kill both workers: the scattered Job is lost with them, so the run starts over once
+    the nannies have restarted the workers, and the result is still exact."""
+    client.wait_for_workers(2, timeout=30)
+    attempts = []
+    plan = _dask.plan_groups
+    monkeypatch.setattr(_dask, "plan_groups", lambda *a: attempts.append(1) or plan(*a))
+    T = random_walk(2**17, seed=6)
+    ref = mpcore.stump(T, 64, n_threads=2)
+    mp = _run_killing_every_worker(client, mpcore.stumped, T, 64)
     _same(mp, ref)
     assert len(attempts) >= 2  # the run was started over
     client.wait_for_workers(2, timeout=30)
@@ -223,20 +230,7 @@ def test_mstumped_survives_losing_every_worker_mid_run(client):
     client.wait_for_workers(2, timeout=30)
     T = np.array([random_walk(2**15, seed=s) for s in (7, 8, 9)])
     ref = mpcore.mstump(T, 64, n_threads=2)
-    pids = list(client.run(os.getpid).values())
-    killed = []
-
-    def kill():
-        for pid in pids:
-            os.kill(pid, KILL)
-        killed.append(time.perf_counter())
-
-    timer = threading.Timer(0.5, kill)
-    timer.start()
-    P, I = _within(80, mpcore.mstumped, client, T, 64)
-    done = time.perf_counter()
-    timer.cancel()
-    assert killed and killed[0] < done, "the workers were not killed during the run"
+    P, I = _run_killing_every_worker(client, mpcore.mstumped, T, 64)
     np.testing.assert_array_equal(P, ref.P_)
     np.testing.assert_array_equal(I, ref.I_)
     client.wait_for_workers(2, timeout=30)
