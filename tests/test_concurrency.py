@@ -23,8 +23,7 @@ def _mpcore_threads():
     """mpcore threads still at work: pool threads running a task (idle ones wait for the next
     call, see mpcore._threads), and any other thread mpcore started."""
     busy = mpcore._threads.pool_threads()[1]
-    other = [t for t in threading.enumerate() if t.name.startswith("mpcore-")
-             and not t.name.startswith("mpcore-pool-") and t.is_alive()]
+    other = [t for t in threading.enumerate() if t.name.startswith("mpcore-") and t.is_alive()]
     return other + [f"{busy} busy pool thread(s)"] * (busy > 0)
 
 

@@ -1,4 +1,9 @@
 """Ctrl-C and worker errors surface as the right exception, whatever moment they arrive."""
+import random
+import signal
+import threading
+import time
+
 import numpy as np
 import pytest
 from conftest import random_walk
@@ -15,18 +20,17 @@ def _failing_submit(monkeypatch, fail_on: int, handed: list):
     """Make the ``fail_on``-th hand-over of work to a pool thread raise KeyboardInterrupt
     before it happens, as a Ctrl-C arriving between two hand-overs does; every task handed
     over is recorded."""
-    real = _threads._Pool.submit
+    real = _threads._Pool.start
     count = [0]
 
-    def submit(self, fn):
+    def start(self, task):
         count[0] += 1
         if count[0] == fail_on:
             raise KeyboardInterrupt
-        task = real(self, fn)
+        real(self, task)
         handed.append(task)
-        return task
 
-    monkeypatch.setattr(_threads._Pool, "submit", submit)
+    monkeypatch.setattr(_threads._Pool, "start", start)
 
 
 def _no_busy_pool_thread():
@@ -43,7 +47,7 @@ def test_ctrl_c_between_hand_overs(monkeypatch, fail_on):
         mpcore.stump(T, 20, n_threads=4)
     assert len(handed) == fail_on - 1
     # the tasks handed over were dropped or ran to their end (the cancel flag raised)
-    assert all(t.done.is_set() for t in handed)
+    assert all(t.ended() for t in handed)
     assert _no_busy_pool_thread()
     monkeypatch.undo()
     np.testing.assert_array_equal(mpcore.stump(T, 20, n_threads=4).I_,
@@ -103,7 +107,7 @@ def test_ctrl_c_while_handing_refine_blocks(monkeypatch):
     _failing_submit(monkeypatch, 3, handed)  # the 3rd hand-over is the refinement's first
     with pytest.raises(KeyboardInterrupt):
         mpcore.stump(random_walk(5000, seed=5), 100, k=2, n_threads=3)
-    assert len(handed) == 2 and all(t.done.is_set() for t in handed)
+    assert len(handed) == 2 and all(t.ended() for t in handed)
     assert _no_busy_pool_thread()
 
 
@@ -114,3 +118,107 @@ def test_results_identical_inline_or_threaded(monkeypatch):
     monkeypatch.setattr(_pipeline, "CALLER_WORK_CELLS", 0)
     threaded = mpcore.stump(T, 24, k=2, n_threads=2)
     np.testing.assert_array_equal(np.asarray(inline), np.asarray(threaded))
+
+
+class _Interrupt(KeyboardInterrupt):
+    """What this module's SIGINT handler raises: a KeyboardInterrupt that cannot be pytest's."""
+
+
+def _calls_under_fire(calls, seconds: float, seed: int) -> dict:
+    """Run ``calls`` round-robin for ``seconds`` while another thread sends SIGINT to this
+    (the main) thread at random moments, as a user pressing Ctrl-C does.  Each call must
+    return or raise the handler's KeyboardInterrupt, nothing else; counts of both come back."""
+    rng = random.Random(seed)
+    main = threading.get_ident()
+    stop = threading.Event()
+
+    def fire():
+        while not stop.is_set():
+            time.sleep(rng.uniform(0.0005, 0.02))
+            signal.pthread_kill(main, signal.SIGINT)
+
+    def raise_interrupt(signum, frame):
+        raise _Interrupt
+
+    counts = {"returned": 0, "interrupted": 0}
+    previous = signal.signal(signal.SIGINT, raise_interrupt)
+    killer = threading.Thread(target=fire, daemon=True)
+    try:
+        killer.start()
+        end = time.monotonic() + seconds
+        i = 0
+        while time.monotonic() < end:
+            try:
+                calls[i % len(calls)]()
+                counts["returned"] += 1
+            except _Interrupt:
+                counts["interrupted"] += 1
+            i += 1
+    finally:
+        stop.set()
+        while True:  # a signal still on its way must land here, not in the next test
+            try:
+                killer.join()
+                time.sleep(0.05)
+                break
+            except _Interrupt:
+                pass
+        signal.signal(signal.SIGINT, previous)
+    return counts
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX only")
+def test_ctrl_c_at_any_moment_raises_keyboardinterrupt_only():
+    """Ctrl-C landing anywhere (a hand-over, a wait, a worker's start, the caller's own share)
+    gives a KeyboardInterrupt: never another error (threading's Python-level waits can turn
+    one into "release unlocked lock"), never a hang, and the pool is idle afterwards."""
+    T = random_walk(2**15, seed=7)
+    P = mpcore.stump(T[:4000], 50).P_
+    calls = [
+        lambda: mpcore.stump(T[:6000], 50, n_threads=3),
+        lambda: mpcore.match(T[100:150], T, max_distance=np.inf, max_matches=5),
+        lambda: mpcore.motifs(T[:4049], P, max_motifs=20, cutoff=np.inf, max_distance=np.inf),
+        lambda: mpcore.stump(T[:3000], 40, k=2, n_threads=2),
+        lambda: mpcore.mass(T[:100], T),
+    ]
+    counts = _calls_under_fire(calls, 4.0, seed=8)
+    assert counts["interrupted"] > 20 and counts["returned"] > 0, counts
+    deadline = time.monotonic() + 5
+    while not _no_busy_pool_thread() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _no_busy_pool_thread()
+    np.testing.assert_array_equal(mpcore.stump(T[:6000], 50, n_threads=3).I_,
+                                  mpcore.stump(T[:6000], 50, n_threads=1).I_)
+
+
+def test_callers_thread_runs_no_python_level_threading_code(monkeypatch):
+    """The rule behind the test above, checked exactly: while a threaded call runs, the
+    caller's thread enters no Python code of ``threading``, ``queue`` or
+    ``concurrent.futures`` (where a Ctrl-C can strike between two bytecodes of a wait and break
+    a lock); it only acquires and releases raw locks, C calls that a signal interrupts whole."""
+    import sys
+
+    monkeypatch.setattr(_pipeline, "CALLER_WORK_CELLS", 0)  # every search on pool threads
+    T = random_walk(60_000, seed=9)  # long enough for the threaded FFT search (mass)
+    short = T[:3000]
+    seen = set()
+
+    def profile(frame, event, arg):
+        name = frame.f_code.co_filename.replace("\\", "/")
+        if event == "call" and (name.endswith(("/threading.py", "/queue.py"))
+                                or "/concurrent/" in name):
+            seen.add((name.rsplit("/", 1)[-1], frame.f_code.co_name))
+
+    sys.setprofile(profile)
+    try:
+        mpcore.stump(short, 30, n_threads=3)
+        mpcore.stump(short, 30, k=3, n_threads=2)  # threaded refinement
+        mpcore.mass(T[:100], T)  # FFTs beside the window statistics, two halves per profile
+        mpcore.match(T[:200], T[:20_000], max_distance=np.inf, max_matches=3)
+        mpcore.motifs(short, mpcore.stump(short, 30).P_, max_motifs=2)
+        mpcore.snippets(short[:1200], 60, 2)
+        mpcore.mstump(np.stack([short, short[::-1]]), 30)
+        mpcore.scrump(short, 30, percentage=0.1, n_threads=2).update()
+    finally:
+        sys.setprofile(None)
+    assert not seen, sorted(seen)

@@ -261,14 +261,14 @@ def test_pool_runs_every_share_once():
 
             def work(i):
                 with lock:
-                    seen.append((i, threading.current_thread().name))
+                    seen.append((i, threading.get_ident(), _threads.in_pool()))
 
             _threads.run(work, n, inline=inline, shared=False)
-            assert sorted(i for i, _ in seen) == list(range(n))
-            names = dict(seen)
+            assert sorted(i for i, _, _ in seen) == list(range(n))
+            where = {i: (ident, pooled) for i, ident, pooled in seen}
             if inline:
-                assert names[0] == threading.current_thread().name
-            assert all(names[i].startswith("mpcore-pool-") for i in range(int(inline), n))
+                assert where[0] == (threading.get_ident(), False)
+            assert all(where[i][1] for i in range(int(inline), n))
     assert _threads.pool_threads()[1] == 0
 
 
@@ -279,10 +279,10 @@ def test_pool_drops_shares_nobody_began():
     pool = _threads._pool
     ran = []
     pending = _threads._Task(lambda: ran.append("late"))
-    assert pool.drop(pending) and pending.done.is_set() and pending.state == _threads._DROPPED
+    assert pool.drop(pending) and pending.ended() and pending.state == _threads._DROPPED
     begun = _threads._Task(lambda: None)
     begun.state = _threads._RUNNING
-    assert not pool.drop(begun) and not begun.done.is_set()
+    assert not pool.drop(begun) and not begun.ended() and not begun.wait(0.01)
     assert ran == []
     # and a call with shares to drop returns with its own share done, all others accounted for
     got = []

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import functools
 import operator
-import threading
 
 import numpy as np
 
-from . import _gpu, _validate
+from . import _gpu, _threads, _validate
 from ._gpu import gpu_available
 from ._pipeline import matrix_profile
 from ._prepare import MODE_ZNORM, MODE_AAMP_P2, Job, Table, untracked
@@ -56,39 +55,30 @@ def run_gpu(job: Job, device_ids: list[int]) -> list[list[Table]]:
     mode = 0 if job.mode == MODE_ZNORM else (1 if job.mode == MODE_AAMP_P2 else 2)
     untracked(job)  # the CUDA kernel has no rounding bookkeeping: the global near-flat rule
     tables = [job.new_tables() for _ in device_ids]
-    errors: list[BaseException] = []
 
     def work(slot: int, device: int) -> None:
-        try:
-            for ps in range(len(job.passes)):
-                x, y, rows, cols = (int(v) for v in job.passes[ps])
-                X, Y = job.series[x], job.series[y]
-                shares = _split(job, ps, len(device_ids))
-                if slot >= len(shares):
-                    continue
-                d0, d1 = shares[slot]
-                rt = tables[slot][rows] if rows >= 0 else None
-                ct = tables[slot][cols] if cols >= 0 else None
-                # the tables' thresholds start at the seeds: lower bounds of each row's best
-                _gpu.run_pass(device, mode, job.m, job.p,
-                              X.l, X.T, X.mu, X.df, X.dg, X.w, Y.l, Y.T, Y.mu, Y.df, Y.dg, Y.w,
-                              d0, d1,
-                              rt.P if rt else None, rt.I if rt else None,
-                              ct.P if ct else None, ct.I if ct else None,
-                              k=job.k,
-                              row_hint=rt.thr[: rt.l] if rt else None,
-                              col_hint=ct.thr[: ct.l] if ct else None)
-        except BaseException as exc:
-            errors.append(exc)
+        for ps in range(len(job.passes)):
+            x, y, rows, cols = (int(v) for v in job.passes[ps])
+            X, Y = job.series[x], job.series[y]
+            shares = _split(job, ps, len(device_ids))
+            if slot >= len(shares):
+                continue
+            d0, d1 = shares[slot]
+            rt = tables[slot][rows] if rows >= 0 else None
+            ct = tables[slot][cols] if cols >= 0 else None
+            # the tables' thresholds start at the seeds: lower bounds of each row's best
+            _gpu.run_pass(device, mode, job.m, job.p,
+                          X.l, X.T, X.mu, X.df, X.dg, X.w, Y.l, Y.T, Y.mu, Y.df, Y.dg, Y.w,
+                          d0, d1,
+                          rt.P if rt else None, rt.I if rt else None,
+                          ct.P if ct else None, ct.I if ct else None,
+                          k=job.k,
+                          row_hint=rt.thr[: rt.l] if rt else None,
+                          col_hint=ct.thr[: ct.l] if ct else None)
 
-    threads = [threading.Thread(target=work, args=(i, d), daemon=True)
-               for i, d in enumerate(device_ids)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    # one device per thread (the caller's among them); the first error is re-raised here
+    _threads.each(lambda slot_device: work(*slot_device), list(enumerate(device_ids)),
+                  len(device_ids))
     return tables
 
 

@@ -6,7 +6,6 @@ executor takes a :class:`~mpcore._prepare.Job` and returns one list of top-k tab
 from __future__ import annotations
 
 import sys
-import threading
 import warnings
 from collections.abc import Callable
 
@@ -181,27 +180,9 @@ def _row_blocks(fn: Callable[[int, int], None], l: int, n: int) -> None:
         return
     nb = 4 * n
     cuts = np.linspace(0, l, nb + 1).astype(np.int64).tolist()
-    lock = threading.Lock()
-    taken = [0]
-    errors: list[BaseException] = []
-
-    def work(_: int) -> None:
-        while not errors:
-            with lock:
-                b = taken[0]
-                taken[0] += 1
-            if b >= nb:
-                return
-            try:
-                fn(cuts[b], cuts[b + 1])
-            except BaseException as exc:  # surfaced in the caller's thread
-                errors.append(exc)
-
     # no cancel flag: the blocks are O(l k m / n), short next to the search, so running ones
     # are simply waited for (and a Ctrl-C re-raised) once they finish
-    _threads.run(work, n)
-    if errors:
-        raise errors[0]
+    _threads.each(lambda b: fn(cuts[b], cuts[b + 1]), range(nb), n)
 
 
 def _refine_threads(job: Job, l: int, cols: int, n_threads: int | None) -> int:

@@ -34,8 +34,8 @@ How a profile is computed, and why it is exact to ``TOL``:
 """
 from __future__ import annotations
 
+import functools
 import math
-import threading
 
 import numpy as np
 
@@ -60,56 +60,8 @@ STATS_RESTART_REL = 2.0**-47
 THREADED = 50_000
 
 
-class _Worker:
-    """``fn(*args)`` on a thread of its own (or here, when ``threaded`` is False);
-    ``result()`` joins it and re-raises its error."""
-
-    def __init__(self, fn, *args, threaded=True):
-        self._out = self._exc = None
-        if not threaded:
-            self._thread = None
-            self._out = fn(*args)
-            return
-
-        def run():
-            try:
-                self._out = fn(*args)
-            except BaseException as exc:  # re-raised in the caller's thread
-                self._exc = exc
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-
-    def result(self):
-        if self._thread is None:
-            return self._out
-        self._thread.join()
-        if self._exc is not None:
-            raise self._exc
-        return self._out
-
-
-class _StatsPool:
-    """``_mass.window_stats`` of a series, its chains shared out: a second thread starts on them
-    at once, and the caller joins in with ``result()`` once its own work (the FFTs) is done.
-    Chains are taken one at a time (``next`` on a shared iterator, under the GIL); each is
-    computed with the GIL released.  The result does not depend on who computed which chain."""
-
-    def __init__(self, y, m, skip, threaded):
-        l = y.shape[0] - m + 1
-        self._args = (y, m, skip, STATS_RESTART_REL)
-        self.out = (np.empty(l), np.empty(l), np.empty(l))
-        self._chains = iter(range(_mass.stats_chains(l)))
-        self._worker = _Worker(self._work, threaded=threaded)
-
-    def _work(self):
-        for c in self._chains:
-            _mass.window_stats(*self._args, c, c + 1, *self.out)
-
-    def result(self):
-        self._work()
-        self._worker.result()
-        return self.out
+def _threaded(l: int) -> bool:
+    return l >= THREADED and _threads.get_num_threads() > 1
 
 
 def _scale_of(T: np.ndarray, all_finite: bool) -> float:
@@ -169,7 +121,7 @@ class PreparedSeries:
         self.Ts = T * scale if all_finite else np.where(np.isfinite(T), T * scale, 0.0)
         if (M_T is None) != (Σ_T is None):
             raise ValueError("give both M_T and Σ_T, or neither")
-        stats_worker = None
+        jobs = [self._transform]  # and the statistics' chains, unless given
         if M_T is not None:
             M = _validate.as_series(M_T, "M_T")
             S = _validate.as_series(Σ_T, "Σ_T")
@@ -185,22 +137,29 @@ class PreparedSeries:
         else:
             self._given = (None, None)
             # windows whose statistics are never used (non-finite, constant) never restart a
-            # chain; the chains run on a second thread while this one does the FFTs
+            # chain; the chains are computed beside the FFTs, below
             skip = (valid8 ^ 1) | const8
-            stats_worker = _StatsPool(self.Ts, m, skip, l >= THREADED
-                                      and _threads.get_num_threads() > 1)
+            stats = (np.empty(l), np.empty(l), np.empty(l))
+            for c in range(_mass.stats_chains(l)):
+                jobs.append(functools.partial(_mass.window_stats, self.Ts, m, skip,
+                                              STATS_RESTART_REL, c, c + 1, *stats))
         # 0: an ordinary window, 1: non-finite, 2: constant (finish's cases)
         # (const8 is 0 wherever valid8 is 0: isconstant's rule)
         self._kind = (const8 << 1) | (valid8 ^ 1)
-        B = _block_size(m, n)
-        L = B - m + 1
-        nb = -(-l // L)
-        X, self._shift, self._bnorm = _mass.blocks(self.Ts, B, L, nb)
-        self._spectra = np.fft.rfft(X, axis=1)
-        self._B, self._L = B, L
+        self._B = B = _block_size(m, n)
+        self._L = B - m + 1
+        # the FFTs and the statistics' chains (all release the GIL) on two threads for a long
+        # series, each taking the next job as it frees up: who computes what changes nothing
+        _threads.each(lambda job: job(), jobs, 2 if _threaded(l) else 1)
+        if M_T is None:
+            self.mu, self._isd, self._rel = stats
         self._fft_err = FFT_ERR_FACTOR * EPS * math.log2(B)
-        if stats_worker is not None:
-            self.mu, self._isd, self._rel = stats_worker.result()
+
+    def _transform(self) -> None:
+        """The spectra of the series' overlapping blocks of B points."""
+        nb = -(-self.l // self._L)
+        X, self._shift, self._bnorm = _mass.blocks(self.Ts, self._B, self._L, nb)
+        self._spectra = np.fft.rfft(X, axis=1)
 
     def distance_profile(self, Q: np.ndarray, Q_subseq_isconstant=None) -> np.ndarray:
         """Z-normalized distances from ``Q`` (float64, length m) to every window: ``inf`` where
@@ -237,11 +196,8 @@ class PreparedSeries:
                 C = np.zeros((b1 - b0, self._B))
             return _mass.finish(C, *args, b0 * L, min(b1 * L, l), b0)
 
-        if l >= THREADED and _threads.get_num_threads() > 1:
-            other = _Worker(part, nb // 2, nb)
-            nredo = part(0, nb // 2) + other.result()
-        else:
-            nredo = part(0, nb)
+        halves = [(0, nb // 2), (nb // 2, nb)] if _threaded(l) else [(0, nb)]
+        nredo = sum(_threads.each(lambda h: part(*h), halves, len(halves)))
         if nredo:
             exact = _exact.distance_profile(Qs, self.Ts, m, True, 2.0, redo, self._const8,
                                             constQ, *self._given)

@@ -9,16 +9,23 @@ The workers are kept between calls (:func:`run`): starting a thread costs tens o
 and ``Thread.start`` waits until the new thread is scheduled, which on a busy machine can take
 milliseconds, more than a whole small call.  A call hands each worker its share without
 waiting, and a share that no worker has begun when the caller has finished is dropped.
+:func:`each` maps a function over items on the pool; every parallel loop in mpcore runs
+through these two, so that a Ctrl-C or an error behaves the same way everywhere.
 """
 from __future__ import annotations
 
-import collections
+import _thread
 import contextlib
 import contextvars
+import functools
 import operator
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _lock = threading.Lock()
 _process_default: int | None = None
@@ -134,6 +141,15 @@ def resolve(n_threads: int | None) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # the worker pool
+#
+# Ctrl-C: Python runs a signal handler in the main thread between two bytecodes, even inside
+# threading's own Python code (Condition.wait, Event.set, Thread.start), where a
+# KeyboardInterrupt can leave a lock released twice or a waiter behind (CPython 3.11 to 3.14).
+# So the caller's thread only ever touches the pool through single C calls on raw locks
+# (acquire, release: a signal interrupts them whole or not at all), and the workers are started
+# with ``_thread.start_new_thread``, which does not wait for the new thread.  The pool's threads
+# are therefore not ``threading.Thread`` objects (``threading.enumerate`` does not list them;
+# :func:`pool_threads` counts them); like daemon threads they never delay the interpreter's exit.
 
 POOL_IDLE_SECONDS = 30.0  # a worker with nothing to do for this long exits
 
@@ -143,21 +159,37 @@ _PENDING, _RUNNING, _DONE, _DROPPED = range(4)
 class _Task:
     """One share of a call's work, handed to one pool thread."""
 
-    __slots__ = ("fn", "state", "done")
+    __slots__ = ("fn", "state", "_end")
 
     def __init__(self, fn: Callable[[], None]):
         self.fn = fn
         self.state = _PENDING  # changed under the pool's lock only
-        self.done = threading.Event()
+        self._end = _thread.allocate_lock()
+        self._end.acquire()  # released once, when the task has run or been dropped
+
+    def ended(self) -> bool:
+        """Whether the task has run to its end or been dropped."""
+        return self.state >= _DONE
+
+    def wait(self, timeout: float = -1) -> bool:
+        """Wait up to ``timeout`` seconds (-1: as long as it takes) for the task to end; True
+        once it has.  One C-level lock acquire: a Ctrl-C interrupts it cleanly."""
+        if self.state >= _DONE:  # set before _end is released: also covers a waiter that
+            return True          # was interrupted between its acquire and its release
+        if not self._end.acquire(True, timeout):
+            return False
+        self._end.release()  # for any other waiter
+        return True
 
 
 class _Sleeper:
-    """An idle worker: ``task`` is handed over under the pool's lock, then ``wake`` is set."""
+    """An idle worker: ``task`` is handed over under the pool's lock, then ``wake`` released."""
 
     __slots__ = ("wake", "task")
 
     def __init__(self):
-        self.wake = threading.Event()
+        self.wake = _thread.allocate_lock()
+        self.wake.acquire()  # held while there is nothing to do
         self.task: _Task | None = None
 
 
@@ -168,28 +200,27 @@ class _Pool:
     started its own threads)."""
 
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self.sleepers: list[_Sleeper] = []
         self.count = 0  # threads alive
         self.busy = 0  # threads running a task
+        self.idents: set[int] = set()  # the live workers' thread identifiers
 
-    def submit(self, fn: Callable[[], None]) -> _Task:
-        task = _Task(fn)
+    def start(self, task: _Task) -> None:
+        """Hand ``task`` to an idle worker, or to a new one."""
         with self.lock:
             if self.sleepers:
                 sleeper = self.sleepers.pop()  # the most recently idle: its cache is warm
                 sleeper.task = task
-                sleeper.wake.set()
-                return task
+                sleeper.wake.release()
+                return
             self.count += 1
-            name = f"mpcore-pool-{self.count}"
         try:
-            threading.Thread(target=self._loop, args=(task,), name=name, daemon=True).start()
+            _thread.start_new_thread(self._loop, (task,))
         except BaseException:
             with self.lock:
                 self.count -= 1
             raise
-        return task
 
     def drop(self, task: _Task) -> bool:
         """Take back a task no worker has begun; False if one has (it then runs to its end)."""
@@ -197,11 +228,14 @@ class _Pool:
             if task.state != _PENDING:
                 return False
             task.state = _DROPPED
-        task.done.set()
+        task._end.release()
         return True
 
     def _loop(self, task: _Task | None) -> None:
         me = _Sleeper()
+        ident = _thread.get_ident()
+        with self.lock:
+            self.idents.add(ident)
         while True:
             if task is not None:
                 with self.lock:
@@ -218,18 +252,19 @@ class _Pool:
                         with self.lock:
                             task.state = _DONE
                             self.busy -= 1
-                        task.done.set()
+                        task._end.release()
                 task = None
             with self.lock:
-                me.wake.clear()
                 me.task = None
                 self.sleepers.append(me)
-            if not me.wake.wait(POOL_IDLE_SECONDS):
+            if not me.wake.acquire(True, POOL_IDLE_SECONDS):
                 with self.lock:
                     if me.task is None:  # still idle: leave (nobody can hand us a task now)
                         self.sleepers.remove(me)
+                        self.idents.discard(ident)
                         self.count -= 1
                         return
+                me.wake.acquire()  # handed a task as the wait ended: take that hand-over
             task = me.task
 
 
@@ -252,6 +287,12 @@ def pool_threads() -> tuple[int, int]:
         return _pool.count, _pool.busy
 
 
+def in_pool() -> bool:
+    """Whether the calling thread is one of the pool's workers."""
+    with _pool.lock:
+        return _thread.get_ident() in _pool.idents
+
+
 def run(work: Callable[[int], None], n: int, *, inline: bool = True, shared: bool = True,
         cancel=None, poll: Callable[[], None] | None = None, interval: float = 0.05) -> None:
     """Call ``work(i)`` for ``i`` in ``range(n)``, each on its own thread, and wait for all.
@@ -272,13 +313,15 @@ def run(work: Callable[[int], None], n: int, *, inline: bool = True, shared: boo
     tasks: list[_Task] = []
     try:
         for i in range(int(inline), n):
-            tasks.append(pool.submit(lambda i=i: work(i)))
+            task = _Task(functools.partial(work, i))
+            tasks.append(task)  # listed before it is handed over: an interrupt drops it
+            pool.start(task)
         if inline:
             work(0)
             if shared:
                 tasks = [t for t in tasks if not pool.drop(t)]
         for t in tasks:
-            while not t.done.wait(interval):
+            while not t.wait(interval):
                 if poll is not None:
                     poll()
     except BaseException:
@@ -286,5 +329,42 @@ def run(work: Callable[[int], None], n: int, *, inline: bool = True, shared: boo
             cancel[0] = 1
         for t in tasks:
             if not pool.drop(t):
-                t.done.wait()
+                t.wait()
         raise
+
+
+def each(fn: Callable[[T], R], items: Iterable[T], n_threads: int) -> list[R]:
+    """``[fn(x) for x in items]`` on up to ``n_threads`` threads, the caller's among them.
+
+    Each thread takes the next item as it frees up, so a thread slowed by other load on the
+    machine, or a pool thread that starts late, holds nobody back; ``fn`` must not depend on
+    which thread runs it.  The first error (a Ctrl-C included) stops the others taking new
+    items and is re-raised in the caller's thread once the calls running have returned.
+    """
+    items = list(items)
+    n = max(1, min(int(n_threads), len(items)))
+    if n == 1:
+        return [fn(x) for x in items]
+    out: list = [None] * len(items)
+    lock = _thread.allocate_lock()
+    taken = [0]
+    stop = [0]
+    errors: list[BaseException] = []
+
+    def work(_: int) -> None:
+        while not stop[0]:
+            with lock:
+                i = taken[0]
+                taken[0] = i + 1
+            if i >= len(items):
+                return
+            try:
+                out[i] = fn(items[i])
+            except BaseException as exc:  # re-raised in the caller's thread
+                errors.append(exc)
+                stop[0] = 1
+
+    run(work, n, cancel=stop)
+    if errors:
+        raise errors[0]
+    return out

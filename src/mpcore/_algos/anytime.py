@@ -449,18 +449,8 @@ def _special(series) -> np.ndarray:
 
 def _in_threads(fn, parts: list) -> None:
     """Run fn(*args) for each args of ``parts`` on mpcore's worker pool (the calls release the
-    GIL; the first in the caller's thread); the first error is re-raised."""
-    errors: list[BaseException] = []
-
-    def work(i: int) -> None:
-        try:
-            fn(*parts[i])
-        except BaseException as exc:  # surfaced in the caller's thread
-            errors.append(exc)
-
-    _threads.run(work, len(parts), shared=False)
-    if errors:
-        raise errors[0]
+    GIL; the caller's thread among them); the first error is re-raised."""
+    _threads.each(lambda args: fn(*args), parts, len(parts))
 
 
 def _prescrump_table(job: Job, s, n_threads) -> Table:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import math
 import statistics
-import threading
 import warnings
 from collections import namedtuple
 from dataclasses import dataclass, field
@@ -323,11 +322,7 @@ def finalize(job: MJob, table: MTable, n_threads: int | None = None) -> mparray:
     spans = [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
 
     def in_threads(fn, *args):
-        workers = [threading.Thread(target=fn, args=args + span) for span in spans]
-        for t in workers:
-            t.start()
-        for t in workers:
-            t.join()
+        _threads.each(lambda span: fn(*args, *span), spans, len(spans))
 
     stats = None
     if job.mode == MODE_ZNORM:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _analysis, _exact, _validate
 from .._prepare import FLAT_SSD, common_scale
-from .._threads import resolve
+from .._threads import each, resolve
 
 # Below this many point operations a profile runs on the calling thread: a thread pool costs
 # more than it saves.
@@ -42,15 +42,7 @@ def _ranges(l: int, work: int, n_threads: int | None):
 def _run(fn, plan) -> None:
     """Run ``fn(j0, j1)`` over the planned ranges; the compiled loops release the GIL."""
     n, ranges = plan
-    if n == 1:
-        for a, b in ranges:
-            fn(a, b)
-        return
-    from concurrent.futures import ThreadPoolExecutor  # not at import: it costs 5 ms
-
-    with ThreadPoolExecutor(n) as pool:
-        for f in [pool.submit(fn, a, b) for a, b in ranges]:
-            f.result()
+    each(lambda ab: fn(*ab), ranges, n)
 
 
 class PreparedSeries:

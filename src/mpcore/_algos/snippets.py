@@ -10,7 +10,6 @@ are exact distance profiles (compiled, the GIL released), candidates spread over
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -118,12 +117,7 @@ def snippets_core(T, m, k, percentage, s, mpdist_percentage, mpdist_k, normalize
     def profile(i):
         return mpdist_profile(W, i * m, m, l, rank)
 
-    workers = min(_threads.resolve(n_threads), n_cand)
-    if workers > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            D = np.array(list(pool.map(profile, range(n_cand))))
-    else:
-        D = np.array([profile(i) for i in range(n_cand)])
+    D = np.array(_threads.each(profile, range(n_cand), _threads.resolve(n_threads)))
 
     snippets = np.empty((k, m))
     indices = np.empty(k, dtype=np.int64)
