@@ -76,7 +76,10 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
     kernel = _config.kernel_index()
     counters = np.zeros(2, dtype=np.int64)
     cancel = np.zeros(1, dtype=np.intc)
-    tables = [job.new_tables() for _ in range(n)]
+    # worker 0 always runs (on the caller's thread, or as the first task: never dropped) and
+    # its tables come first (an anytime job hands it the profile's own); the others make
+    # theirs when they begin, so a share dropped unbegun costs nothing
+    tables: list = [job.new_tables()] + [None] * (n - 1)
     series = job.series
     errors: list[BaseException] = []
 
@@ -85,11 +88,13 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
 
     def work(i: int) -> None:
         try:
+            mine = tables[i] if i == 0 else job.new_tables()
+            tables[i] = mine
             if own_worker is not None:
-                own_worker(bands, counters, tables[i], cancel)
+                own_worker(bands, counters, mine, cancel)
                 return
             _engine.run_worker(kernel, job.mode, job.m, job.p, job.reseed, series, job.passes,
-                               bands, counters, tables[i], cancel)
+                               bands, counters, mine, cancel)
         except BaseException as exc:  # surfaced in the caller's thread
             errors.append(exc)
             cancel[0] = 1
@@ -118,7 +123,7 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
         from concurrent.futures import CancelledError  # imported here: it pulls in logging
 
         raise CancelledError("mpcore: the call was cancelled")
-    return tables
+    return [t for t in tables if t is not None]
 
 
 def merge(job: Job, per_worker: list[list[Table]]) -> list[Table]:

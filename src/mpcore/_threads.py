@@ -214,13 +214,7 @@ class _Pool:
                 sleeper.task = task
                 sleeper.wake.release()
                 return
-            self.count += 1
-        try:
-            _thread.start_new_thread(self._loop, (task,))
-        except BaseException:
-            with self.lock:
-                self.count -= 1
-            raise
+        _thread.start_new_thread(self._loop, (task,))  # the new thread counts itself
 
     def drop(self, task: _Task) -> bool:
         """Take back a task no worker has begun; False if one has (it then runs to its end)."""
@@ -236,6 +230,7 @@ class _Pool:
         ident = _thread.get_ident()
         with self.lock:
             self.idents.add(ident)
+            self.count += 1
         while True:
             if task is not None:
                 with self.lock:
@@ -260,7 +255,8 @@ class _Pool:
             if not me.wake.acquire(True, POOL_IDLE_SECONDS):
                 with self.lock:
                     if me.task is None:  # still idle: leave (nobody can hand us a task now)
-                        self.sleepers.remove(me)
+                        if me in self.sleepers:  # (a hand-over cut short by Ctrl-C took it)
+                            self.sleepers.remove(me)
                         self.idents.discard(ident)
                         self.count -= 1
                         return
