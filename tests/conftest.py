@@ -103,3 +103,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if "kernel" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.kernels)
+
+
+def _default_sigint():
+    # A child started from a shell's background job inherits SIGINT ignored, and Python then
+    # installs no KeyboardInterrupt handler: restore the default so that Ctrl-C tests test it.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_interruptible(args, **kwargs):
+    """``subprocess.Popen(args)`` for a Ctrl-C test (POSIX): SIGINT raises KeyboardInterrupt
+    in the child whatever this process inherited, and the child dumps every thread's stack
+    on SIGABRT (``finish_or_dump``)."""
+    import subprocess
+
+    env = dict(kwargs.pop("env", None) or os.environ, PYTHONFAULTHANDLER="1")
+    return subprocess.Popen(args, preexec_fn=_default_sigint, env=env, **kwargs)
+
+
+def finish_or_dump(proc, timeout):
+    """``proc.communicate(timeout=timeout)``; past the timeout the child's stacks (its
+    faulthandler's dump on SIGABRT) go into the test's failure, not just "timed out"."""
+    import signal
+    import subprocess
+
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        pytest.fail(f"the child did not finish within {timeout} s; its threads:\n"
+                    f"{err.decode() if isinstance(err, bytes) else err}")

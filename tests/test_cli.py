@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import random_walk
+from conftest import finish_or_dump, random_walk, start_interruptible
 
 import mpcore
 import naive
@@ -455,9 +455,9 @@ def test_usage_errors_exit_2(tmp_path):
 def test_ctrl_c_stops_cleanly(tmp_path):
     # 200,000 points on one thread: ~2e10 cells, many seconds; stopped as soon as it starts
     np.save(tmp_path / "long.npy", random_walk(200_000, seed=3))
-    proc = subprocess.Popen([sys.executable, "-m", "mpcore", "profile", "long.npy", "-m", "50",
-                             "--threads", "1", "--progress"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_interruptible([sys.executable, "-m", "mpcore", "profile", "long.npy", "-m",
+                                "50", "--threads", "1", "--progress"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     os.set_blocking(proc.stderr.fileno(), False)
     seen = b""
     deadline = time.monotonic() + 60
@@ -468,7 +468,7 @@ def test_ctrl_c_stops_cleanly(tmp_path):
             time.sleep(0.01)
         proc.send_signal(signal.SIGINT)
         os.set_blocking(proc.stderr.fileno(), True)
-        out, err = proc.communicate(timeout=60)
+        out, err = finish_or_dump(proc, 60)
     finally:
         if proc.poll() is None:
             proc.kill()

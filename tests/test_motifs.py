@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import random_walk
+from conftest import finish_or_dump, random_walk, start_interruptible
 from reference import analysis as ref
 from test_match import TOL, series
 
@@ -177,12 +177,13 @@ def test_ctrl_c_stops_a_long_motifs_call():
         "except KeyboardInterrupt:\n"
         "    print('interrupted', flush=True)\n"
     )
-    p = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    p = start_interruptible([sys.executable, "-c", child], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "ready"
     time.sleep(1.0)
     t = time.perf_counter()
     p.send_signal(signal.SIGINT)
-    out = p.communicate(timeout=30)[0]
+    out = finish_or_dump(p, 30)[0]
     assert out.strip() == "interrupted" and time.perf_counter() - t < 5.0
 
 
