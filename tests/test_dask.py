@@ -16,6 +16,7 @@ from conftest import random_walk
 import mpcore
 from mpcore import _dask, _prepare
 
+dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
 # An abrupt kill on every OS: Windows has no SIGKILL, and there os.kill with any other signal
@@ -43,14 +44,19 @@ def _within(seconds, fn, *args, **kwargs):
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, host="127.0.0.1")
-    c = distributed.Client(cluster)
-    try:
-        yield c
-    finally:
-        c.close()
-        cluster.close()
+    # The kill tests below need every nanny to restart its worker. LocalCluster closes a nanny
+    # for good when its worker has not come back within lost-worker-timeout (15 s by default),
+    # and on a loaded 2-core CI machine a restarted worker's imports can take longer than that
+    # (seen once: "Only 1/2 workers arrived"), so give it as long as the tests wait anyway.
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "120s"}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, host="127.0.0.1")
+        c = distributed.Client(cluster)
+        try:
+            yield c
+        finally:
+            c.close()
+            cluster.close()
 
 
 def _series():
@@ -182,7 +188,7 @@ def test_survives_a_worker_killed_mid_run(client):
     timer.cancel()
     assert killed and killed[0] < done, "the worker was not killed during the run"
     _same(mp, ref)
-    client.wait_for_workers(2, timeout=30)
+    client.wait_for_workers(2, timeout=90)
     assert victim not in client.run(os.getpid).values()  # it was really killed and replaced
 
 
@@ -210,7 +216,7 @@ def _run_killing_every_worker(client, fn, *args):
 def test_survives_losing_every_worker_mid_run(client, monkeypatch):
     """Kill both workers: the scattered Job is lost with them, so the run starts over once
     the nannies have restarted the workers, and the result is still exact."""
-    client.wait_for_workers(2, timeout=30)
+    client.wait_for_workers(2, timeout=90)
     attempts = []
     plan = _dask.plan_groups
     monkeypatch.setattr(_dask, "plan_groups", lambda *a: attempts.append(1) or plan(*a))
@@ -219,7 +225,7 @@ def test_survives_losing_every_worker_mid_run(client, monkeypatch):
     mp = _run_killing_every_worker(client, mpcore.stumped, T, 64)
     _same(mp, ref)
     assert len(attempts) >= 2  # the run was started over
-    client.wait_for_workers(2, timeout=30)
+    client.wait_for_workers(2, timeout=90)
 
 
 @pytest.mark.slow  # a local cluster of worker processes
@@ -227,10 +233,10 @@ def test_mstumped_survives_losing_every_worker_mid_run(client):
     """mstumped sends its series inside the task graph (nothing is scattered), so when every
     worker dies the scheduler reruns all that was lost once the nannies have restarted them,
     and the result is still bitwise mstump's."""
-    client.wait_for_workers(2, timeout=30)
+    client.wait_for_workers(2, timeout=90)
     T = np.array([random_walk(2**15, seed=s) for s in (7, 8, 9)])
     ref = mpcore.mstump(T, 64, n_threads=2)
     P, I = _run_killing_every_worker(client, mpcore.mstumped, T, 64)
     np.testing.assert_array_equal(P, ref.P_)
     np.testing.assert_array_equal(I, ref.I_)
-    client.wait_for_workers(2, timeout=30)
+    client.wait_for_workers(2, timeout=90)
