@@ -1,5 +1,7 @@
+import contextlib
 import os
 import platform
+import warnings
 from fnmatch import fnmatch
 
 import numpy as np
@@ -140,3 +142,27 @@ def finish_or_dump(proc, timeout):
             out, err = proc.communicate()
         pytest.fail(f"the child did not finish within {timeout} s; its threads:\n"
                     f"{err.decode() if isinstance(err, bytes) else err}")
+
+
+@contextlib.contextmanager
+def dask_client(processes=True, **config):
+    """A Dask Client on a local cluster of 2 workers of 1 thread each: worker processes on
+    127.0.0.1, or with ``processes=False`` threads of this process.  ``config``: Dask settings
+    held while the cluster lives, e.g. ``**{"distributed.deploy.lost-worker-timeout": "120s"}``.
+    Skips the test where distributed is not installed."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    where = {"host": "127.0.0.1"} if processes else {}
+    with dask.config.set(config):
+        with warnings.catch_warnings():  # start-up chatter (ports, memory limits)
+            warnings.simplefilter("ignore")
+            cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                               processes=processes, dashboard_address=None,
+                                               **where)
+            client = distributed.Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.close()

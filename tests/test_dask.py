@@ -11,12 +11,11 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import random_walk
+from conftest import dask_client, random_walk
 
 import mpcore
 from mpcore import _dask, _prepare
 
-dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
 # An abrupt kill on every OS: Windows has no SIGKILL, and there os.kill with any other signal
@@ -48,15 +47,8 @@ def client():
     # for good when its worker has not come back within lost-worker-timeout (15 s by default),
     # and on a loaded 2-core CI machine a restarted worker's imports can take longer than that
     # (seen once: "Only 1/2 workers arrived"), so give it as long as the tests wait anyway.
-    with dask.config.set({"distributed.deploy.lost-worker-timeout": "120s"}):
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, host="127.0.0.1")
-        c = distributed.Client(cluster)
-        try:
-            yield c
-        finally:
-            c.close()
-            cluster.close()
+    with dask_client(**{"distributed.deploy.lost-worker-timeout": "120s"}) as c:
+        yield c
 
 
 def _series():

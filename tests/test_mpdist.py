@@ -5,7 +5,7 @@ import warnings
 import naive
 import numpy as np
 import pytest
-from conftest import random_walk
+from conftest import dask_client, random_walk
 
 import mpcore
 from mpcore import _gpu
@@ -191,12 +191,9 @@ def test_gpu_matches_cpu():
 
 @pytest.mark.slow
 def test_dask_matches_cpu():
-    distributed = pytest.importorskip("distributed")
     A, B = random_walk(3000, 1), random_walk(2500, 2)
     A[100:150] = 0.0
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, host="127.0.0.1") as cluster, \
-            distributed.Client(cluster) as client:
+    with dask_client() as client:
         assert mpcore.mpdisted(client, A, B, 30) == mpcore.mpdist(A, B, 30)
         assert mpcore.mpdisted(client, A, B, 30, k=11) == mpcore.mpdist(A, B, 30, k=11)
         assert mpcore.aampdisted(client, A, B, 30, p=1.0) == mpcore.aampdist(A, B, 30, p=1.0)

@@ -1,11 +1,11 @@
 """Multi-dimensional matrix profiles (mstump, maamp, mstumped, maamped, subspace, mdl, mmotifs):
 against a brute force written here (every pair, every channel, long double), and against STUMPY."""
 import threading
-import warnings
 from concurrent.futures import CancelledError
 
 import numpy as np
 import pytest
+from conftest import dask_client as local_dask_client
 from naive import distance_matrix
 
 import mpcore
@@ -474,17 +474,8 @@ def test_mmotifs_planted(normalize):
 
 @pytest.fixture(scope="module")
 def dask_client():
-    distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                           dashboard_address=None)
-        client = distributed.Client(cluster)
-    try:
+    with local_dask_client(processes=False) as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 def test_mstumped_equals_mstump(dask_client):

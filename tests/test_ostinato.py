@@ -5,7 +5,7 @@ import warnings
 import naive
 import numpy as np
 import pytest
-from conftest import random_walk
+from conftest import dask_client, random_walk
 
 import mpcore
 from mpcore import _gpu
@@ -153,12 +153,9 @@ def test_gpu_matches_cpu():
 
 @pytest.mark.slow
 def test_dask_matches_cpu():
-    distributed = pytest.importorskip("distributed")
     Ts = [random_walk(800, s) for s in range(4)]
     Ts[2][100:130] = 1.0
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, host="127.0.0.1") as cluster, \
-            distributed.Client(cluster) as client:
+    with dask_client() as client:
         assert mpcore.ostinatoed(client, Ts, 20) == mpcore.ostinato(Ts, 20)
         assert mpcore.aamp_ostinatoed(client, Ts, 20, p=1.0) == mpcore.aamp_ostinato(Ts, 20, p=1.0)
         assert mpcore.ostinatoed(client, Ts, 20, normalize=False) == mpcore.aamp_ostinato(Ts, 20)

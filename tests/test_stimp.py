@@ -6,7 +6,7 @@ import warnings
 import naive
 import numpy as np
 import pytest
-from conftest import random_walk
+from conftest import dask_client, random_walk
 
 import mpcore
 from mpcore import _gpu
@@ -222,12 +222,9 @@ def test_gpu_matches_cpu():
 
 @pytest.mark.slow
 def test_dask_matches_cpu():
-    distributed = pytest.importorskip("distributed")
     T = random_walk(1500, 1)
     T[100:130] = 1.0
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, host="127.0.0.1") as cluster, \
-            distributed.Client(cluster) as client:
+    with dask_client() as client:
         for normalize in (True, False):
             a = mpcore.stimped(client, T, 10, 60, 5, normalize=normalize)
             b = mpcore.stimp(T, 10, 60, 5, percentage=1.0, pre_scrump=False,

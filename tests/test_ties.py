@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import random_walk
+from conftest import dask_client, random_walk
 
 import checks
 import mpcore
@@ -145,11 +145,8 @@ def test_window_classes():
 @pytest.mark.slow
 def test_same_on_dask():
     # the order is decided in finalize, on the merged tables: the same on every executor
-    distributed = pytest.importorskip("distributed")
     T = np.tile(random_walk(150, seed=7), 6)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with dask_client(processes=False) as client:
         for args in (dict(), dict(k=3), dict(T_B=T[40:500].copy(), ignore_trivial=False)):
             ref = mpcore.stump(T, 16, **args)
             mp = mpcore.stumped(client, T, 16, **args)
