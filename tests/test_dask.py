@@ -51,6 +51,11 @@ def client():
         yield c
 
 
+def _wait_for_both_workers(client):
+    """Both workers up, restarted ones included (a restart can take tens of seconds here)."""
+    client.wait_for_workers(2, timeout=90)
+
+
 def _series():
     T = random_walk(3000, seed=1)
     T[100:140] = 0.0  # constant stretch: many exact ties
@@ -180,7 +185,7 @@ def test_survives_a_worker_killed_mid_run(client):
     timer.cancel()
     assert killed and killed[0] < done, "the worker was not killed during the run"
     _same(mp, ref)
-    client.wait_for_workers(2, timeout=90)
+    _wait_for_both_workers(client)
     assert victim not in client.run(os.getpid).values()  # it was really killed and replaced
 
 
@@ -208,7 +213,7 @@ def _run_killing_every_worker(client, fn, *args):
 def test_survives_losing_every_worker_mid_run(client, monkeypatch):
     """Kill both workers: the scattered Job is lost with them, so the run starts over once
     the nannies have restarted the workers, and the result is still exact."""
-    client.wait_for_workers(2, timeout=90)
+    _wait_for_both_workers(client)
     attempts = []
     plan = _dask.plan_groups
     monkeypatch.setattr(_dask, "plan_groups", lambda *a: attempts.append(1) or plan(*a))
@@ -217,7 +222,7 @@ def test_survives_losing_every_worker_mid_run(client, monkeypatch):
     mp = _run_killing_every_worker(client, mpcore.stumped, T, 64)
     _same(mp, ref)
     assert len(attempts) >= 2  # the run was started over
-    client.wait_for_workers(2, timeout=90)
+    _wait_for_both_workers(client)
 
 
 @pytest.mark.slow  # a local cluster of worker processes
@@ -225,10 +230,10 @@ def test_mstumped_survives_losing_every_worker_mid_run(client):
     """mstumped sends its series inside the task graph (nothing is scattered), so when every
     worker dies the scheduler reruns all that was lost once the nannies have restarted them,
     and the result is still bitwise mstump's."""
-    client.wait_for_workers(2, timeout=90)
+    _wait_for_both_workers(client)
     T = np.array([random_walk(2**15, seed=s) for s in (7, 8, 9)])
     ref = mpcore.mstump(T, 64, n_threads=2)
     P, I = _run_killing_every_worker(client, mpcore.mstumped, T, 64)
     np.testing.assert_array_equal(P, ref.P_)
     np.testing.assert_array_equal(I, ref.I_)
-    client.wait_for_workers(2, timeout=90)
+    _wait_for_both_workers(client)
