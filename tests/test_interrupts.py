@@ -94,7 +94,8 @@ def test_refine_worker_error_surfaces(monkeypatch, n_threads):
         return real(*args)
 
     monkeypatch.setattr(_pipeline._exact, "refine_select", refine_select)
-    T = random_walk(5000, seed=4)  # l * m * k large enough for threaded refinement
+    monkeypatch.setattr(_pipeline, "REFINE_VALUES_PER_THREAD", 50_000)  # threaded refinement
+    T = random_walk(5000, seed=4)
     with pytest.raises(_Boom, match="refine failed"):
         mpcore.stump(T, 100, k=2, n_threads=n_threads)
     assert 1 <= calls[0] <= 4 * n_threads  # (rows in 4 blocks per thread)
@@ -104,6 +105,7 @@ def test_refine_worker_error_surfaces(monkeypatch, n_threads):
 def test_ctrl_c_while_handing_refine_blocks(monkeypatch):
     handed: list = []
     monkeypatch.setattr(_pipeline, "CALLER_WORK_CELLS", 1 << 40)  # search: caller + 2 tasks
+    monkeypatch.setattr(_pipeline, "REFINE_VALUES_PER_THREAD", 50_000)  # threaded refinement
     _failing_submit(monkeypatch, 3, handed)  # the 3rd hand-over is the refinement's first
     with pytest.raises(KeyboardInterrupt):
         mpcore.stump(random_walk(5000, seed=5), 100, k=2, n_threads=3)
@@ -202,6 +204,7 @@ def test_callers_thread_runs_no_python_level_threading_code(monkeypatch):
     import sys
 
     monkeypatch.setattr(_pipeline, "CALLER_WORK_CELLS", 0)  # every search on pool threads
+    monkeypatch.setattr(_pipeline, "REFINE_VALUES_PER_THREAD", 50_000)  # threaded refinement
     T = random_walk(60_000, seed=9)  # long enough for the threaded FFT search (mass)
     short = T[:3000]
     seen = set()

@@ -50,3 +50,83 @@ def test_seeds_are_lower_bounds_ab_join():
 
 def test_no_seeds_for_top_k():
     assert prepare_job(random_walk(100), 8, None, True, True, 2.0, 3, None, None).seeds is None
+
+
+def _hard_series(n, seed):
+    """A random walk with what stresses the seeds' margin: a spike, a constant stretch,
+    non-finite values, a near-flat stretch, an exact repeat, an offset (positions scale with
+    n); n > 4096 crosses the recurrences' exact restart."""
+    T = random_walk(n, seed=seed)
+    at = [int(f * n) for f in (0.07, 0.2, 0.35, 0.47, 0.7, 0.12, 0.82)]
+    T[at[0]] += 1e5  # spike: its rounding lingers in the co-moments of the diagonals it meets
+    T[at[1] : at[1] + 40] = 3.0  # constant
+    T[at[2]] = np.nan
+    T[at[2] + 1] = np.inf
+    T[at[3] : at[3] + 60] = T[at[3]] + 1e-7 * random_walk(60, seed=seed + 1)  # nearly flat
+    T[at[4] : at[4] + 40] = T[at[5] : at[5] + 40]  # exact repeat
+    T[at[6] :] += 1e6  # offset
+    return T
+
+
+def _kernel_bests(job):
+    """Each table's final best score when the search starts from no seeds: the kernels' own
+    score of the pair that wins, which a seed must never exceed."""
+    from mpcore import _pipeline
+
+    seeds, job.seeds = job.seeds, None
+    try:
+        tables = _pipeline.merge(job, _pipeline.run_threads(job, 1))
+    finally:
+        job.seeds = seeds
+    return [t.P for t in tables]
+
+
+@pytest.mark.parametrize("n,m", [(4300, 32), (1200, 5), (2500, 300)])
+@pytest.mark.parametrize("ab", [False, True], ids=["self", "ab"])
+def test_band_seeds_never_exceed_the_kernels_best(n, m, ab):
+    from mpcore import _pipeline
+
+    T = _hard_series(n, seed=n)
+    B = random_walk(n // 2, seed=7) if ab else None
+    if ab:
+        B[100] += 1e4
+        B[200:260] = T[1000:1060]
+    job = prepare_job(T, m, B, not ab, True, 2.0, 1, None, None)
+    bests = _kernel_bests(job)
+    used = 0
+    for seeds, best in zip(job.seeds, bests):
+        fin = np.isfinite(seeds)
+        used += fin.sum()
+        assert np.all(seeds[fin] <= best[fin]), np.flatnonzero(seeds[fin] > best[fin])[:5]
+    # (an AB-join's band reaches A's windows up to B's length only)
+    assert used > 0.5 * min(s.l for s in job.series)
+    # the search from the seeds ends exactly where the unseeded one does
+    seeded = _pipeline.finalize(job, _pipeline.merge(job, _pipeline.run_threads(job, 2)), 1)
+    job.seeds = None
+    plain = _pipeline.finalize(job, _pipeline.merge(job, _pipeline.run_threads(job, 2)), 1)
+    np.testing.assert_array_equal(np.asarray(seeded), np.asarray(plain))
+
+
+@pytest.mark.parametrize("ab", [False, True], ids=["self", "ab"])
+def test_band_seeds_are_close_on_a_clean_series(ab):
+    """Where the series is well conditioned (a plain random walk), the band's best is most
+    rows' best, or near it: the seeds do what they are for."""
+    T = random_walk(3000, seed=11)
+    B = random_walk(3000, seed=12) if ab else None
+    job = prepare_job(T, 32, B, not ab, True, 2.0, 1, None, None)
+    for seeds, best in zip(job.seeds, _kernel_bests(job)):
+        fin = np.isfinite(seeds)
+        assert fin.mean() > 0.9 and np.all(seeds[fin] <= best[fin])
+        assert np.median(best[fin] - seeds[fin]) < 0.1
+
+
+@pytest.mark.parametrize("kernel", mpcore._engine.kernel_names())
+def test_band_seeds_of_every_kernel_are_lower_bounds(kernel, monkeypatch):
+    """The seeds' pass of each instruction set (its own rounding: the baseline has no FMA)."""
+    i = mpcore._engine.kernel_names().index(kernel)
+    monkeypatch.setattr(mpcore._config, "kernel_index", lambda: i)
+    T = _hard_series(4300, seed=5)
+    job = prepare_job(T, 24, None, True, True, 2.0, 1, None, None)
+    for seeds, best in zip(job.seeds, _kernel_bests(job)):
+        fin = np.isfinite(seeds)
+        assert fin.mean() > 0.5 and np.all(seeds[fin] <= best[fin])

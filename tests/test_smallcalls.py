@@ -359,7 +359,8 @@ def test_pool_after_fork():
 
 def test_thread_counts_give_identical_results_on_mid_sizes():
     # sizes around the thresholds where the refinement is shared among threads
-    for n, m, k in [(600, 20, 1), (2200, 32, 1), (1800, 50, 2)]:
+    # (REFINE_VALUES_PER_THREAD: l * m * 2k of 4M and more; 8000, 128, 2 is just past it)
+    for n, m, k in [(600, 20, 1), (2200, 32, 1), (1800, 50, 2), (7800, 128, 2), (8000, 128, 2)]:
         T = random_walk(n, seed=n)
         ref = mpcore.stump(T, m, k=k, n_threads=1)
         for nt in (2, 3, os.cpu_count() or 2):

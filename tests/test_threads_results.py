@@ -17,7 +17,10 @@ def _same(a, b):
 
 @pytest.mark.parametrize("args", [dict(), dict(k=3), dict(normalize=False),
                                   dict(normalize=False, p=1.0), dict(ab=True)], ids=str)
-def test_bitwise_identical_for_any_thread_count(args):
+@pytest.mark.parametrize("shared_exact", [False, True], ids=["exact-steps-1", "exact-steps-n"])
+def test_bitwise_identical_for_any_thread_count(args, shared_exact, monkeypatch):
+    if shared_exact:  # the exact steps in row blocks on every thread, as for a long series
+        monkeypatch.setattr(mpcore._pipeline, "REFINE_VALUES_PER_THREAD", 1000)
     args = dict(args)
     T = random_walk(3000, seed=1)
     T[100:140] = 0.0  # constant stretch: many exact ties

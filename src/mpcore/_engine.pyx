@@ -46,6 +46,10 @@ cdef extern from "_kernels/band.h":
                                     const int64_t *, int64_t, mp_topk *, mp_topk *, double *,
                                     const volatile int *) noexcept nogil
     mp_diags_fn mp_diags_kernel_get(int i) noexcept nogil
+    ctypedef void (*mp_bandmax_fn)(const mp_params *, const mp_series *, const mp_series *,
+                                   int64_t, int64_t, double *, double *, const double *,
+                                   const double *, double *) noexcept nogil
+    mp_bandmax_fn mp_bandmax_kernel_get(int i) noexcept nogil
     int mp_run_worker_diags(mp_diags_fn fn, const mp_params *pr, const mp_series *series,
                             const mp_pass *passes, const int64_t *diags, const int64_t *groups,
                             int64_t ngroups, int64_t *next, int64_t *done, mp_topk *tables,
@@ -224,6 +228,56 @@ cdef void _book_all(mp_series *cs, int ns, int64_t m, int mode, double p,
     for i in range(ns):
         _fill_bookkeeping(&cs[i], m, mode, p, buf)
         buf += _bookkeeping_size(cs[i].l)
+
+
+cdef void _series_e(const mp_series *s, int64_t m, double *e) noexcept nogil:
+    """mp_series.e of a z-normalized series (as _fill_bookkeeping), MP_PAD zeros after it."""
+    cdef Py_ssize_t i
+    for i in range(s.l + MP_PAD):
+        if i >= s.l:
+            e[i] = 0.0
+        else:
+            e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
+                    + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
+
+
+def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1):
+    """Seeds of the top-1 tables of a z-normalized pass (X's windows as rows, Y's as columns):
+    ``(rowmax, colmax)``, for each of X's and Y's windows the largest score over the diagonals
+    ``[d0, d1)`` (at most ``BAND``) lowered by a margin that covers the kernels' rounding, so
+    never above the kernels' score of that pair; -inf where the band offers none.  One pass of
+    the band's recurrence without tables (see mp_band_max_ in _kernels/band_impl.h)."""
+    if kernel < 0 or kernel >= mp_kernel_count():
+        raise ValueError(f"no band kernel number {kernel} on this CPU")
+    if not (0 <= d0 and 0 <= d1 - d0 <= MP_BAND):
+        raise ValueError("band_max: need 0 <= d0 <= d1 <= d0 + BAND")
+    cdef mp_bandmax_fn fn = mp_bandmax_kernel_get(kernel)
+    cdef mp_series sx, sy
+    cdef mp_params pr
+    pr.mode = 0
+    pr.m = m
+    pr.p = 2.0
+    pr.reseed = reseed
+    _fill_series(&sx, X)
+    _fill_series(&sy, Y)
+    rowmax_arr = np.full(max(sx.l, 0), -np.inf)
+    colmax_arr = np.full(sy.l + MP_PAD, -np.inf)
+    cdef double[::1] rowmax = rowmax_arr, colmax = colmax_arr
+    cdef double *e = <double *> malloc((sx.l + sy.l + 2 * MP_PAD) * sizeof(double))
+    cdef double *scratch = <double *> malloc(3 * (MP_BAND + 64) * sizeof(double))
+    if e == NULL or scratch == NULL:
+        free(e); free(scratch)
+        raise MemoryError()
+    try:
+        with nogil:
+            _series_e(&sx, m, e)
+            _series_e(&sy, m, e + sx.l + MP_PAD)
+            if sx.l > 0:
+                fn(&pr, &sx, &sy, d0, d1, &rowmax[0], &colmax[0], e, e + sx.l + MP_PAD,
+                   scratch)
+    finally:
+        free(e); free(scratch)
+    return rowmax_arr, colmax_arr[: sy.l]
 
 
 def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list series,

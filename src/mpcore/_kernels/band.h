@@ -119,6 +119,22 @@ int64_t mp_diags_avx2(const mp_params *, const mp_series *, const mp_series *, c
 int64_t mp_diags_avx512(const mp_params *, const mp_series *, const mp_series *, const int64_t *,
                         int64_t, mp_topk *, mp_topk *, double *, const volatile int *);
 
+/* Seeds (z-normalized mode): lower bounds of the best score of every row (rowmax, X's windows)
+ * and column (colmax, Y's windows) over the diagonals [d0, d1) (d1 - d0 <= MP_BAND) of a pass,
+ * each a real pair's score lowered by a margin far above the kernels' rounding; both arrays
+ * start at -inf (colmax holds Y->l + MP_PAD entries) and are only raised.  ex, ey: the series'
+ * e of mp_series (Y's with MP_PAD entries, 0 in the padding); scratch: 3 * (MP_BAND + 64). */
+typedef void (*mp_bandmax_fn)(const mp_params *, const mp_series *X, const mp_series *Y,
+                              int64_t d0, int64_t d1, double *rowmax, double *colmax,
+                              const double *ex, const double *ey, double *scratch);
+
+void mp_band_max_baseline(const mp_params *, const mp_series *, const mp_series *, int64_t,
+                          int64_t, double *, double *, const double *, const double *, double *);
+void mp_band_max_avx2(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
+                      double *, double *, const double *, const double *, double *);
+void mp_band_max_avx512(const mp_params *, const mp_series *, const mp_series *, int64_t,
+                        int64_t, double *, double *, const double *, const double *, double *);
+
 /* Runtime dispatch: names of the kernels this build has and this CPU runs ("avx512", "avx2",
  * "baseline"), best first. */
 int mp_kernel_count(void);
@@ -126,6 +142,8 @@ const char *mp_kernel_name(int i);
 mp_band_fn mp_kernel_get(int i);
 /* The diagonal-list entry of kernel i (same instruction set as mp_kernel_get(i)). */
 mp_diags_fn mp_diags_kernel_get(int i);
+/* The seeds' pass of kernel i (same instruction set). */
+mp_bandmax_fn mp_bandmax_kernel_get(int i);
 
 /* One pass: indices into the worker's series and tables (-1: that side is not wanted; srows
  * and scols: the sides of the cells in Y's sampled columns, see mp_series.sample). */

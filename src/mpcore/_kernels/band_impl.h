@@ -29,6 +29,7 @@ typedef __m512d vd;
 #define VFMA(a, b, c) _mm512_fmadd_pd(a, b, c)
 #define VFNMA(a, b, c) _mm512_fnmadd_pd(a, b, c)
 #define VABS(a) _mm512_abs_pd(a)
+#define VMAXN(s, r) _mm512_max_pd(s, r)
 #define VANY_GE2(s, t1, t2) \
     ((_mm512_cmp_pd_mask(s, t1, _CMP_GE_OQ) | _mm512_cmp_pd_mask(s, t2, _CMP_GE_OQ)) != 0)
 #elif MP_ISA == MP_ISA_AVX2
@@ -44,6 +45,7 @@ typedef __m256d vd;
 #define VFMA(a, b, c) _mm256_fmadd_pd(a, b, c)
 #define VFNMA(a, b, c) _mm256_fnmadd_pd(a, b, c)
 #define VABS(a) _mm256_andnot_pd(_mm256_set1_pd(-0.0), a)
+#define VMAXN(s, r) _mm256_max_pd(s, r)
 #define VANY_GE2(s, t1, t2) \
     (_mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(s, t1, _CMP_GE_OQ), \
                                      _mm256_cmp_pd(s, t2, _CMP_GE_OQ))) != 0)
@@ -60,6 +62,7 @@ typedef __m128d vd;
 #define VFMA(a, b, c) _mm_add_pd(_mm_mul_pd(a, b), c)
 #define VFNMA(a, b, c) _mm_sub_pd(c, _mm_mul_pd(a, b))
 #define VABS(a) _mm_andnot_pd(_mm_set1_pd(-0.0), a)
+#define VMAXN(s, r) _mm_max_pd(s, r)
 #define VANY_GE2(s, t1, t2) \
     (_mm_movemask_pd(_mm_or_pd(_mm_cmpge_pd(s, t1), _mm_cmpge_pd(s, t2))) != 0)
 #elif defined(__ARM_NEON) && defined(__aarch64__)
@@ -75,6 +78,7 @@ typedef float64x2_t vd;
 #define VFMA(a, b, c) vfmaq_f64(c, a, b)
 #define VFNMA(a, b, c) vfmsq_f64(c, a, b)
 #define VABS(a) vabsq_f64(a)
+#define VMAXN(s, r) vbslq_f64(vcgtq_f64(s, r), s, r)
 #define VANY_GE2(s, t1, t2) \
     (vmaxvq_u32(vreinterpretq_u32_u64(vorrq_u64(vcgeq_f64(s, t1), vcgeq_f64(s, t2)))) != 0)
 #else /* plain C: one lane */
@@ -89,6 +93,7 @@ typedef double vd;
 #define VFMA(a, b, c) ((a) * (b) + (c))
 #define VFNMA(a, b, c) ((c) - (a) * (b))
 #define VABS(a) fabs(a)
+#define VMAXN(s, r) ((s) > (r) ? (s) : (r))
 #define VANY_GE2(s, t1, t2) ((s) >= (t1) || (s) >= (t2))
 #endif
 
@@ -181,6 +186,13 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
     const vd vinf = VSET1(inf);
     vd vw[MP_ROWS], va[MP_ROWS], vb[MP_ROWS], vrthr[MP_ROWS];
     double sv[W];
+    /* The column arrays in locals, offset to row r's first column: read through the structs,
+     * every vector would reload the pointers (the slow path's call might have changed the
+     * structs), and with one index j for every array (row q's column is j + q, a constant
+     * displacement) the loop keeps them all in registers instead of spilling. */
+    const double *const Yw = Y->w + r + d0, *const Ydf = Y->df + r + d0;
+    const double *const Ydg = Y->dg + r + d0, *const YT = Y->T + r + d0;
+    const double *const cthr = do_cols ? cols->thr + r + d0 : 0;
     for (int q = 0; q < nr; q++) {
         if (mode == MP_ZNORM) {
             vw[q] = VSET1(X->w[r + q]);
@@ -197,17 +209,18 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
         const int64_t j = v * W;
         vd cv = VLD(acc + j);
         for (int q = 0; q < nr; q++) {
-            const int64_t c = r + q + d0 + j;
-            const vd s = VMUL(VMUL(cv, VLD(Y->w + c)), vw[q]);
-            if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cols->thr + c) : vinf, vrthr[q]))) {
+            const int64_t c = j + q; /* column r + d0 + c */
+            const vd s = VMUL(VMUL(cv, VLD(Yw + c)), vw[q]);
+            if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cthr + c) : vinf, vrthr[q]))) {
                 VST(sv, s);
-                MP_NAME(slow_lanes_)(sv, W, r + q, c, do_rows ? rows : 0, do_cols ? cols : 0);
+                MP_NAME(slow_lanes_)(sv, W, r + q, r + d0 + c, do_rows ? rows : 0,
+                                     do_cols ? cols : 0);
                 if (do_rows) vrthr[q] = VSET1(rows->thr[r + q]);
             }
             if (mode == MP_ZNORM) {
-                cv = VFMA(VLD(Y->df + c), vb[q], VFMA(VLD(Y->dg + c), va[q], cv));
+                cv = VFMA(VLD(Ydf + c), vb[q], VFMA(VLD(Ydg + c), va[q], cv));
             } else {
-                const vd a = VSUB(va[q], VLD(Y->T + c)), b = VSUB(vb[q], VLD(Y->T + c + m));
+                const vd a = VSUB(va[q], VLD(YT + c)), b = VSUB(vb[q], VLD(YT + c + m));
                 if (mode == MP_AAMP_P2)
                     cv = VFMA(b, b, VFNMA(a, a, cv));
                 else
@@ -1013,4 +1026,57 @@ int64_t MP_NAME(mp_diags_)(const mp_params *pr, const mp_series *X, const mp_ser
         default: MP_DSIDES(MP_AAMP_P)
     }
 #undef MP_DSIDES
+}
+
+/* ---- Seeds: lower bounds of each row's and column's best score over one band ----
+ *
+ * A fresh top-1 table takes every score above its threshold, and near the exclusion zone a
+ * self-join's scores climb and fall along each row and column: most of a small join's rare
+ * path (a mispredicted branch and scalar code, ~100 cycles) is spent there, on insertions that
+ * are overtaken a few diagonals later.  This pass runs the first band's recurrence without
+ * tables (the kernels' very operations, row by row) and keeps the largest score of each row
+ * and each column, lowered by a margin that covers the rounding of this pass and the kernels'
+ * own (as _exact.diagonal_scores: 1e-9 + 3e-8 + (1e-11 m + 2^-38 g) w_r w_c, g the bound of
+ * the steps' operands since the exact restart, |ex| + sum of e_r e_c); a table started there
+ * takes only what can still be its row's best.  Z-normalized mode only. */
+void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                           int64_t d0, int64_t d1, double *rowmax, double *colmax,
+                           const double *ex, const double *ey, double *scratch) {
+    const int64_t nd = d1 - d0, m = pr->m;
+    const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
+    const int64_t nvec = (nd + W - 1) / W, nlanes = nvec * W;
+    const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
+    double *acc = scratch, *gs = scratch + nlanes, *base = scratch + 2 * nlanes;
+    const vd vtol = VSET1(1e-9 + 3e-8), vmterm = VSET1(1e-11 * (double)m);
+    const vd vg38 = VSET1(0x1p-38);
+    double sv[W];
+    if (nd <= 0 || nrows <= 0) return;
+    for (int64_t r = 0; r < nrows; r++) {
+        if (r % reseed == 0) {
+            MP_NAME(seed_)(pr, X, Y, r, r + d0, 0, nlanes, acc);
+            for (int64_t j = 0; j < nlanes; j++) {
+                gs[j] = 0.0;
+                base[j] = fabs(acc[j]);
+            }
+        }
+        const double *const Yw = Y->w + r + d0, *const Ydf = Y->df + r + d0;
+        const double *const Ydg = Y->dg + r + d0, *const Ye = ey + r + d0;
+        double *const cm = colmax + r + d0;
+        const vd vwr = VSET1(X->w[r]), vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
+        const vd ver = VSET1(ex[r]);
+        vd rm = VSET1(-INFINITY);
+        for (int64_t v = 0; v < nvec; v++) {
+            const int64_t j = v * W;
+            const vd cv = VLD(acc + j), g = VLD(gs + j);
+            const vd wrc = VMUL(VLD(Yw + j), vwr);
+            const vd margin = VFMA(VFMA(vg38, VADD(VLD(base + j), g), vmterm), wrc, vtol);
+            const vd sc = VSUB(VMUL(cv, wrc), margin); /* NaN where a window is unusable */
+            rm = VMAXN(sc, rm);
+            VST(cm + j, VMAXN(sc, VLD(cm + j)));
+            VST(acc + j, VFMA(VLD(Ydf + j), vdg, VFMA(VLD(Ydg + j), vdf, cv)));
+            VST(gs + j, VFMA(VLD(Ye + j), ver, g));
+        }
+        VST(sv, rm);
+        for (int q = 0; q < W; q++) rowmax[r] = sv[q] > rowmax[r] ? sv[q] : rowmax[r];
+    }
 }
