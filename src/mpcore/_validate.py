@@ -46,6 +46,8 @@ def as_series(T: object, name: str) -> np.ndarray:
 
 
 def check_int(value: object, name: str) -> int:
+    if type(value) is int:  # the common case, without the ABC checks below (~1 us a call)
+        return value
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             raise TypeError(f"{name} must be an int, got float {value!r}; use {int(value)}")
@@ -73,6 +75,8 @@ def check_k(k: object) -> int:
 
 
 def check_p(p: object) -> float:
+    if type(p) is float and 0.0 < p < math.inf:  # the common case, without the ABC checks
+        return p
     if isinstance(p, bool) or not isinstance(p, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"p must be a real number, got {type(p).__name__}")
     p = float(p)

@@ -30,6 +30,7 @@ typedef __m512d vd;
 #define VFNMA(a, b, c) _mm512_fnmadd_pd(a, b, c)
 #define VABS(a) _mm512_abs_pd(a)
 #define VMAXN(s, r) _mm512_max_pd(s, r)
+#define VMASK_GE(s, t) ((unsigned)_mm512_cmp_pd_mask(s, t, _CMP_GE_OQ))
 #define VANY_GE2(s, t1, t2) \
     ((_mm512_cmp_pd_mask(s, t1, _CMP_GE_OQ) | _mm512_cmp_pd_mask(s, t2, _CMP_GE_OQ)) != 0)
 #elif MP_ISA == MP_ISA_AVX2
@@ -46,6 +47,7 @@ typedef __m256d vd;
 #define VFNMA(a, b, c) _mm256_fnmadd_pd(a, b, c)
 #define VABS(a) _mm256_andnot_pd(_mm256_set1_pd(-0.0), a)
 #define VMAXN(s, r) _mm256_max_pd(s, r)
+#define VMASK_GE(s, t) ((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(s, t, _CMP_GE_OQ)))
 #define VANY_GE2(s, t1, t2) \
     (_mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(s, t1, _CMP_GE_OQ), \
                                      _mm256_cmp_pd(s, t2, _CMP_GE_OQ))) != 0)
@@ -63,6 +65,7 @@ typedef __m128d vd;
 #define VFNMA(a, b, c) _mm_sub_pd(c, _mm_mul_pd(a, b))
 #define VABS(a) _mm_andnot_pd(_mm_set1_pd(-0.0), a)
 #define VMAXN(s, r) _mm_max_pd(s, r)
+#define VMASK_GE(s, t) ((unsigned)_mm_movemask_pd(_mm_cmpge_pd(s, t)))
 #define VANY_GE2(s, t1, t2) \
     (_mm_movemask_pd(_mm_or_pd(_mm_cmpge_pd(s, t1), _mm_cmpge_pd(s, t2))) != 0)
 #elif defined(__ARM_NEON) && defined(__aarch64__)
@@ -79,6 +82,9 @@ typedef float64x2_t vd;
 #define VFNMA(a, b, c) vfmsq_f64(c, a, b)
 #define VABS(a) vabsq_f64(a)
 #define VMAXN(s, r) vbslq_f64(vcgtq_f64(s, r), s, r)
+#define VMASK_GE(s, t) \
+    ((unsigned)(vgetq_lane_u64(vcgeq_f64(s, t), 0) & 1) | \
+     ((unsigned)(vgetq_lane_u64(vcgeq_f64(s, t), 1) & 1) << 1))
 #define VANY_GE2(s, t1, t2) \
     (vmaxvq_u32(vreinterpretq_u32_u64(vorrq_u64(vcgeq_f64(s, t1), vcgeq_f64(s, t2)))) != 0)
 #else /* plain C: one lane */
@@ -94,6 +100,7 @@ typedef double vd;
 #define VFNMA(a, b, c) ((c) - (a) * (b))
 #define VABS(a) fabs(a)
 #define VMAXN(s, r) ((s) > (r) ? (s) : (r))
+#define VMASK_GE(s, t) ((unsigned)((s) >= (t)))
 #define VANY_GE2(s, t1, t2) ((s) >= (t1) || (s) >= (t2))
 #endif
 
@@ -103,6 +110,20 @@ typedef double vd;
 #else
 #define MP_INLINE static __forceinline
 #define MP_UNLIKELY(x) (x)
+#endif
+
+/* Index of the lowest set bit of x (x != 0). */
+#if defined(__GNUC__)
+#define MP_CTZ(x) __builtin_ctz(x)
+#else
+static __forceinline int MP_CTZ(unsigned x) {
+    int n = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
 #endif
 
 #define MP_CAT2(a, b) a##b
@@ -131,6 +152,24 @@ static void MP_NAME(slow_lanes_)(const double *sv, int nl, int64_t r, int64_t c,
         const double s = sv[q];
         if (rows && s >= rows->thr[r]) MP_NAME(offer_)(rows, r, s, c + q);
         if (cols && s >= cols->thr[c + q]) MP_NAME(offer_)(cols, c + q, s, r);
+    }
+}
+
+/* slow_lanes_ for a whole vector of scores s at row r, columns c .. c + W - 1, branching only
+ * on the lanes that passed: each table's lanes at or above its threshold (as a bit mask, from
+ * the thresholds at entry), visited in lane order and tested again exactly as slow_lanes_
+ * tests them (thresholds only rise, so a lane below at entry stays below).  The same offers in
+ * the same order, without slow_lanes_' 2W data-dependent branches, about half of them
+ * mispredicted. */
+static void MP_NAME(slow_vec_)(vd s, int64_t r, int64_t c, mp_topk *rows, mp_topk *cols) {
+    double sv[W];
+    VST(sv, s);
+    const unsigned mr = rows ? VMASK_GE(s, VSET1(rows->thr[r])) : 0u;
+    const unsigned mc = cols ? VMASK_GE(s, VLD(cols->thr + c)) : 0u;
+    for (unsigned left = mr | mc; left; left &= left - 1) {
+        const int q = MP_CTZ(left);
+        if ((mr >> q & 1u) && sv[q] >= rows->thr[r]) MP_NAME(offer_)(rows, r, sv[q], c + q);
+        if ((mc >> q & 1u) && sv[q] >= cols->thr[c + q]) MP_NAME(offer_)(cols, c + q, sv[q], r);
     }
 }
 
@@ -212,9 +251,8 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
             const int64_t c = j + q; /* column r + d0 + c */
             const vd s = VMUL(VMUL(cv, VLD(Yw + c)), vw[q]);
             if (MP_UNLIKELY(VANY_GE2(s, do_cols ? VLD(cthr + c) : vinf, vrthr[q]))) {
-                VST(sv, s);
-                MP_NAME(slow_lanes_)(sv, W, r + q, r + d0 + c, do_rows ? rows : 0,
-                                     do_cols ? cols : 0);
+                MP_NAME(slow_vec_)(s, r + q, r + d0 + c, do_rows ? rows : 0,
+                                   do_cols ? cols : 0);
                 if (do_rows) vrthr[q] = VSET1(rows->thr[r + q]);
             }
             if (mode == MP_ZNORM) {
