@@ -1087,20 +1087,39 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
     cdef double ss = (shift if normalize else 0.0) * scale, x  # the shift: z-normalized only
     if l < 1 or m < 1:
         raise ValueError("series_stats: need 1 <= m <= len(T)")
-    Tk_arr = np.zeros(n + pad)
-    mu_arr = np.zeros(l + pad)
-    df_arr = np.zeros(l + pad)
-    dg_arr = np.zeros(l + pad)
-    w_arr = np.full(l + pad, np.nan)
-    valid_arr = np.empty(l, dtype=np.bool_)
-    const_arr = np.zeros(l, dtype=np.bool_)
-    cdef double[::1] Tk = Tk_arr, mu = mu_arr, df = df_arr, dg = dg_arr, w = w_arr
-    cdef uint8_t[::1] valid = valid_arr.view(np.uint8), cst = const_arr.view(np.uint8)
-    cdef uint8_t[::1] small
-    cdef double[::1] ssd, ex
     if const_given is not None and const_given.shape[0] != l:
         raise ValueError("series_stats: const_given must have one entry per window")
+    # The arrays are views of two allocations, not ten: for the small series that mpdist,
+    # snippets, ostinato and stimp join, NumPy's cost per array and the memoryviews outweighed
+    # the loops here.  Floats: Tk (n + pad), mu, df, dg, w (l + pad each), and z-normalized
+    # ssd (l), ex (n); flags: valid, const, tiny (l each).
+    cdef Py_ssize_t o_mu = n + pad, o_df = o_mu + l + pad, o_dg = o_df + l + pad
+    cdef Py_ssize_t o_w = o_dg + l + pad, o_ssd = o_w + l + pad, o_ex = o_ssd + l
+    fbuf = np.zeros(o_ex + n if normalize else o_ssd)
+    flags = np.zeros(3 * l, dtype=np.uint8)
+    cdef double[::1] fv = fbuf
+    cdef uint8_t[::1] bv = flags
+    cdef double *Tk = &fv[0]
+    cdef double *mu = Tk + o_mu
+    cdef double *df = Tk + o_df
+    cdef double *dg = Tk + o_dg
+    cdef double *w = Tk + o_w
+    cdef double *ssd = Tk + o_ssd
+    cdef double *ex = Tk + o_ex
+    cdef uint8_t *valid = &bv[0]
+    cdef uint8_t *cst = valid + l
+    cdef uint8_t *small = cst + l
+    Tk_arr = fbuf[:o_mu]
+    mu_arr = fbuf[o_mu:o_df]
+    df_arr = fbuf[o_df:o_dg]
+    dg_arr = fbuf[o_dg:o_w]
+    w_arr = fbuf[o_w:o_ssd]
+    bflags = flags.view(np.bool_)
+    valid_arr = bflags[:l]
+    const_arr = bflags[l : 2 * l]
     with nogil:
+        for i in range(l + pad):
+            w[i] = NAN
         # finite windows: a running count of the non-finite values in the window
         for i in range(n):
             x = T[i]
@@ -1121,14 +1140,8 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
                 w[i] = 1.0
         return (Tk_arr, mu_arr, None, df_arr, dg_arr, w_arr, Tk_arr[:n].copy(), valid_arr,
                 const_arr, None)
-    ssd_arr = np.empty(l)
-    ex_arr = np.empty(n)
-    tiny_arr = np.zeros(l, dtype=np.bool_)
-    ssd = ssd_arr
-    ex = ex_arr
-    small = tiny_arr.view(np.uint8)
     with nogil:
-        _window_stats(&Tk[0], n, m, &mu[0], &ssd[0])
+        _window_stats(Tk, n, m, mu, ssd)
         for i in range(n):
             x = T[i]
             ex[i] = x if (fabs(x) != INFINITY and x == x) else 0.0
@@ -1163,8 +1176,8 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
                     hits -= 1
             if i >= m - 1 and hits > 0 and valid[i - m + 1] and not cst[i - m + 1]:
                 small[i - m + 1] = 1
-    return (Tk_arr, mu_arr, ssd_arr, df_arr, dg_arr, w_arr, ex_arr, valid_arr, const_arr,
-            tiny_arr if ntiny else None)
+    return (Tk_arr, mu_arr, fbuf[o_ssd:o_ex], df_arr, dg_arr, w_arr, fbuf[o_ex:], valid_arr,
+            const_arr, bflags[2 * l :] if ntiny else None)
 
 
 cdef object _box(const double *P, const int64_t *I, const int64_t *left,
@@ -1237,19 +1250,42 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
     cdef double *S = <double *> calloc(max(4 * (l + ly), 1), sizeof(double))
     cdef int64_t *cand = <int64_t *> malloc(max(c, 1) * sizeof(int64_t))
     cdef double *dist = <double *> malloc(max(c, 1) * sizeof(double))
-    I_arr = np.empty((l, k), dtype=np.int64)
-    D_arr = np.empty((l, k))
-    left_arr = np.empty(l, dtype=np.int64)
-    right_arr = np.empty(l, dtype=np.int64)
-    cdef int64_t[:, ::1] I_v = I_arr
-    cdef double[:, ::1] D_v = D_arr
-    cdef int64_t[::1] left_v = left_arr, right_v = right_arr
-    cdef int64_t *I = &I_v[0, 0] if l > 0 else NULL
-    cdef double *D = &D_v[0, 0] if l > 0 else NULL
-    cdef int64_t *left = &left_v[0] if l > 0 else NULL
-    cdef int64_t *right = &right_v[0] if l > 0 else NULL
+    # the result columns: NumPy arrays only when they are returned (boxed=False); the boxed
+    # table is built from C buffers (four np.empty calls and their memoryviews cost more than
+    # a small join's whole refinement)
+    cdef int64_t *I = NULL
+    cdef double *D = NULL
+    cdef int64_t *left = NULL
+    cdef int64_t *right = NULL
+    cdef int64_t[:, ::1] I_v
+    cdef double[:, ::1] D_v
+    cdef int64_t[::1] left_v, right_v
+    cdef void *cbuf = NULL
+    if boxed:
+        cbuf = malloc(max(l * k * (sizeof(int64_t) + sizeof(double)) + 2 * l * sizeof(int64_t),
+                          1))
+        if cbuf != NULL:
+            D = <double *> cbuf
+            I = <int64_t *> (D + l * k)
+            left = I + l * k
+            right = left + l
+    else:
+        I_arr = np.empty((l, k), dtype=np.int64)
+        D_arr = np.empty((l, k))
+        left_arr = np.empty(l, dtype=np.int64)
+        right_arr = np.empty(l, dtype=np.int64)
+        if l > 0:
+            I_v = I_arr
+            D_v = D_arr
+            left_v = left_arr
+            right_v = right_arr
+            I = &I_v[0, 0]
+            D = &D_v[0, 0]
+            left = &left_v[0]
+            right = &right_v[0]
     try:
-        if usable == NULL or cls == NULL or S == NULL or cand == NULL or dist == NULL:
+        if usable == NULL or cls == NULL or S == NULL or cand == NULL or dist == NULL or \
+                (boxed and cbuf == NULL):
             raise MemoryError()
         with nogil:
             for i in range(l):
@@ -1309,6 +1345,7 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
             return D_arr, I_arr, left_arr, right_arr, pmin
         return _box(D, I, left, right, l, k), pmin
     finally:
+        free(cbuf)
         free(usable)
         free(cls)
         free(S)

@@ -633,17 +633,27 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
         } else if (full) {
             for (int64_t q = 0; q < nr; q++) skip &= !MP_NAME(full_row_)(X, r + q, mode);
         }
+        /* Lanes past Y's last window (c >= Y->l) hold no cell, at this row or any later one
+         * (c grows with r): run only the vectors that reach a real column of row r (and so of
+         * row r + 1's too), which near the end of a band is the triangle's half; a dead lane's
+         * state is never read for a real cell again. */
+        int64_t nv = nvec, jt = jtail;
+        const int64_t live = Y->l - (r + d0);
+        if (live < nvec * W) {
+            nv = (live + W - 1) / W;
+            jt = nd; /* and the scalar tail, past the vectors, is dead too */
+        }
         if (skip) {
             if (nr == MP_ROWS)
-                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nvec, jtail, r, acc, mode, MP_ROWS);
+                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nv, jt, r, acc, mode, MP_ROWS);
             else
-                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nvec, jtail, r, acc, mode, 1);
+                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nv, jt, r, acc, mode, 1);
         } else if (nr == MP_ROWS) {
-            MP_NAME(rows_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, mode, do_rows,
-                           do_cols, MP_ROWS);
+            MP_NAME(rows_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc, mode, do_rows, do_cols,
+                           MP_ROWS);
         } else {
-            MP_NAME(rows_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc, mode, do_rows,
-                           do_cols, 1);
+            MP_NAME(rows_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc, mode, do_rows, do_cols,
+                           1);
         }
         for (int64_t q = 0; q < nr; q++) {
             const int64_t valid = Y->l - (r + q + d0);
@@ -1102,8 +1112,10 @@ void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_ser
         double *const cm = colmax + r + d0;
         const vd vwr = VSET1(X->w[r]), vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
         const vd ver = VSET1(ex[r]);
+        const int64_t live = Y->l - (r + d0); /* lanes that reach a real column (band_body_) */
+        const int64_t nv = live < nlanes ? (live + W - 1) / W : nvec;
         vd rm = VSET1(-INFINITY);
-        for (int64_t v = 0; v < nvec; v++) {
+        for (int64_t v = 0; v < nv; v++) {
             const int64_t j = v * W;
             const vd cv = VLD(acc + j), g = VLD(gs + j);
             const vd wrc = VMUL(VLD(Yw + j), vwr);
