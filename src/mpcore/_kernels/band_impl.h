@@ -1096,7 +1096,7 @@ void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_ser
     const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
     double *acc = scratch, *gs = scratch + nlanes, *base = scratch + 2 * nlanes;
     const vd vtol = VSET1(1e-9 + 3e-8), vmterm = VSET1(1e-11 * (double)m);
-    const vd vg38 = VSET1(0x1p-38);
+    const vd vg38 = VSET1(ldexp(1.0, -38));
     double sv[W];
     if (nd <= 0 || nrows <= 0) return;
     for (int64_t r = 0; r < nrows; r++) {
