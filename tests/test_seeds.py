@@ -130,3 +130,16 @@ def test_band_seeds_of_every_kernel_are_lower_bounds(kernel, monkeypatch):
     for seeds, best in zip(job.seeds, _kernel_bests(job)):
         fin = np.isfinite(seeds)
         assert fin.mean() > 0.5 and np.all(seeds[fin] <= best[fin])
+
+
+def test_band_max_rejects_what_the_kernel_cannot_run():
+    X = prepare_job(random_walk(600, seed=2), 16, None, True, True, 2.0, 1, None, None).series[0]
+    band_max = mpcore._engine.band_max
+    with pytest.raises(ValueError, match="d0"):
+        band_max(0, 16, 4096, X, X, 5, 5 + mpcore._engine.BAND + 1)  # wider than a band
+    with pytest.raises(ValueError, match="d0"):
+        band_max(0, 16, 4096, X, X, -1, 10)
+    with pytest.raises(ValueError, match="kernel"):
+        band_max(99, 16, 4096, X, X, 5, 10)
+    rows, cols = band_max(0, 16, 4096, X, X, 9, 9)  # an empty band: no seed anywhere
+    assert rows.shape == cols.shape == (X.l,) and np.all(rows == -np.inf) and np.all(cols == -np.inf)
