@@ -109,6 +109,18 @@ cdef inline double _pw(double x, int mode, double p) noexcept nogil:
     return x * x if mode == 1 else (x if mode == 2 else pow(x, p))
 
 
+cdef void _series_e(const mp_series *s, int64_t m, double *e) noexcept nogil:
+    """mp_series.e of a z-normalized series, MP_PAD zeros after it: the kernels' rounding
+    bookkeeping (_fill_bookkeeping) and the seeds' margin (band_max) both use it."""
+    cdef Py_ssize_t i
+    for i in range(s.l + MP_PAD):
+        if i >= s.l:
+            e[i] = 0.0
+        else:
+            e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
+                    + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
+
+
 cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
                             double *buf) noexcept nogil:
     """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, and
@@ -123,13 +135,14 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
     cdef double *h = qblk + nblk
     cdef double *hblk = h + n
     cdef double x, run = 0.0, out
+    if mode == 0:
+        _series_e(s, m, e)
     for i in range(n):
         h[i] = 0.0
         if i >= s.l:
             e[i] = 0.0
         elif mode == 0:
             h[i] = fabs(s.df[i]) + fabs(s.dg[i])
-            e[i] = h[i] + fabs(s.T[i]) + fabs(s.T[i + m]) + fabs(s.mu[i]) + fabs(s.mu[i + 1])
         else:
             e[i] = _pw(s.T[i], mode, p) + _pw(s.T[i + m], mode, p)
     for b in range(nblk):
@@ -228,17 +241,6 @@ cdef void _book_all(mp_series *cs, int ns, int64_t m, int mode, double p,
     for i in range(ns):
         _fill_bookkeeping(&cs[i], m, mode, p, buf)
         buf += _bookkeeping_size(cs[i].l)
-
-
-cdef void _series_e(const mp_series *s, int64_t m, double *e) noexcept nogil:
-    """mp_series.e of a z-normalized series (as _fill_bookkeeping), MP_PAD zeros after it."""
-    cdef Py_ssize_t i
-    for i in range(s.l + MP_PAD):
-        if i >= s.l:
-            e[i] = 0.0
-        else:
-            e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
-                    + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
 
 
 def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1):
