@@ -81,12 +81,25 @@ def _kernel_bests(job):
     return [t.P for t in tables]
 
 
-@pytest.mark.parametrize("n,m", [(4300, 32), (1200, 5), (2500, 300)])
+def _quiet_series(n, seed):
+    """Noise of 1e-3 with one value of 1e5 (the seeds' margin is on each window's own scale:
+    here the noise windows' values are 1e-8 of the series' largest), and a stretch of noise of
+    1e-9 around zero beside a walk."""
+    rng = np.random.default_rng(seed)
+    T = rng.standard_normal(n) * 1e-3
+    T[n // 3] = 1e5
+    T[n // 2 :] = random_walk(n - n // 2, seed=seed)
+    T[3 * n // 4 : 3 * n // 4 + 200] = 1e-9 * rng.standard_normal(200)
+    return T
+
+
+@pytest.mark.parametrize("n,m,kind", [(4300, 32, "hard"), (1200, 5, "hard"), (2500, 300, "hard"),
+                                      (4300, 50, "quiet"), (1500, 8, "quiet")])
 @pytest.mark.parametrize("ab", [False, True], ids=["self", "ab"])
-def test_band_seeds_never_exceed_the_kernels_best(n, m, ab):
+def test_band_seeds_never_exceed_the_kernels_best(n, m, kind, ab):
     from mpcore import _pipeline
 
-    T = _hard_series(n, seed=n)
+    T = (_hard_series if kind == "hard" else _quiet_series)(n, seed=n)
     B = random_walk(n // 2, seed=7) if ab else None
     if ab:
         B[100] += 1e4
@@ -118,6 +131,18 @@ def test_band_seeds_are_close_on_a_clean_series(ab):
         fin = np.isfinite(seeds)
         assert fin.mean() > 0.9 and np.all(seeds[fin] <= best[fin])
         assert np.median(best[fin] - seeds[fin]) < 0.1
+
+
+def test_band_seeds_are_close_beside_a_spike():
+    """One value of 1e5 in noise of 1e-3 leaves the noise windows' seeds useful: their margin
+    is on their own scale, not the spike's."""
+    T = np.random.default_rng(3).standard_normal(3000) * 1e-3
+    T[1500] = 1e5
+    job = prepare_job(T, 50, None, True, True, 2.0, 1, None, None)
+    for seeds, best in zip(job.seeds, _kernel_bests(job)):
+        fin = np.isfinite(seeds) & np.isfinite(best)
+        assert fin.mean() > 0.9 and np.all(seeds[fin] <= best[fin])
+        assert np.median(best[fin] - seeds[fin]) < 0.2
 
 
 @pytest.mark.parametrize("kernel", mpcore._engine.kernel_names())

@@ -48,7 +48,8 @@ cdef extern from "_kernels/band.h":
     mp_diags_fn mp_diags_kernel_get(int i) noexcept nogil
     ctypedef void (*mp_bandmax_fn)(const mp_params *, const mp_series *, const mp_series *,
                                    int64_t, int64_t, double *, double *, const double *,
-                                   const double *, double *) noexcept nogil
+                                   const double *, const double *, const double *,
+                                   double *) noexcept nogil
     mp_bandmax_fn mp_bandmax_kernel_get(int i) noexcept nogil
     int mp_run_worker_diags(mp_diags_fn fn, const mp_params *pr, const mp_series *series,
                             const mp_pass *passes, const int64_t *diags, const int64_t *groups,
@@ -119,6 +120,25 @@ cdef void _series_e(const mp_series *s, int64_t m, double *e) noexcept nogil:
         else:
             e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
                     + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
+
+
+cdef void _window_top(const mp_series *s, int64_t m, double *top, int64_t *dq) noexcept nogil:
+    """The largest |T| of every window (a sliding maximum: a deque of decreasing values),
+    MP_PAD zeros after it; ``dq``: scratch of s.l + m - 1 entries."""
+    cdef Py_ssize_t i, n = s.l + m - 1, head = 0, tail = 0
+    cdef double v
+    for i in range(n):
+        v = fabs(s.T[i])
+        while tail > head and fabs(s.T[dq[tail - 1]]) <= v:
+            tail -= 1
+        dq[tail] = i
+        tail += 1
+        if dq[head] <= i - m:
+            head += 1
+        if i >= m - 1:
+            top[i - m + 1] = fabs(s.T[dq[head]])
+    for i in range(s.l, s.l + MP_PAD):
+        top[i] = 0.0
 
 
 cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
@@ -246,9 +266,10 @@ cdef void _book_all(mp_series *cs, int ns, int64_t m, int mode, double p,
 def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1):
     """Seeds of the top-1 tables of a z-normalized pass (X's windows as rows, Y's as columns):
     ``(rowmax, colmax)``, for each of X's and Y's windows the largest score over the diagonals
-    ``[d0, d1)`` (at most ``BAND``) lowered by a margin that covers the kernels' rounding, so
-    never above the kernels' score of that pair; -inf where the band offers none.  One pass of
-    the band's recurrence without tables (see mp_band_max_ in _kernels/band_impl.h)."""
+    ``[d0, d1)`` (at most ``BAND``) lowered by a margin that covers the kernels' rounding (on
+    the two windows' own scale), so never above the kernels' score of that pair; -inf where
+    the band offers none.  One pass of the band's recurrence without tables (see mp_band_max_
+    in _kernels/band_impl.h)."""
     if kernel < 0 or kernel >= mp_kernel_count():
         raise ValueError(f"no band kernel number {kernel} on this CPU")
     if not (0 <= d0 and 0 <= d1 - d0 <= MP_BAND):
@@ -265,20 +286,25 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
     rowmax_arr = np.full(max(sx.l, 0), -np.inf)
     colmax_arr = np.full(sy.l + MP_PAD, -np.inf)
     cdef double[::1] rowmax = rowmax_arr, colmax = colmax_arr
-    cdef double *e = <double *> malloc((sx.l + sy.l + 2 * MP_PAD) * sizeof(double))
+    # e and the windows' largest |T| of both series (l + MP_PAD each), and the deque
+    cdef Py_ssize_t nx = sx.l + MP_PAD, ny = sy.l + MP_PAD
+    cdef double *e = <double *> malloc(2 * (nx + ny) * sizeof(double))
     cdef double *scratch = <double *> malloc(3 * (MP_BAND + 64) * sizeof(double))
-    if e == NULL or scratch == NULL:
-        free(e); free(scratch)
+    cdef int64_t *dq = <int64_t *> malloc((max(sx.l, sy.l) + m) * sizeof(int64_t))
+    if e == NULL or scratch == NULL or dq == NULL:
+        free(e); free(scratch); free(dq)
         raise MemoryError()
     try:
         with nogil:
             _series_e(&sx, m, e)
-            _series_e(&sy, m, e + sx.l + MP_PAD)
+            _series_e(&sy, m, e + nx)
+            _window_top(&sx, m, e + nx + ny, dq)
+            _window_top(&sy, m, e + 2 * nx + ny, dq)
             if sx.l > 0:
-                fn(&pr, &sx, &sy, d0, d1, &rowmax[0], &colmax[0], e, e + sx.l + MP_PAD,
-                   scratch)
+                fn(&pr, &sx, &sy, d0, d1, &rowmax[0], &colmax[0], e, e + nx, e + nx + ny,
+                   e + 2 * nx + ny, scratch)
     finally:
-        free(e); free(scratch)
+        free(e); free(scratch); free(dq)
     return rowmax_arr, colmax_arr[: sy.l]
 
 

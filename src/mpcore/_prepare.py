@@ -219,7 +219,8 @@ def seed_thresholds(job: Job) -> list | None:
     least as high as its seed.
 
     Z-normalized: the best score of each row and column over the first band of diagonals
-    (_engine.band_max, a pass without tables).  Near a self-join's exclusion zone the scores
+    (_engine.band_max, a pass without tables), lowered by a margin on the two windows' own
+    scale.  Near a self-join's exclusion zone the scores
     of a row climb and fall from one diagonal to the next, and a table started from one
     diagonal took every climb: at n = 4096, m = 32 (2 workers, each with its own tables) the
     kernels left their fast path about 87,000 times, and about 28,000 times from these seeds

@@ -1084,12 +1084,17 @@ int64_t MP_NAME(mp_diags_)(const mp_params *pr, const mp_series *X, const mp_ser
  * are overtaken a few diagonals later.  This pass runs the first band's recurrence without
  * tables (the kernels' very operations, row by row) and keeps the largest score of each row
  * and each column, lowered by a margin that covers the rounding of this pass and the kernels'
- * own (as _exact.diagonal_scores: 1e-9 + 3e-8 + (1e-11 m + 2^-38 g) w_r w_c, g the bound of
- * the steps' operands since the exact restart, |ex| + sum of e_r e_c); a table started there
- * takes only what can still be its row's best.  Z-normalized mode only. */
+ * own: 1e-9 + 3e-8 + (1e-11 m t_r t_c + 2^-38 g) w_r w_c, with g the bound of the steps'
+ * operands since the exact restart (|ex| + the sum of e_r e_c, as in _exact.diagonal_scores)
+ * and t_i the largest |T| of window i.  (diagonal_scores takes t = 1, the series' scale; the
+ * rounding of a co-moment's exact value and of its sum, 1e-11 m in all, is relative to the
+ * two windows' own values, and with t = 1 one spike of 1e5 in noise of 1e-3 made every
+ * noise window's margin larger than any score.)  A table started there takes only what can
+ * still be its row's best.  Z-normalized mode only. */
 void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                            int64_t d0, int64_t d1, double *rowmax, double *colmax,
-                           const double *ex, const double *ey, double *scratch) {
+                           const double *ex, const double *ey, const double *tx,
+                           const double *ty, double *scratch) {
     const int64_t nd = d1 - d0, m = pr->m;
     const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
     const int64_t nvec = (nd + W - 1) / W, nlanes = nvec * W;
@@ -1108,10 +1113,10 @@ void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_ser
             }
         }
         const double *const Yw = Y->w + r + d0, *const Ydf = Y->df + r + d0;
-        const double *const Ydg = Y->dg + r + d0, *const Ye = ey + r + d0;
+        const double *const Ydg = Y->dg + r + d0, *const Ye = ey + r + d0, *const Yt = ty + r + d0;
         double *const cm = colmax + r + d0;
         const vd vwr = VSET1(X->w[r]), vdf = VSET1(X->df[r]), vdg = VSET1(X->dg[r]);
-        const vd ver = VSET1(ex[r]);
+        const vd ver = VSET1(ex[r]), vmt = VMUL(vmterm, VSET1(tx[r]));
         const int64_t live = Y->l - (r + d0); /* lanes that reach a real column (band_body_) */
         const int64_t nv = live < nlanes ? (live + W - 1) / W : nvec;
         vd rm = VSET1(-INFINITY);
@@ -1119,7 +1124,8 @@ void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_ser
             const int64_t j = v * W;
             const vd cv = VLD(acc + j), g = VLD(gs + j);
             const vd wrc = VMUL(VLD(Yw + j), vwr);
-            const vd margin = VFMA(VFMA(vg38, VADD(VLD(base + j), g), vmterm), wrc, vtol);
+            const vd margin = VFMA(VFMA(vg38, VADD(VLD(base + j), g), VMUL(vmt, VLD(Yt + j))),
+                                   wrc, vtol);
             const vd sc = VSUB(VMUL(cv, wrc), margin); /* NaN where a window is unusable */
             rm = VMAXN(sc, rm);
             VST(cm + j, VMAXN(sc, VLD(cm + j)));
