@@ -8,8 +8,8 @@ import numpy as np
 
 from libc.math cimport sqrt, fabs, pow, frexp, ldexp, INFINITY, NAN
 from libc.stdint cimport int64_t, uint8_t, uint64_t
-from libc.stdlib cimport malloc, calloc, free, qsort
-from libc.string cimport memcpy
+from libc.stdlib cimport malloc, free, qsort
+from libc.string cimport memcpy, memset
 from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromLongLong
 
@@ -257,6 +257,13 @@ cdef extern from *:
                          double my, double cy, double sy, int64_t m) noexcept nogil
     void mpx_p2dist_pair(const double *x, const double *y1, const double *y2, int64_t m,
                          double *d1, double *d2) noexcept nogil
+
+
+cdef extern from "_kernels/reuse.h":
+    # scratch blocks kept between calls (see there: a small call's malloc'd scratch was
+    # faulted in again on every call)
+    void *mp_take(size_t bytes) noexcept nogil
+    void mp_give(void *p) noexcept nogil
 
 
 cdef bint _simd = mpx_avx2_available() != 0
@@ -864,13 +871,13 @@ cdef int64_t _window_classes(const double *T, int64_t n, int64_t m, const uint8_
         return 0
     while cap < 2 * <uint64_t> l:
         cap *= 2
-    cdef uint64_t *bits = <uint64_t *> malloc(max(n, 1) * sizeof(uint64_t))
-    cdef uint64_t *H = <uint64_t *> malloc(l * sizeof(uint64_t))
-    cdef int64_t *slots = <int64_t *> malloc(cap * sizeof(int64_t))
+    cdef uint64_t *bits = <uint64_t *> mp_take(max(n, 1) * sizeof(uint64_t))
+    cdef uint64_t *H = <uint64_t *> mp_take(l * sizeof(uint64_t))
+    cdef int64_t *slots = <int64_t *> mp_take(cap * sizeof(int64_t))
     if bits == NULL or H == NULL or slots == NULL:
-        free(bits)
-        free(H)
-        free(slots)
+        mp_give(bits)
+        mp_give(H)
+        mp_give(slots)
         return -1
     for i in range(n):
         x = T[i] + 0.0 if (fabs(T[i]) != INFINITY and T[i] == T[i]) else 0.0
@@ -901,9 +908,9 @@ cdef int64_t _window_classes(const double *T, int64_t n, int64_t m, const uint8_
                 repeats += 1
                 break
             slot = (slot + 1) & (cap - 1)
-    free(bits)
-    free(H)
-    free(slots)
+    mp_give(bits)
+    mp_give(H)
+    mp_give(slots)
     return repeats
 
 
@@ -1018,7 +1025,7 @@ def common_shift(series):
     s = _pow2_under(top)
     for x in series:
         total += len(x)
-    cdef double *buf = <double *> malloc(max(total, 1) * sizeof(double))
+    cdef double *buf = <double *> mp_take(max(total, 1) * sizeof(double))
     if buf == NULL:
         raise MemoryError()
     try:
@@ -1040,7 +1047,7 @@ def common_shift(series):
                         lo = buf[i]
                 med = (lo + med) / 2.0
     finally:
-        free(buf)
+        mp_give(buf)
     return (med + 0.0) / s
 
 
@@ -1245,9 +1252,9 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
             (self_join and (second is None or second.shape[0] != l * k or ly != l)) or \
             TX.shape[0] != l + m - 1 or TY.shape[0] != ly + m - 1:
         raise ValueError("finalize_small: array shapes differ")
-    cdef uint8_t *usable = <uint8_t *> malloc(max(l + ly, 1))
-    cdef int64_t *cls = <int64_t *> malloc(max(ly, 1) * sizeof(int64_t))
-    cdef double *S = <double *> calloc(max(4 * (l + ly), 1), sizeof(double))
+    cdef uint8_t *usable = <uint8_t *> mp_take(max(l + ly, 1))
+    cdef int64_t *cls = <int64_t *> mp_take(max(ly, 1) * sizeof(int64_t))
+    cdef double *S = <double *> mp_take(max(4 * (l + ly), 1) * sizeof(double))
     cdef int64_t *cand = <int64_t *> malloc(max(c, 1) * sizeof(int64_t))
     cdef double *dist = <double *> malloc(max(c, 1) * sizeof(double))
     # the result columns: NumPy arrays only when they are returned (boxed=False); the boxed
@@ -1262,8 +1269,8 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
     cdef int64_t[::1] left_v, right_v
     cdef void *cbuf = NULL
     if boxed:
-        cbuf = malloc(max(l * k * (sizeof(int64_t) + sizeof(double)) + 2 * l * sizeof(int64_t),
-                          1))
+        cbuf = mp_take(max(l * k * (sizeof(int64_t) + sizeof(double)) + 2 * l * sizeof(int64_t),
+                           1))
         if cbuf != NULL:
             D = <double *> cbuf
             I = <int64_t *> (D + l * k)
@@ -1288,6 +1295,7 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
                 (boxed and cbuf == NULL):
             raise MemoryError()
         with nogil:
+            memset(S, 0, 4 * (l + ly) * sizeof(double))  # (reused memory: as calloc gave it)
             for i in range(l):
                 usable[i] = validX[i] and not constX[i]
             for i in range(ly):
@@ -1345,10 +1353,10 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
             return D_arr, I_arr, left_arr, right_arr, pmin
         return _box(D, I, left, right, l, k), pmin
     finally:
-        free(cbuf)
-        free(usable)
-        free(cls)
-        free(S)
+        mp_give(cbuf)
+        mp_give(usable)
+        mp_give(cls)
+        mp_give(S)
         free(cand)
         free(dist)
 
@@ -1459,7 +1467,7 @@ def near_flat(const double[::1] Tk, int64_t m, const double[::1] ssd,
         raise ValueError("near_flat: array shapes differ")
     out_arr = np.empty(max(l, 0), dtype=np.int64)
     cdef int64_t[::1] out = out_arr
-    cdef int64_t *dq = <int64_t *> malloc(max(n, 1) * sizeof(int64_t))
+    cdef int64_t *dq = <int64_t *> mp_take(max(n, 1) * sizeof(int64_t))
     if dq == NULL:
         raise MemoryError()
     with nogil:
@@ -1489,5 +1497,5 @@ def near_flat(const double[::1] Tk, int64_t m, const double[::1] ssd,
             elif ssd[i - m + 1] < lim:  # (an underflowed ssd of 0 included)
                 out[cnt] = i - m + 1
                 cnt += 1
-    free(dq)
+    mp_give(dq)
     return out_arr[:cnt].copy()
