@@ -8,7 +8,12 @@ import numpy as np
 
 from libc.stdint cimport int64_t
 from libc.math cimport fabs, pow, INFINITY
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, calloc, free
+
+
+cdef extern from "_kernels/reuse.h":
+    void *mp_take(size_t bytes) noexcept nogil
+    void mp_give(void *p) noexcept nogil
 
 
 cdef extern from "_kernels/band.h":
@@ -61,10 +66,13 @@ cdef extern from "_kernels/band.h":
     const char *mp_kernel_name(int i) noexcept nogil
     mp_band_fn mp_kernel_get(int i) noexcept nogil
     void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) noexcept nogil
+    ctypedef struct mp_peers:
+        int64_t nworkers, ntables
+        double **slots
     int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
                       const mp_pass *passes, const int64_t *bands, int64_t nbands,
                       int64_t *next, int64_t *done, mp_topk *tables, double *scratch,
-                      const volatile int *cancel) noexcept nogil
+                      const volatile int *cancel, mp_peers *peers, int64_t me) noexcept nogil
 
 BAND = MP_BAND
 PAD = MP_PAD
@@ -288,34 +296,63 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
     cdef double[::1] rowmax = rowmax_arr, colmax = colmax_arr
     # e and the windows' largest |T| of both series (l + MP_PAD each), and the deque
     cdef Py_ssize_t nx = sx.l + MP_PAD, ny = sy.l + MP_PAD
-    cdef double *e = <double *> malloc(2 * (nx + ny) * sizeof(double))
-    cdef double *scratch = <double *> malloc(3 * (MP_BAND + 64) * sizeof(double))
-    cdef int64_t *dq = <int64_t *> malloc((max(sx.l, sy.l) + m) * sizeof(int64_t))
+    cdef double *e = <double *> mp_take(2 * (nx + ny) * sizeof(double))
+    cdef double *scratch = <double *> mp_take(3 * (MP_BAND + 64) * sizeof(double))
+    cdef int64_t *dq = <int64_t *> mp_take((max(sx.l, sy.l) + m) * sizeof(int64_t))
     if e == NULL or scratch == NULL or dq == NULL:
-        free(e); free(scratch); free(dq)
+        mp_give(e); mp_give(scratch); mp_give(dq)
         raise MemoryError()
+    cdef bint same = X is Y  # a self-join: Y's e and largest |T| are X's
     try:
         with nogil:
             _series_e(&sx, m, e)
-            _series_e(&sy, m, e + nx)
             _window_top(&sx, m, e + nx + ny, dq)
-            _window_top(&sy, m, e + 2 * nx + ny, dq)
+            if not same:
+                _series_e(&sy, m, e + nx)
+                _window_top(&sy, m, e + 2 * nx + ny, dq)
             if sx.l > 0:
-                fn(&pr, &sx, &sy, d0, d1, &rowmax[0], &colmax[0], e, e + nx, e + nx + ny,
-                   e + 2 * nx + ny, scratch)
+                fn(&pr, &sx, &sy, d0, d1, &rowmax[0], &colmax[0], e, e if same else e + nx,
+                   e + nx + ny, e + nx + ny if same else e + 2 * nx + ny, scratch)
     finally:
-        free(e); free(scratch); free(dq)
+        mp_give(e); mp_give(scratch); mp_give(dq)
     return rowmax_arr, colmax_arr[: sy.l]
+
+
+cdef class Peers:
+    """The tables' thresholds of the ``workers`` workers of one call (``tables`` each), for
+    :func:`run_worker` to raise each worker's to the others' before each band (mp_peers in
+    _kernels/band.h).  The tables must outlive every worker's run."""
+    cdef mp_peers c
+
+    def __cinit__(self, int workers, int tables):
+        if workers < 1 or tables < 0:
+            raise ValueError("Peers: need workers >= 1 and tables >= 0")
+        self.c.nworkers = workers
+        self.c.ntables = tables
+        self.c.slots = <double **> calloc(max(workers * tables, 1), sizeof(double *))
+        if self.c.slots == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.c.slots)
 
 
 def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list series,
                const int64_t[:, ::1] passes, const int64_t[:, ::1] bands, int64_t[::1] counters,
-               list tables, int[::1] cancel):
+               list tables, int[::1] cancel, Peers peers=None, int me=0):
     """Run bands taken from the shared counter until none is left; returns False if cancelled.
 
     ``counters[0]`` is the next band to take and ``counters[1]`` the cells done; several threads
     may run this at once on the same ``bands`` and ``counters`` with their own ``tables``.
+    ``peers``: the call's :class:`Peers`, this worker being number ``me`` (each number used
+    by one worker): its thresholds rise to the others' as they go (see mp_run_worker).
     """
+    cdef mp_peers *pp = NULL
+    if peers is not None:
+        if not 0 <= me < peers.c.nworkers or peers.c.ntables != len(tables):
+            raise ValueError("run_worker: no such worker among peers, or another number of "
+                             "tables")
+        pp = &peers.c
     if kernel < 0 or kernel >= mp_kernel_count():
         raise ValueError(f"no band kernel number {kernel} on this CPU")
     cdef mp_band_fn fn = mp_kernel_get(kernel)
@@ -337,22 +374,22 @@ def run_worker(int kernel, int mode, int64_t m, double p, int64_t reseed, list s
     cdef mp_topk *ct = <mp_topk *> malloc(max(nt, 1) * sizeof(mp_topk))
     cdef mp_pass *cp = <mp_pass *> malloc(max(npass, 1) * sizeof(mp_pass))
     # the band's co-moments and, for the rounding bookkeeping, their error bounds
-    cdef double *scratch = <double *> malloc(2 * (MP_BAND + 64) * sizeof(double))
+    cdef double *scratch = <double *> mp_take(2 * (MP_BAND + 64) * sizeof(double))
     cdef Py_ssize_t book = 0
     for i in range(ns):
         book += _bookkeeping_size(series[i].l)
-    cdef double *bookbuf = <double *> malloc(max(book, 1) * sizeof(double))
+    cdef double *bookbuf = <double *> mp_take(max(book, 1) * sizeof(double))
     if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
-        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
+        free(cs); free(ct); free(cp); mp_give(scratch); mp_give(bookbuf)
         raise MemoryError()
     try:
         _wire(series, tables, passes, cs, ct, cp)
         with nogil:
             _book_all(cs, ns, m, mode, p, bookbuf)
             rc = mp_run_worker(fn, &pr, cs, cp, &bands[0, 0] if nbands else NULL, nbands,
-                               &counters[0], &counters[1], ct, scratch, &cancel[0])
+                               &counters[0], &counters[1], ct, scratch, &cancel[0], pp, me)
     finally:
-        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
+        free(cs); free(ct); free(cp); mp_give(scratch); mp_give(bookbuf)
     return rc == 0
 
 
@@ -388,13 +425,13 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
     cdef mp_topk *ct = <mp_topk *> malloc(max(nt, 1) * sizeof(mp_topk))
     cdef mp_pass *cp = <mp_pass *> malloc(max(npass, 1) * sizeof(mp_pass))
     # per diagonal of a group: its state and its rounding bookkeeping (5 numbers)
-    cdef double *scratch = <double *> malloc(5 * (MP_BAND + 64) * sizeof(double))
+    cdef double *scratch = <double *> mp_take(5 * (MP_BAND + 64) * sizeof(double))
     cdef Py_ssize_t book = 0
     for i in range(ns):
         book += _bookkeeping_size(series[i].l)
-    cdef double *bookbuf = <double *> malloc(max(book, 1) * sizeof(double))
+    cdef double *bookbuf = <double *> mp_take(max(book, 1) * sizeof(double))
     if cs == NULL or ct == NULL or cp == NULL or scratch == NULL or bookbuf == NULL:
-        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
+        free(cs); free(ct); free(cp); mp_give(scratch); mp_give(bookbuf)
         raise MemoryError()
     try:
         _wire(series, tables, passes, cs, ct, cp)
@@ -404,7 +441,7 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
                                      &groups[0, 0] if ngroups else NULL, ngroups, &counters[0],
                                      &counters[1], ct, scratch, &cancel[0])
     finally:
-        free(cs); free(ct); free(cp); free(scratch); free(bookbuf)
+        free(cs); free(ct); free(cp); mp_give(scratch); mp_give(bookbuf)
     return rc == 0
 
 

@@ -85,6 +85,9 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
 
     # a family with its own kernel (multidim) brings its own worker; the executor is shared
     own_worker = getattr(job, "run_worker", None)
+    # each worker's thresholds rise to the others' before each band (mp_run_worker): two
+    # workers with tables of their own had taken the kernels' rare path twice as often
+    peers = _engine.Peers(n, len(tables[0])) if n > 1 and own_worker is None else None
 
     def work(i: int) -> None:
         try:
@@ -94,7 +97,7 @@ def run_threads(job: Job, n_threads: int | None = None, progress: bool = False,
                 own_worker(bands, counters, mine, cancel)
                 return
             _engine.run_worker(kernel, job.mode, job.m, job.p, job.reseed, series, job.passes,
-                               bands, counters, mine, cancel)
+                               bands, counters, mine, cancel, peers, i)
         except BaseException as exc:  # surfaced in the caller's thread
             errors.append(exc)
             cancel[0] = 1

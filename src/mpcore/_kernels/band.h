@@ -156,13 +156,46 @@ typedef struct {
     int x, y, rows, cols, srows, scols;
 } mp_pass;
 
+/* The workers of one call, for each to raise its tables' thresholds to the others' (see
+ * mp_run_worker): slots[w * ntables + t] is worker w's table t's thr, NULL until worker w has
+ * begun.  A table's thr is written only by its own worker, always with MP_STORE_THR (a relaxed
+ * atomic store: its peers read it at any time with MP_LOAD_THR). */
+typedef struct {
+    int64_t nworkers, ntables;
+    double **slots;
+} mp_peers;
+
+#if defined(_MSC_VER)
+/* (MSVC: volatile accesses of aligned 8-byte values are atomic, and ordered as needed here) */
+#define MP_STORE_THR(p, v) (*(volatile double *)(p) = (v))
+#define MP_LOAD_THR(p) (*(const volatile double *)(p))
+#else
+#define MP_STORE_THR(p, v)                                                                 \
+    do {                                                                                   \
+        double mp_thr_ = (v);                                                              \
+        __atomic_store((double *)(p), &mp_thr_, __ATOMIC_RELAXED);                         \
+    } while (0)
+static inline double mp_load_thr_(const double *p) {
+    double v;
+    __atomic_load((double *)p, &v, __ATOMIC_RELAXED);
+    return v;
+}
+#define MP_LOAD_THR(p) mp_load_thr_(p)
+#endif
+
 /* A worker thread's loop: take the next band from the shared counter `next` (bands are rows of
  * three: pass, d0, d1), run it into this worker's own tables, add its cells to `done`.  Several
  * workers share one band list and counter; each has private tables, so no locks are needed.
+ * With `peers` (this worker number `me`), before each band the worker raises the thresholds of
+ * the rows and columns the band meets to the largest of its peers': each peer's table holds
+ * an entry at least that good (or the same seed), which the merge will keep, so a candidate
+ * below it cannot be in the result, and the worker need not take it (its rare path).  This
+ * changes which candidates a worker's tables hold, never the merged tables' best entries.
  * Returns 0, or -1 when *cancel became non-zero. */
 int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
                   const mp_pass *passes, const int64_t *bands, int64_t nbands, int64_t *next,
-                  int64_t *done, mp_topk *tables, double *scratch, const volatile int *cancel);
+                  int64_t *done, mp_topk *tables, double *scratch, const volatile int *cancel,
+                  mp_peers *peers, int64_t me);
 
 /* The same loop over groups of scattered diagonals: `groups` are rows of three (pass, start,
  * end) into `diags`, each group run by one call of `fn` (end - start <= MP_BAND). */

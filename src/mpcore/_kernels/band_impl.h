@@ -138,7 +138,7 @@ static inline void MP_NAME(offer_)(mp_topk *tk, int64_t row, double s, int64_t i
         if (s > tk->P[row] || idx < tk->I[row]) {
             tk->P[row] = s;
             tk->I[row] = idx;
-            tk->thr[row] = s;
+            MP_STORE_THR(tk->thr + row, s);
         }
     } else {
         mp_topk_insert(tk, row, s, idx);

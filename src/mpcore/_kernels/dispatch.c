@@ -9,7 +9,6 @@
 #define MP_X86 1
 static int mp_cpu_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 static int mp_cpu_avx512(void) { return __builtin_cpu_supports("avx512f"); }
-static int mp_cpu_amd(void) { return __builtin_cpu_is("amd"); }
 #elif defined(_MSC_VER) && defined(_M_X64) && defined(MPCORE_HAVE_X86_KERNELS)
 /* MSVC and clang-cl: no __builtin_cpu_supports, so ask CPUID, and XGETBV whether the OS saves
  * the YMM (AVX) and ZMM/opmask (AVX-512) state on context switches. */
@@ -36,11 +35,6 @@ static int mp_cpu_avx2(void) {
 static int mp_cpu_avx512(void) {
     return mp_cpu_avx2() && (mp_xcr0() & 0xe6) == 0xe6 && mp_cpuid_bit(7, MP_EBX, 16);
 }
-static int mp_cpu_amd(void) {
-    int r[4];
-    __cpuid(r, 0);  /* vendor "AuthenticAMD" in EBX, EDX, ECX */
-    return r[1] == 0x68747541 && r[3] == 0x69746e65 && r[2] == 0x444d4163;
-}
 #else
 #define MP_X86 0
 #endif
@@ -57,21 +51,17 @@ static int mp_supported(int i, mp_kernel *out) {
 #if MP_X86
     const int avx512 = mp_cpu_avx512();
     const int avx2 = mp_cpu_avx2();
-    /* AMD's Zen 4 splits 512-bit operations in two, and the band's unaligned 64-byte column
-     * loads cross a cache line 7 times in 8: measured there, the AVX2 kernel is 1.5x faster, so
-     * AVX-512 ranks first only on other vendors. */
-    const int avx512_first = avx512 && !mp_cpu_amd();
-    if (avx512_first) {
+    /* The widest first, on every vendor.  (AVX2 once ranked first on AMD: an early kernel ran
+     * 1.5x faster with it on Zen 4.  Today's kernel runs 6-11 % faster with AVX-512 there:
+     * Zen 4 EPYC, n = 2^16, z-normalized and p = 2, 1 and 2 threads, each kernel forced with
+     * MPCORE_KERNEL, medians.) */
+    if (avx512) {
         if (n++ == i) { out->name = "avx512"; out->fn = mp_band_avx512; out->dfn = mp_diags_avx512;
             out->mfn = mp_band_max_avx512; return 1; }
     }
     if (avx2) {
         if (n++ == i) { out->name = "avx2"; out->fn = mp_band_avx2; out->dfn = mp_diags_avx2;
             out->mfn = mp_band_max_avx2; return 1; }
-    }
-    if (avx512 && !avx512_first) {
-        if (n++ == i) { out->name = "avx512"; out->fn = mp_band_avx512; out->dfn = mp_diags_avx512;
-            out->mfn = mp_band_max_avx512; return 1; }
     }
 #endif
     if (n++ == i) { out->name = "baseline"; out->fn = mp_band_baseline; out->dfn = mp_diags_baseline;
@@ -119,7 +109,7 @@ void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) {
     }
     P[q] = s;
     I[q] = idx;
-    tk->thr[row] = P[k - 1];
+    MP_STORE_THR(tk->thr + row, P[k - 1]);
 }
 
 #if defined(_MSC_VER)
@@ -129,14 +119,48 @@ static int64_t mp_fetch_add(int64_t *p, int64_t v) { return _InterlockedExchange
 static int64_t mp_fetch_add(int64_t *p, int64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
 #endif
 
+#if defined(_MSC_VER)
+static double *mp_load_slot(double **p) { return *(double *volatile *)p; }
+static void mp_store_slot(double **p, double *v) { *(double *volatile *)p = v; }
+#else
+static double *mp_load_slot(double **p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static void mp_store_slot(double **p, double *v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+#endif
+
+/* Raise thresholds [a, b) of this worker's table t to its peers' (see mp_run_worker). */
+static void mp_raise_thr(mp_peers *pe, int64_t me, int64_t t, double *own, int64_t a,
+                         int64_t b) {
+    for (int64_t w = 0; w < pe->nworkers; w++) {
+        const double *src = w == me ? 0 : mp_load_slot(&pe->slots[w * pe->ntables + t]);
+        if (!src) continue;
+        for (int64_t i = a; i < b; i++) {
+            const double v = MP_LOAD_THR(src + i);
+            if (v > own[i]) MP_STORE_THR(own + i, v);
+        }
+    }
+}
+
 int mp_run_worker(mp_band_fn fn, const mp_params *pr, const mp_series *series,
                   const mp_pass *passes, const int64_t *bands, int64_t nbands, int64_t *next,
-                  int64_t *done, mp_topk *tables, double *scratch, const volatile int *cancel) {
+                  int64_t *done, mp_topk *tables, double *scratch, const volatile int *cancel,
+                  mp_peers *peers, int64_t me) {
+    if (peers) /* from here on this worker's thresholds change only through MP_STORE_THR */
+        for (int64_t t = 0; t < peers->ntables; t++)
+            mp_store_slot(&peers->slots[me * peers->ntables + t], tables[t].thr);
     for (;;) {
         if (cancel && *cancel) return -1;
         const int64_t b = mp_fetch_add(next, 1);
         if (b >= nbands) return 0;
         const mp_pass *ps = passes + bands[3 * b];
+        if (peers) {
+            const mp_series *X = series + ps->x, *Y = series + ps->y;
+            const int64_t d0 = bands[3 * b + 1];
+            const int64_t nr = X->l < Y->l - d0 ? X->l : Y->l - d0; /* the band's rows */
+            if (ps->rows >= 0 && nr > 0)
+                mp_raise_thr(peers, me, ps->rows, tables[ps->rows].thr, 0, nr);
+            if (ps->cols >= 0 && d0 < Y->l)
+                mp_raise_thr(peers, me, ps->cols, tables[ps->cols].thr, d0, Y->l);
+        }
         const int64_t cells =
             fn(pr, series + ps->x, series + ps->y, bands[3 * b + 1], bands[3 * b + 2],
                ps->rows >= 0 ? tables + ps->rows : 0, ps->cols >= 0 ? tables + ps->cols : 0,
