@@ -1295,7 +1295,8 @@ def finalize_small(const double[::1] TX, const double[::1] TY, int64_t m, bint n
                 (boxed and cbuf == NULL):
             raise MemoryError()
         with nogil:
-            memset(S, 0, 4 * (l + ly) * sizeof(double))  # (reused memory: as calloc gave it)
+            # (reused memory: zeroed as calloc gave it; a self-join uses X's statistics only)
+            memset(S, 0, 4 * (l if self_join else l + ly) * sizeof(double))
             for i in range(l):
                 usable[i] = validX[i] and not constX[i]
             for i in range(ly):
