@@ -168,3 +168,44 @@ def test_band_max_rejects_what_the_kernel_cannot_run():
         band_max(99, 16, 4096, X, X, 5, 10)
     rows, cols = band_max(0, 16, 4096, X, X, 9, 9)  # an empty band: no seed anywhere
     assert rows.shape == cols.shape == (X.l,) and np.all(rows == -np.inf) and np.all(cols == -np.inf)
+
+
+@pytest.mark.parametrize("ab", [False, True])
+@pytest.mark.parametrize("reseed", [4096, 300, 37])
+def test_band_max_in_pieces_gives_the_bits_of_one_pass(kernel, monkeypatch, ab, reseed):
+    """The seeds' pass cut among threads at multiples of the reseed period (even pieces at
+    once, then odd ones) gives the bits of one pass, for any thread count; with a tiny
+    minimum the pieces are many and short (37-row periods: pieces of PAD rows and more, where
+    a piece's columns reach furthest into the next one)."""
+    i = mpcore._engine.kernel_names().index(kernel)
+    T = _hard_series(9000, seed=9)
+    B = _hard_series(6000, seed=10) if ab else None
+    job = prepare_job(T, 40, B, not ab, True, 2.0, 1, None, None)
+    X = job.series[0]
+    Y = job.series[1] if ab else X
+    d0 = 0 if ab else job.excl_zone + 1
+    d1 = d0 + mpcore._engine.BAND
+    band_max = mpcore._engine.band_max
+    want = band_max(i, 40, reseed, X, Y, d0, d1, 1)
+    assert np.isfinite(want[0]).mean() > 0.5 and np.isfinite(want[1]).mean() > 0.5
+    pieces = []
+    real_each = mpcore._threads.each
+
+    def spy(fn, items, n):
+        items = list(items)
+        pieces.extend(items)
+        return real_each(fn, items, n)
+
+    monkeypatch.setattr(mpcore._threads, "each", spy)
+    monkeypatch.setattr(mpcore._engine, "BAND_MAX_MIN_ROWS", 500)
+    for n in (2, 3, 7):
+        pieces.clear()
+        got = band_max(i, 40, reseed, X, Y, d0, d1, n)
+        cuts = sorted(pieces)
+        nrows = min(X.l, Y.l - d0)
+        assert len(cuts) >= min(4, -(-nrows // reseed)) and cuts[0][0] == 0
+        assert cuts[-1][1] == nrows
+        assert all(a[1] == b[0] for a, b in zip(cuts, cuts[1:]))  # every row, once
+        assert all(a % reseed == 0 and b - a >= mpcore._engine.PAD for a, b in cuts[:-1])
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)

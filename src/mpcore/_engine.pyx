@@ -52,9 +52,9 @@ cdef extern from "_kernels/band.h":
                                     const volatile int *) noexcept nogil
     mp_diags_fn mp_diags_kernel_get(int i) noexcept nogil
     ctypedef void (*mp_bandmax_fn)(const mp_params *, const mp_series *, const mp_series *,
-                                   int64_t, int64_t, double *, double *, const double *,
+                                   int64_t, int64_t, int64_t, int64_t, double *, double *,
                                    const double *, const double *, const double *,
-                                   double *) noexcept nogil
+                                   const double *, double *) noexcept nogil
     mp_bandmax_fn mp_bandmax_kernel_get(int i) noexcept nogil
     int mp_run_worker_diags(mp_diags_fn fn, const mp_params *pr, const mp_series *series,
                             const mp_pass *passes, const int64_t *diags, const int64_t *groups,
@@ -271,51 +271,113 @@ cdef void _book_all(mp_series *cs, int ns, int64_t m, int mode, double p,
         buf += _bookkeeping_size(cs[i].l)
 
 
-def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1):
+# Rows per thread of the seeds' pass at least this many: a shorter pass (about 1 ms of one
+# core at 16,384 rows) costs less than handing out its pieces.
+BAND_MAX_MIN_ROWS = 16384
+
+
+cdef class _BandMax:
+    """One seeds' pass, prepared (the series' e and largest |T|), for rows to be run in pieces
+    from several threads (band_max): ``rows(r0, r1)`` runs rows [r0, r1) of the band, the GIL
+    released, with its own scratch."""
+    cdef mp_bandmax_fn fn
+    cdef mp_series sx, sy
+    cdef mp_params pr
+    cdef int64_t d0, d1
+    cdef double *e
+    cdef Py_ssize_t nx, ny
+    cdef bint same
+    cdef double[::1] rowmax, colmax
+    cdef object keep  # the series objects, whose arrays sx and sy point into
+
+    def __cinit__(self):
+        self.e = NULL
+
+    def __dealloc__(self):
+        mp_give(self.e)
+
+    def rows(self, int64_t r0, int64_t r1):
+        cdef double *scratch = <double *> mp_take(3 * (MP_BAND + 64) * sizeof(double))
+        if scratch == NULL:
+            raise MemoryError()
+        cdef double *e = self.e
+        cdef Py_ssize_t nx = self.nx, ny = self.ny
+        try:
+            with nogil:
+                self.fn(&self.pr, &self.sx, &self.sy, self.d0, self.d1, r0, r1,
+                        &self.rowmax[0], &self.colmax[0], e, e if self.same else e + nx,
+                        e + nx + ny, e + nx + ny if self.same else e + 2 * nx + ny, scratch)
+        finally:
+            mp_give(scratch)
+
+
+def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1,
+             n_threads=None):
     """Seeds of the top-1 tables of a z-normalized pass (X's windows as rows, Y's as columns):
     ``(rowmax, colmax)``, for each of X's and Y's windows the largest score over the diagonals
     ``[d0, d1)`` (at most ``BAND``) lowered by a margin that covers the kernels' rounding (on
     the two windows' own scale), so never above the kernels' score of that pair; -inf where
     the band offers none.  One pass of the band's recurrence without tables (see mp_band_max_
-    in _kernels/band_impl.h)."""
+    in _kernels/band_impl.h), its rows cut at multiples of the reseed period among up to
+    ``n_threads`` threads (None: mpcore's setting) where it is long enough: the same bits for
+    any thread count."""
     if kernel < 0 or kernel >= mp_kernel_count():
         raise ValueError(f"no band kernel number {kernel} on this CPU")
     if not (0 <= d0 and 0 <= d1 - d0 <= MP_BAND):
         raise ValueError("band_max: need 0 <= d0 <= d1 <= d0 + BAND")
-    cdef mp_bandmax_fn fn = mp_bandmax_kernel_get(kernel)
-    cdef mp_series sx, sy
-    cdef mp_params pr
-    pr.mode = 0
-    pr.m = m
-    pr.p = 2.0
-    pr.reseed = reseed
-    _fill_series(&sx, X)
-    _fill_series(&sy, Y)
-    rowmax_arr = np.full(max(sx.l, 0), -np.inf)
-    colmax_arr = np.full(sy.l + MP_PAD, -np.inf)
-    cdef double[::1] rowmax = rowmax_arr, colmax = colmax_arr
+    cdef _BandMax run = _BandMax()
+    run.fn = mp_bandmax_kernel_get(kernel)
+    run.pr.mode = 0
+    run.pr.m = m
+    run.pr.p = 2.0
+    run.pr.reseed = reseed
+    run.d0, run.d1 = d0, d1
+    run.keep = (X, Y)
+    _fill_series(&run.sx, X)
+    _fill_series(&run.sy, Y)
+    rowmax_arr = np.full(max(run.sx.l, 0), -np.inf)
+    colmax_arr = np.full(run.sy.l + MP_PAD, -np.inf)
+    run.rowmax, run.colmax = rowmax_arr, colmax_arr
     # e and the windows' largest |T| of both series (l + MP_PAD each), and the deque
-    cdef Py_ssize_t nx = sx.l + MP_PAD, ny = sy.l + MP_PAD
-    cdef double *e = <double *> mp_take(2 * (nx + ny) * sizeof(double))
-    cdef double *scratch = <double *> mp_take(3 * (MP_BAND + 64) * sizeof(double))
-    cdef int64_t *dq = <int64_t *> mp_take((max(sx.l, sy.l) + m) * sizeof(int64_t))
-    if e == NULL or scratch == NULL or dq == NULL:
-        mp_give(e); mp_give(scratch); mp_give(dq)
+    run.nx, run.ny = run.sx.l + MP_PAD, run.sy.l + MP_PAD
+    run.same = X is Y  # a self-join: Y's e and largest |T| are X's
+    run.e = <double *> mp_take(2 * (run.nx + run.ny) * sizeof(double))
+    cdef int64_t *dq = <int64_t *> mp_take((max(run.sx.l, run.sy.l) + m) * sizeof(int64_t))
+    if run.e == NULL or dq == NULL:
+        mp_give(dq)
         raise MemoryError()
-    cdef bint same = X is Y  # a self-join: Y's e and largest |T| are X's
+    cdef double *e = run.e
+    cdef Py_ssize_t nx = run.nx, ny = run.ny
     try:
         with nogil:
-            _series_e(&sx, m, e)
-            _window_top(&sx, m, e + nx + ny, dq)
-            if not same:
-                _series_e(&sy, m, e + nx)
-                _window_top(&sy, m, e + 2 * nx + ny, dq)
-            if sx.l > 0:
-                fn(&pr, &sx, &sy, d0, d1, &rowmax[0], &colmax[0], e, e if same else e + nx,
-                   e + nx + ny, e + nx + ny if same else e + 2 * nx + ny, scratch)
+            _series_e(&run.sx, m, e)
+            _window_top(&run.sx, m, e + nx + ny, dq)
+            if not run.same:
+                _series_e(&run.sy, m, e + nx)
+                _window_top(&run.sy, m, e + 2 * nx + ny, dq)
     finally:
-        mp_give(e); mp_give(scratch); mp_give(dq)
-    return rowmax_arr, colmax_arr[: sy.l]
+        mp_give(dq)
+    cdef int64_t nrows = min(run.sx.l, run.sy.l - d0)
+    cdef int64_t period = reseed if reseed > 0 else 4096  # (the kernel's own default)
+    if nrows <= 0:
+        return rowmax_arr, colmax_arr[: run.sy.l]
+    from . import _threads  # (pure Python, imported on the first long pass only)
+    n = 1 if nrows < 2 * BAND_MAX_MIN_ROWS else \
+        min(_threads.resolve(n_threads), nrows // BAND_MAX_MIN_ROWS)
+    if n <= 1:
+        run.rows(0, nrows)
+        return rowmax_arr, colmax_arr[: run.sy.l]
+    # pieces of whole periods (where the recurrence restarts: the same bits as one run), about
+    # four per thread.  A piece's columns reach less than PAD (BAND + 64) past its last row, so
+    # with pieces of PAD rows or more the even ones run at once, then the odd ones, and no two
+    # running pieces write the same column.
+    step = max((nrows + 4 * n - 1) // (4 * n), MP_PAD)
+    step = (step + period - 1) // period * period
+    cuts = list(range(0, nrows, step)) + [nrows]
+    pieces = list(zip(cuts[:-1], cuts[1:]))
+    for parity in (0, 1):
+        _threads.each(lambda ab: run.rows(*ab), pieces[parity::2], n)
+    return rowmax_arr, colmax_arr[: run.sy.l]
 
 
 cdef class Peers:

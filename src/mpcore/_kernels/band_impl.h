@@ -1092,20 +1092,21 @@ int64_t MP_NAME(mp_diags_)(const mp_params *pr, const mp_series *X, const mp_ser
  * noise window's margin larger than any score.)  A table started there takes only what can
  * still be its row's best.  Z-normalized mode only. */
 void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
-                           int64_t d0, int64_t d1, double *rowmax, double *colmax,
-                           const double *ex, const double *ey, const double *tx,
-                           const double *ty, double *scratch) {
+                           int64_t d0, int64_t d1, int64_t r0, int64_t r1, double *rowmax,
+                           double *colmax, const double *ex, const double *ey,
+                           const double *tx, const double *ty, double *scratch) {
     const int64_t nd = d1 - d0, m = pr->m;
-    const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
+    int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
+    if (r1 < nrows) nrows = r1;
     const int64_t nvec = (nd + W - 1) / W, nlanes = nvec * W;
     const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
     double *acc = scratch, *gs = scratch + nlanes, *base = scratch + 2 * nlanes;
     const vd vtol = VSET1(1e-9 + 3e-8), vmterm = VSET1(1e-11 * (double)m);
     const vd vg38 = VSET1(ldexp(1.0, -38));
     double sv[W];
-    if (nd <= 0 || nrows <= 0) return;
-    for (int64_t r = 0; r < nrows; r++) {
-        if (r % reseed == 0) {
+    if (nd <= 0 || r0 < 0 || r0 >= nrows) return;
+    for (int64_t r = r0; r < nrows; r++) {
+        if (r % reseed == 0 || r == r0) { /* (r0 off the period: a correct, other start) */
             MP_NAME(seed_)(pr, X, Y, r, r + d0, 0, nlanes, acc);
             for (int64_t j = 0; j < nlanes; j++) {
                 gs[j] = 0.0;
