@@ -257,7 +257,7 @@ def stumped(client, T_A, m, T_B=None, ignore_trivial=True, normalize=True, p=2.0
         return aamped(client, T_A, m, T_B, ignore_trivial, p, k)
     executor = functools.partial(run_dask, client=client)
     return matrix_profile(T_A, m, T_B, ignore_trivial, True, p, k, T_A_subseq_isconstant,
-                          T_B_subseq_isconstant, executor)
+                          T_B_subseq_isconstant, executor, beside=True)
 
 
 def aamped(client, T_A, m, T_B=None, ignore_trivial=True, p=2.0, k=1) -> mparray:
@@ -289,4 +289,5 @@ def aamped(client, T_A, m, T_B=None, ignore_trivial=True, p=2.0, k=1) -> mparray
         Same layout as :func:`mpcore.aamp`.
     """
     executor = functools.partial(run_dask, client=client)
-    return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor)
+    return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor,
+                          beside=True)

@@ -111,7 +111,7 @@ def gpu_stump(T_A, m, T_B=None, ignore_trivial=True, device_id=0, normalize=True
         return gpu_aamp(T_A, m, T_B, ignore_trivial, device_id, p, k)
     executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, True, p, k, T_A_subseq_isconstant,
-                          T_B_subseq_isconstant, executor)
+                          T_B_subseq_isconstant, executor, beside=True)
 
 
 def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1):
@@ -140,4 +140,5 @@ def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1):
         When no CUDA GPU (or driver, or CUDA build) is available.
     """
     executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
-    return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor)
+    return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor,
+                          beside=True)
