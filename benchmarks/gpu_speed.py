@@ -9,6 +9,10 @@ prepared job: uploads, kernel, downloads) and of the whole call (validate, prepa
 exact refinement, result), as cells/second with cells = l * l / 2 for a self-join of l windows,
 and the host share of the call split into its steps.  ``--stumpy-max E`` also times STUMPY's
 ``gpu_stump`` (numba-cuda) up to n = 2**E in a subprocess, after a warm-up call.
+
+``--host-only SECONDS`` needs no GPU: the pass is replaced by a wait of that long (as the
+host waits on the GPU) that gives each window a valid far neighbour, and it prints the median
+host side of ``gpu_stump`` (the call's time less the wait), what the host adds to a pass.
 """
 from __future__ import annotations
 
@@ -56,6 +60,33 @@ def mpcore_rows(sizes, m, k, reps):
         print(f"mpcore n=2^{e} m={m} k={k}: pass {t_pass:.4f} s ({cells / t_pass:.3e} cells/s), "
               f"call {t_call:.4f} s ({cells / t_call:.3e}); prepare {t_prep:.4f} s, "
               f"finalize {t_fin:.4f} s", flush=True)
+    return rows
+
+
+def host_rows(sizes, m, k, reps, wait):
+    """The host side of gpu_stump without a GPU: run_gpu replaced by a wait."""
+    import mpcore
+    from mpcore import _gpu_api, _prepare
+
+    def fake_pass(job, device_ids):
+        _prepare.untracked(job)
+        tables = job.new_tables()  # (as run_gpu: the device's tables)
+        time.sleep(wait)
+        l = job.series[0].l
+        far = (np.arange(l) + l // 2) % l  # outside every exclusion zone
+        for t in tables:
+            t.I.reshape(t.l, t.k)[:, 0] = far[: t.l]
+        return [tables]
+
+    _gpu_api.run_gpu = fake_pass
+    rows = []
+    for e in sizes:
+        T = np.cumsum(np.random.default_rng(e).standard_normal(2**e))
+        mpcore.gpu_stump(T, m, k=k)
+        host = _median_time(lambda: mpcore.gpu_stump(T, m, k=k), reps) - wait
+        rows.append(dict(n=2**e, m=m, k=k, host_s=host))
+        print(f"mpcore n=2^{e} m={m} k={k}: host side {host:.4f} s (pass replaced by a "
+              f"{wait} s wait)", flush=True)
     return rows
 
 
@@ -113,9 +144,17 @@ def main():
     ap.add_argument("--stumpy-max", type=int, default=0)
     ap.add_argument("--stumpy-path", default="", help="PYTHONPATH for the STUMPY subprocess")
     ap.add_argument("--json", default="")
+    ap.add_argument("--host-only", type=float, default=0.0, metavar="SECONDS",
+                    help="no GPU: time the host side, the pass replaced by a wait")
     a = ap.parse_args()
     lo, hi = (int(x) for x in a.sizes.split("-"))
     sizes = list(range(lo, hi + 1))
+    if a.host_only:
+        rows = host_rows(sizes, a.m, a.k, a.reps, a.host_only)
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(dict(host=rows), f, indent=1)
+        return
     rows = mpcore_rows(sizes, a.m, a.k, a.reps)
     srows = stumpy_rows([e for e in sizes if e <= a.stumpy_max], a.m, a.stumpy_path)
     print("\n| n | pass s | pass cells/s | call s | call cells/s | call/pass | STUMPY s | x STUMPY |")
