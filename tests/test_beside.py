@@ -133,6 +133,6 @@ def test_stumped_runs_beside_the_facts(facts_log):
 
 
 @pytest.mark.skipif(_gpu.gpu_available(), reason="a GPU is available")
-def test_gpu_stump_without_a_gpu_still_raises_before_any_work():
+def test_gpu_stump_without_a_gpu_still_raises():
     with pytest.raises(RuntimeError, match="no CUDA GPU"):
         mpcore.gpu_stump(_series("walk"), M)
