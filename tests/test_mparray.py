@@ -68,3 +68,64 @@ def test_column_types_like_stumpys():
     P = mp.P_
     P[:] = -1.0  # the returned arrays are copies: writing them leaves the result alone
     assert mp.P_.min() >= 0.0
+
+
+def _columns(l, k, ly, seed):
+    """Typed result columns with what boxing must keep: -1 and indices into a longer series
+    (AB-join), repeated indices, inf and NaN distances."""
+    rng = np.random.default_rng(seed)
+    P = np.sort(rng.random((l, k)) * 10, axis=1)
+    P[::7, -1] = np.inf
+    P[5, 0] = np.nan
+    I = rng.integers(-1, ly, size=(l, k))
+    left = np.where(rng.random(l) < 0.3, -1, rng.integers(0, l, size=l))
+    right = np.where(rng.random(l) < 0.3, -1, I[:, 0])
+    return P, I, left, right
+
+
+def _same_table(got, want):
+    assert got.dtype == want.dtype == object and got.shape == want.shape
+    for g, w in zip(got.ravel().tolist(), want.ravel().tolist()):
+        assert type(g) is type(w) and (g == w or (g != g and w != w)), (g, w)
+
+
+@pytest.mark.parametrize("k,ly", [(1, 3000), (3, 3000), (2, 9000)])
+def test_box_rows_in_pieces_equal_one_box(k, ly):
+    """box_rows, each piece with its own cache of ints, gives box_profile's table."""
+    from mpcore import _exact
+
+    cols = _columns(3000, k, ly, seed=k)
+    want = _exact.box_profile(*cols)
+    got = np.empty_like(want)
+    for a, b in ((0, 1), (1, 1000), (1000, 1000), (1000, 2999), (2999, 3000)):
+        _exact.box_rows(got, *cols, a, b)
+    _same_table(got, want)
+    with pytest.raises(ValueError, match="rows"):
+        _exact.box_rows(got, *cols, 10, 3001)
+    with pytest.raises(ValueError, match="shapes"):
+        _exact.box_rows(np.empty((3000, 2 * k + 1), dtype=object), *cols, 0, 10)
+
+
+def test_long_tables_boxed_by_threads_where_the_gil_is_off(monkeypatch):
+    """A free-threaded CPython boxes long tables on several threads (forced here on any
+    build): the result is the one thread's, the threads were asked for, and with the GIL on
+    one thread boxes alone."""
+    from mpcore import _mparray, _threads
+
+    assert _mparray.box_threads(10**6, 4) == (1 if _mparray._gil_enabled() else 4)
+    assert _mparray.box_threads(2 * _mparray.BOX_ROWS_PER_THREAD - 1, 4) == 1
+    T = random_walk(40_000, seed=8)
+    want = mpcore.stump(T, 50)
+    monkeypatch.setattr(_mparray, "_gil_enabled", lambda: False)
+    calls = []
+    real = _threads.each
+
+    def spy(fn, items, n):
+        calls.append(n)
+        return real(fn, items, n)
+
+    monkeypatch.setattr(_threads, "each", spy)
+    got = mpcore.stump(T, 50, n_threads=2)
+    assert 2 in calls
+    _same_table(got, want)
+    assert type(got) is mparray and got._k == 1 and got._m == 50

@@ -1190,15 +1190,22 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
 cdef object _box(const double *P, const int64_t *I, const int64_t *left,
                  const int64_t *right, Py_ssize_t l, Py_ssize_t k):
     """box_profile on raw (l, k) row-major P and I."""
+    out = np.empty((l, 2 * k + 2), dtype=object)
+    if l > 0:
+        _box_rows(out, P, I, left, right, l, k, 0, l)
+    return out
+
+
+cdef void _box_rows(object[:, ::1] o, const double *P, const int64_t *I, const int64_t *left,
+                    const int64_t *right, Py_ssize_t l, Py_ssize_t k, Py_ssize_t a,
+                    Py_ssize_t b) except *:
+    """Rows [a, b) of _box's table into ``o``, with a cache of int objects of its own (so
+    that threads of a free-threaded CPython can each box a share of the rows)."""
     cdef Py_ssize_t i, q
     cdef int64_t j
-    out = np.empty((l, 2 * k + 2), dtype=object)
-    if l == 0:
-        return out
-    cdef object[:, ::1] o = out
     cdef list ints = [None] * (l + 1)  # ints[j + 1]: the object for index j (-1 .. l - 1)
     cdef object v
-    for i in range(l):
+    for i in range(a, b):
         for q in range(k):
             o[i, q] = PyFloat_FromDouble(P[i * k + q])
         for q in range(k + 2):
@@ -1211,7 +1218,20 @@ cdef object _box(const double *P, const int64_t *I, const int64_t *left,
             else:  # an index into a longer series (AB-join): not cached
                 v = PyLong_FromLongLong(j)
             o[i, k + q] = v
-    return out
+
+
+def box_rows(object[:, ::1] out, const double[:, ::1] P, const int64_t[:, ::1] I,
+             const int64_t[::1] left, const int64_t[::1] right, Py_ssize_t a, Py_ssize_t b):
+    """Rows ``[a, b)`` of :func:`box_profile`'s table, written into ``out`` (an object array
+    ``(l, 2k+2)``): on a free-threaded CPython, threads box shares of the rows at once."""
+    cdef Py_ssize_t l = P.shape[0], k = P.shape[1]
+    if I.shape[0] != l or I.shape[1] != k or left.shape[0] != l or right.shape[0] != l or \
+            out.shape[0] != l or out.shape[1] != 2 * k + 2:
+        raise ValueError("box_rows: array shapes differ")
+    if not 0 <= a <= b <= l:
+        raise ValueError(f"box_rows: rows [{a}, {b}) are not within [0, {l})")
+    if a < b:
+        _box_rows(out, &P[0, 0], &I[0, 0], &left[0], &right[0], l, k, a, b)
 
 
 def box_profile(const double[:, ::1] P, const int64_t[:, ::1] I, const int64_t[::1] left,

@@ -1,9 +1,28 @@
 """The result type: STUMPY's ``mparray`` layout and constructor, picklable with its attributes."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-from . import _exact
+from . import _exact, _threads
+
+
+# Rows boxed per thread at least (about 1 ms of one core at ~60 ns a row)
+BOX_ROWS_PER_THREAD = 16384
+
+
+def _gil_enabled() -> bool:
+    # asked at each call: a free-threaded CPython turns the GIL back on at run time when an
+    # extension that does not support running without it is imported
+    return getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def box_threads(l: int, n_threads: int | None) -> int:
+    """Threads to box a table of ``l`` rows: 1 where the GIL serializes the objects' making."""
+    if l < 2 * BOX_ROWS_PER_THREAD or _gil_enabled():
+        return 1
+    return max(1, min(_threads.resolve(n_threads), l // BOX_ROWS_PER_THREAD))
 
 
 class mparray(np.ndarray):
@@ -46,16 +65,23 @@ class mparray(np.ndarray):
         return obj
 
     @classmethod
-    def _from_columns(cls, P, I, left_I, right_I, m, k, excl_zone_denom):
+    def _from_columns(cls, P, I, left_I, right_I, m, k, excl_zone_denom, n_threads=None):
         """Box typed results (P and I of shape (l, k), left_I and right_I of length l) into
         Python floats and ints, in compiled code (a NumPy cast per column costs twice as
-        much)."""
+        much).  On a free-threaded CPython, long tables are boxed by up to ``n_threads``
+        threads (None: mpcore's setting), each a share of the rows; with the GIL, objects are
+        made one at a time whatever the threads, so by the caller's thread alone."""
         l = len(left_I)
-        out = _exact.box_profile(
-            np.ascontiguousarray(np.reshape(P, (l, k)), dtype=np.float64),
-            np.ascontiguousarray(np.reshape(I, (l, k)), dtype=np.int64),
-            np.ascontiguousarray(left_I, dtype=np.int64),
-            np.ascontiguousarray(right_I, dtype=np.int64))
+        cols = (np.ascontiguousarray(np.reshape(P, (l, k)), dtype=np.float64),
+                np.ascontiguousarray(np.reshape(I, (l, k)), dtype=np.int64),
+                np.ascontiguousarray(left_I, dtype=np.int64),
+                np.ascontiguousarray(right_I, dtype=np.int64))
+        n = box_threads(l, n_threads)
+        if n <= 1:
+            return cls(_exact.box_profile(*cols), m, k, excl_zone_denom)
+        out = np.empty((l, 2 * k + 2), dtype=object)
+        cuts = [l * i // n for i in range(n + 1)]
+        _threads.each(lambda i: _exact.box_rows(out, *cols, cuts[i], cuts[i + 1]), range(n), n)
         return cls(out, m, k, excl_zone_denom)
 
     def __array_finalize__(self, obj):

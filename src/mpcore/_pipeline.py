@@ -426,7 +426,7 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
         _warn_small(P0)
     if not boxed:
         return Columns(D, I, left_I, right_I, k)
-    return mparray._from_columns(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM)
+    return mparray._from_columns(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM, n_threads)
 
 
 def _finalizes_small(job: Job, ntables: int, n_threads: int | None) -> bool:
