@@ -1,9 +1,11 @@
 """Packaging: one CMake minimum everywhere, a missing/broken/old nvcc never fails a CPU-only
-build (a warning instead, an error only with MPCORE_REQUIRE_CUDA=ON), and the LICENSE."""
+build (a warning instead, an error only with MPCORE_REQUIRE_CUDA=ON), CUDA kernels that need no
+toolkit at run time, and the LICENSE."""
 import os
 import re
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +83,42 @@ def test_unusable_real_nvcc_warns_and_builds_cpu_only(tmp_path, case):
     rc, out = _configure(tmp_path, _fake_nvcc(tmp_path, body))
     assert rc == 0, out
     assert expected in out and "building CUDA kernels" not in out, out
+
+
+def _elf_needed(path):
+    """The DT_NEEDED entries of a 64-bit little-endian ELF shared library (its .dynamic
+    section's, read through the section headers)."""
+    data = Path(path).read_bytes()
+    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1, "not a 64-bit LE ELF"
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+                for i in range(shnum)]
+    needed = []
+    for _, kind, _, _, offset, size, link, _, _, _ in sections:
+        if kind != 6:  # SHT_DYNAMIC
+            continue
+        strtab = sections[link][4]
+        for at in range(offset, offset + size, 16):
+            tag, val = struct.unpack_from("<qQ", data, at)
+            if tag == 1:  # DT_NEEDED
+                end = data.index(b"\0", strtab + val)
+                needed.append(data[strtab + val:end].decode())
+    return needed
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF shared libraries")
+def test_cuda_kernels_need_no_toolkit_at_run_time():
+    """The CUDA library (built wherever nvcc is, as in CI and the Linux wheels) links the CUDA
+    runtime statically and loads the driver itself: it needs neither libcudart nor libcuda to
+    load, so it loads on a machine without a driver and only then finds no GPU."""
+    from mpcore import _gpu
+
+    lib = _gpu._find_library()
+    if lib is None:
+        pytest.skip("mpcore was built without CUDA (no usable nvcc at build time)")
+    needed = _elf_needed(lib)
+    assert "libc.so.6" in needed  # (the parser read the section)
+    assert not [n for n in needed if n.startswith(("libcudart", "libcuda.", "libnvrtc"))], needed
+    assert not _gpu.gpu_unavailable_reason().startswith("cannot load"), \
+        _gpu.gpu_unavailable_reason()
