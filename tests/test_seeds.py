@@ -48,8 +48,34 @@ def test_seeds_are_lower_bounds_ab_join():
     assert fin.any() and np.all(seeds[fin] <= true[fin])
 
 
-def test_no_seeds_for_top_k():
+def test_no_seeds_for_short_series_or_large_k():
     assert prepare_job(random_walk(100), 8, None, True, True, 2.0, 3, None, None).seeds is None
+    k = mpcore._prepare.TOPK_SEED_MAX
+    T = random_walk(2000)
+    assert prepare_job(T, 8, None, True, True, 2.0, k, None, None).seeds is not None
+    assert prepare_job(T, 8, None, True, True, 2.0, k + 1, None, None).seeds is None
+
+
+@pytest.mark.parametrize("normalize,p", [(True, 2.0), (False, 2.0), (False, 1.0)])
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_topk_seeds_are_lower_bounds_of_the_kth_best(normalize, p, k):
+    """Each side's seeds never exceed its k-th best distance, from a plain distance matrix."""
+    T, m = _series(), 20
+    T = np.concatenate([T, T[:300] + 1e-3 * random_walk(300, seed=9)])  # near repeats
+    job = prepare_job(T, m, None, True, normalize, p, k, None, None)
+    D = naive.distance_matrix(T, m, None, normalize, p).astype(np.float64)
+    l, gap = D.shape[0], job.excl_zone + 1
+    scale = 1.0 / job.unscale
+    used = 0
+    for r in range(l):
+        for seeds, cand in ((job.seeds[0], D[r, r + gap :]), (job.seeds[1], D[r, : max(0, r - gap + 1)])):
+            if not np.isfinite(seeds[r]):
+                continue
+            used += 1
+            kth = np.sort(cand)[k - 1]  # (a seed implies k candidates at least)
+            true = 1 - kth**2 / (2 * m) if normalize else -((kth * scale) ** p)
+            assert seeds[r] <= true, (r, seeds[r], true)
+    assert used > l  # most rows of both sides have seeds
 
 
 def _hard_series(n, seed):
@@ -69,8 +95,8 @@ def _hard_series(n, seed):
 
 
 def _kernel_bests(job):
-    """Each table's final best score when the search starts from no seeds: the kernels' own
-    score of the pair that wins, which a seed must never exceed."""
+    """Each table's final k-th best score when the search starts from no seeds: the kernels'
+    own score of the pair that comes k-th, which a seed must never exceed."""
     from mpcore import _pipeline
 
     seeds, job.seeds = job.seeds, None
@@ -78,7 +104,7 @@ def _kernel_bests(job):
         tables = _pipeline.merge(job, _pipeline.run_threads(job, 1))
     finally:
         job.seeds = seeds
-    return [t.P for t in tables]
+    return [t.P.reshape(t.l, t.k)[:, -1] for t in tables]
 
 
 def _quiet_series(n, seed):
@@ -96,7 +122,9 @@ def _quiet_series(n, seed):
 @pytest.mark.parametrize("n,m,kind", [(4300, 32, "hard"), (1200, 5, "hard"), (2500, 300, "hard"),
                                       (4300, 50, "quiet"), (1500, 8, "quiet")])
 @pytest.mark.parametrize("ab", [False, True], ids=["self", "ab"])
-def test_band_seeds_never_exceed_the_kernels_best(n, m, kind, ab):
+@pytest.mark.parametrize("k", [1, 3, 16])
+def test_band_seeds_never_exceed_the_kernels_best(n, m, kind, ab, k):
+    """(k > 1: the k-th best; the seeds then come from k interleaved groups of the band)"""
     from mpcore import _pipeline
 
     T = (_hard_series if kind == "hard" else _quiet_series)(n, seed=n)
@@ -104,7 +132,7 @@ def test_band_seeds_never_exceed_the_kernels_best(n, m, kind, ab):
     if ab:
         B[100] += 1e4
         B[200:260] = T[1000:1060]
-    job = prepare_job(T, m, B, not ab, True, 2.0, 1, None, None)
+    job = prepare_job(T, m, B, not ab, True, 2.0, k, None, None)
     bests = _kernel_bests(job)
     used = 0
     for seeds, best in zip(job.seeds, bests):
@@ -121,16 +149,18 @@ def test_band_seeds_never_exceed_the_kernels_best(n, m, kind, ab):
 
 
 @pytest.mark.parametrize("ab", [False, True], ids=["self", "ab"])
-def test_band_seeds_are_close_on_a_clean_series(ab):
+@pytest.mark.parametrize("k,gap", [(1, 0.1), (3, 0.25), (8, 0.3)])
+def test_band_seeds_are_close_on_a_clean_series(ab, k, gap):
     """Where the series is well conditioned (a plain random walk), the band's best is most
-    rows' best, or near it: the seeds do what they are for."""
+    rows' best, or near it: the seeds do what they are for.  (k > 1: a row's k best are
+    mostly its best match and the windows beside it, and so are the band's groups' maxima.)"""
     T = random_walk(3000, seed=11)
     B = random_walk(3000, seed=12) if ab else None
-    job = prepare_job(T, 32, B, not ab, True, 2.0, 1, None, None)
+    job = prepare_job(T, 32, B, not ab, True, 2.0, k, None, None)
     for seeds, best in zip(job.seeds, _kernel_bests(job)):
         fin = np.isfinite(seeds)
         assert fin.mean() > 0.9 and np.all(seeds[fin] <= best[fin])
-        assert np.median(best[fin] - seeds[fin]) < 0.1
+        assert np.median(best[fin] - seeds[fin]) < gap
 
 
 def test_band_seeds_are_close_beside_a_spike():
@@ -146,12 +176,13 @@ def test_band_seeds_are_close_beside_a_spike():
 
 
 @pytest.mark.parametrize("kernel", mpcore._engine.kernel_names())
-def test_band_seeds_of_every_kernel_are_lower_bounds(kernel, monkeypatch):
+@pytest.mark.parametrize("k", [1, 4])
+def test_band_seeds_of_every_kernel_are_lower_bounds(kernel, monkeypatch, k):
     """The seeds' pass of each instruction set (its own rounding: the baseline has no FMA)."""
     i = mpcore._engine.kernel_names().index(kernel)
     monkeypatch.setattr(mpcore._config, "kernel_index", lambda: i)
     T = _hard_series(4300, seed=5)
-    job = prepare_job(T, 24, None, True, True, 2.0, 1, None, None)
+    job = prepare_job(T, 24, None, True, True, 2.0, k, None, None)
     for seeds, best in zip(job.seeds, _kernel_bests(job)):
         fin = np.isfinite(seeds)
         assert fin.mean() > 0.5 and np.all(seeds[fin] <= best[fin])
@@ -166,8 +197,38 @@ def test_band_max_rejects_what_the_kernel_cannot_run():
         band_max(0, 16, 4096, X, X, -1, 10)
     with pytest.raises(ValueError, match="kernel"):
         band_max(99, 16, 4096, X, X, 5, 10)
+    for groups in (0, mpcore._engine.SEED_GROUPS + 1):
+        with pytest.raises(ValueError, match="groups"):
+            band_max(0, 16, 4096, X, X, 5, 10, groups=groups)
     rows, cols = band_max(0, 16, 4096, X, X, 9, 9)  # an empty band: no seed anywhere
     assert rows.shape == cols.shape == (X.l,) and np.all(rows == -np.inf) and np.all(cols == -np.inf)
+
+
+def test_band_max_groups_against_a_plain_reference(kernel):
+    """groups > 1: group g's maxima are those of the band's diagonals d0 + j with j % groups
+    == g.  Reference: a band of 16 diagonals (whole vectors for every kernel) in 16 groups,
+    one diagonal each, i.e. each diagonal's own scores; any grouping is their maxima, and one
+    group the top-1 seeds' bits."""
+    from mpcore import _engine
+
+    i = _engine.kernel_names().index(kernel)
+    T = _hard_series(5000, seed=21)
+    B = random_walk(2500, seed=22)
+    for ab in (False, True):
+        job = prepare_job(T, 20, B if ab else None, not ab, True, 2.0, 1, None, None)
+        X = job.series[0]
+        Y = job.series[1] if ab else X
+        d0 = 0 if ab else job.excl_zone + 1
+        d1 = d0 + 16
+        each_r, each_c = _engine.band_max(i, 20, job.reseed, X, Y, d0, d1, groups=16)
+        assert np.isfinite(each_r).mean() > 0.4 and np.isfinite(each_c).mean() > 0.4
+        for groups in (1, 2, 3, 5, 7):
+            rows, cols = _engine.band_max(i, 20, job.reseed, X, Y, d0, d1, groups=groups)
+            if groups == 1:
+                rows, cols = rows[None], cols[None]
+            for g in range(groups):
+                np.testing.assert_array_equal(rows[g], each_r[g::groups].max(axis=0))
+                np.testing.assert_array_equal(cols[g], each_c[g::groups].max(axis=0))
 
 
 @pytest.mark.parametrize("ab", [False, True])

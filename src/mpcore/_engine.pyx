@@ -52,8 +52,8 @@ cdef extern from "_kernels/band.h":
                                     const volatile int *) noexcept nogil
     mp_diags_fn mp_diags_kernel_get(int i) noexcept nogil
     ctypedef void (*mp_bandmax_fn)(const mp_params *, const mp_series *, const mp_series *,
-                                   int64_t, int64_t, int64_t, int64_t, double *, double *,
-                                   const double *, const double *, const double *,
+                                   int64_t, int64_t, int64_t, int64_t, int64_t, double *,
+                                   double *, const double *, const double *, const double *,
                                    const double *, double *) noexcept nogil
     mp_bandmax_fn mp_bandmax_kernel_get(int i) noexcept nogil
     int mp_run_worker_diags(mp_diags_fn fn, const mp_params *pr, const mp_series *series,
@@ -62,6 +62,7 @@ cdef extern from "_kernels/band.h":
                             double *scratch, const volatile int *cancel) noexcept nogil
     int MP_BAND
     int MP_PAD
+    int MP_SEED_GROUPS
     int mp_kernel_count() noexcept nogil
     const char *mp_kernel_name(int i) noexcept nogil
     mp_band_fn mp_kernel_get(int i) noexcept nogil
@@ -76,6 +77,7 @@ cdef extern from "_kernels/band.h":
 
 BAND = MP_BAND
 PAD = MP_PAD
+SEED_GROUPS = MP_SEED_GROUPS  # the most groups of band_max (the largest k with seeds)
 
 
 def kernel_names():
@@ -283,7 +285,7 @@ cdef class _BandMax:
     cdef mp_bandmax_fn fn
     cdef mp_series sx, sy
     cdef mp_params pr
-    cdef int64_t d0, d1
+    cdef int64_t d0, d1, ng
     cdef double *e
     cdef Py_ssize_t nx, ny
     cdef bint same
@@ -304,7 +306,7 @@ cdef class _BandMax:
         cdef Py_ssize_t nx = self.nx, ny = self.ny
         try:
             with nogil:
-                self.fn(&self.pr, &self.sx, &self.sy, self.d0, self.d1, r0, r1,
+                self.fn(&self.pr, &self.sx, &self.sy, self.d0, self.d1, r0, r1, self.ng,
                         &self.rowmax[0], &self.colmax[0], e, e if self.same else e + nx,
                         e + nx + ny, e + nx + ny if self.same else e + 2 * nx + ny, scratch)
         finally:
@@ -312,7 +314,7 @@ cdef class _BandMax:
 
 
 def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1,
-             n_threads=None):
+             n_threads=None, int64_t groups=1):
     """Seeds of the top-1 tables of a z-normalized pass (X's windows as rows, Y's as columns):
     ``(rowmax, colmax)``, for each of X's and Y's windows the largest score over the diagonals
     ``[d0, d1)`` (at most ``BAND``) lowered by a margin that covers the kernels' rounding (on
@@ -320,12 +322,21 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
     the band offers none.  One pass of the band's recurrence without tables (see mp_band_max_
     in _kernels/band_impl.h), its rows cut at multiples of the reseed period among up to
     ``n_threads`` threads (None: mpcore's setting) where it is long enough: the same bits for
-    any thread count."""
+    any thread count.
+
+    ``groups > 1`` (the top-k seeds, at most ``SEED_GROUPS``): the band's diagonals are
+    dealt to that many groups in turn (``d0 + j`` to group ``j % groups``), and ``rowmax``/``colmax`` have a row per
+    group, each group's largest scores: for a window they are scores of distinct pairs, so
+    their least is a lower bound of its ``groups``-th best (-inf where a group offers none)."""
     if kernel < 0 or kernel >= mp_kernel_count():
         raise ValueError(f"no band kernel number {kernel} on this CPU")
     if not (0 <= d0 and 0 <= d1 - d0 <= MP_BAND):
         raise ValueError("band_max: need 0 <= d0 <= d1 <= d0 + BAND")
+    if not 1 <= groups <= MP_SEED_GROUPS:
+        raise ValueError(f"band_max: groups must be between 1 and {MP_SEED_GROUPS}, "
+                         f"got {groups}")
     cdef _BandMax run = _BandMax()
+    run.ng = groups
     run.fn = mp_bandmax_kernel_get(kernel)
     run.pr.mode = 0
     run.pr.m = m
@@ -335,8 +346,8 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
     run.keep = (X, Y)
     _fill_series(&run.sx, X)
     _fill_series(&run.sy, Y)
-    rowmax_arr = np.full(max(run.sx.l, 0), -np.inf)
-    colmax_arr = np.full(run.sy.l + MP_PAD, -np.inf)
+    rowmax_arr = np.full(groups * max(run.sx.l, 0), -np.inf)
+    colmax_arr = np.full(groups * (run.sy.l + MP_PAD), -np.inf)
     run.rowmax, run.colmax = rowmax_arr, colmax_arr
     # e and the windows' largest |T| of both series (l + MP_PAD each), and the deque
     run.nx, run.ny = run.sx.l + MP_PAD, run.sy.l + MP_PAD
@@ -360,13 +371,13 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
     cdef int64_t nrows = min(run.sx.l, run.sy.l - d0)
     cdef int64_t period = reseed if reseed > 0 else 4096  # (the kernel's own default)
     if nrows <= 0:
-        return rowmax_arr, colmax_arr[: run.sy.l]
+        return _band_max_result(rowmax_arr, colmax_arr, groups, run.sy.l)
     from . import _threads  # (pure Python, imported on the first long pass only)
     n = 1 if nrows < 2 * BAND_MAX_MIN_ROWS else \
         min(_threads.resolve(n_threads), nrows // BAND_MAX_MIN_ROWS)
     if n <= 1:
         run.rows(0, nrows)
-        return rowmax_arr, colmax_arr[: run.sy.l]
+        return _band_max_result(rowmax_arr, colmax_arr, groups, run.sy.l)
     # pieces of whole periods (where the recurrence restarts: the same bits as one run), about
     # four per thread.  A piece's columns reach less than PAD (BAND + 64) past its last row, so
     # with pieces of PAD rows or more the even ones run at once, then the odd ones, and no two
@@ -377,7 +388,13 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
     pieces = list(zip(cuts[:-1], cuts[1:]))
     for parity in (0, 1):
         _threads.each(lambda ab: run.rows(*ab), pieces[parity::2], n)
-    return rowmax_arr, colmax_arr[: run.sy.l]
+    return _band_max_result(rowmax_arr, colmax_arr, groups, run.sy.l)
+
+
+def _band_max_result(rowmax, colmax, int64_t groups, int64_t ly):
+    if groups == 1:
+        return rowmax, colmax[:ly]
+    return rowmax.reshape(groups, -1), colmax.reshape(groups, ly + MP_PAD)[:, :ly]
 
 
 cdef class Peers:

@@ -25,6 +25,8 @@ FLAT_SSD = 1e-12  # per point, on the series scaled to max |T - shift| ~ 1 (see 
 # them summed clear of it.
 TINY = 2.0**-480
 SEED_BAND = 128  # diagonals of the seeds' pass (see seed_thresholds)
+# Top-k tables up to this k start from seeds of their k-th best (see seed_thresholds)
+TOPK_SEED_MAX = _engine.SEED_GROUPS
 SEED_MIN_WINDOWS = 512  # shorter series start their top-1 tables unseeded (see prepare_job)
 
 
@@ -182,7 +184,7 @@ class Job:
     bands: np.ndarray  # (nb, 3): pass, d0, d1; longest first
     reseed: int
     unscale: float = 1.0  # p-norm distances are computed on scaled series: multiply back
-    seeds: list | None = None  # per target: a lower bound of each row's best score (k = 1)
+    seeds: list | None = None  # per target: a lower bound of each row's k-th best score
 
     @property
     def cells(self) -> int:
@@ -212,11 +214,22 @@ def _diagonal_scores(job: Job, X: Series, Y: Series, d: int) -> np.ndarray:
     return _exact.diagonal_scores(X, Y, int(d), job.m, job.normalize, float(job.p))
 
 
+def _least(S, axis=0):
+    """The least of each column of S, -inf where any is -inf or NaN (no bound there)."""
+    with np.errstate(invalid="ignore"):
+        out = np.min(S, axis=axis)
+    out[~(out > -np.inf)] = -np.inf
+    return out
+
+
 def seed_thresholds(job: Job) -> list | None:
     """Start every top-1 table from a real candidate's score (lowered by a margin), so that a
     table only takes candidates at least that good: this cuts the insertions of a fresh table
     (the kernels' costly rare path) without changing any result, as each row's best scores at
-    least as high as its seed.
+    least as high as its seed.  Top-k tables (k <= TOPK_SEED_MAX) start from a lower bound of
+    each row's k-th best: the least of k scores of distinct pairs (z-normalized: the maxima of
+    k interleaved groups of the first band's diagonals, _engine.band_max(groups=k); p-norms:
+    the first k diagonals' scores).
 
     Z-normalized: the best score of each row and column over the first band of diagonals
     (_engine.band_max, a pass without tables), lowered by a margin on the two windows' own
@@ -226,7 +239,8 @@ def seed_thresholds(job: Job) -> list | None:
     kernels left their fast path about 87,000 times, and about 28,000 times from these seeds
     (counted by emulating the kernels' order), for a pass over 1/16 of the cells.
     p-norms: the adjacent diagonal's scores (_diagonal_scores)."""
-    if job.k != 1:
+    k = job.k
+    if k > TOPK_SEED_MAX:
         return None
     X = job.series[0]
     if job.normalize:
@@ -234,21 +248,27 @@ def seed_thresholds(job: Job) -> list | None:
         if job.self_join:
             gap = job.excl_zone + 1
             right, left = _engine.band_max(kernel, job.m, reseed, X, X, gap,
-                                           max(gap, min(gap + SEED_BAND, X.l)))
-            return [right, left]
+                                           max(gap, min(gap + SEED_BAND, X.l)), groups=k)
+            return [right, left] if k == 1 else [_least(right), _least(left)]
         Y = job.series[1]
-        rows, _ = _engine.band_max(kernel, job.m, reseed, X, Y, 0, min(SEED_BAND, Y.l))
+        rows, _ = _engine.band_max(kernel, job.m, reseed, X, Y, 0, min(SEED_BAND, Y.l),
+                                   groups=k)
         _, cols = _engine.band_max(kernel, job.m, reseed, Y, X, 1,
-                                   max(1, min(1 + SEED_BAND, X.l)))
+                                   max(1, min(1 + SEED_BAND, X.l)), groups=k)
+        if k > 1:
+            rows, cols = _least(rows), _least(cols)
         return [np.maximum(rows, cols)]
     if job.self_join:
         gap = job.excl_zone + 1
-        right = _diagonal_scores(job, X, X, gap)
-        left = np.full(X.l, -np.inf)
-        left[gap:] = right[: max(0, X.l - gap)]
-        return [right, left]
+        # the right table's candidates c = r + gap + j; the left's, r - gap - j (j < k)
+        right = [_diagonal_scores(job, X, X, gap + j) for j in range(k)]
+        left = np.full((k, X.l), -np.inf)
+        for j, S in enumerate(right):
+            left[j, gap + j:] = S[: max(0, X.l - gap - j)]
+        return [_least(right), _least(left)] if k > 1 else [right[0], left[0]]
     # A's windows past B's end get no seed: -inf, as before
-    return [_diagonal_scores(job, X, job.series[1], 0)]
+    rows = [_diagonal_scores(job, X, job.series[1], j) for j in range(k)]
+    return [_least(rows) if k > 1 else rows[0]]
 
 
 def band_cells(job: Job) -> np.ndarray:

@@ -122,24 +122,31 @@ int64_t mp_diags_avx512(const mp_params *, const mp_series *, const mp_series *,
 /* Seeds (z-normalized mode): lower bounds of the best score of every row (rowmax, X's windows)
  * and column (colmax, Y's windows) over the diagonals [d0, d1) (d1 - d0 <= MP_BAND) of a pass,
  * each a real pair's score lowered by a margin far above the kernels' rounding; both arrays
- * start at -inf (colmax holds Y->l + MP_PAD entries) and are only raised.  Only rows [r0, r1)
+ * start at -inf (colmax holds Y->l + MP_PAD entries) and are only raised.  With ng groups
+ * (1 <= ng <= MP_SEED_GROUPS), the band's diagonal d0 + j belongs to group j % ng, and each
+ * group keeps its own maxima (rowmax holds ng * X->l entries, group g's from g * X->l; colmax
+ * ng * (Y->l + MP_PAD)): a row's groups' maxima are scores of ng distinct pairs, so their least
+ * bounds the row's ng-th best from below (the top-k seeds).  Only rows [r0, r1)
  * are run (r0 a multiple of the reseed period, where the recurrence restarts anyway, so rows cut
  * into such ranges give the very bits of one run; they touch columns [r0 + d0, r1 + d1 + W)).
  * ex, ey: the series' e of mp_series; tx, ty: each window's largest |T| (Y's of both with MP_PAD
  * entries, 0 in the padding); scratch: 3 * (MP_BAND + 64). */
+#define MP_SEED_GROUPS 16
 typedef void (*mp_bandmax_fn)(const mp_params *, const mp_series *X, const mp_series *Y,
-                              int64_t d0, int64_t d1, int64_t r0, int64_t r1, double *rowmax,
-                              double *colmax, const double *ex, const double *ey,
-                              const double *tx, const double *ty, double *scratch);
+                              int64_t d0, int64_t d1, int64_t r0, int64_t r1, int64_t ng,
+                              double *rowmax, double *colmax, const double *ex,
+                              const double *ey, const double *tx, const double *ty,
+                              double *scratch);
 
 void mp_band_max_baseline(const mp_params *, const mp_series *, const mp_series *, int64_t,
-                          int64_t, int64_t, int64_t, double *, double *, const double *,
-                          const double *, const double *, const double *, double *);
+                          int64_t, int64_t, int64_t, int64_t, double *, double *,
+                          const double *, const double *, const double *, const double *,
+                          double *);
 void mp_band_max_avx2(const mp_params *, const mp_series *, const mp_series *, int64_t, int64_t,
-                      int64_t, int64_t, double *, double *, const double *, const double *,
-                      const double *, const double *, double *);
+                      int64_t, int64_t, int64_t, double *, double *, const double *,
+                      const double *, const double *, const double *, double *);
 void mp_band_max_avx512(const mp_params *, const mp_series *, const mp_series *, int64_t,
-                        int64_t, int64_t, int64_t, double *, double *, const double *,
+                        int64_t, int64_t, int64_t, int64_t, double *, double *, const double *,
                         const double *, const double *, const double *, double *);
 
 /* Runtime dispatch: names of the kernels this build has and this CPU runs ("avx512", "avx2",

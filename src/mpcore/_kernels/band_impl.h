@@ -1091,9 +1091,28 @@ int64_t MP_NAME(mp_diags_)(const mp_params *pr, const mp_series *X, const mp_ser
  * two windows' own values, and with t = 1 one spike of 1e5 in noise of 1e-3 made every
  * noise window's margin larger than any score.)  A table started there takes only what can
  * still be its row's best.  Z-normalized mode only. */
+/* The seeds' score of W pairs of one row (the kernels' score lowered by the margin of
+ * mp_band_max_; NaN where a window is unusable), and the step of their recurrence to the next
+ * row. */
+static inline vd MP_NAME(seed_score_)(const double *acc, const double *gs, const double *base,
+                                      const double *Yw, const double *Yt, vd vwr, vd vmt,
+                                      vd vg38, vd vtol) {
+    const vd wrc = VMUL(VLD(Yw), vwr);
+    const vd margin = VFMA(VFMA(vg38, VADD(VLD(base), VLD(gs)), VMUL(vmt, VLD(Yt))), wrc, vtol);
+    return VSUB(VMUL(VLD(acc), wrc), margin);
+}
+
+static inline void MP_NAME(seed_step_)(double *acc, double *gs, const double *Ydf,
+                                       const double *Ydg, const double *Ye, vd vdf, vd vdg,
+                                       vd ver) {
+    const vd cv = VLD(acc);
+    VST(acc, VFMA(VLD(Ydf), vdg, VFMA(VLD(Ydg), vdf, cv)));
+    VST(gs, VFMA(VLD(Ye), ver, VLD(gs)));
+}
+
 void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
-                           int64_t d0, int64_t d1, int64_t r0, int64_t r1, double *rowmax,
-                           double *colmax, const double *ex, const double *ey,
+                           int64_t d0, int64_t d1, int64_t r0, int64_t r1, int64_t ng,
+                           double *rowmax, double *colmax, const double *ex, const double *ey,
                            const double *tx, const double *ty, double *scratch) {
     const int64_t nd = d1 - d0, m = pr->m;
     int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
@@ -1104,7 +1123,8 @@ void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_ser
     const vd vtol = VSET1(1e-9 + 3e-8), vmterm = VSET1(1e-11 * (double)m);
     const vd vg38 = VSET1(ldexp(1.0, -38));
     double sv[W];
-    if (nd <= 0 || r0 < 0 || r0 >= nrows) return;
+    const int64_t rstride = X->l, cstride = Y->l + MP_PAD; /* between groups' maxima */
+    if (nd <= 0 || r0 < 0 || r0 >= nrows || ng < 1) return;
     for (int64_t r = r0; r < nrows; r++) {
         if (r % reseed == 0 || r == r0) { /* (r0 off the period: a correct, other start) */
             MP_NAME(seed_)(pr, X, Y, r, r + d0, 0, nlanes, acc);
@@ -1120,20 +1140,42 @@ void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_ser
         const vd ver = VSET1(ex[r]), vmt = VMUL(vmterm, VSET1(tx[r]));
         const int64_t live = Y->l - (r + d0); /* lanes that reach a real column (band_body_) */
         const int64_t nv = live < nlanes ? (live + W - 1) / W : nvec;
-        vd rm = VSET1(-INFINITY);
+        if (ng == 1) { /* the top-1 seeds: one maximum per row */
+            vd rm = VSET1(-INFINITY);
+            for (int64_t v = 0; v < nv; v++) {
+                const int64_t j = v * W;
+                const vd sc = MP_NAME(seed_score_)(acc + j, gs + j, base + j, Yw + j, Yt + j,
+                                                   vwr, vmt, vg38, vtol);
+                rm = VMAXN(sc, rm);
+                VST(cm + j, VMAXN(sc, VLD(cm + j)));
+                MP_NAME(seed_step_)(acc + j, gs + j, Ydf + j, Ydg + j, Ye + j, vdf, vdg, ver);
+            }
+            VST(sv, rm);
+            for (int q = 0; q < W; q++) rowmax[r] = sv[q] > rowmax[r] ? sv[q] : rowmax[r];
+            continue;
+        }
+        /* top-k seeds: diagonal j of the band belongs to group j % ng, so that near a row's
+         * (a column's) best in the band lie pairs of every group; lane by lane, in scalar code
+         * (the pass stays a small part of a top-k search) */
+        double rmax[MP_SEED_GROUPS];
+        for (int64_t q = 0; q < ng; q++) rmax[q] = -INFINITY;
+        int64_t grp = 0; /* the group of the next lane */
         for (int64_t v = 0; v < nv; v++) {
             const int64_t j = v * W;
-            const vd cv = VLD(acc + j), g = VLD(gs + j);
-            const vd wrc = VMUL(VLD(Yw + j), vwr);
-            const vd margin = VFMA(VFMA(vg38, VADD(VLD(base + j), g), VMUL(vmt, VLD(Yt + j))),
-                                   wrc, vtol);
-            const vd sc = VSUB(VMUL(cv, wrc), margin); /* NaN where a window is unusable */
-            rm = VMAXN(sc, rm);
-            VST(cm + j, VMAXN(sc, VLD(cm + j)));
-            VST(acc + j, VFMA(VLD(Ydf + j), vdg, VFMA(VLD(Ydg + j), vdf, cv)));
-            VST(gs + j, VFMA(VLD(Ye + j), ver, g));
+            VST(sv, MP_NAME(seed_score_)(acc + j, gs + j, base + j, Yw + j, Yt + j, vwr, vmt,
+                                         vg38, vtol));
+            for (int q = 0; q < W; q++) {
+                const double x = sv[q]; /* NaN (an unusable window) never compares above */
+                double *const pc = cm + grp * cstride + j + q;
+                if (x > *pc) *pc = x;
+                if (x > rmax[grp]) rmax[grp] = x;
+                grp = grp + 1 == ng ? 0 : grp + 1;
+            }
+            MP_NAME(seed_step_)(acc + j, gs + j, Ydf + j, Ydg + j, Ye + j, vdf, vdg, ver);
         }
-        VST(sv, rm);
-        for (int q = 0; q < W; q++) rowmax[r] = sv[q] > rowmax[r] ? sv[q] : rowmax[r];
+        for (int64_t q = 0; q < ng; q++) {
+            double *const rg = rowmax + q * rstride + r;
+            if (rmax[q] > *rg) *rg = rmax[q];
+        }
     }
 }

@@ -109,7 +109,9 @@ void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) {
     }
     P[q] = s;
     I[q] = idx;
-    MP_STORE_THR(tk->thr + row, P[k - 1]);
+    /* thr never falls: a seed (or a peer's threshold) above P[k - 1] stays a lower bound of
+     * the row's final k-th best (only this worker writes its own thr) */
+    if (P[k - 1] > tk->thr[row]) MP_STORE_THR(tk->thr + row, P[k - 1]);
 }
 
 #if defined(_MSC_VER)
