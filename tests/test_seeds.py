@@ -201,7 +201,7 @@ def test_band_max_rejects_what_the_kernel_cannot_run():
         with pytest.raises(ValueError, match="groups"):
             band_max(0, 16, 4096, X, X, 5, 10, groups=groups)
     rows, cols = band_max(0, 16, 4096, X, X, 9, 9)  # an empty band: no seed anywhere
-    assert rows.shape == cols.shape == (X.l,) and np.all(rows == -np.inf) and np.all(cols == -np.inf)
+    assert rows.shape == cols.shape == (1, X.l) and np.all(rows == -np.inf) and np.all(cols == -np.inf)
 
 
 def test_band_max_groups_against_a_plain_reference(kernel):
@@ -224,8 +224,7 @@ def test_band_max_groups_against_a_plain_reference(kernel):
         assert np.isfinite(each_r).mean() > 0.4 and np.isfinite(each_c).mean() > 0.4
         for groups in (1, 2, 3, 5, 7):
             rows, cols = _engine.band_max(i, 20, job.reseed, X, Y, d0, d1, groups=groups)
-            if groups == 1:
-                rows, cols = rows[None], cols[None]
+            assert rows.shape == (groups, X.l) and cols.shape == (groups, Y.l)
             for g in range(groups):
                 np.testing.assert_array_equal(rows[g], each_r[g::groups].max(axis=0))
                 np.testing.assert_array_equal(cols[g], each_c[g::groups].max(axis=0))

@@ -315,8 +315,9 @@ cdef class _BandMax:
 
 def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1,
              n_threads=None, int64_t groups=1):
-    """Seeds of the top-1 tables of a z-normalized pass (X's windows as rows, Y's as columns):
-    ``(rowmax, colmax)``, for each of X's and Y's windows the largest score over the diagonals
+    """Seeds of the tables of a z-normalized pass (X's windows as rows, Y's as columns):
+    ``(rowmax, colmax)``, arrays of shape ``(groups, l)``: for each of X's and Y's windows the
+    largest score (in each group) over the diagonals
     ``[d0, d1)`` (at most ``BAND``) lowered by a margin that covers the kernels' rounding (on
     the two windows' own scale), so never above the kernels' score of that pair; -inf where
     the band offers none.  One pass of the band's recurrence without tables (see mp_band_max_
@@ -324,10 +325,10 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
     ``n_threads`` threads (None: mpcore's setting) where it is long enough: the same bits for
     any thread count.
 
-    ``groups > 1`` (the top-k seeds, at most ``SEED_GROUPS``): the band's diagonals are
-    dealt to that many groups in turn (``d0 + j`` to group ``j % groups``), and ``rowmax``/``colmax`` have a row per
-    group, each group's largest scores: for a window they are scores of distinct pairs, so
-    their least is a lower bound of its ``groups``-th best (-inf where a group offers none)."""
+    ``groups > 1`` (the top-k seeds, at most ``SEED_GROUPS``): the band's diagonals are dealt
+    to that many groups in turn (``d0 + j`` to group ``j % groups``), each with its own
+    largest scores: for a window they are scores of distinct pairs, so their least is a lower
+    bound of its ``groups``-th best (-inf where a group offers none)."""
     if kernel < 0 or kernel >= mp_kernel_count():
         raise ValueError(f"no band kernel number {kernel} on this CPU")
     if not (0 <= d0 and 0 <= d1 - d0 <= MP_BAND):
@@ -392,8 +393,6 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
 
 
 def _band_max_result(rowmax, colmax, int64_t groups, int64_t ly):
-    if groups == 1:
-        return rowmax, colmax[:ly]
     return rowmax.reshape(groups, -1), colmax.reshape(groups, ly + MP_PAD)[:, :ly]
 
 

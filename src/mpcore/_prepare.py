@@ -214,10 +214,13 @@ def _diagonal_scores(job: Job, X: Series, Y: Series, d: int) -> np.ndarray:
     return _exact.diagonal_scores(X, Y, int(d), job.m, job.normalize, float(job.p))
 
 
-def _least(S, axis=0):
-    """The least of each column of S, -inf where any is -inf or NaN (no bound there)."""
+def _least(S) -> np.ndarray:
+    """Each window's least of the rows of S (k lower bounds of scores of distinct pairs): a
+    lower bound of its k-th best, -inf where any is -inf or NaN (no bound there)."""
+    if len(S) == 1:
+        return S[0]
     with np.errstate(invalid="ignore"):
-        out = np.min(S, axis=axis)
+        out = np.min(S, axis=0)
     out[~(out > -np.inf)] = -np.inf
     return out
 
@@ -249,15 +252,13 @@ def seed_thresholds(job: Job) -> list | None:
             gap = job.excl_zone + 1
             right, left = _engine.band_max(kernel, job.m, reseed, X, X, gap,
                                            max(gap, min(gap + SEED_BAND, X.l)), groups=k)
-            return [right, left] if k == 1 else [_least(right), _least(left)]
+            return [_least(right), _least(left)]
         Y = job.series[1]
         rows, _ = _engine.band_max(kernel, job.m, reseed, X, Y, 0, min(SEED_BAND, Y.l),
                                    groups=k)
         _, cols = _engine.band_max(kernel, job.m, reseed, Y, X, 1,
                                    max(1, min(1 + SEED_BAND, X.l)), groups=k)
-        if k > 1:
-            rows, cols = _least(rows), _least(cols)
-        return [np.maximum(rows, cols)]
+        return [np.maximum(_least(rows), _least(cols))]
     if job.self_join:
         gap = job.excl_zone + 1
         # the right table's candidates c = r + gap + j; the left's, r - gap - j (j < k)
@@ -265,10 +266,9 @@ def seed_thresholds(job: Job) -> list | None:
         left = np.full((k, X.l), -np.inf)
         for j, S in enumerate(right):
             left[j, gap + j:] = S[: max(0, X.l - gap - j)]
-        return [_least(right), _least(left)] if k > 1 else [right[0], left[0]]
+        return [_least(right), _least(left)]
     # A's windows past B's end get no seed: -inf, as before
-    rows = [_diagonal_scores(job, X, job.series[1], j) for j in range(k)]
-    return [_least(rows) if k > 1 else rows[0]]
+    return [_least([_diagonal_scores(job, X, job.series[1], j) for j in range(k)])]
 
 
 def band_cells(job: Job) -> np.ndarray:

@@ -1076,21 +1076,6 @@ int64_t MP_NAME(mp_diags_)(const mp_params *pr, const mp_series *X, const mp_ser
 #undef MP_DSIDES
 }
 
-/* ---- Seeds: lower bounds of each row's and column's best score over one band ----
- *
- * A fresh top-1 table takes every score above its threshold, and near the exclusion zone a
- * self-join's scores climb and fall along each row and column: most of a small join's rare
- * path (a mispredicted branch and scalar code, ~100 cycles) is spent there, on insertions that
- * are overtaken a few diagonals later.  This pass runs the first band's recurrence without
- * tables (the kernels' very operations, row by row) and keeps the largest score of each row
- * and each column, lowered by a margin that covers the rounding of this pass and the kernels'
- * own: 1e-9 + 3e-8 + (1e-11 m t_r t_c + 2^-38 g) w_r w_c, with g the bound of the steps'
- * operands since the exact restart (|ex| + the sum of e_r e_c, as in _exact.diagonal_scores)
- * and t_i the largest |T| of window i.  (diagonal_scores takes t = 1, the series' scale; the
- * rounding of a co-moment's exact value and of its sum, 1e-11 m in all, is relative to the
- * two windows' own values, and with t = 1 one spike of 1e5 in noise of 1e-3 made every
- * noise window's margin larger than any score.)  A table started there takes only what can
- * still be its row's best.  Z-normalized mode only. */
 /* The seeds' score of W pairs of one row (the kernels' score lowered by the margin of
  * mp_band_max_; NaN where a window is unusable), and the step of their recurrence to the next
  * row. */
@@ -1110,6 +1095,21 @@ static inline void MP_NAME(seed_step_)(double *acc, double *gs, const double *Yd
     VST(gs, VFMA(VLD(Ye), ver, VLD(gs)));
 }
 
+/* ---- Seeds: lower bounds of each row's and column's best score over one band ----
+ *
+ * A fresh top-1 table takes every score above its threshold, and near the exclusion zone a
+ * self-join's scores climb and fall along each row and column: most of a small join's rare
+ * path (a mispredicted branch and scalar code, ~100 cycles) is spent there, on insertions that
+ * are overtaken a few diagonals later.  This pass runs the first band's recurrence without
+ * tables (the kernels' very operations, row by row) and keeps the largest score of each row
+ * and each column, lowered by a margin that covers the rounding of this pass and the kernels'
+ * own: 1e-9 + 3e-8 + (1e-11 m t_r t_c + 2^-38 g) w_r w_c, with g the bound of the steps'
+ * operands since the exact restart (|ex| + the sum of e_r e_c, as in _exact.diagonal_scores)
+ * and t_i the largest |T| of window i.  (diagonal_scores takes t = 1, the series' scale; the
+ * rounding of a co-moment's exact value and of its sum, 1e-11 m in all, is relative to the
+ * two windows' own values, and with t = 1 one spike of 1e5 in noise of 1e-3 made every
+ * noise window's margin larger than any score.)  A table started there takes only what can
+ * still be its row's best.  Z-normalized mode only. */
 void MP_NAME(mp_band_max_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                            int64_t d0, int64_t d1, int64_t r0, int64_t r1, int64_t ng,
                            double *rowmax, double *colmax, const double *ex, const double *ey,
