@@ -117,6 +117,42 @@ def test_refine_simd_bits(name, normalize, p):
         assert _same(fast, slow), m
 
 
+@pytest.mark.parametrize("normalize,p", [(True, 2.0), (False, 2.0), (False, 3.0)])
+def test_refine_of_a_long_series_bits(normalize, p):
+    """From 2**16 windows on, refine and refine_select ask memory for each row's candidates
+    ahead (_prefetch_row), which must change no bit: every distance is the one that
+    distance_profile (no requests) gives for that pair.  Candidates drawn at random, with
+    empty entries, NaN and constant windows among them."""
+    rng = np.random.default_rng(3)
+    m = 37
+    T = np.cumsum(rng.standard_normal((1 << 16) + 500))
+    T[1000] = np.nan
+    T[5000:5100] = 2.0
+    l = T.shape[0] - m + 1
+    exact = np.where(np.isfinite(T), T, 0.0)
+    valid, const = _exact.series_stats(T, m, True, 0.0, 1.0, 0, 0.0, None)[7:9]
+    const = const.view(np.uint8) if normalize else np.zeros(l, dtype=np.uint8)
+    S = _exact.window_zstats(exact, m, (valid & (const == 0)).view(np.uint8))
+    stats = (S, S) if normalize else (None, None)
+    I = rng.integers(-1, l, (l, 3))
+    I[~valid] = -1
+    I[I >= 0] = np.where(valid[I[I >= 0]], I[I >= 0], -1)
+    Ir, D = I.copy(), np.empty((l, 3))
+    _exact.refine(exact, exact, m, normalize, p, const, const, Ir, D, 0, l, True, *stats)
+    Is, Ds = I.copy(), np.empty((l, 3))
+    outI, outD = np.empty((l, 3), dtype=np.int64), np.empty((l, 3))
+    _exact.refine_select(exact, exact, m, normalize, p, const, const, Is, Ds, 0, l, True,
+                         *stats, outI, outD)
+    assert _same(Ir, Is) and _same(D, Ds)
+    for r in rng.choice(np.flatnonzero(valid), 40, replace=False):
+        want = _exact.distance_profile(exact[r : r + m].copy(), exact, m, normalize, p,
+                                       valid.view(np.uint8), const, bool(const[r]),
+                                       stats=S if normalize else None)
+        for q in range(3):
+            j = Ir[r, q]
+            assert _same(D[r, q], want[j] if j >= 0 else np.inf), (r, q, j)
+
+
 @needs_simd
 @pytest.mark.parametrize("kw", [{}, {"k": 3}, {"normalize": False, "p": 2.0},
                                 {"normalize": False, "p": 1.0}])

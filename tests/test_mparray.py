@@ -91,7 +91,7 @@ def _same_table(got, want):
 
 @pytest.mark.parametrize("k,ly", [(1, 3000), (3, 3000), (2, 9000)])
 def test_box_rows_in_pieces_equal_one_box(k, ly):
-    """box_rows, each piece with its own cache of ints, gives box_profile's table."""
+    """box_rows in pieces gives box_profile's table."""
     from mpcore import _exact
 
     cols = _columns(3000, k, ly, seed=k)
