@@ -291,6 +291,59 @@ def test_near_flat_matches_numpy(tracked):
         assert len(want)  # the case has near-flat windows
 
 
+def _flat_case():
+    rng = np.random.default_rng(4)
+    T = rng.standard_normal(3000)
+    T[100:400] = 1e5 + 1e-9 * rng.standard_normal(300)
+    T[500:700] *= 1e-7
+    T[900:950] = 2.0
+    T[1200] = np.nan
+    T[1300] = -np.inf
+    T[2000:2100] = 1e-310 * rng.standard_normal(100)
+    return T
+
+
+@pytest.mark.parametrize("name", list(_series()) + ["flat"])
+def test_series_passes_in_pieces_give_the_bits_of_one(monkeypatch, name):
+    """series_stats and near_flat cut a long series among threads (pieces of windows from
+    multiples of 64, where the window statistics restart exactly; every running count starts
+    afresh at a cut): every array, bit for bit, and the tiny windows' presence, as one
+    piece, for any count of pieces, window length, normalization and given constants.  The
+    minimum piece is made tiny here so that short series are cut (and many cuts fall within
+    a window of the previous piece)."""
+    T = _flat_case() if name == "flat" else _series()[name]
+    monkeypatch.setattr(_exact, "SERIES_MIN_WINDOWS", 40)
+    rng = np.random.default_rng(6)
+    seen_pieces = False
+    for m in _WINDOWS + [150]:
+        if m > T.shape[0] // 2:
+            continue
+        l = T.shape[0] - m + 1
+        given = (rng.random(l) < 0.01).view(np.uint8)
+        for normalize, const_given in ((True, None), (True, given), (False, None)):
+            shift = _prepare.common_shift(T) if normalize else 0.0
+            scale = _prepare.common_scale(T, shift=shift)
+            one = _exact.series_stats(T, m, normalize, shift, scale, 7, _prepare.TINY,
+                                      const_given, 1)
+            for n in (2, 3, 8):
+                seen_pieces |= len(_exact._window_cuts(l, n)) > 2
+                got = _exact.series_stats(T, m, normalize, shift, scale, 7, _prepare.TINY,
+                                          const_given, n)
+                for g, w in zip(got, one):
+                    assert (g is None) == (w is None), (m, n)
+                    assert g is None or _same(g, w), (m, n)
+            if not normalize:
+                continue
+            Tp, ssd, valid, const, tiny = one[0], one[2], one[7], one[8], one[9]
+            for tracked in (True, False):
+                args = (Tp, m, ssd, valid.view(np.uint8), const.view(np.uint8),
+                        _prepare.FLAT_SSD, tracked, None if tiny is None else tiny.view(np.uint8))
+                want = _exact.near_flat(*args, 1)
+                for n in (2, 3, 8):
+                    np.testing.assert_array_equal(_exact.near_flat(*args, n), want)
+    assert seen_pieces
+
+
 # ---------------------------------------------------------------------------------------------
 # finalize's typed columns and the anytime profile's cache
 

@@ -236,7 +236,8 @@ def test_band_max_in_pieces_gives_the_bits_of_one_pass(kernel, monkeypatch, ab, 
     """The seeds' pass cut among threads at multiples of the reseed period (even pieces at
     once, then odd ones) gives the bits of one pass, for any thread count; with a tiny
     minimum the pieces are many and short (37-row periods: pieces of PAD rows and more, where
-    a piece's columns reach furthest into the next one)."""
+    a piece's columns reach furthest into the next one).  The series' e and windows' largest
+    |T| are cut among the threads too, and cover each series once."""
     i = mpcore._engine.kernel_names().index(kernel)
     T = _hard_series(9000, seed=9)
     B = _hard_series(6000, seed=10) if ab else None
@@ -261,7 +262,14 @@ def test_band_max_in_pieces_gives_the_bits_of_one_pass(kernel, monkeypatch, ab, 
     for n in (2, 3, 7):
         pieces.clear()
         got = band_max(i, 40, reseed, X, Y, d0, d1, n)
-        cuts = sorted(pieces)
+        preps = sorted(p for p in pieces if len(p) == 3)  # (of Y, first, past last)
+        cuts = sorted(p for p in pieces if len(p) == 2)
+        for of_y, s in [(False, X)] + ([(True, Y)] if ab else []):
+            mine = [(a, b) for o, a, b in preps if o == of_y]
+            assert len(mine) == n and mine[0][0] == 0
+            assert mine[-1][1] == s.l + mpcore._engine.PAD
+            assert all(a[1] == b[0] for a, b in zip(mine, mine[1:]))
+        assert len(preps) == n * (2 if ab else 1)
         nrows = min(X.l, Y.l - d0)
         assert len(cuts) >= min(4, -(-nrows // reseed)) and cuts[0][0] == 0
         assert cuts[-1][1] == nrows

@@ -120,11 +120,13 @@ cdef inline double _pw(double x, int mode, double p) noexcept nogil:
     return x * x if mode == 1 else (x if mode == 2 else pow(x, p))
 
 
-cdef void _series_e(const mp_series *s, int64_t m, double *e) noexcept nogil:
-    """mp_series.e of a z-normalized series, MP_PAD zeros after it: the kernels' rounding
-    bookkeeping (_fill_bookkeeping) and the seeds' margin (band_max) both use it."""
+cdef void _series_e(const mp_series *s, int64_t m, double *e, Py_ssize_t a,
+                    Py_ssize_t b) noexcept nogil:
+    """Entries [a, b) of mp_series.e of a z-normalized series (s.l of them, then MP_PAD
+    zeros): the kernels' rounding bookkeeping (_fill_bookkeeping) and the seeds' margin
+    (band_max) both use it."""
     cdef Py_ssize_t i
-    for i in range(s.l + MP_PAD):
+    for i in range(a, b):
         if i >= s.l:
             e[i] = 0.0
         else:
@@ -132,22 +134,25 @@ cdef void _series_e(const mp_series *s, int64_t m, double *e) noexcept nogil:
                     + fabs(s.mu[i]) + fabs(s.mu[i + 1]))
 
 
-cdef void _window_top(const mp_series *s, int64_t m, double *top, int64_t *dq) noexcept nogil:
-    """The largest |T| of every window (a sliding maximum: a deque of decreasing values),
-    MP_PAD zeros after it; ``dq``: scratch of s.l + m - 1 entries."""
-    cdef Py_ssize_t i, n = s.l + m - 1, head = 0, tail = 0
+cdef void _window_top(const mp_series *s, int64_t m, double *top, int64_t *dq, Py_ssize_t a,
+                      Py_ssize_t b) noexcept nogil:
+    """Entries [a, b) of the largest |T| of every window (a sliding maximum over the windows
+    from a on: a deque of decreasing values; exact, so the same for any cut), MP_PAD zeros
+    past the s.l windows; ``dq``: scratch of b - a + m - 1 entries."""
+    cdef Py_ssize_t i, w1 = min(b, s.l), head = 0, tail = 0
     cdef double v
-    for i in range(n):
-        v = fabs(s.T[i])
-        while tail > head and fabs(s.T[dq[tail - 1]]) <= v:
-            tail -= 1
-        dq[tail] = i
-        tail += 1
-        if dq[head] <= i - m:
-            head += 1
-        if i >= m - 1:
-            top[i - m + 1] = fabs(s.T[dq[head]])
-    for i in range(s.l, s.l + MP_PAD):
+    if a < w1:
+        for i in range(a, w1 + m - 1):
+            v = fabs(s.T[i])
+            while tail > head and fabs(s.T[dq[tail - 1]]) <= v:
+                tail -= 1
+            dq[tail] = i
+            tail += 1
+            if dq[head] <= i - m:
+                head += 1
+            if i >= a + m - 1:
+                top[i - m + 1] = fabs(s.T[dq[head]])
+    for i in range(max(a, s.l), b):
         top[i] = 0.0
 
 
@@ -166,7 +171,7 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
     cdef double *hblk = h + n
     cdef double x, run = 0.0, out
     if mode == 0:
-        _series_e(s, m, e)
+        _series_e(s, m, e, 0, n)
     for i in range(n):
         h[i] = 0.0
         if i >= s.l:
@@ -298,6 +303,25 @@ cdef class _BandMax:
     def __dealloc__(self):
         mp_give(self.e)
 
+    def prep(self, bint of_y, Py_ssize_t a, Py_ssize_t b):
+        """Entries [a, b) of X's (or with ``of_y`` Y's) e and largest |T| (l + MP_PAD each),
+        the GIL released: the same for any cut, so threads share them."""
+        self._prep(of_y, a, b)
+
+    cdef int _prep(self, bint of_y, Py_ssize_t a, Py_ssize_t b) except -1:
+        cdef const mp_series *s = &self.sy if of_y else &self.sx
+        cdef int64_t m = self.pr.m
+        cdef double *e = self.e + (self.nx if of_y else 0)
+        cdef double *top = self.e + self.nx + self.ny + (self.nx if of_y else 0)
+        cdef int64_t *dq = <int64_t *> mp_take(max(b - a + m, 1) * sizeof(int64_t))
+        if dq == NULL:
+            raise MemoryError()
+        with nogil:
+            _series_e(s, m, e, a, b)
+            _window_top(s, m, top, dq, a, b)
+        mp_give(dq)
+        return 0
+
     def rows(self, int64_t r0, int64_t r1):
         cdef double *scratch = <double *> mp_take(3 * (MP_BAND + 64) * sizeof(double))
         if scratch == NULL:
@@ -350,30 +374,30 @@ def band_max(int kernel, int64_t m, int64_t reseed, X, Y, int64_t d0, int64_t d1
     rowmax_arr = np.full(groups * max(run.sx.l, 0), -np.inf)
     colmax_arr = np.full(groups * (run.sy.l + MP_PAD), -np.inf)
     run.rowmax, run.colmax = rowmax_arr, colmax_arr
-    # e and the windows' largest |T| of both series (l + MP_PAD each), and the deque
+    # e and the windows' largest |T| of both series (l + MP_PAD each)
     run.nx, run.ny = run.sx.l + MP_PAD, run.sy.l + MP_PAD
     run.same = X is Y  # a self-join: Y's e and largest |T| are X's
     run.e = <double *> mp_take(2 * (run.nx + run.ny) * sizeof(double))
-    cdef int64_t *dq = <int64_t *> mp_take((max(run.sx.l, run.sy.l) + m) * sizeof(int64_t))
-    if run.e == NULL or dq == NULL:
-        mp_give(dq)
+    if run.e == NULL:
         raise MemoryError()
-    cdef double *e = run.e
-    cdef Py_ssize_t nx = run.nx, ny = run.ny
-    try:
-        with nogil:
-            _series_e(&run.sx, m, e)
-            _window_top(&run.sx, m, e + nx + ny, dq)
-            if not run.same:
-                _series_e(&run.sy, m, e + nx)
-                _window_top(&run.sy, m, e + 2 * nx + ny, dq)
-    finally:
-        mp_give(dq)
     cdef int64_t nrows = min(run.sx.l, run.sy.l - d0)
     cdef int64_t period = reseed if reseed > 0 else 4096  # (the kernel's own default)
+    cdef int64_t longest = max(run.sx.l, run.sy.l)
+    n = 1
+    if longest >= 2 * BAND_MAX_MIN_ROWS:
+        from . import _threads  # (pure Python, imported on the first long pass only)
+        n = min(_threads.resolve(n_threads), longest // BAND_MAX_MIN_ROWS)
+    if n <= 1:
+        run._prep(False, 0, run.nx)
+        if not run.same:
+            run._prep(True, 0, run.ny)
+    else:  # shared too (2**20 values: about 15 ms of one core)
+        sides = [(False, run.nx)] + ([] if run.same else [(True, run.ny)])
+        cuts = [(of_y, size * i // n, size * (i + 1) // n) for of_y, size in sides
+                for i in range(n)]
+        _threads.each(lambda c: run.prep(*c), cuts, n)
     if nrows <= 0:
         return _band_max_result(rowmax_arr, colmax_arr, groups, run.sy.l)
-    from . import _threads  # (pure Python, imported on the first long pass only)
     n = 1 if nrows < 2 * BAND_MAX_MIN_ROWS else \
         min(_threads.resolve(n_threads), nrows // BAND_MAX_MIN_ROWS)
     if n <= 1:

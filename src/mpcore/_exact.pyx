@@ -379,26 +379,34 @@ cdef void _stats4(const double *x, int64_t m, double *mu, double *ssd) noexcept 
 
 cdef void _window_stats(const double *T, int64_t n, int64_t m, double *mu,
                         double *ssd) noexcept nogil:
-    cdef int64_t l = n - m + 1, i
+    _window_stats_range(T, m, mu, ssd, 0, n - m + 1)
+
+
+cdef void _window_stats_range(const double *T, int64_t m, double *mu, double *ssd, int64_t a,
+                              int64_t b) noexcept nogil:
+    """Windows [a, b) of window_stats.  With ``a`` a multiple of 64 the bits are those of
+    one pass over all windows: small windows go four at a time from a multiple of 4, long
+    ones restart exactly at every multiple of 64."""
+    cdef int64_t i
     cdef double mean = 0.0, q = 0.0, ref = 0.0, xin, xout, mnew
     cdef bint exact
     if m <= 64:  # every window exact: four at a time
-        i = 0
-        while i + 4 <= l:
+        i = a
+        while i + 4 <= b:
             if _simd:
                 mpx_stats4(&T[i], m, &mu[i], &ssd[i])
             else:
                 _stats4(&T[i], m, &mu[i], &ssd[i])
             i += 4
-        while i < l:
+        while i < b:
             mean = _mean(&T[i], m)
             q = _ssd(&T[i], m, mean)
             mu[i] = mean
             ssd[i] = q if q > 0.0 else 0.0
             i += 1
         return
-    for i in range(l):
-        exact = m <= 64 or i % 64 == 0
+    for i in range(a, b):
+        exact = i % 64 == 0 or i == a
         if not exact:
             xout = T[i - 1]
             xin = T[i + m - 1]
@@ -1136,8 +1144,149 @@ def common_scale(series, double shift=0.0):
     return ldexp(1.0, min(1020, e1 - 1 - e2))
 
 
+# Windows per thread of series_stats and near_flat at least this many (cut at multiples of
+# 64, where _window_stats restarts exactly: the same bits for any cut): below, one thread.
+SERIES_MIN_WINDOWS = 32768
+
+
+cdef struct _series_job:
+    # series_stats' inputs and outputs (see there), shared by its pieces
+    const double *T
+    const uint8_t *given
+    int64_t n, m, l, pad
+    bint normalize
+    double scale, ss, tiny
+    double *Tk
+    double *mu
+    double *df
+    double *dg
+    double *w
+    double *ssd
+    double *ex
+    uint8_t *valid
+    uint8_t *cst
+    uint8_t *small
+
+
+cdef inline bint _finite(double x) noexcept nogil:
+    return fabs(x) != INFINITY and x == x
+
+
+cdef void _series_points(_series_job *s, int64_t a, int64_t b) noexcept nogil:
+    """The values [a, b) of the kernel series (and z-normalized, of the exact one)."""
+    cdef int64_t i
+    cdef double x
+    for i in range(a, b):
+        x = s.T[i]
+        s.Tk[i] = x * s.scale - s.ss if _finite(x) else 0.0
+    if s.normalize:
+        for i in range(a, b):
+            x = s.T[i]
+            s.ex[i] = x if _finite(x) else 0.0
+
+
+cdef int64_t _series_windows(_series_job *s, int64_t a, int64_t b) noexcept nogil:
+    """Windows [a, b) (``a`` a multiple of 64, or b == l): finite, statistics, constant, w,
+    tiny values; each a running count over the window, started afresh at ``a``.  Returns
+    how many windows hold tiny values."""
+    cdef int64_t m = s.m, i, bad = 0, changes = 0, hits = 0, ntiny = 0
+    cdef const double *T = s.T
+    cdef double x
+    # finite windows: a running count of the non-finite values in the window
+    for i in range(a, b + m - 1):
+        if not _finite(T[i]):
+            bad += 1
+        if i >= a + m:
+            if not _finite(T[i - m]):
+                bad -= 1
+        if i >= a + m - 1:
+            s.valid[i - m + 1] = bad == 0
+    if not s.normalize:
+        for i in range(a, b):
+            s.w[i] = 1.0 if s.valid[i] else NAN
+        return 0
+    _window_stats_range(s.Tk, m, s.mu, s.ssd, a, b)
+    # constant windows: all m values equal (a running count of the changes between
+    # neighbours); never one that holds a non-finite value
+    for i in range(a, b + m - 1):
+        if i >= a + 1 and T[i] != T[i - 1]:
+            changes += 1
+        if i >= a + m and T[i - m + 1] != T[i - m]:
+            changes -= 1
+        if i >= a + m - 1:
+            s.cst[i - m + 1] = s.valid[i - m + 1] and changes == 0
+    if s.given != NULL:
+        for i in range(a, b):
+            if s.given[i] and s.valid[i]:
+                s.cst[i] = 1
+    for i in range(a, b):
+        s.w[i] = 1.0 / sqrt(s.ssd[i]) if s.valid[i] and not s.cst[i] else NAN
+    # values that scaling takes near float64's underflow (see prepare_series)
+    for i in range(a, b + m - 1):
+        x = s.ex[i]
+        if x != 0.0 and fabs(x * s.scale) < s.tiny:
+            hits += 1
+        if i >= a + m:
+            x = s.ex[i - m]
+            if x != 0.0 and fabs(x * s.scale) < s.tiny:
+                hits -= 1
+        if i >= a + m - 1 and hits > 0 and s.valid[i - m + 1] and not s.cst[i - m + 1]:
+            s.small[i - m + 1] = 1
+            ntiny += 1
+    return ntiny
+
+
+cdef void _series_steps(_series_job *s, int64_t a, int64_t b) noexcept nogil:
+    """The co-moment steps of windows [a, b) (the last window has none: 0)."""
+    cdef int64_t i, m = s.m
+    for i in range(a, min(b, s.l - 1)):
+        s.df[i] = (s.Tk[i + m] - s.Tk[i]) / 2.0
+        s.dg[i] = (s.Tk[i + m] - s.mu[i + 1]) + (s.Tk[i] - s.mu[i])
+
+
+cdef class _SeriesPieces:
+    """series_stats' passes over pieces of the series, for threads (the GIL released)."""
+    cdef _series_job s
+    cdef object keep  # the arrays the job points into
+
+    def points(self, int64_t a, int64_t b):
+        with nogil:
+            _series_points(&self.s, a, b)
+
+    def windows(self, int64_t a, int64_t b):
+        cdef int64_t got
+        with nogil:
+            got = _series_windows(&self.s, a, b)
+        return got
+
+    def steps(self, int64_t a, int64_t b):
+        with nogil:
+            _series_steps(&self.s, a, b)
+
+
+def _window_cuts(int64_t l, n_threads):
+    """``[(a, b), ...]`` covering windows [0, l) for up to ``n_threads`` threads (None:
+    mpcore's setting), each of SERIES_MIN_WINDOWS or more, cut at multiples of 64; one piece
+    for a short series."""
+    if l < 2 * SERIES_MIN_WINDOWS or n_threads == 1:
+        return [(0, l)]
+    from . import _threads  # (pure Python, imported for long series only)
+    n = min(_threads.resolve(n_threads), l // SERIES_MIN_WINDOWS)
+    cuts = [0] + [(l * i // n) // 64 * 64 for i in range(1, n)] + [l]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def _each_piece(fn, cuts):
+    """fn(a, b) over ``cuts`` (from _window_cuts), on as many threads as pieces."""
+    if len(cuts) == 1:
+        return [fn(*cuts[0])]
+    from . import _threads
+    return _threads.each(lambda ab: fn(*ab), cuts, len(cuts))
+
+
 def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, double scale,
-                 int64_t pad, double tiny, const uint8_t[::1] const_given=None):
+                 int64_t pad, double tiny, const uint8_t[::1] const_given=None,
+                 n_threads=1):
     """The arrays of one series that mpcore._prepare.prepare_series needs, in one pass.
 
     Returns ``(Tk, mu, ssd, df, dg, w, exact, valid, const, tiny_windows)``: the kernel series
@@ -1149,9 +1298,11 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
     and the bool array of the finite, non-constant windows holding a nonzero value whose
     magnitude scaled is below ``tiny``, or None if there is none.  Not normalized: no shift,
     mu, df, dg are 0, ssd is None, w is 1 (NaN where not finite), const False, exact is Tk.
+
+    A long series is cut into pieces of windows for up to ``n_threads`` threads (None:
+    mpcore's setting): the same bits for any count.
     """
-    cdef int64_t n = T.shape[0], l = n - m + 1, i, bad = 0, changes = 0, ntiny = 0, hits = 0
-    cdef double ss = (shift if normalize else 0.0) * scale, x  # the shift: z-normalized only
+    cdef int64_t n = T.shape[0], l = n - m + 1, i
     if l < 1 or m < 1:
         raise ValueError("series_stats: need 1 <= m <= len(T)")
     if const_given is not None and const_given.shape[0] != l:
@@ -1166,85 +1317,55 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
     flags = np.zeros(3 * l, dtype=np.uint8)
     cdef double[::1] fv = fbuf
     cdef uint8_t[::1] bv = flags
-    cdef double *Tk = &fv[0]
-    cdef double *mu = Tk + o_mu
-    cdef double *df = Tk + o_df
-    cdef double *dg = Tk + o_dg
-    cdef double *w = Tk + o_w
-    cdef double *ssd = Tk + o_ssd
-    cdef double *ex = Tk + o_ex
-    cdef uint8_t *valid = &bv[0]
-    cdef uint8_t *cst = valid + l
-    cdef uint8_t *small = cst + l
+    cdef _series_job job
+    cdef _series_job *s = &job
+    cdef _SeriesPieces run
+    s.T = &T[0]
+    s.given = &const_given[0] if const_given is not None else NULL
+    s.n, s.m, s.l, s.pad = n, m, l, pad
+    s.normalize = normalize
+    s.scale, s.tiny = scale, tiny
+    s.ss = (shift if normalize else 0.0) * scale  # the shift: z-normalized only
+    s.Tk = &fv[0]
+    s.mu = s.Tk + o_mu
+    s.df = s.Tk + o_df
+    s.dg = s.Tk + o_dg
+    s.w = s.Tk + o_w
+    s.ssd = s.Tk + o_ssd
+    s.ex = s.Tk + o_ex
+    s.valid = &bv[0]
+    s.cst = s.valid + l
+    s.small = s.cst + l
+    cdef int64_t ntiny = 0
+    if l < 2 * SERIES_MIN_WINDOWS or n_threads == 1:  # (no Python between the passes)
+        with nogil:
+            _series_points(s, 0, n)
+            ntiny = _series_windows(s, 0, l)
+            if normalize:
+                _series_steps(s, 0, l)
+    else:
+        # the points of each piece's windows, the last piece's tail too, then the windows
+        # (which read the points on either side of a cut), then the steps (which read the
+        # next window's mean)
+        cuts = _window_cuts(l, n_threads)
+        run = _SeriesPieces()
+        run.s = job
+        run.keep = (T, const_given, fbuf, flags)
+        _each_piece(run.points, [(a, b if b < l else n) for a, b in cuts])
+        ntiny = sum(_each_piece(run.windows, cuts))
+        if normalize:
+            _each_piece(run.steps, cuts)
+    with nogil:
+        for i in range(l, l + pad):
+            s.w[i] = NAN
     Tk_arr = fbuf[:o_mu]
-    mu_arr = fbuf[o_mu:o_df]
-    df_arr = fbuf[o_df:o_dg]
-    dg_arr = fbuf[o_dg:o_w]
-    w_arr = fbuf[o_w:o_ssd]
     bflags = flags.view(np.bool_)
-    valid_arr = bflags[:l]
-    const_arr = bflags[l : 2 * l]
-    with nogil:
-        for i in range(l + pad):
-            w[i] = NAN
-        # finite windows: a running count of the non-finite values in the window
-        for i in range(n):
-            x = T[i]
-            if fabs(x) != INFINITY and x == x:
-                Tk[i] = x * scale - ss
-            else:
-                Tk[i] = 0.0
-                bad += 1
-            if i >= m:
-                x = T[i - m]
-                if not (fabs(x) != INFINITY and x == x):
-                    bad -= 1
-            if i >= m - 1:
-                valid[i - m + 1] = bad == 0
     if not normalize:
-        for i in range(l):
-            if valid[i]:
-                w[i] = 1.0
-        return (Tk_arr, mu_arr, None, df_arr, dg_arr, w_arr, Tk_arr[:n].copy(), valid_arr,
-                const_arr, None)
-    with nogil:
-        _window_stats(Tk, n, m, mu, ssd)
-        for i in range(n):
-            x = T[i]
-            ex[i] = x if (fabs(x) != INFINITY and x == x) else 0.0
-        # constant windows: all m values equal (a running count of the changes between
-        # neighbours); never one that holds a non-finite value
-        for i in range(n):
-            if i >= 1 and T[i] != T[i - 1]:
-                changes += 1
-            if i >= m and T[i - m + 1] != T[i - m]:
-                changes -= 1
-            if i >= m - 1:
-                cst[i - m + 1] = valid[i - m + 1] and changes == 0
-        if const_given is not None:
-            for i in range(l):
-                if const_given[i] and valid[i]:
-                    cst[i] = 1
-        for i in range(l - 1):
-            df[i] = (Tk[i + m] - Tk[i]) / 2.0
-            dg[i] = (Tk[i + m] - mu[i + 1]) + (Tk[i] - mu[i])
-        for i in range(l):
-            if valid[i] and not cst[i]:
-                w[i] = 1.0 / sqrt(ssd[i])
-        # values that scaling takes near float64's underflow (see prepare_series)
-        for i in range(n):
-            x = ex[i]
-            if x != 0.0 and fabs(x * scale) < tiny:
-                ntiny += 1
-                hits += 1
-            if i >= m:
-                x = ex[i - m]
-                if x != 0.0 and fabs(x * scale) < tiny:
-                    hits -= 1
-            if i >= m - 1 and hits > 0 and valid[i - m + 1] and not cst[i - m + 1]:
-                small[i - m + 1] = 1
-    return (Tk_arr, mu_arr, fbuf[o_ssd:o_ex], df_arr, dg_arr, w_arr, fbuf[o_ex:], valid_arr,
-            const_arr, bflags[2 * l :] if ntiny else None)
+        return (Tk_arr, fbuf[o_mu:o_df], None, fbuf[o_df:o_dg], fbuf[o_dg:o_w],
+                fbuf[o_w:o_ssd], Tk_arr[:n].copy(), bflags[:l], bflags[l : 2 * l], None)
+    return (Tk_arr, fbuf[o_mu:o_df], fbuf[o_ssd:o_ex], fbuf[o_df:o_dg], fbuf[o_dg:o_w],
+            fbuf[o_w:o_ssd], fbuf[o_ex:], bflags[:l], bflags[l : 2 * l],
+            bflags[2 * l :] if ntiny else None)
 
 
 cdef object _box(const double *P, const int64_t *I, const int64_t *left,
@@ -1535,51 +1656,107 @@ def diagonal_scores(X, Y, int64_t d, int64_t m, bint normalize, double p):
     return out_arr
 
 
+cdef struct _flat_job:
+    # near_flat's inputs (see there), shared by its pieces
+    const double *Tk
+    const double *ssd
+    const uint8_t *valid
+    const uint8_t *cst
+    const uint8_t *tiny
+    int64_t m
+    double lim
+    bint tracked
+    int64_t *out
+
+
+cdef int64_t _near_flat_windows(const _flat_job *f, int64_t a, int64_t b,
+                                int64_t *dq) noexcept nogil:
+    """near_flat's windows among [a, b), ascending, into ``f.out[a:]``; their count.  ``dq``:
+    scratch of b - a + m - 1 entries (the window's largest |Tk|, a deque of decreasing values
+    started afresh at ``a``: exact, so the same for any cut)."""
+    cdef int64_t m = f.m, i, w, head = 0, tail = 0, cnt = 0
+    cdef double v, top
+    for i in range(a, b + m - 1):
+        if f.tracked:
+            v = fabs(f.Tk[i])
+            while tail > head and fabs(f.Tk[a + dq[tail - 1]]) <= v:
+                tail -= 1
+            dq[tail] = i - a
+            tail += 1
+            if dq[head] <= i - a - m:
+                head += 1
+        if i < a + m - 1:
+            continue
+        w = i - m + 1
+        if f.tiny != NULL and f.tiny[w]:
+            f.out[a + cnt] = w
+            cnt += 1
+            continue
+        if not f.valid[w] or f.cst[w]:
+            continue
+        if f.tracked:
+            top = fabs(f.Tk[a + dq[head]])
+            # (ssd <= 0: a non-constant window whose squares underflowed; its w would be inf)
+            if f.ssd[w] <= 0.0 or f.ssd[w] < f.lim * top * top:
+                f.out[a + cnt] = w
+                cnt += 1
+        elif f.ssd[w] < f.lim:  # (an underflowed ssd of 0 included)
+            f.out[a + cnt] = w
+            cnt += 1
+    return cnt
+
+
+cdef class _FlatPieces:
+    """near_flat over pieces of the windows, for threads (the GIL released)."""
+    cdef _flat_job f
+    cdef object keep  # the arrays the job points into
+
+    def windows(self, int64_t a, int64_t b):
+        cdef int64_t *dq = <int64_t *> mp_take(max(b - a + self.f.m, 1) * sizeof(int64_t))
+        cdef int64_t cnt
+        if dq == NULL:
+            raise MemoryError()
+        with nogil:
+            cnt = _near_flat_windows(&self.f, a, b, dq)
+        mp_give(dq)
+        return cnt
+
+
 def near_flat(const double[::1] Tk, int64_t m, const double[::1] ssd,
               const uint8_t[::1] valid, const uint8_t[::1] const_, double flat_ssd,
-              bint tracked, const uint8_t[::1] tiny=None):
+              bint tracked, const uint8_t[::1] tiny=None, n_threads=1):
     """The near-flat windows of mpcore._prepare.prepare_series, compiled: the finite,
     non-constant windows with ``ssd <= 0`` (squares that underflowed) or
     ``ssd < flat_ssd * m * top * top`` (``tracked``; ``top`` the
     largest |Tk| of the window, a sliding maximum) or ``ssd < flat_ssd * m``, plus those marked
     in ``tiny``; their indices, ascending.  The same comparisons, in the same order of
-    operations, as the NumPy expressions there."""
-    cdef int64_t l = ssd.shape[0], n = l + m - 1, i, head = 0, tail = 0, cnt = 0
-    cdef double v, top, lim = flat_ssd * <double> m
+    operations, as the NumPy expressions there.  A long series is cut among up to
+    ``n_threads`` threads (None: mpcore's setting)."""
+    cdef int64_t l = ssd.shape[0], n = l + m - 1
     if valid.shape[0] != l or const_.shape[0] != l or Tk.shape[0] < n or m < 1 or \
             (tiny is not None and tiny.shape[0] != l):
         raise ValueError("near_flat: array shapes differ")
     out_arr = np.empty(max(l, 0), dtype=np.int64)
+    if l == 0:
+        return out_arr
     cdef int64_t[::1] out = out_arr
-    cdef int64_t *dq = <int64_t *> mp_take(max(n, 1) * sizeof(int64_t))
-    if dq == NULL:
-        raise MemoryError()
-    with nogil:
-        for i in range(n):
-            if tracked:  # the window's largest |Tk|: a deque of decreasing values
-                v = fabs(Tk[i])
-                while tail > head and fabs(Tk[dq[tail - 1]]) <= v:
-                    tail -= 1
-                dq[tail] = i
-                tail += 1
-                if dq[head] <= i - m:
-                    head += 1
-            if i < m - 1:
-                continue
-            if tiny is not None and tiny[i - m + 1]:
-                out[cnt] = i - m + 1
-                cnt += 1
-                continue
-            if not valid[i - m + 1] or const_[i - m + 1]:
-                continue
-            if tracked:
-                top = fabs(Tk[dq[head]])
-                # (ssd <= 0: a non-constant window whose squares underflowed; its w would be inf)
-                if ssd[i - m + 1] <= 0.0 or ssd[i - m + 1] < lim * top * top:
-                    out[cnt] = i - m + 1
-                    cnt += 1
-            elif ssd[i - m + 1] < lim:  # (an underflowed ssd of 0 included)
-                out[cnt] = i - m + 1
-                cnt += 1
-    mp_give(dq)
-    return out_arr[:cnt].copy()
+    cdef _flat_job f
+    f.Tk, f.ssd, f.valid, f.cst = &Tk[0], &ssd[0], &valid[0], &const_[0]
+    f.tiny = &tiny[0] if tiny is not None else NULL
+    f.m, f.lim, f.tracked, f.out = m, flat_ssd * <double> m, tracked, &out[0]
+    cdef int64_t *dq
+    cdef int64_t cnt
+    if l < 2 * SERIES_MIN_WINDOWS or n_threads == 1:
+        dq = <int64_t *> mp_take((n + 1) * sizeof(int64_t))
+        if dq == NULL:
+            raise MemoryError()
+        with nogil:
+            cnt = _near_flat_windows(&f, 0, l, dq)
+        mp_give(dq)
+        return out_arr[:cnt].copy()
+    cdef _FlatPieces run = _FlatPieces()
+    run.f = f
+    run.keep = (Tk, ssd, valid, const_, tiny, out_arr)
+    cuts = _window_cuts(l, n_threads)
+    counts = _each_piece(run.windows, cuts)
+    return np.concatenate([out_arr[a : a + c] for (a, _), c in zip(cuts, counts)])

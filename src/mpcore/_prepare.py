@@ -86,7 +86,7 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
                    shift: float = 0.0, scale: float = 1.0, tracked: bool = False) -> Series:
     """Window statistics of one (validated, float64) series, computed on ``(T - shift) * scale``
     (the shift applies to z-normalized profiles only).  The per-point work is one compiled pass
-    (_exact.series_stats); only the choice of near-flat windows is made here.
+    (_exact.series_stats, and _exact.near_flat), cut among mpcore's threads for a long series.
 
     ``tracked``: the engine bounds the rounding its recurrence accumulates (the CPU band
     kernels, see ``mp_series.e`` in _kernels/band.h), so a window is near-flat only against
@@ -102,7 +102,7 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         Tn = np.where(np.isfinite(T), T, np.nan)
         given = _validate.isconstant(Tn, m, isconstant_arg, name, valid).view(np.uint8)
     Tp, mu, ssd, df, dg, w, exact, valid, const, tiny = _exact.series_stats(
-        T, m, normalize, shift, scale, PAD, TINY, given)
+        T, m, normalize, shift, scale, PAD, TINY, given, None)
     if normalize:
         # The recurrence's rounding is relative to the series' scale (about 1 after scaling), so a
         # window whose spread is a millionth of that would be ranked by rounding noise: such
@@ -122,7 +122,7 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         # non-constant windows with such a value).  (Compiled: _exact.near_flat.)
         flat = _exact.near_flat(Tp, m, ssd, valid.view(np.uint8), const.view(np.uint8),
                                 FLAT_SSD, tracked,
-                                None if tiny is None else tiny.view(np.uint8))
+                                None if tiny is None else tiny.view(np.uint8), None)
         if len(flat):
             w[flat] = np.nan  # the kernels skip them
         # Exact distances recentre and rescale each window themselves (_exact._wstats), so
