@@ -11,6 +11,11 @@ from libc.math cimport fabs, pow, INFINITY
 from libc.stdlib cimport malloc, calloc, free
 
 
+cdef extern from "_kernels/window_top.h":
+    void mp_window_top(const double *x, int64_t m, int64_t a, int64_t b, double *top,
+                       int64_t *dq) noexcept nogil
+
+
 cdef extern from "_kernels/reuse.h":
     void *mp_take(size_t bytes) noexcept nogil
     void mp_give(void *p) noexcept nogil
@@ -136,22 +141,11 @@ cdef void _series_e(const mp_series *s, int64_t m, double *e, Py_ssize_t a,
 
 cdef void _window_top(const mp_series *s, int64_t m, double *top, int64_t *dq, Py_ssize_t a,
                       Py_ssize_t b) noexcept nogil:
-    """Entries [a, b) of the largest |T| of every window (a sliding maximum over the windows
-    from a on: a deque of decreasing values; exact, so the same for any cut), MP_PAD zeros
-    past the s.l windows; ``dq``: scratch of b - a + m - 1 entries."""
-    cdef Py_ssize_t i, w1 = min(b, s.l), head = 0, tail = 0
-    cdef double v
-    if a < w1:
-        for i in range(a, w1 + m - 1):
-            v = fabs(s.T[i])
-            while tail > head and fabs(s.T[dq[tail - 1]]) <= v:
-                tail -= 1
-            dq[tail] = i
-            tail += 1
-            if dq[head] <= i - m:
-                head += 1
-            if i >= a + m - 1:
-                top[i - m + 1] = fabs(s.T[dq[head]])
+    """Entries [a, b) of the largest |T| of every window (mp_window_top: the same for any
+    cut), MP_PAD zeros past the s.l windows; ``dq``: scratch of b - a + m - 1 entries."""
+    cdef Py_ssize_t i
+    if a < min(b, s.l):
+        mp_window_top(s.T, m, a, min(b, s.l), top + a, dq)
     for i in range(max(a, s.l), b):
         top[i] = 0.0
 

@@ -286,6 +286,11 @@ cdef extern from *:
     void mpx_prefetch(const void *p) noexcept nogil
 
 
+cdef extern from "_kernels/window_top.h":
+    void mp_window_top(const double *x, int64_t m, int64_t a, int64_t b, double *top,
+                       int64_t *dq) noexcept nogil
+
+
 cdef extern from "_kernels/reuse.h":
     # scratch blocks kept between calls (see there: a small call's malloc'd scratch was
     # faulted in again on every call)
@@ -1672,22 +1677,14 @@ cdef struct _flat_job:
 cdef int64_t _near_flat_windows(const _flat_job *f, int64_t a, int64_t b,
                                 int64_t *dq) noexcept nogil:
     """near_flat's windows among [a, b), ascending, into ``f.out[a:]``; their count.  ``dq``:
-    scratch of b - a + m - 1 entries (the window's largest |Tk|, a deque of decreasing values
-    started afresh at ``a``: exact, so the same for any cut)."""
-    cdef int64_t m = f.m, i, w, head = 0, tail = 0, cnt = 0
-    cdef double v, top
-    for i in range(a, b + m - 1):
-        if f.tracked:
-            v = fabs(f.Tk[i])
-            while tail > head and fabs(f.Tk[a + dq[tail - 1]]) <= v:
-                tail -= 1
-            dq[tail] = i - a
-            tail += 1
-            if dq[head] <= i - a - m:
-                head += 1
-        if i < a + m - 1:
-            continue
-        w = i - m + 1
+    scratch of 2 (b - a) + m - 1 entries: tracked, the windows' largest |Tk|
+    (mp_window_top, the same for any cut) go in its first b - a."""
+    cdef int64_t w, cnt = 0
+    cdef double top
+    cdef double *tops = <double *> dq
+    if f.tracked and a < b:
+        mp_window_top(f.Tk, f.m, a, b, tops, dq + (b - a))
+    for w in range(a, b):
         if f.tiny != NULL and f.tiny[w]:
             f.out[a + cnt] = w
             cnt += 1
@@ -1695,7 +1692,7 @@ cdef int64_t _near_flat_windows(const _flat_job *f, int64_t a, int64_t b,
         if not f.valid[w] or f.cst[w]:
             continue
         if f.tracked:
-            top = fabs(f.Tk[a + dq[head]])
+            top = tops[w - a]
             # (ssd <= 0: a non-constant window whose squares underflowed; its w would be inf)
             if f.ssd[w] <= 0.0 or f.ssd[w] < f.lim * top * top:
                 f.out[a + cnt] = w
@@ -1712,7 +1709,7 @@ cdef class _FlatPieces:
     cdef object keep  # the arrays the job points into
 
     def windows(self, int64_t a, int64_t b):
-        cdef int64_t *dq = <int64_t *> mp_take(max(b - a + self.f.m, 1) * sizeof(int64_t))
+        cdef int64_t *dq = <int64_t *> mp_take(max(2 * (b - a) + self.f.m, 1) * sizeof(int64_t))
         cdef int64_t cnt
         if dq == NULL:
             raise MemoryError()
@@ -1747,7 +1744,7 @@ def near_flat(const double[::1] Tk, int64_t m, const double[::1] ssd,
     cdef int64_t *dq
     cdef int64_t cnt
     if l < 2 * SERIES_MIN_WINDOWS or n_threads == 1:
-        dq = <int64_t *> mp_take((n + 1) * sizeof(int64_t))
+        dq = <int64_t *> mp_take((2 * l + m) * sizeof(int64_t))
         if dq == NULL:
             raise MemoryError()
         with nogil:
