@@ -106,6 +106,28 @@ def test_box_rows_in_pieces_equal_one_box(k, ly):
         _exact.box_rows(np.empty((3000, 2 * k + 1), dtype=object), *cols, 0, 10)
 
 
+@pytest.mark.parametrize("l", [5000, 2**18, 2**18 + 1])
+def test_box_profile_shares_index_objects_up_to_2_18_rows(l):
+    """The table holds the plain values whichever way its indices are boxed: up to 2**18 rows
+    one int object per index is shared by all rows (fewer objects: a 16,384-row table fits one
+    of pymalloc's arenas); beyond, a row's left or right index shares only its nearest's."""
+    from mpcore import _exact
+
+    P, I, left, right = _columns(l, 2, l + 7, seed=l)
+    I[::3, 1] = I[::3, 0]
+    right = np.where(right < 0, right, I[:, 0])  # a self-join's: one side is the nearest
+    out = _exact.box_profile(P, I, left, right)
+    want = [[float(x) for x in p] + [int(x) for x in i] + [int(a), int(b)]
+            for p, i, a, b in zip(P.tolist(), I.tolist(), left.tolist(), right.tolist())]
+    _same_table(out, np.array(want, dtype=object))
+    rows = np.flatnonzero((I[:, 1] == I[:, 0]) & (I[:, 0] >= 256) & (I[:, 0] < l))  # not small ints
+    assert len(rows) > 0
+    shared = [out[i, 2] is out[i, 3] for i in rows]
+    assert all(shared) if l <= 2**18 else not any(shared)
+    same = np.flatnonzero((right == I[:, 0]) & (right >= 256) & (right < l))
+    assert all(out[i, 5] is out[i, 2] for i in same)
+
+
 def test_long_tables_boxed_by_threads_where_the_gil_is_off(monkeypatch):
     """A free-threaded CPython boxes long tables on several threads (forced here on any
     build): the result is the one thread's, the threads were asked for, and with the GIL on
