@@ -641,3 +641,21 @@ def test_signatures_match_stumpy_positionally():
                       "T_subseq_isconstant"]
     assert list(inspect.signature(mpcore.mstump).parameters)[:6] == [
         "T", "m", "include", "discords", "normalize", "p"]
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("case", ["offset-1e6", "offset-1e4", "spikes-1e4sd", "nan-and-offset"])
+def test_maamp_offsets_and_spikes(case, p):
+    """Each channel's kernel series is centred on its median, and a running sum whose rounding
+    bound exceeds 1e-8 of it is recomputed: before, an offset of 1e4 or more (548 of 951 rows
+    of an ECG at 1e4) or spikes of 1e4 standard deviations (949 of 951 rows at p = 3) gave
+    neighbours that were not the nearest; a fixed cut zeroed the sums of the spiky series."""
+    T = walks(3, 240, seed=11)
+    if case.startswith("offset"):
+        T = T + float(case.split("-")[1])
+    elif case == "spikes-1e4sd":
+        T[:, [40, 130, 200]] += 1e4 * T.std()
+    else:
+        T = T + 1e6
+        T[1, 100] = np.nan
+    check(T, 12, normalize=False, p=p)

@@ -120,10 +120,12 @@ def plan_groups(job: Job, n_threads: int, tasks_per_thread: int = TASKS_PER_THRE
 
 def _worker_job(job: Job) -> Job:
     """The Job without what only the client's ``finalize`` reads (the unpadded series, the
-    finite and constant flags): about a fifth less to scatter and to hold on every worker."""
+    finite and constant flags, the identical windows): about a fifth less to scatter and to
+    hold on every worker."""
     empty = dict(exact=np.empty(0), valid=np.empty(0, dtype=bool),
                  const=np.empty(0, dtype=np.uint8))
-    return dataclasses.replace(job, series=[dataclasses.replace(s, **empty) for s in job.series])
+    return dataclasses.replace(job, series=[dataclasses.replace(s, **empty) for s in job.series],
+                               classes=None, twins=None)
 
 
 def _total_threads(client) -> int:

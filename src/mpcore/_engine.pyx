@@ -37,6 +37,7 @@ cdef extern from "_kernels/band.h":
         const double *q
         const double *qblk
         int64_t sample
+        int zeros_settled
     ctypedef struct mp_topk:
         double *P
         int64_t *I
@@ -112,6 +113,7 @@ cdef int _fill_series(mp_series *s, obj) except -1:
     s.sample = getattr(obj, "sample", 0)
     if s.sample < 0:
         raise ValueError("sample must be >= 0")
+    s.zeros_settled = bool(getattr(obj, "zeros_settled", False))
     return 0
 
 
@@ -212,7 +214,8 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
                     run += _pw(s.T[i + t], mode, p)
         q[i] = run if s.w[i] == s.w[i] else INFINITY  # w is NaN where the window is unusable
         b = i // MP_BAND
-        if q[i] < qblk[b]:
+        # (an all-zero window's pairs need no guard where the twins settle it: see band.h)
+        if q[i] < qblk[b] and (q[i] != 0.0 or not s.zeros_settled):
             qblk[b] = q[i]
     s.q = q
     s.qblk = qblk

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _config, _engine, _exact, _threads
+from . import _config, _engine, _exact, _threads, _twins
 from ._mparray import mparray
 from ._prepare import EXCL_ZONE_DENOM, Job, Table, prepare_job
 
@@ -280,47 +280,32 @@ def _flat_candidates(job: Job, tables: list[Table]) -> None:
                 _engine.insert_scored(other, cols, np.full(len(cols), r, np.int64), score[cols])
 
 
-def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int) -> np.ndarray:
+def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int,
+                    sizes: tuple | None = None) -> np.ndarray:
     """``I`` (l, k) widened by the windows identical to its entries (same ``cls``), the k of
     each class that come first in STUMPY's order on this side: the nearest after ``r + excl``
     ("right"), the nearest before ``r - excl`` ("left"), the lowest indices ("all").
 
     Identical windows are exactly as near to every row, so the kernels' choice among them is
     rounding; with each class's first k offered, the exact sort picks STUMPY's, whatever
-    window of a class the kernels found.  Cost O(l k^2) when classes exist, else nothing."""
-    l, k = I.shape
-    lb = len(cls)  # windows of the column series
-    members = np.flatnonzero(cls >= 0)
-    size = np.bincount(cls[members], minlength=lb)
-    if not (size > 1).any():
+    window of a class the kernels found.  Cost O(l k^2) when classes exist, else nothing.
+    ``sizes``: _twins.sorted_members(cls), if known."""
+    k = I.shape[1]
+    sizes = _twins.sorted_members(cls) if sizes is None else sizes
+    if not (sizes[2] > 1).any():
         return I  # every window unique: no ties of this kind
-    order = np.lexsort((members, cls[members]))
-    members = members[order]
-    key = cls[members] * (lb + 1) + members  # sorted: by class, then index
-    j = np.maximum(I, 0)
-    c = np.where(I >= 0, cls[j], -1)
-    base = np.where(c >= 0, c, 0) * (lb + 1)
-    rows = np.arange(l)[:, None]
-    if side == "right":
-        start = np.searchsorted(key, base + rows + excl + 1)
-        step = 1
-    elif side == "left":
-        start = np.searchsorted(key, base + rows - excl) - 1
-        step = -1
-    else:
-        start = np.searchsorted(key, base)
-        step = 1
-    pos = start[:, :, None] + step * np.arange(k)
-    ok = (pos >= 0) & (pos < len(key)) & (c[:, :, None] >= 0)
-    ok &= (size[np.maximum(c, 0)] > 1)[:, :, None]
-    found = members[np.clip(pos, 0, len(key) - 1)]
-    ok &= cls[found] == c[:, :, None]
-    if side == "right":
-        ok &= found > rows[:, :, None] + excl
-    elif side == "left":
-        ok &= found < rows[:, :, None] - excl
-    extra = np.where(ok, found, -1).reshape(l, k * k)
+    c = np.where(I >= 0, cls[np.maximum(I, 0)], -1)
+    c[(c >= 0) & (sizes[2][np.maximum(c, 0)] < 2)] = -1  # a class of one: the entry itself
+    extra = _twins.class_members(c, cls, side, excl, k, sizes)
     return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
+
+
+def _with_twins(job: Job, cand: np.ndarray, side: str, sizes: tuple) -> np.ndarray:
+    """``cand`` widened by each row's own twins (_twins): the first k windows identical to it
+    on this side, at distance 0.  The rows they settle got no cell from the kernels."""
+    extra = _twins.class_members(job.twins[:, None], job.classes[0], side, job.excl_zone,
+                                 job.k, sizes)
+    return np.concatenate([cand, extra], axis=1)
 
 
 class Columns:
@@ -371,14 +356,15 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
         _flat_candidates(job, tables)
     X = job.series[0]
     l = X.l
-    if _finalizes_small(job, len(tables), n_threads):
+    if job.twins is None and _finalizes_small(job, len(tables), n_threads):
         # small: the same steps in one compiled call (None: identical windows, whose ties
         # take the general path below)
         Y = X if job.self_join else job.series[1]
         got = _exact.finalize_small(X.exact, Y.exact, job.m, job.normalize, job.p, X.const,
                                     Y.const, X.valid, Y.valid, tables[0].I,
                                     tables[1].I if job.self_join else None, k, job.self_join,
-                                    job.unscale, boxed)
+                                    job.unscale, boxed,
+                                    job.classes is not None and job.classes[1] == 0)
         if got is not None:
             if not boxed:
                 D, I, left_I, right_I, smallest = got
@@ -400,8 +386,12 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
         # each side's own best is then its first entry
         cand = [right.I.reshape(l, k), left.I.reshape(l, k)]
         if repeats:  # identical windows exist (else _tie_candidates adds nothing)
-            cand = [_tie_candidates(cand[0], cls, "right", job.excl_zone),
-                    _tie_candidates(cand[1], cls, "left", job.excl_zone)]
+            sizes = _twins.sorted_members(cls)
+            cand = [_tie_candidates(cand[0], cls, "right", job.excl_zone, sizes),
+                    _tie_candidates(cand[1], cls, "left", job.excl_zone, sizes)]
+            if job.twins is not None:
+                cand = [_with_twins(job, cand[0], "right", sizes),
+                        _with_twins(job, cand[1], "left", sizes)]
         cand = np.concatenate(cand, axis=1)
         I, D, left_I, right_I = _select(job, X, Y, cand, n_threads, (stats[0], stats[0]), True)
         if len(tables) > 2:  # e.g. preSCRIMP's table: for the profile, not for left/right
@@ -411,8 +401,11 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
     else:
         Y = job.series[1]
         cand = tables[0].I.reshape(l, k)
-        if repeats:
-            cand = _tie_candidates(cand, cls, "all", 0)
+        if repeats or job.twins is not None:
+            sizes = _twins.sorted_members(cls)
+            cand = _tie_candidates(cand, cls, "all", 0, sizes)
+            if job.twins is not None:
+                cand = _with_twins(job, cand, "all", sizes)
         # (a copy: refine_select sorts its candidates in place, and these are the table's)
         I, D, _, _ = _select(job, X, Y, np.array(cand, dtype=np.int64), n_threads,
                              tuple(stats), False)
@@ -447,7 +440,9 @@ def series_facts(job: Job, n_threads: int | None, cache: dict) -> dict:
         for i, s in enumerate(job.series[:2]):
             stats[i] = _zstats(job, s, usable[i], n_threads)
     y = 0 if job.self_join else 1
-    cache["classes"] = _exact.window_classes(job.series[y].exact, job.m, usable[y], True)
+    # (found before the pass where the job looked for twins)
+    cache["classes"] = job.classes if job.classes is not None else \
+        _exact.window_classes(job.series[y].exact, job.m, usable[y], True)
     cache["stats"] = stats  # last: its presence says the cache is complete
     return cache
 

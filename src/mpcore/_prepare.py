@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _validate
 from . import _exact
-from . import _config, _engine
+from . import _config, _engine, _twins
 from ._engine import BAND, PAD
 
 MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
@@ -47,6 +47,9 @@ class Series:
     # 0, or preSCRIMP's sampling step: the kernels score only the windows at its multiples
     # (mp_series.sample in _kernels/band.h)
     sample: int = 0
+    # finalize offers every all-zero window its twins (_twins), so the kernels' rounding bound
+    # may leave their pairs out (mp_series.zeros_settled in _kernels/band.h)
+    zeros_settled: bool = False
 
 
 def _pow2_under(top: float) -> float:
@@ -85,7 +88,7 @@ def common_scale(*series: np.ndarray, shift: float = 0.0) -> float:
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
                    shift: float = 0.0, scale: float = 1.0, tracked: bool = False) -> Series:
     """Window statistics of one (validated, float64) series, computed on ``(T - shift) * scale``
-    (the shift applies to z-normalized profiles only).  The per-point work is one compiled pass
+    (p-norms: their exact distances on ``T * scale``, which a shift would round).  The per-point work is one compiled pass
     (_exact.series_stats, and _exact.near_flat), cut among mpcore's threads for a long series.
 
     ``tracked``: the engine bounds the rounding its recurrence accumulates (the CPU band
@@ -185,6 +188,9 @@ class Job:
     reseed: int
     unscale: float = 1.0  # p-norm distances are computed on scaled series: multiply back
     seeds: list | None = None  # per target: a lower bound of each row's k-th best score
+    # identical windows (_twins.find_twins): the column series' classes, and each row's twins
+    classes: tuple | None = None
+    twins: np.ndarray | None = None
 
     @property
     def cells(self) -> int:
@@ -346,8 +352,8 @@ def check_ignore_trivial(T_A, T_B, ignore_trivial: bool) -> bool:
 def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant,
                 seeds: bool = True) -> Job:
     """Validate the arguments of ``stump``/``aamp`` and build the Job (validate + prepare).
-    ``seeds=False`` leaves ``job.seeds`` None (a job that searches only some diagonals, whose
-    rows' best need not reach the seeds: scrump)."""
+    ``seeds=False`` leaves ``job.seeds`` None and finds no twins (a job that searches only some
+    diagonals, whose rows' best need not reach the seeds nor be settled before: scrump)."""
     normalize = _validate.check_bool(normalize, "normalize")
     ignore_trivial = _validate.check_bool(ignore_trivial, "ignore_trivial")
     k = _validate.check_k(k)
@@ -373,7 +379,9 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         mode = {2.0: MODE_AAMP_P2, 1.0: MODE_AAMP_P1}.get(p, MODE_AAMP_P)
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
     both = (A,) if ignore_trivial else (A, B)  # validated: float64, contiguous
-    shift = _exact.common_shift(both) if normalize else 0.0
+    # (p-norms too: their distances ignore a shift, and their kernels' running sums then stay
+    # on the scale of the values' spread, not of an offset; see prepare_series)
+    shift = _exact.common_shift(both)
     scale = _exact.common_scale(both, shift)
     if not normalize:
         _check_pnorm_range(both, m, p)
@@ -416,9 +424,20 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         reseed=reseed,
         unscale=1.0 if normalize else 1.0 / scale,
     )
-    # seeding costs a fixed ~50 us of NumPy calls; for a few hundred windows it saves less
-    job.seeds = seed_thresholds(job) if seeds and sa.l >= SEED_MIN_WINDOWS else None
+    if seeds:
+        _twins.find_twins(job)
+        job.seeds = start_thresholds(job)
+        for s in series:
+            s.zeros_settled = True
     return job
+
+
+def start_thresholds(job: Job) -> list | None:
+    """Where each target table's thresholds start: the seeds (seed_thresholds; seeding costs
+    a fixed ~50 us of NumPy calls, and for a few hundred windows it saves less), and +inf for
+    the rows identical windows settle (_twins.settle_thresholds)."""
+    seeded = job.series[0].l >= SEED_MIN_WINDOWS
+    return _twins.settle_thresholds(job, seed_thresholds(job) if seeded else None)
 
 
 def untracked(job: Job) -> None:
@@ -437,4 +456,4 @@ def untracked(job: Job) -> None:
             s.flat = np.union1d(s.flat, extra)
             changed = True
     if changed and job.seeds is not None:
-        job.seeds = seed_thresholds(job)
+        job.seeds = start_thresholds(job)

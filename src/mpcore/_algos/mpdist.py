@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from .. import _validate
+from .. import _twins, _validate
 from .._pipeline import finalize, merge, run_threads
 from .._prepare import prepare_job
 
@@ -52,14 +52,21 @@ def ab_ba_profiles(T_A, T_B, m, normalize, p, A_isconstant, B_isconstant, execut
     ``stump(T_B, m, T_A, ignore_trivial=False)[:, 0]`` return, at the cost of one join.
     """
     job = prepare_job(T_A, m, T_B, False, normalize, p, 1, A_isconstant, B_isconstant)
+    # B's profile as its own AB-join: for finalize, and for its windows' twins (_twins)
+    job_BA = dataclasses.replace(job, series=job.series[::-1], seeds=None, classes=None,
+                                 twins=None)
+    _twins.find_twins(job_BA)
     # The AB job's two passes cover every pair (a, b) once; letting each pass also offer its
     # pairs to the other series' table fills B's profile for free.  (The seeds stay those of
-    # A's table; B's table starts empty, which only costs a few more insertions.)
+    # A's table; B's table starts empty, which only costs a few more insertions, but for the
+    # rows its twins settle, as A's.)
     job.passes = np.array([[0, 1, 0, 1], [1, 0, 1, 0]], dtype=np.int64)
     job.targets = [0, 1]
+    if job_BA.twins is not None:
+        start_A = job.seeds[0] if job.seeds else np.full(job.series[0].l, -np.inf)
+        job.seeds = [start_A, _twins.settle_thresholds(job_BA, None)[0]]
     tables = merge(job, executor(job))
     P_AB = finalize(job, [tables[0]], n_threads).P_
-    job_BA = dataclasses.replace(job, series=job.series[::-1], seeds=None)
     P_BA = finalize(job_BA, [tables[1]], n_threads).P_
     return P_AB, P_BA
 

@@ -274,21 +274,29 @@ def build_mjob(spec: MSpec, refine: bool = True) -> MJob:
                 cst[c, :l] = s.const
     else:
         mode = {2.0: MODE_P2, 1.0: MODE_P1}.get(spec.p, MODE_P)
-        # one power-of-two scale for all channels (their distances are summed): exact
-        scale = common_scale(*T)
+        # Each channel's kernel series is shifted by its own median: a channel's distances
+        # ignore its shift, and the kernels' sums (for p = 2, of squares and products) then
+        # stay on the scale of its spread; on a channel with an offset of 1e4 or more they
+        # had rounding errors above the distances, and missed neighbours.  One power-of-two
+        # scale for all channels (their distances are summed), exact; the exact distances are
+        # taken on the scaled, unshifted values.
+        shifts = [common_shift(T[src]) for src in order]
+        scale = min(common_scale(T[src], shift=sh) for src, sh in zip(order, shifts))
         unscale = 1.0 / scale
         for c, src in enumerate(order):
             x = T[src]
             finite = np.isfinite(x)
-            Tk[c, :n] = np.where(finite, x * scale, 0.0)
+            Tk[c, :n] = np.where(finite, x * scale - shifts[c] * scale, 0.0)
             bad[c, :l] = np.where(_validate.rolling_isfinite(x, m), 0.0, np.inf)
-        if refine:
-            E[:] = Tk
+            if refine:
+                E[c, :n] = np.where(finite, x * scale, 0.0)
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
-    # Rounding noise of the running sums (series scaled to |T| <= ~1, restarted every `reseed`
-    # rows) is far below these; sums under them rank as exact 0, so repeated windows tie and
-    # the lowest index wins, as in the brute force (STUMPY zeroes p-norms below 1e-14 alike).
-    snap = 2.0 * m * 1e-13 if normalize else 1e-11 * m
+    # z-normalized: rounding noise of the co-moments (series scaled to |T| <= ~1, restarted
+    # every `reseed` rows) is far below this; squared distances under it rank as exact 0, so
+    # repeated windows tie and the lowest index wins, as in the brute force.  (p-norms need
+    # no cut: each running sum carries its own rounding bound, and a sum within it of 0 is
+    # recomputed exactly; see mpm_strip_generic.)
+    snap = 2.0 * m * 1e-13 if normalize else 0.0
     return MJob(d=d, n=n, l=l, m=m, stride=stride, mode=mode, p=spec.p,
                 reseed=max(4096, 32 * m), nfix=spec.nfix, discords=int(spec.discords),
                 excl_zone=excl_zone, T=Tk, mu=mu, df=df, dg=dg, w=w, half=half, bad=bad,

@@ -58,6 +58,14 @@ typedef struct {
      * rows and cols.  So one pass of a series with itself gives both of preSCRIMP's sides:
      * each sample's whole profile, and each window's offers from the samples. */
     int64_t sample;
+    /* p-norms: nonzero where finalize offers every all-zero window (all its values at the
+     * kernel series' 0: the shift) the windows identical to it (mpcore/_twins.py).  The bound
+     * on a band's rounding (qblk, the block minima of q) then leaves out the windows whose q is
+     * 0, so that one all-zero window does not send its whole band down the tracked path; two
+     * such windows' scores may carry that rounding, which matters to none: a row with enough
+     * of them is settled before the pass, and finalize offers the others theirs.  0: every
+     * pair is guarded (scrump's partial passes, which have no twins). */
+    int zeros_settled;
 } mp_series;
 
 /* Bound on the rounding error of a kernel score (a correlation) that the kernels keep: rows

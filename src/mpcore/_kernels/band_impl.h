@@ -437,6 +437,15 @@ static void MP_NAME(score_sparse_)(const mp_params *pr, const mp_series *X, cons
     }
 }
 
+/* An error bound below this (float64's least normal number) never calls for a recomputation:
+ * two all-zero windows (q_r + q_c = 0, a zero-filled gap) score exactly 0 at every step, with a
+ * bound of exactly 0, which a bare `err >= lim * (q_r + q_c)` took for too much: every such
+ * cell was recomputed, O(m) each, and a series with zero-filled gaps cost ten times a random
+ * walk. */
+#ifndef MP_ERR_FLOOR
+#define MP_ERR_FLOOR 2.2250738585072014e-308
+#endif
+
 /* The same for the p-norm modes: a step adds |b|^p - |a|^p with a = x_r - y_c, b = x_r+m - y_c+m,
  * so its rounding is at most MP_ROUND (p+2) 2^(p-1) / 4 (e_r + e_c) with e_i = |T_i|^p +
  * |T_i+m|^p; a lane is recomputed exactly before that exceeds MP_SCORE_TOL of q_r + q_c, the
@@ -456,15 +465,16 @@ static void MP_NAME(track_row_aamp_)(const mp_params *pr, const mp_series *X, co
     const double qr = X->q[r], er = X->e[r];
     const vd vnw = VSET1(-X->w[r]), va = VSET1(X->T[r]), vb = VSET1(X->T[r + m]);
     const vd vqr = VSET1(qr), ver = VSET1(er), vlim = VSET1(lim), vinf = VSET1(INFINITY);
+    const vd vfloor = VSET1(MP_ERR_FLOOR);
     vd vrthr = VSET1(do_rows ? rows->thr[r] : INFINITY);
     double sv[W];
     for (int64_t v = 0; v < nvec; v++) {
         const int64_t j = v * W, c = r + d0 + j;
         vd cv = VLD(acc + j), ev = VLD(err + j);
-        const vd cap = VMUL(vlim, VADD(VLD(Y->q + c), vqr));
+        const vd cap = VADD(VMUL(vlim, VADD(VLD(Y->q + c), vqr)), vfloor);
         if (MP_UNLIKELY(VANY_GE2(ev, cap, cap))) {
             for (int q = 0; q < W; q++)
-                if (err[j + q] >= lim * (Y->q[c + q] + qr))
+                if (err[j + q] >= lim * (Y->q[c + q] + qr) + MP_ERR_FLOOR)
                     MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
             cv = VLD(acc + j);
             ev = VLD(err + j);
@@ -485,7 +495,8 @@ static void MP_NAME(track_row_aamp_)(const mp_params *pr, const mp_series *X, co
     }
     for (int64_t j = jtail; j < nd; j++) {
         const int64_t c = r + d0 + j;
-        if (err[j] >= lim * (Y->q[c] + qr)) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
+        if (err[j] >= lim * (Y->q[c] + qr) + MP_ERR_FLOOR)
+            MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
         sv[0] = -acc[j] * Y->w[c] * X->w[r];
         MP_NAME(slow_lanes_)(sv, 1, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
         const double a = X->T[r] - Y->T[c], b = X->T[r + m] - Y->T[c + m];
@@ -616,7 +627,8 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
             }
             if (tracking) { /* back to the lean loop: leave no lane with error that could matter */
                 for (int64_t j = 0; j < nd; j++)
-                    if (mode == MP_ZNORM ? err[j] * wmax >= lim : err[j] >= lim * wmax)
+                    if (mode == MP_ZNORM ? err[j] * wmax >= lim
+                                         : err[j] >= lim * wmax + MP_ERR_FLOOR)
                         MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
                 tracking = 0;
             }
@@ -889,7 +901,7 @@ static void MP_NAME(track_rows_aamp_)(const mp_params *pr, const mp_series *X, c
     for (; r < r1; r++) {
         cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
         e += X->e[r - 1] + Y->e[r - 1 + d];
-        if (e >= lim * (X->q[r] + Y->q[r + d])) {
+        if (e >= lim * (X->q[r] + Y->q[r + d]) + MP_ERR_FLOOR) {
             MP_NAME(seed_)(pr, X, Y, r, r + d, 0, 1, &cur);
             e = 0.0;
         }
@@ -1026,7 +1038,8 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                     continue;
                 }
                 if (tracking[j] != 0.0) { /* back to the lean loop, with no error that matters */
-                    if (mode == MP_ZNORM ? err[j] * wmax[j] >= lim : err[j] >= lim * wmax[j])
+                    if (mode == MP_ZNORM ? err[j] * wmax[j] >= lim
+                                         : err[j] >= lim * wmax[j] + MP_ERR_FLOOR)
                         seed = 1;
                     err[j] = 0.0;
                     tracking[j] = 0.0;

@@ -44,8 +44,9 @@ typedef struct {
     int discords;       /* sort the other channels descending */
     int clean;          /* z-norm: no window in 0..l-1 is constant or non-finite (half and bad
                          * are 0 there), so the fast path may skip adding them */
-    double snap;        /* running sums (z-norm: squared distances) below this rank as 0: exact
-                         * repeats then tie exactly (lowest index) instead of by rounding */
+    double snap;        /* z-norm: squared distances below this rank as 0: exact repeats then
+                         * tie exactly (lowest index) instead of by rounding (p-norms: unused,
+                         * their sums are recomputed exactly where rounding could hide a 0) */
     const double *T;    /* kernel series: non-finite -> 0, shifted (z-norm) and scaled */
     const double *mu, *df, *dg;  /* z-norm: window means and the co-moment update terms */
     const double *w;    /* z-norm: 1 / norm of the centred window, 0 if constant or invalid */
