@@ -244,6 +244,28 @@ def test_hints_skip_cells_without_changing_results():
         np.testing.assert_array_equal(u, v)
 
 
+def test_infinite_hint_skips_the_row():
+    """A hint of +inf (a row its twins settle, mpcore._twins) keeps the row's table as it was:
+    no cell is offered there; the other rows are as without hints."""
+    m = 20
+    T = np.tile(random_walk(300, 18), 4)  # every window repeated: the CPU settles them all
+    X = prepare(T, m, 1)
+    plain = run(X, X, m, 1, 2.0, 6, X["l"])
+    rh = np.full(X["l"], -np.inf)
+    ch = np.full(X["l"], -np.inf)
+    rh[::3] = np.inf
+    ch[1::3] = np.inf
+    rs, ri, cs, ci = run(X, X, m, 1, 2.0, 6, X["l"], hints=(rh, ch))
+    assert np.all(ri[::3] == -1) and np.all(rs[::3] == -np.inf)
+    assert np.all(ci[1::3] == -1) and np.all(cs[1::3] == -np.inf)
+    keep = np.ones(X["l"], bool)
+    keep[::3] = False
+    np.testing.assert_array_equal(ri[keep], plain[1][keep])
+    keep = np.ones(X["l"], bool)
+    keep[1::3] = False
+    np.testing.assert_array_equal(ci[keep], plain[3][keep])
+
+
 @pytest.mark.parametrize("l", [1, 2, 3, 127, 128, 129, 1023, 1024, 1025, 1151, 1152, 1153,
                                4095, 4096, 4097, 8191, 8192, 8193])
 def test_tile_edges(l):
@@ -389,6 +411,26 @@ def test_periodic_integer_series(seed):
         assert_same_profile(mpcore.gpu_stump(T, 10, k=k), mpcore.stump(T, 10, k=k), T, 10, k=k)
         assert_same_profile(mpcore.gpu_aamp(T, 10, k=k), mpcore.aamp(T, 10, k=k), T, 10,
                             normalize=False, k=k)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_twins_settled_rows_match_the_cpu(k):
+    """Rows settled by identical windows before the pass (constant stretches, a square wave):
+    the GPU gets +inf hints there, and the results equal the CPU's."""
+    T = random_walk(4000, 25)
+    T[500:2500] = 3.0
+    T[3000:3400] = 3.0
+    assert_same_profile(mpcore.gpu_aamp(T, 30, k=k), mpcore.aamp(T, 30, k=k), T, 30,
+                        normalize=False, k=k)
+    sq = np.tile([0.0, 0.0, 1.0, 1.0, 1.0], 800)
+    with pytest.warns(UserWarning):
+        assert_same_profile(mpcore.gpu_stump(sq, 25, k=k), mpcore.stump(sq, 25, k=k), sq, 25,
+                            k=k)
+    TB = random_walk(1500, 26)
+    TB[200:700] = 3.0
+    assert_same_profile(mpcore.gpu_aamp(T, 30, TB, ignore_trivial=False, k=k),
+                        mpcore.aamp(T, 30, TB, ignore_trivial=False, k=k), T, 30, TB,
+                        normalize=False, k=k)
 
 
 def test_tile_edge_sweep_public_api():

@@ -43,6 +43,7 @@ cdef extern from "_kernels/band.h":
         int64_t *I
         double *thr
         int64_t k
+        int later
     ctypedef struct mp_params:
         int mode
         int64_t m
@@ -229,6 +230,7 @@ cdef void _fill_topk(mp_topk *t, obj):
     t.I = &I[0]
     t.thr = &thr[0]
     t.k = obj.k
+    t.later = bool(getattr(obj, "later", False))
 
 
 
@@ -554,7 +556,8 @@ def merge_into(dst, src):
         if k == 1:  # mp_topk_insert's rule, inline (a call per row cost more than the rule)
             for r in range(l):
                 j = s.I[r]
-                if j >= 0 and (s.P[r] > d.P[r] or (s.P[r] == d.P[r] and j < d.I[r])):
+                if j >= 0 and (s.P[r] > d.P[r] or (s.P[r] == d.P[r] and (
+                        j > d.I[r] if d.later else j < d.I[r]))):
                     d.P[r] = s.P[r]
                     d.I[r] = j
                     d.thr[r] = s.P[r]

@@ -150,10 +150,13 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
 
 @dataclass
 class Table:
-    """A top-k table: for each of ``l`` windows its ``k`` best (score, index), best first."""
+    """A top-k table: for each of ``l`` windows its ``k`` best (score, index), best first;
+    equal scores by index, the lower first, or with ``later`` the higher (a self-join's left
+    table: STUMPY's order takes the nearest in time on each side; mp_topk.later in band.h)."""
 
     l: int
     k: int
+    later: bool = False
     P: np.ndarray = field(init=False)
     I: np.ndarray = field(init=False)
     thr: np.ndarray = field(init=False)
@@ -197,7 +200,9 @@ class Job:
         return int(band_cells(self).sum())
 
     def new_tables(self) -> list[Table]:
-        tables = [Table(self.series[s].l, self.k) for s in self.targets]
+        # (a self-join's targets: its right table, then its left)
+        tables = [Table(self.series[s].l, self.k, later=self.self_join and t == 1)
+                  for t, s in enumerate(self.targets)]
         for table, seed in zip(tables, self.seeds or ()):
             table.thr[: table.l] = seed
         return tables

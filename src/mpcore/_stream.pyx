@@ -17,6 +17,7 @@ cdef extern from "_kernels/band.h":
         int64_t *I
         double *thr
         int64_t k
+        int later
     void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) noexcept nogil
 
 
@@ -28,6 +29,7 @@ cdef void _fill_topk(mp_topk *t, obj):
     t.I = &I[0]
     t.thr = &thr[0]
     t.k = obj.k
+    t.later = bool(getattr(obj, "later", False))
 
 
 cdef inline void _offer(mp_topk *tk, int64_t row, double s, int64_t idx) noexcept nogil:

@@ -81,7 +81,15 @@ typedef struct {
     int64_t *I;   /* l*k indices, -1 where empty */
     double *thr;  /* l (+MP_PAD) k-th best score; +inf in the padding */
     int64_t k;
+    /* Equal scores: 0, the lower index wins (a right table, an AB-join's); 1, the higher (a
+     * self-join's left table, where STUMPY's order takes the nearest in time, the last one
+     * before the row).  Exact ties of windows that are not identical (integer data, p-norms)
+     * then come in STUMPY's order on both sides; identical ones finalize orders anyway. */
+    int later;
 } mp_topk;
+
+/* Whether (s, idx) goes before the entry (P, I) of a table under its order */
+#define MP_BEFORE(tk, s, idx, P, I) ((s) > (P) || ((s) == (P) && ((tk)->later ? (idx) > (I) : (idx) < (I))))
 
 typedef struct {
     int mode;

@@ -131,11 +131,11 @@ static __forceinline int MP_CTZ(unsigned x) {
 #define MP_NAME(x) MP_CAT(x, MP_SUFFIX)
 
 /* Offer (s, idx) to row `row` of a table whose threshold s already reached.  k = 1 (the common
- * case, and the one a fresh table hits on almost every vector) is inlined: replace when better
- * or equal with a lower index. */
+ * case, and the one a fresh table hits on almost every vector) is inlined: replace when better,
+ * or equal and first in the table's order (s >= the threshold >= P here). */
 static inline void MP_NAME(offer_)(mp_topk *tk, int64_t row, double s, int64_t idx) {
     if (tk->k == 1) {
-        if (s > tk->P[row] || idx < tk->I[row]) {
+        if (s > tk->P[row] || (tk->later ? idx > tk->I[row] : idx < tk->I[row])) {
             tk->P[row] = s;
             tk->I[row] = idx;
             MP_STORE_THR(tk->thr + row, s);

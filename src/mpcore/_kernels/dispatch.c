@@ -100,9 +100,9 @@ void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) {
     const int64_t k = tk->k;
     double *P = tk->P + row * k;
     int64_t *I = tk->I + row * k;
-    if (!(s > P[k - 1] || (s == P[k - 1] && idx < I[k - 1]))) return;
+    if (!MP_BEFORE(tk, s, idx, P[k - 1], I[k - 1])) return;
     int64_t q = k - 1;
-    while (q > 0 && (s > P[q - 1] || (s == P[q - 1] && idx < I[q - 1]))) {
+    while (q > 0 && MP_BEFORE(tk, s, idx, P[q - 1], I[q - 1])) {
         P[q] = P[q - 1];
         I[q] = I[q - 1];
         q--;
