@@ -246,3 +246,11 @@ def test_signature_matches_stumpy(name):
         assert list(sig.parameters) == list(theirs.parameters)
         assert [p.default for p in sig.parameters.values()] == [
             p.default for p in theirs.parameters.values()]
+
+
+def test_result_type_is_stumpys():
+    """A NumPy float, as STUMPY returns (``.item()``, ``.dtype`` work on it)."""
+    A, B = random_walk(300, seed=1), random_walk(250, seed=2)
+    for f in (mpcore.mpdist, mpcore.aampdist):
+        d = f(A, B, 20)
+        assert type(d) is np.float64

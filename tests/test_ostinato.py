@@ -159,3 +159,11 @@ def test_dask_matches_cpu():
         assert mpcore.ostinatoed(client, Ts, 20) == mpcore.ostinato(Ts, 20)
         assert mpcore.aamp_ostinatoed(client, Ts, 20, p=1.0) == mpcore.aamp_ostinato(Ts, 20, p=1.0)
         assert mpcore.ostinatoed(client, Ts, 20, normalize=False) == mpcore.aamp_ostinato(Ts, 20)
+
+
+def test_result_types_are_stumpys():
+    """(numpy.float64, int, numpy.int64), as STUMPY returns them."""
+    Ts = [random_walk(200, seed=s) for s in (1, 2, 3)]
+    for f in (mpcore.ostinato, mpcore.aamp_ostinato):
+        radius, Ts_idx, subseq_idx = f(Ts, 20)
+        assert (type(radius), type(Ts_idx), type(subseq_idx)) == (np.float64, int, np.int64)

@@ -359,7 +359,7 @@ _Snippets = tuple[
     npt.NDArray[np.float64],
     npt.NDArray[np.int64],
 ]
-_Consensus = tuple[float, int, int]
+_Consensus = tuple[np.float64, int, np.int64]
 
 def mpdist(
     T_A: npt.ArrayLike,
@@ -371,7 +371,7 @@ def mpdist(
     p: float = 2.0,
     T_A_subseq_isconstant: _IsConstant = None,
     T_B_subseq_isconstant: _IsConstant = None,
-) -> float: ...
+) -> np.float64: ...
 def aampdist(
     T_A: npt.ArrayLike,
     T_B: npt.ArrayLike,
@@ -379,7 +379,7 @@ def aampdist(
     percentage: float = 0.05,
     k: int | None = None,
     p: float = 2.0,
-) -> float: ...
+) -> np.float64: ...
 def mpdisted(
     client: Any,
     T_A: npt.ArrayLike,
@@ -391,7 +391,7 @@ def mpdisted(
     p: float = 2.0,
     T_A_subseq_isconstant: _IsConstant = None,
     T_B_subseq_isconstant: _IsConstant = None,
-) -> float: ...
+) -> np.float64: ...
 def aampdisted(
     client: Any,
     T_A: npt.ArrayLike,
@@ -400,7 +400,7 @@ def aampdisted(
     percentage: float = 0.05,
     k: int | None = None,
     p: float = 2.0,
-) -> float: ...
+) -> np.float64: ...
 def gpu_mpdist(
     T_A: npt.ArrayLike,
     T_B: npt.ArrayLike,
@@ -412,7 +412,7 @@ def gpu_mpdist(
     p: float = 2.0,
     T_A_subseq_isconstant: _IsConstant = None,
     T_B_subseq_isconstant: _IsConstant = None,
-) -> float: ...
+) -> np.float64: ...
 def gpu_aampdist(
     T_A: npt.ArrayLike,
     T_B: npt.ArrayLike,
@@ -421,7 +421,7 @@ def gpu_aampdist(
     k: int | None = None,
     device_id: _DeviceId = 0,
     p: float = 2.0,
-) -> float: ...
+) -> np.float64: ...
 def snippets(
     T: npt.ArrayLike,
     m: int,

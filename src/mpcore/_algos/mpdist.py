@@ -121,7 +121,7 @@ def mpdist_core(T_A, T_B, m, percentage, k, normalize, p, A_isconstant, B_iscons
         k = min(math.ceil(percentage * (n_A + n_B)), last)
     else:
         k = min(k, last)
-    return float(select_kth(P_ABBA[None, :], k)[0])
+    return np.float64(select_kth(P_ABBA[None, :], k)[0])  # (STUMPY's type: a NumPy float)
 
 
 # ----------------------------------------------------------------------------- public names
@@ -155,7 +155,7 @@ def mpdist(T_A, T_B, m, percentage=0.05, k=None, normalize=True, p=2.0,
 
     Returns
     -------
-    float
+    numpy.float64
         The matrix profile distance.
 
     Notes
@@ -198,7 +198,7 @@ def aampdist(T_A, T_B, m, percentage=0.05, k=None, p=2.0):
 
     Returns
     -------
-    float
+    numpy.float64
         The matrix profile distance (see :func:`mpdist`).
 
     Examples
@@ -227,7 +227,7 @@ def mpdisted(client, T_A, T_B, m, percentage=0.05, k=None, normalize=True, p=2.0
 
     Returns
     -------
-    float
+    numpy.float64
         The matrix profile distance.
     """
     if not _validate.check_bool(normalize, "normalize"):
@@ -248,7 +248,7 @@ def aampdisted(client, T_A, T_B, m, percentage=0.05, k=None, p=2.0):
 
     Returns
     -------
-    float
+    numpy.float64
         The matrix profile distance, identical to :func:`aampdist`'s.
     """
     return mpdist_core(T_A, T_B, m, percentage, k, False, p, None, None,
@@ -270,7 +270,7 @@ def gpu_mpdist(T_A, T_B, m, percentage=0.05, k=None, device_id=0, normalize=True
 
     Returns
     -------
-    float
+    numpy.float64
         The matrix profile distance.
 
     Raises
@@ -298,7 +298,7 @@ def gpu_aampdist(T_A, T_B, m, percentage=0.05, k=None, device_id=0, p=2.0):
 
     Returns
     -------
-    float
+    numpy.float64
         The matrix profile distance.
 
     Raises

@@ -39,7 +39,7 @@ def _central_motif(W, radius, Ts_idx, subseq_idx):
         c_radii, _ = _nearest_neighbors(W, c_Ts, c_subseq)
         if np.isclose(c_radii.max(), radius) and c_radii.mean() < best_mean:
             Ts_idx, subseq_idx, best_mean = c_Ts, c_subseq, c_radii.mean()
-    return radius, int(Ts_idx), int(subseq_idx)
+    return radius, int(Ts_idx), np.int64(subseq_idx)  # (STUMPY's types)
 
 
 def ostinato_core(Ts, m, normalize, p, Ts_subseq_isconstant, executor):
@@ -102,7 +102,7 @@ def ostinato(Ts, m, normalize=True, p=2.0, Ts_subseq_isconstant=None):
         nearest neighbour in each other series.
     central_Ts_idx : int
         The series that holds it.
-    central_subseq_idx : int
+    central_subseq_idx : numpy.int64
         Its position in that series.
 
     Examples
@@ -140,7 +140,7 @@ def aamp_ostinato(Ts, m, p=2.0):
         nearest neighbour in each other series.
     central_Ts_idx : int
         The series that holds it.
-    central_subseq_idx : int
+    central_subseq_idx : numpy.int64
         Its position in that series.
 
     Examples
@@ -174,7 +174,7 @@ def ostinatoed(client, Ts, m, normalize=True, p=2.0, Ts_subseq_isconstant=None):
         nearest neighbour in each other series.
     central_Ts_idx : int
         The series that holds it.
-    central_subseq_idx : int
+    central_subseq_idx : numpy.int64
         Its position in that series.
     """
     if not _validate.check_bool(normalize, "normalize"):
@@ -199,7 +199,7 @@ def aamp_ostinatoed(client, Ts, m, p=2.0):
         nearest neighbour in each other series.
     central_Ts_idx : int
         The series that holds it.
-    central_subseq_idx : int
+    central_subseq_idx : numpy.int64
         Its position in that series.
     """
     return ostinato_core(Ts, m, False, p, None, dask_executor(client))
@@ -224,7 +224,7 @@ def gpu_ostinato(Ts, m, device_id=0, normalize=True, p=2.0, Ts_subseq_isconstant
         nearest neighbour in each other series.
     central_Ts_idx : int
         The series that holds it.
-    central_subseq_idx : int
+    central_subseq_idx : numpy.int64
         Its position in that series.
 
     Raises
@@ -256,7 +256,7 @@ def gpu_aamp_ostinato(Ts, m, device_id=0, p=2.0):
         nearest neighbour in each other series.
     central_Ts_idx : int
         The series that holds it.
-    central_subseq_idx : int
+    central_subseq_idx : numpy.int64
         Its position in that series.
 
     Raises
