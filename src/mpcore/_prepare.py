@@ -200,9 +200,9 @@ class Job:
         return int(band_cells(self).sum())
 
     def new_tables(self) -> list[Table]:
-        # (a self-join's targets: its right table, then its left)
-        tables = [Table(self.series[s].l, self.k, later=self.self_join and t == 1)
-                  for t, s in enumerate(self.targets)]
+        tables = [Table(self.series[s].l, self.k) for s in self.targets]
+        if self.self_join:  # (its targets: the right table, then the left)
+            tables[1].later = True
         for table, seed in zip(tables, self.seeds or ()):
             table.thr[: table.l] = seed
         return tables
