@@ -85,6 +85,22 @@ def common_scale(*series: np.ndarray, shift: float = 0.0) -> float:
     return _exact.common_scale(_f64(series), float(shift))
 
 
+def pnorm_centre(*series: np.ndarray) -> tuple[float, float]:
+    """The shift and scale of p-norm kernel series: the median (common_shift) where it lies
+    outside the values' spread, an offset (1e6 + noise), else 0; and common_scale for it.
+
+    p-norm distances ignore a shift; shifted by an offset, the kernels' running sums stay on
+    the scale of the spread (with 1e6 + noise, a missing value counted as 0 put terms of 1e18
+    in them at p = 3, whose rounding hid the distances).  Within the spread a shift gains no
+    digits, and it would turn a constant stretch at the median into all-zero windows, which
+    a partial search (scrump) has to track."""
+    shift = common_shift(*series)
+    scale = common_scale(*series, shift=shift)
+    if abs(shift) * scale < 1.0:
+        return 0.0, common_scale(*series, shift=0.0)
+    return shift, scale
+
+
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
                    shift: float = 0.0, scale: float = 1.0, tracked: bool = False) -> Series:
     """Window statistics of one (validated, float64) series, computed on ``(T - shift) * scale``
@@ -384,10 +400,11 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         mode = {2.0: MODE_AAMP_P2, 1.0: MODE_AAMP_P1}.get(p, MODE_AAMP_P)
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
     both = (A,) if ignore_trivial else (A, B)  # validated: float64, contiguous
-    # (p-norms too: their distances ignore a shift, and their kernels' running sums then stay
-    # on the scale of the values' spread, not of an offset; see prepare_series)
-    shift = _exact.common_shift(both)
-    scale = _exact.common_scale(both, shift)
+    if normalize:
+        shift = _exact.common_shift(both)
+        scale = _exact.common_scale(both, shift)
+    else:
+        shift, scale = pnorm_centre(*both)
     if not normalize:
         _check_pnorm_range(both, m, p)
     sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale,
