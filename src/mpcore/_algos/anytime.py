@@ -50,47 +50,63 @@ def _diagonal_counts(diags: np.ndarray, l_A: int, l_B: int) -> np.ndarray:
 
 def _special_candidates(job: Job, tables: list[Table], diags: np.ndarray) -> None:
     """Offer the pairs on ``diags`` that the kernels skip (constant or near-flat windows, which
-    ``finalize`` would otherwise offer on every diagonal), with the scores STUMPY gives them."""
+    ``finalize`` would otherwise offer on every diagonal), with the scores STUMPY gives them.
+
+    Pairs holding a constant window have fixed scores, and of each score only a row's first k
+    in its table's order can enter it: _stream.fixed_score_pairs offers just those.  Pairs of
+    near-flat windows with others (neither constant) get their correlation, computed directly
+    in blocks of bounded size."""
     m = job.m
     X = job.series[0]
     Y = X if job.self_join else job.series[1]
-    spx = X.const.astype(bool)
-    spx[X.flat] = True
-    spy = Y.const.astype(bool)
-    spy[Y.flat] = True
-    if not (spx.any() or spy.any()) or not len(diags):
+    flat_x = np.zeros(X.l, dtype=bool)
+    flat_x[X.flat] = True
+    flat_y = np.zeros(Y.l, dtype=bool)
+    flat_y[Y.flat] = True
+    if not (X.const.any() or Y.const.any() or flat_x.any() or flat_y.any()) or not len(diags):
         return
-    rows_x = np.flatnonzero(spx & X.valid)
-    cols_y = np.flatnonzero(spy & Y.valid)
-    nd = len(diags)
-    # a special row r meets column r + g; a special column c meets row c - g
-    r = np.concatenate([np.repeat(rows_x, nd), np.repeat(cols_y, nd) - np.tile(diags, len(cols_y))])
-    c = np.concatenate([np.repeat(rows_x, nd) + np.tile(diags, len(rows_x)), np.repeat(cols_y, nd)])
-    from_y = np.arange(len(r)) >= len(rows_x) * nd
-    ok = (r >= 0) & (r < X.l) & (c >= 0) & (c < Y.l)
-    r, c, from_y = r[ok], c[ok], from_y[ok]
-    ok = X.valid[r] & Y.valid[c] & ~(from_y & spx[r])  # pairs of two special windows once
-    r, c = r[ok], c[ok]
-    if not len(r):
+    g = np.unique(np.asarray(diags, dtype=np.int64))  # sorted: the tables' order of ties
+    vx, vy = X.valid.view(np.uint8), Y.valid.view(np.uint8)
+    _stream.fixed_score_pairs(tables[0], 1, g, X.const, vx, Y.const, vy)
+    if job.self_join:  # the left table: row c, candidates r = c - g
+        _stream.fixed_score_pairs(tables[1], -1, g, Y.const, vy, X.const, vx)
+    # near-flat windows against the other non-constant ones: (r, r + g) from each flat row,
+    # and (c - g, c) from each flat column whose row is not flat (each pair once)
+    ok_x = X.valid & (X.const == 0)
+    ok_y = Y.valid & (Y.const == 0)
+    rows_x = np.flatnonzero(flat_x & ok_x)
+    cols_y = np.flatnonzero(flat_y & ok_y)
+    if not len(rows_x) and not len(cols_y):
         return
-    cx, cy = X.const[r].astype(bool), Y.const[c].astype(bool)
-    score = np.where(cx & cy, 1.0, 0.5)
-    both = ~cx & ~cy
-    if both.any():  # near-flat pairs: their correlation, computed directly
-        idx = np.flatnonzero(both)
-        wx = np.lib.stride_tricks.sliding_window_view(X.exact, m)
-        wy = np.lib.stride_tricks.sliding_window_view(Y.exact, m)
-        for a in range(0, len(idx), 1 << 14):
-            part = idx[a : a + (1 << 14)]
-            x = wx[r[part]] - wx[r[part]].mean(axis=1, keepdims=True)
-            y = wy[c[part]] - wy[c[part]].mean(axis=1, keepdims=True)
+    wx = np.lib.stride_tricks.sliding_window_view(X.exact, m)
+    wy = np.lib.stride_tricks.sliding_window_view(Y.exact, m)
+    step = max(1, (1 << 20) // len(g))  # windows per block: about a million pairs at most
+    for rows, from_y in ((rows_x, False), (cols_y, True)):
+        for a in range(0, len(rows), step):
+            part = rows[a : a + step]
+            if from_y:
+                c = np.repeat(part, len(g))
+                r = c - np.tile(g, len(part))
+            else:
+                r = np.repeat(part, len(g))
+                c = r + np.tile(g, len(part))
+            keep = (r >= 0) & (r < X.l) & (c >= 0) & (c < Y.l)
+            r, c = r[keep], c[keep]
+            keep = ok_x[r] & ok_y[c]
+            if from_y:
+                keep &= ~flat_x[r]  # (a flat row offered it already)
+            r, c = r[keep], c[keep]
+            if not len(r):
+                continue
+            x = wx[r] - wx[r].mean(axis=1, keepdims=True)
+            y = wy[c] - wy[c].mean(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):
-                score[part] = np.sum(x * y, axis=1) / np.sqrt(
-                    np.sum(x * x, axis=1) * np.sum(y * y, axis=1))
-    score = np.where(np.isfinite(score), score, -np.inf)
-    _engine.insert_scored(tables[0], r, c, score)
-    if job.self_join:
-        _engine.insert_scored(tables[1], c, r, score)
+                score = np.sum(x * y, axis=1) / np.sqrt(np.sum(x * x, axis=1) *
+                                                        np.sum(y * y, axis=1))
+            score = np.where(np.isfinite(score), score, -np.inf)
+            _engine.insert_scored(tables[0], r, c, score)
+            if job.self_join:
+                _engine.insert_scored(tables[1], c, r, score)
 
 
 class _DiagonalJob:
