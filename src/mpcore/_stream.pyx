@@ -213,7 +213,7 @@ cdef void _first_hits(mp_topk *tk, int64_t row, int sign, const int64_t *D, int6
     lowest column of a row, the latest row of a column), all with ``score``.  Walks whichever
     of D and C is smaller, testing the other with its bitmap (inD over [gmin, gmax], inC over
     [0, lc)): the steps are at most that size, and about k over the other's density."""
-    cdef int64_t hits = 0, q, g, pos, start
+    cdef int64_t hits = 0, q, g, pos
     if nd <= nc:
         for q in range(nd):
             pos = row + sign * D[q]
@@ -222,30 +222,19 @@ cdef void _first_hits(mp_topk *tk, int64_t row, int sign, const int64_t *D, int6
                 hits += 1
                 if hits >= k:
                     return
-    elif sign > 0:  # class positions upward from row + gmin
-        start = _lower_bound(C, nc, row + gmin)
-        for q in range(start, nc):
-            g = C[q] - row
-            if g > gmax:
+        return
+    # the class's positions in order of g: upward from row + gmin, or downward from row - gmin
+    q = _lower_bound(C, nc, row + gmin) if sign > 0 else _lower_bound(C, nc, row - gmin + 1) - 1
+    while 0 <= q < nc:
+        g = sign * (C[q] - row)
+        if g > gmax:
+            return
+        if inD[g - gmin]:
+            mp_topk_insert(tk, row, score, C[q])
+            hits += 1
+            if hits >= k:
                 return
-            if inD[g - gmin]:
-                mp_topk_insert(tk, row, score, C[q])
-                hits += 1
-                if hits >= k:
-                    return
-    else:  # downward from row - gmin
-        start = _lower_bound(C, nc, row - gmin + 1) - 1
-        q = start
-        while q >= 0:
-            g = row - C[q]
-            if g > gmax:
-                return
-            if inD[g - gmin]:
-                mp_topk_insert(tk, row, score, C[q])
-                hits += 1
-                if hits >= k:
-                    return
-            q -= 1
+        q += sign
 
 
 def fixed_score_pairs(table, int sign, const int64_t[::1] diags, const uint8_t[::1] constR,
