@@ -435,7 +435,7 @@ def series_facts(job: Job, n_threads: int | None, cache: dict) -> dict:
     come from (_exact.window_classes).  It depends on neither the tables nor the executor, so
     an executor that leaves the host's cores idle (a GPU, a cluster) can run beside it."""
     stats = [None, None]
-    usable = [s.valid & (s.const == 0) for s in job.series[:2]]
+    usable = [_twins.usable(s) for s in job.series[:2]]
     if job.normalize:
         for i, s in enumerate(job.series[:2]):
             stats[i] = _zstats(job, s, usable[i], n_threads)
