@@ -20,8 +20,9 @@ class Unstable(str):
 
 _SCRUMP_TIES = Unstable(
     "Among windows at exactly the same distance, mpcore's scrump/prescrump choose as stump "
-    "does (STUMPY's order: the nearest in time, the left one first), so an anytime profile "
-    "agrees with stump's on every index it has found, and at percentage=1 equals it. STUMPY's "
+    "does (STUMPY's order: the nearest in time, the left one first) among those on the "
+    "diagonals done, so an anytime profile is naive.stump's over those diagonals, and at "
+    "percentage=1 equals stump's. STUMPY's "
     "scrump keeps whichever tied window its random diagonal order reached first, an artefact of "
     "the draw. The distances are equal (each test asserts P first); only such indices differ."
 )

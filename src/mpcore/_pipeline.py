@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _config, _engine, _exact, _threads, _twins
+from . import _config, _engine, _exact, _stream, _threads, _twins
 from ._mparray import mparray
 from ._prepare import EXCL_ZONE_DENOM, Job, Table, prepare_job
 
@@ -281,7 +281,7 @@ def _flat_candidates(job: Job, tables: list[Table]) -> None:
 
 
 def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int,
-                    sizes: tuple | None = None) -> np.ndarray:
+                    sizes: tuple | None = None, done: np.ndarray | None = None) -> np.ndarray:
     """``I`` (l, k) widened by the windows identical to its entries (same ``cls``), the k of
     each class that come first in STUMPY's order on this side: the nearest after ``r + excl``
     ("right"), the nearest before ``r - excl`` ("left"), the lowest indices ("all").
@@ -289,11 +289,19 @@ def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int,
     Identical windows are exactly as near to every row, so the kernels' choice among them is
     rounding; with each class's first k offered, the exact sort picks STUMPY's, whatever
     window of a class the kernels found.  Cost O(l k^2) when classes exist, else nothing.
-    ``sizes``: _twins.sorted_members(cls), if known."""
+    ``sizes``: _twins.sorted_members(cls), if known.  ``done``: an anytime profile's
+    diagonals done (sorted), the only ones the identical windows may come from."""
     k = I.shape[1]
     sizes = _twins.sorted_members(cls) if sizes is None else sizes
     if not (sizes[2] > 1).any():
         return I  # every window unique: no ties of this kind
+    if done is not None:
+        starts = np.zeros(len(cls) + 1, dtype=np.int64)
+        np.cumsum(sizes[2], out=starts[1:])
+        extra = _stream.class_members_on(np.ascontiguousarray(I).ravel(), k,
+                                         -1 if side == "left" else 1, done, cls, sizes[0],
+                                         starts)
+        return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
     c = np.where(I >= 0, cls[np.maximum(I, 0)], -1)
     c[(c >= 0) & (sizes[2][np.maximum(c, 0)] < 2)] = -1  # a class of one: the entry itself
     extra = _twins.class_members(c, cls, side, excl, k, sizes)
@@ -335,7 +343,8 @@ class Columns:
 
 
 def finalize(job: Job, tables: list[Table], n_threads: int | None = None, special: bool = True,
-             warn: bool = True, boxed: bool = True, cache: dict | None = None):
+             warn: bool = True, boxed: bool = True, cache: dict | None = None,
+             done: np.ndarray | None = None):
     """Exact distances for every neighbour found, then the STUMPY-shaped result.
 
     Equal exact distances are ordered as STUMPY orders them (see _exact.refine); the tables
@@ -349,7 +358,8 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
 
     ``boxed=False`` returns :class:`Columns` instead of the mparray.  ``cache``: a dict kept by
     a caller that finalizes the same job again (an anytime profile after each update), which
-    keeps what depends on the series only (the windows' statistics and classes)."""
+    keeps what depends on the series only (the windows' statistics and classes).  ``done``:
+    the diagonals an anytime profile has done (sorted), where alone its neighbours lie."""
     k = job.k
     if job.normalize and special:
         _constant_candidates(job, tables)
@@ -387,8 +397,8 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
         cand = [right.I.reshape(l, k), left.I.reshape(l, k)]
         if repeats:  # identical windows exist (else _tie_candidates adds nothing)
             sizes = _twins.sorted_members(cls)
-            cand = [_tie_candidates(cand[0], cls, "right", job.excl_zone, sizes),
-                    _tie_candidates(cand[1], cls, "left", job.excl_zone, sizes)]
+            cand = [_tie_candidates(cand[0], cls, "right", job.excl_zone, sizes, done),
+                    _tie_candidates(cand[1], cls, "left", job.excl_zone, sizes, done)]
             if job.twins is not None:
                 cand = [_with_twins(job, cand[0], "right", sizes),
                         _with_twins(job, cand[1], "left", sizes)]
@@ -403,7 +413,7 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
         cand = tables[0].I.reshape(l, k)
         if repeats or job.twins is not None:
             sizes = _twins.sorted_members(cls)
-            cand = _tie_candidates(cand, cls, "all", 0, sizes)
+            cand = _tie_candidates(cand, cls, "all", 0, sizes, done)
             if job.twins is not None:
                 cand = _with_twins(job, cand, "all", sizes)
         # (a copy: refine_select sorts its candidates in place, and these are the table's)

@@ -49,6 +49,7 @@ cdef struct _side:
     const double *w    # 1/norm of the centred window; NaN where not usable
     const uint8_t *cst
     const uint8_t *valid
+    const int64_t *cls  # classes of identical windows (-1: none; NULL: no two are identical)
     int64_t l
 
 
@@ -59,6 +60,8 @@ cdef inline double _pair(const _side *X, int64_t i, const _side *Y, int64_t j, i
     cdef double acc = 0.0, d
     if not X.valid[i] or not Y.valid[j]:
         return -INFINITY
+    if X.cls != NULL and X.cls[i] >= 0 and X.cls[i] == Y.cls[j]:
+        return INFINITY  # identical windows: as the tables hold them (see twin_pairs)
     if mode == 0:
         if X.cst[i] or Y.cst[j]:
             return 1.0 if (X.cst[i] and Y.cst[j]) else 0.5
@@ -114,6 +117,8 @@ cdef void _profile(const _side *X, int64_t i, const _side *Y, int64_t m, int mod
             sc[j] = -INFINITY
         elif mode == 0 and (ci or Y.cst[j]):
             sc[j] = 1.0 if (ci and Y.cst[j]) else 0.5
+        elif X.cls != NULL and X.cls[i] >= 0 and X.cls[i] == Y.cls[j]:
+            sc[j] = INFINITY  # identical windows (see _pair)
         elif isnan(sc[j]):
             sc[j] = -INFINITY
 
@@ -126,6 +131,14 @@ cdef _side _make_side(dict d, list keep):
     cdef const uint8_t[::1] c = d["const"]
     cdef const uint8_t[::1] v = d["valid"]
     keep.extend([T, mu, w, c, v])
+    cdef const int64_t[::1] cls
+    s.cls = NULL
+    if d.get("cls") is not None:
+        cls = d["cls"]
+        if cls.shape[0] != v.shape[0]:
+            raise ValueError("_make_side: cls and valid differ in length")
+        keep.append(cls)
+        s.cls = &cls[0]
     s.T = &T[0]
     s.mu = &mu[0]
     s.w = &w[0]
@@ -204,37 +217,62 @@ cdef int64_t _lower_bound(const int64_t *a, int64_t n, int64_t x) noexcept nogil
     return lo
 
 
-cdef void _first_hits(mp_topk *tk, int64_t row, int sign, const int64_t *D, int64_t nd,
+cdef int64_t _first_k(int64_t row, int sign, const int64_t *D, int64_t nd,
                       const uint8_t *inD, int64_t gmin, int64_t gmax, const int64_t *C,
-                      int64_t nc, const uint8_t *inC, int64_t lc, int64_t k,
-                      double score) noexcept nogil:
-    """Offer ``row`` its first k candidates p = row + sign * g with g in the sorted diagonals
-    D and p in the sorted class C, by ascending g (the table's order among equal scores: the
-    lowest column of a row, the latest row of a column), all with ``score``.  Walks whichever
-    of D and C is smaller, testing the other with its bitmap (inD over [gmin, gmax], inC over
-    [0, lc)): the steps are at most that size, and about k over the other's density."""
+                      int64_t nc, const int64_t *lab, int64_t want, int64_t lc, int64_t k,
+                      int64_t *out) noexcept nogil:
+    """The first k candidates p = row + sign * g of ``row`` (into ``out``; returns how many)
+    with g in the sorted diagonals D and p in the sorted positions C (those whose label
+    ``lab[p]`` is ``want``), by ascending g: a table's order among equal scores (the lowest
+    column of a row, the latest row of a column).  Walks whichever of D and C is smaller,
+    testing the other (inD, D's bitmap over [gmin, gmax]; lab over [0, lc)): the steps are at
+    most that size, and about k over the other's density."""
     cdef int64_t hits = 0, q, g, pos
     if nd <= nc:
         for q in range(nd):
             pos = row + sign * D[q]
-            if 0 <= pos < lc and inC[pos]:
-                mp_topk_insert(tk, row, score, pos)
+            if 0 <= pos < lc and lab[pos] == want:
+                out[hits] = pos
                 hits += 1
                 if hits >= k:
-                    return
-        return
-    # the class's positions in order of g: upward from row + gmin, or downward from row - gmin
+                    break
+        return hits
+    # C's positions in order of g: upward from row + gmin, or downward from row - gmin
     q = _lower_bound(C, nc, row + gmin) if sign > 0 else _lower_bound(C, nc, row - gmin + 1) - 1
     while 0 <= q < nc:
         g = sign * (C[q] - row)
         if g > gmax:
-            return
+            break
         if inD[g - gmin]:
-            mp_topk_insert(tk, row, score, C[q])
+            out[hits] = C[q]
             hits += 1
             if hits >= k:
-                return
+                break
         q += sign
+    return hits
+
+
+cdef void _first_hits(mp_topk *tk, int64_t row, int sign, const int64_t *D, int64_t nd,
+                      const uint8_t *inD, int64_t gmin, int64_t gmax, const int64_t *C,
+                      int64_t nc, const int64_t *lab, int64_t want, int64_t lc,
+                      double score, int64_t *buf) noexcept nogil:
+    """Offer ``row`` its first k candidates of _first_k (k = the table's), all with ``score``
+    (``buf``: room for k)."""
+    cdef int64_t q, hits = _first_k(row, sign, D, nd, inD, gmin, gmax, C, nc, lab, want, lc,
+                                    tk.k, buf)
+    for q in range(hits):
+        mp_topk_insert(tk, row, score, buf[q])
+
+
+cdef object _diagonal_bitmap(const int64_t[::1] diags):
+    """diags (sorted, distinct, checked) as a bitmap over [diags[0], diags[-1]]."""
+    cdef int64_t i, nd = diags.shape[0]
+    for i in range(1, nd):
+        if diags[i] <= diags[i - 1]:
+            raise ValueError("diags must be sorted and distinct")
+    inD = np.zeros(diags[nd - 1] - diags[0] + 1, dtype=np.uint8)
+    inD[np.asarray(diags) - diags[0]] = 1
+    return inD
 
 
 def fixed_score_pairs(table, int sign, const int64_t[::1] diags, const uint8_t[::1] constR,
@@ -250,31 +288,23 @@ def fixed_score_pairs(table, int sign, const int64_t[::1] diags, const uint8_t[:
     1.6 GB that way).  The GIL is released."""
     cdef mp_topk tk
     _fill_topk(&tk, table)
-    cdef int64_t lr = constR.shape[0], lc = constC.shape[0], nd = diags.shape[0], r, i
+    cdef int64_t lr = constR.shape[0], lc = constC.shape[0], nd = diags.shape[0], r
     if validR.shape[0] != lr or validC.shape[0] != lc or tk.k < 1:
         raise ValueError("fixed_score_pairs: array lengths differ")
     if nd == 0 or lr == 0 or lc == 0:
         return
+    cdef const uint8_t[::1] bD = _diagonal_bitmap(diags)
     cdef int64_t gmin = diags[0], gmax = diags[nd - 1]
-    for i in range(1, nd):
-        if diags[i] <= diags[i - 1]:
-            raise ValueError("fixed_score_pairs: diags must be sorted and distinct")
-    cst = np.flatnonzero(np.asarray(constC, dtype=bool) & np.asarray(validC, dtype=bool))
-    oth = np.flatnonzero(~np.asarray(constC, dtype=bool) & np.asarray(validC, dtype=bool))
-    cdef const int64_t[::1] C1 = np.ascontiguousarray(cst, dtype=np.int64)
-    cdef const int64_t[::1] C2 = np.ascontiguousarray(oth, dtype=np.int64)
-    in1 = np.zeros(lc, dtype=np.uint8)
-    in1[cst] = 1
-    in2 = np.zeros(lc, dtype=np.uint8)
-    in2[oth] = 1
-    inD_arr = np.zeros(gmax - gmin + 1, dtype=np.uint8)
-    inD_arr[np.asarray(diags) - gmin] = 1
-    cdef const uint8_t[::1] b1 = in1
-    cdef const uint8_t[::1] b2 = in2
-    cdef const uint8_t[::1] bD = inD_arr
-    cdef int64_t n1 = C1.shape[0], n2 = C2.shape[0], k = tk.k
+    # the column windows' kinds: 0 constant, 1 any other valid one, -1 invalid
+    kind_arr = np.where(np.asarray(validC, dtype=bool),
+                        np.where(np.asarray(constC, dtype=bool), 0, 1), -1).astype(np.int64)
+    cdef const int64_t[::1] kind = kind_arr
+    cdef const int64_t[::1] C1 = np.flatnonzero(kind_arr == 0).astype(np.int64)
+    cdef const int64_t[::1] C2 = np.flatnonzero(kind_arr == 1).astype(np.int64)
+    cdef int64_t n1 = C1.shape[0], n2 = C2.shape[0]
     cdef const int64_t *p1 = &C1[0] if n1 else NULL
     cdef const int64_t *p2 = &C2[0] if n2 else NULL
+    cdef int64_t[::1] buf = np.empty(tk.k, dtype=np.int64)
     with nogil:
         for r in range(lr):
             if not validR[r]:
@@ -282,13 +312,78 @@ def fixed_score_pairs(table, int sign, const int64_t[::1] diags, const uint8_t[:
             if constR[r]:
                 if n1:
                     _first_hits(&tk, r, sign, &diags[0], nd, &bD[0], gmin, gmax, p1, n1,
-                                &b1[0], lc, k, 1.0)
+                                &kind[0], 0, lc, 1.0, &buf[0])
                 if n2:
                     _first_hits(&tk, r, sign, &diags[0], nd, &bD[0], gmin, gmax, p2, n2,
-                                &b2[0], lc, k, 0.5)
+                                &kind[0], 1, lc, 0.5, &buf[0])
             elif n1:
-                _first_hits(&tk, r, sign, &diags[0], nd, &bD[0], gmin, gmax, p1, n1, &b1[0],
-                            lc, k, 0.5)
+                _first_hits(&tk, r, sign, &diags[0], nd, &bD[0], gmin, gmax, p1, n1,
+                            &kind[0], 0, lc, 0.5, &buf[0])
+
+
+def twin_pairs(table, int sign, const int64_t[::1] diags, const int64_t[::1] twins,
+               const int64_t[::1] cls, const int64_t[::1] members,
+               const int64_t[::1] starts):
+    """An anytime profile's pairs of identical windows on ``diags``, offered to the rows of
+    ``table`` (row r, candidates c = r + sign * g of the column series) with the score +inf:
+    each row's first k identical windows in the table's order, ``twins[r]`` naming their
+    class (-1: none) in the column windows' classes ``cls``; ``members``, the column windows
+    sorted by class then index, class j's from ``starts[j]`` to ``starts[j + 1]``.
+
+    They are exactly 0 apart, the least any distance can be, so a row holding k of them has
+    its threshold at +inf and the kernels offer it no more cells: left to the kernels, each
+    identical pair ties the row's best and takes their rare path (a tie with an earlier index
+    wins), which made sparse counts (many all-zero windows) or an exactly periodic series
+    cost 6-10x a random walk.  The GIL is released."""
+    cdef mp_topk tk
+    _fill_topk(&tk, table)
+    cdef int64_t lr = twins.shape[0], lc = cls.shape[0], nd = diags.shape[0], r, c
+    if tk.k < 1 or starts.shape[0] != lc + 1 or members.shape[0] != starts[lc]:
+        raise ValueError("twin_pairs: array lengths differ")
+    if nd == 0 or lr == 0 or lc == 0:
+        return
+    cdef const uint8_t[::1] bD = _diagonal_bitmap(diags)
+    cdef int64_t gmin = diags[0], gmax = diags[nd - 1]
+    cdef int64_t[::1] buf = np.empty(tk.k, dtype=np.int64)
+    with nogil:
+        for r in range(lr):
+            c = twins[r]
+            if c < 0 or starts[c + 1] == starts[c]:
+                continue
+            _first_hits(&tk, r, sign, &diags[0], nd, &bD[0], gmin, gmax, &members[starts[c]],
+                        starts[c + 1] - starts[c], &cls[0], c, lc, INFINITY, &buf[0])
+
+
+def class_members_on(const int64_t[::1] I, int64_t k, int sign, const int64_t[::1] diags,
+                     const int64_t[::1] cls, const int64_t[::1] members,
+                     const int64_t[::1] starts):
+    """For an anytime profile's candidates ``I`` (l rows of k), each entry's class's first k
+    windows on the diagonals done (``diags``, sorted) in a table's order (see _first_k; row r,
+    candidates r + sign * g): an ``(l, k * k)`` array, -1 where fewer.  The anytime twin of
+    finalize's tie candidates (windows identical to a found neighbour are exactly as near),
+    which must not reach for a diagonal not yet done.  The GIL is released."""
+    cdef int64_t l = I.shape[0] // k if k > 0 else 0, lc = cls.shape[0], nd = diags.shape[0]
+    if k < 1 or I.shape[0] != l * k or starts.shape[0] != lc + 1 or \
+            members.shape[0] != starts[lc]:
+        raise ValueError("class_members_on: array lengths differ")
+    out_arr = np.full((l, k * k), -1, dtype=np.int64)
+    if nd == 0 or l == 0 or lc == 0:
+        return out_arr
+    cdef int64_t[:, ::1] out = out_arr
+    cdef const uint8_t[::1] bD = _diagonal_bitmap(diags)
+    cdef int64_t gmin = diags[0], gmax = diags[nd - 1], r, j, e, c
+    with nogil:
+        for r in range(l):
+            for j in range(k):
+                e = I[r * k + j]
+                if e < 0 or e >= lc:
+                    continue
+                c = cls[e]
+                if c < 0 or starts[c + 1] - starts[c] < 2:
+                    continue  # (a class of one: the entry itself)
+                _first_k(r, sign, &diags[0], nd, &bD[0], gmin, gmax, &members[starts[c]],
+                         starts[c + 1] - starts[c], &cls[0], c, lc, k, &out[r, j * k])
+    return out_arr
 
 
 def prescrump_pairs(dict X, dict Y, int64_t m, int mode, double p, const int64_t[::1] samples,

@@ -33,26 +33,27 @@ def usable(s: Series) -> np.ndarray:
 
 
 def find_twins(job: Job) -> None:
-    """Set ``job.classes``, the classes of the column series' windows (``(cls, repeats)`` as
-    ``_exact.window_classes(..., count=True)`` gives them), and ``job.twins``: for each row
-    window, the class of the column series' windows identical to it (-1 if none; None if no
-    row has one).  One hashing pass over the series (an AB-join's two in one, so that A's
-    windows meet B's)."""
+    """Set ``job.classes`` and ``job.twins`` (:func:`twin_classes`): the rows those twins
+    settle before the pass get no cell, and ``finalize`` offers them their twins."""
+    job.classes, job.twins = twin_classes(job)
+
+
+def twin_classes(job: Job) -> tuple[tuple[np.ndarray, int], np.ndarray | None]:
+    """The classes of the column series' windows (``(cls, repeats)`` as
+    ``_exact.window_classes(..., count=True)`` gives them), and for each row window the class
+    of the column series' windows identical to it (-1 if none; None if no row has one).  One
+    hashing pass over the series (an AB-join's two in one, so that A's windows meet B's)."""
     X, m = job.series[0], job.m
     if job.self_join:
         cls, repeats = _exact.window_classes(X.exact, m, usable(X), True)
-        job.classes = (cls, repeats)
-        job.twins = cls if repeats else None
-        return
+        return (cls, repeats), (cls if repeats else None)
     Y = job.series[1]
     both = np.concatenate([X.exact, Y.exact])
     # the m - 1 windows that straddle the junction belong to neither series
     ok = np.concatenate([usable(X), np.zeros(m - 1, dtype=bool), usable(Y)])
     joint, repeats = _exact.window_classes(both, m, ok, True)
     if not repeats:  # every window unique: each of Y's is its own class
-        job.classes = (np.where(usable(Y), np.arange(Y.l), -1), 0)
-        job.twins = None
-        return
+        return (np.where(usable(Y), np.arange(Y.l), -1), 0), None
     at = X.l + m - 1  # Y's first window
     jy = joint[at:]
     ys = np.flatnonzero(jy >= 0)
@@ -62,10 +63,9 @@ def find_twins(job: Job) -> None:
     low[labels] = ys[first]
     cls = np.full(Y.l, -1, dtype=np.int64)
     cls[ys] = low[jy[ys]]
-    job.classes = (cls, int(len(ys) - len(labels)))
     jx = joint[: X.l]
     twins = np.where(jx >= 0, low[np.maximum(jx, 0)], -1)
-    job.twins = twins if repeats and (twins >= 0).any() else None
+    return (cls, int(len(ys) - len(labels))), (twins if (twins >= 0).any() else None)
 
 
 def sorted_members(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,6 +76,15 @@ def sorted_members(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     members = members[np.argsort(cls[members], kind="stable")]  # (stable: index order kept)
     key = cls[members] * (lb + 1) + members
     return members, key, np.bincount(cls[members], minlength=lb)
+
+
+def class_index(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The usable windows sorted by class, then index, and where each class starts among them:
+    class j's members are ``members[starts[j]:starts[j + 1]]``."""
+    members, _, size = sorted_members(cls)
+    starts = np.zeros(len(cls) + 1, dtype=np.int64)
+    np.cumsum(size, out=starts[1:])
+    return members, starts
 
 
 def class_members(c: np.ndarray, cls: np.ndarray, side: str, excl: int, k: int,

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from .. import _config, _engine, _stream, _threads, _validate
+from .. import _config, _engine, _stream, _threads, _twins, _validate
 from .._exact import window_stats
 from .._pipeline import _refine, finalize, merge, run_threads
 from .._prepare import EXCL_ZONE_DENOM, Job, Table, _plan_bands, prepare_job
@@ -46,6 +46,19 @@ def _chunk_ranges(counts: np.ndarray, n_chunks: int) -> np.ndarray:
 def _diagonal_counts(diags: np.ndarray, l_A: int, l_B: int) -> np.ndarray:
     """Pairs on each diagonal g (cells (i, i + g)) of an l_A x l_B distance matrix."""
     return np.where(diags >= 0, np.minimum(l_B - diags, l_A), np.minimum(l_B, l_A + diags))
+
+
+def _twin_candidates(job: Job, tables: list[Table], diags: np.ndarray, twins) -> None:
+    """Offer the pairs of identical windows on ``diags`` at the score +inf, before the kernels
+    run them (_stream.twin_pairs): a row that then holds k of them (its best possible, in
+    STUMPY's order among the diagonals done) gets its threshold at +inf, and no cell."""
+    rows, cls, members, starts = twins
+    g = np.unique(np.asarray(diags, dtype=np.int64))  # sorted: the tables' order of ties
+    if not len(g):
+        return
+    _stream.twin_pairs(tables[0], 1, g, rows, cls, members, starts)
+    if job.self_join:  # the left table: row c, candidates r = c - g
+        _stream.twin_pairs(tables[1], -1, g, rows, cls, members, starts)
 
 
 def _special_candidates(job: Job, tables: list[Table], diags: np.ndarray) -> None:
@@ -116,9 +129,11 @@ class _DiagonalJob:
 
     Cells (i, i + g) are diagonal g >= 0 of the pass (A, B), or -g of the pass (B, A)."""
 
-    def __init__(self, job: Job, diags: np.ndarray, n_threads, into: list[Table] | None = None):
+    def __init__(self, job: Job, diags: np.ndarray, n_threads, into: list[Table] | None = None,
+                 floor: list[np.ndarray] | None = None):
         self._job = job
         self._into = into
+        self._floor = floor
         self.series = job.series
         passes = (diags < 0).astype(np.int64)
         d = np.abs(diags).astype(np.int64)
@@ -145,11 +160,16 @@ class _DiagonalJob:
                                           dtype=np.int64)
 
     def new_tables(self) -> list[Table]:
-        """Fresh tables for each worker, except ``into`` for the first (see _Anytime.update)."""
+        """Fresh tables for each worker, except ``into`` for the first (see _Anytime.update).
+        Their thresholds start at ``floor``, the profile's so far: a cell below its row's
+        k-th best cannot enter the profile (and a row the twins settled, at +inf, gets none)."""
         if self._into is not None:
             tables, self._into = self._into, None
             return tables
-        return self._job.new_tables()
+        tables = self._job.new_tables()
+        for table, floor in zip(tables, self._floor or ()):
+            table.thr[:] = floor
+        return tables
 
     def run_worker(self, bands, counters, tables, cancel) -> bool:
         job = self._job
@@ -180,6 +200,11 @@ class _Anytime:
         excl = job.excl_zone
         if s is None:
             s = excl
+        # identical windows: each update offers those on its diagonals first (_twin_candidates)
+        job.classes, twins = _twins.twin_classes(job)  # (finalize reuses the classes)
+        self._twins = None
+        if twins is not None:
+            self._twins = (twins, job.classes[0]) + _twins.class_index(job.classes[0])
         self._tables = job.new_tables()
         if pre_scrump:
             extra = _prescrump_table(job, s, self._n_threads)
@@ -187,6 +212,10 @@ class _Anytime:
                 self._tables.append(extra)
             else:
                 _engine.merge_unique(self._tables[0], extra)
+        # every pair of all-zero windows (p-norms) on an update's diagonals is offered by
+        # _twin_candidates, so the kernels' rounding bound may leave them out (band.h)
+        for series in job.series:
+            series.zeros_settled = True
         if job.self_join:
             diags = np.random.permutation(np.arange(excl + 1, l_A, dtype=np.int64))
             if diags.shape[0] == 0:
@@ -217,8 +246,12 @@ class _Anytime:
         # preSCRIMP in an AB-join's table, or by an update that was interrupted) can only keep
         # its index then; with k > 1 it would take a second place, so the tables are merged
         # skipping the indices a row already holds.
-        into = self._tables[: len(job.targets)] if job.k == 1 else None
-        per_worker = run_threads(_DiagonalJob(job, diags, self._n_threads, into),
+        targets = self._tables[: len(job.targets)]
+        if self._twins is not None:
+            _twin_candidates(job, targets, diags, self._twins)
+        into = targets if job.k == 1 else None
+        floor = [t.thr.copy() for t in targets]
+        per_worker = run_threads(_DiagonalJob(job, diags, self._n_threads, into, floor),
                                  n_threads=self._n_threads)
         if into is not None:
             per_worker = per_worker[1:]
@@ -242,8 +275,10 @@ class _Anytime:
             # typed columns (the attributes are arrays: no object table to box and unbox);
             # the windows' statistics and classes are kept for the next update's profile
             cache = self.__dict__.setdefault("_final_cache", {})
+            done = np.sort(self._diags[: self._ranges[self._chunk - 1, 1]] if self._chunk
+                           else self._diags[:0])
             self._result = finalize(self._job, self._tables, self._n_threads, special=False,
-                                    warn=False, boxed=False, cache=cache)
+                                    warn=False, boxed=False, cache=cache, done=done)
         return self._result
 
     @property
@@ -395,9 +430,11 @@ def _check_s(s, default: int) -> int:
     return s
 
 
-def _side(series, m: int, normalize: bool) -> dict:
+def _side(series, m: int, normalize: bool, cls: np.ndarray | None = None) -> dict:
     """One series as the preSCRIMP loops see it: like the kernels', but near-flat windows keep
-    their inverse norm (they are ranked here; their distances are refined exactly anyway)."""
+    their inverse norm (they are ranked here; their distances are refined exactly anyway).
+    ``cls``: the classes of identical windows (the rows' twins, or the columns' classes; see
+    _twins.twin_classes), whose pairs score +inf, as _sampled_twins offers them."""
     if normalize:
         Tk = series.T[: series.l + m - 1]
         mu, ssd = window_stats(np.ascontiguousarray(Tk), m)
@@ -408,7 +445,8 @@ def _side(series, m: int, normalize: bool) -> dict:
         mu = np.zeros(series.l)
         w = np.ones(series.l)
     return {"T": series.T, "mu": np.ascontiguousarray(mu), "w": np.ascontiguousarray(w),
-            "const": series.const, "valid": series.valid.astype(np.uint8)}
+            "const": series.const, "valid": series.valid.astype(np.uint8),
+            "cls": None if cls is None else np.ascontiguousarray(cls, dtype=np.int64)}
 
 
 class _SampledJob:
@@ -425,10 +463,13 @@ class _SampledJob:
     (all, sampled) the sampled columns, which are marked too, so only they are scored.
     AB-join: table [nearest (k = 1)], the sampled rows of A against all of B (both passes)."""
 
-    def __init__(self, job: Job, s: int):
-        X = job.series[0]
+    def __init__(self, job: Job, s: int, floor: list[Table] | None = None):
+        # (every pair of identical windows is offered first (_sampled_twins, ``floor``), so
+        # the p-norm kernels' rounding bound may leave all-zero windows' pairs out: band.h)
+        X = dataclasses.replace(job.series[0], zeros_settled=True)
         w = np.full_like(X.w, np.nan)
         w[: X.l : s] = X.w[: X.l : s]
+        self._floor = floor
         self.mode, self.m, self.p, self.reseed = job.mode, job.m, job.p, job.reseed
         self._l, self._k = X.l, job.k
         first = job.excl_zone + 1
@@ -441,7 +482,7 @@ class _SampledJob:
             self.passes = np.array([[1, 0, 0, 1, -1, -1], [0, 1, -1, -1, 1, 0]], dtype=np.int64)
             diags = np.array([[first, max(first, X.l)]] * 2, dtype=np.int64)
         else:
-            Y = job.series[1]
+            Y = dataclasses.replace(job.series[1], zeros_settled=True)
             self.series = [dataclasses.replace(X, w=w, sample=s), Y]
             self.passes = np.array([[0, 1, 0, -1, -1, -1], [1, 0, -1, -1, -1, 0]],
                                    dtype=np.int64)
@@ -450,10 +491,52 @@ class _SampledJob:
         self.bands = _plan_bands(self.passes, diags, self.series)
 
     def new_tables(self) -> list[Table]:
+        """Each worker's tables; their thresholds start at ``floor``'s (a row holding enough
+        identical windows, at +inf, gets no cell)."""
         tables = [Table(self._l, 1)]
         if self._self_join:
             tables.append(Table(self._l, self._k))
+        for table, floor in zip(tables, self._floor or ()):
+            table.thr[:] = floor.thr
         return tables
+
+
+def _sampled_twins(job: Job, s: int, classes, twins) -> list[Table]:
+    """preSCRIMP's pairs of identical windows, each table's first in its order at the score
+    +inf (as _SampledJob.new_tables makes them): a sampled window's nearest, the lowest
+    identical window beyond the exclusion zone; and in a self-join, each window's first k
+    identical sampled windows (the multiples of ``s``), the lowest beyond the exclusion zone.
+    Left to the kernels, each such pair ties the row's best and takes their rare path (sparse
+    counts: 6x a random walk's time)."""
+    X = job.series[0]
+    tables = [Table(X.l, 1)] + ([Table(X.l, job.k)] if job.self_join else [])
+    cls = classes[0]
+    L = len(cls) + 1
+    members, key, _ = _twins.sorted_members(cls)
+    excl = job.excl_zone if job.self_join else -1
+
+    def first(rows, ms, ks, k, table):
+        """Offer each row its first k of the class members ``ms`` (keys ``ks``) outside
+        [row - excl, row + excl], lowest first."""
+        c = twins[rows]
+        base = np.searchsorted(ks, c * L)
+        end = np.searchsorted(ks, (c + 1) * L)
+        low = np.searchsorted(ks, c * L + np.maximum(rows - excl, 0)) if excl >= 0 else end
+        high = np.searchsorted(ks, c * L + rows + excl + 1) if excl >= 0 else end
+        for q in range(k):
+            pos = np.where(base + q < low, base + q, high + (q - (low - base)))
+            ok = pos < end
+            if not ok.any():
+                break
+            got = ms[pos[ok]]
+            _engine.insert_scored(table, rows[ok], got, np.full(len(got), np.inf))
+
+    samples = np.arange(0, X.l, s, dtype=np.int64)
+    first(samples[twins[samples] >= 0], members, key, 1, tables[0])
+    if job.self_join:
+        sampled = members % s == 0
+        first(np.flatnonzero(twins >= 0), members[sampled], key[sampled], job.k, tables[1])
+    return tables
 
 
 def _special(series) -> np.ndarray:
@@ -483,12 +566,18 @@ def _prescrump_table(job: Job, s, n_threads) -> Table:
     s = _check_s(s, job.excl_zone if job.self_join else math.ceil(job.m / EXCL_ZONE_DENOM))
     # np.arange rather than STUMPY's range: the same array, so the same draw, 8x faster
     samples = np.random.permutation(np.arange(0, X.l, s, dtype=np.int64))
-    plan = _SampledJob(job, s)
+    classes, twins = _twins.twin_classes(job)
+    floor = None if twins is None else _sampled_twins(job, s, classes, twins)
+    plan = _SampledJob(job, s, floor)
     tables = merge(plan, run_threads(plan, n_threads=n_threads))
+    if floor is not None:  # (the kernels' own offers of the same pairs are dropped)
+        for dst, src in zip(floor, tables):
+            _engine.merge_unique(dst, src)
+        tables = floor
     nn = tables[0]
     offer = tables[1] if job.self_join else Table(X.l, job.k)
-    sx = _side(X, job.m, job.normalize)
-    sy = sx if Y is X else _side(Y, job.m, job.normalize)
+    sx = _side(X, job.m, job.normalize, twins)
+    sy = sx if Y is X else _side(Y, job.m, job.normalize, None if twins is None else classes[0])
     excl = job.excl_zone if job.self_join else -1
     spx = _special(X)
     special_y = np.flatnonzero(_special(Y)).astype(np.int64)
