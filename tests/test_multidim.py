@@ -217,7 +217,7 @@ def test_threads_bitwise_identical():
 
 def _fast_path_inputs(d, seed):
     """Random walks with the cases the AVX2 strip treats apart: a NaN, a constant stretch,
-    a constant channel (no longer 'clean'), exactly repeated windows.  200 points: 22 or more
+    a constant channel (no longer 'clean'), exactly repeated windows, exact ties everywhere.  200 points: 22 or more
     strips of 8 diagonals, and each m leaves another remainder of the last strip."""
     rng = np.random.default_rng(seed)
     n, m = 200, [6, 11, 25][seed % 3]
@@ -235,6 +235,13 @@ def _fast_path_inputs(d, seed):
     C[d - 1, :] = 2.5
     C[0, 60:100] = -1.0
     yield C, m
+    # ties on most cells (every column's best moves to each lower index): exactly periodic
+    # channels, and channels constant but for a stretch (vector offers, mband.c)
+    S = np.stack([np.tile([0.0, 0.0, 1.0, 1.0, 3.0][: 3 + c % 3], n)[:n] for c in range(d)])
+    yield S, m
+    M = np.full_like(T, 2.0)
+    M[:, 120:150] = T[:, 120:150]
+    yield M, m
 
 
 @pytest.mark.parametrize("d", list(range(1, 18)))
