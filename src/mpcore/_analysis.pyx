@@ -15,6 +15,41 @@ cdef enum:
     BLOCK = 256
 
 
+cdef void _zstats(const double *T, int64_t m, double *mu, double *corr, double *isd,
+                  int64_t j0, int64_t j1) noexcept nogil:
+    """zstats of the windows j0 <= j < j1 (each window's bits do not depend on its block)."""
+    cdef int64_t t, b, jb, nb
+    cdef double s[BLOCK]
+    cdef double q[BLOCK]
+    cdef double m0[BLOCK]
+    cdef double d
+    jb = j0
+    while jb < j1:
+        # blocks of windows, points in the outer loop: the inner loop runs over
+        # independent windows and vectorizes
+        nb = min(<int64_t> BLOCK, j1 - jb)
+        for b in range(nb):
+            s[b] = 0.0
+            q[b] = 0.0
+        for t in range(m):
+            for b in range(nb):
+                s[b] += T[jb + b + t]
+        for b in range(nb):
+            m0[b] = s[b] / m
+            s[b] = 0.0
+        for t in range(m):
+            for b in range(nb):
+                d = T[jb + b + t] - m0[b]
+                s[b] += d
+                q[b] += d * d
+        for b in range(nb):
+            d = q[b] - s[b] * s[b] / m
+            mu[jb + b] = m0[b]
+            corr[jb + b] = s[b] / m
+            isd[jb + b] = sqrt(m / d) if d > 0.0 else INFINITY
+        jb += nb
+
+
 def zstats(const double[::1] T, int64_t m, double[::1] mu, double[::1] corr, double[::1] isd,
            int64_t j0, int64_t j1):
     """Mean ``mu + corr`` and ``isd = sqrt(m / sum of squared deviations)`` of the windows
@@ -25,48 +60,33 @@ def zstats(const double[::1] T, int64_t m, double[::1] mu, double[::1] corr, dou
     on a large offset (1e9 + 1e-3 noise).  Computed once per series, reused by every query.
     A window with zero spread gets ``isd = inf``; callers treat it as constant.
     """
-    cdef int64_t t, b, jb, nb
-    cdef double s[BLOCK]
-    cdef double q[BLOCK]
-    cdef double m0[BLOCK]
-    cdef double d
+    if j0 < 0 or j1 > mu.shape[0] or j1 > corr.shape[0] or j1 > isd.shape[0] or \
+            (j1 > j0 and j1 + m - 1 > T.shape[0]):
+        raise ValueError("zstats: windows out of range")
+    if j1 <= j0:
+        return
     with nogil:
-        jb = j0
-        while jb < j1:
-            # blocks of windows, points in the outer loop: the inner loop runs over
-            # independent windows and vectorizes
-            nb = min(<int64_t> BLOCK, j1 - jb)
-            for b in range(nb):
-                s[b] = 0.0
-                q[b] = 0.0
-            for t in range(m):
-                for b in range(nb):
-                    s[b] += T[jb + b + t]
-            for b in range(nb):
-                m0[b] = s[b] / m
-                s[b] = 0.0
-            for t in range(m):
-                for b in range(nb):
-                    d = T[jb + b + t] - m0[b]
-                    s[b] += d
-                    q[b] += d * d
-            for b in range(nb):
-                d = q[b] - s[b] * s[b] / m
-                mu[jb + b] = m0[b]
-                corr[jb + b] = s[b] / m
-                isd[jb + b] = sqrt(m / d) if d > 0.0 else INFINITY
-            jb += nb
-    return
+        _zstats(&T[0], m, &mu[0], &corr[0], &isd[0], j0, j1)
 
 
 def zstats_at(const double[::1] T, int64_t m, const int64_t[::1] idx, double[::1] mu,
               double[::1] corr, double[::1] isd):
     """:func:`zstats` for the windows listed in ``idx`` only (near-flat windows, whose sliding
-    statistics are not accurate enough)."""
-    cdef int64_t a, j
-    for a in range(idx.shape[0]):
-        j = idx[a]
-        zstats(T, m, mu, corr, isd, j, j + 1)
+    statistics are not accurate enough), sorted: each run of consecutive windows in blocks
+    (a call per window cost 1.5 us, 10 ms for a series mostly constant)."""
+    cdef int64_t a = 0, b, n = idx.shape[0], l = mu.shape[0]
+    if corr.shape[0] < l or isd.shape[0] < l or T.shape[0] < l + m - 1:
+        raise ValueError("zstats_at: arrays too short")
+    for b in range(n):
+        if not 0 <= idx[b] < l or (b and idx[b] <= idx[b - 1]):
+            raise ValueError("zstats_at: idx must be sorted, distinct windows")
+    with nogil:
+        while a < n:
+            b = a + 1
+            while b < n and idx[b] == idx[b - 1] + 1:
+                b += 1
+            _zstats(&T[0], m, &mu[0], &corr[0], &isd[0], idx[a], idx[b - 1] + 1)
+            a = b
 
 
 def zprofile(const double[::1] Q, const double[::1] T, int64_t m, const double[::1] mu,
