@@ -506,6 +506,9 @@ def _twin_heavy(kind, n, seed):
     return np.tile([0.0, 0.0, 1.0, 3.0, 1.0], n // 5 + 1)[:n]  # exactly periodic
 
 
+# (z-normalized sparse counts are left out here: windows with one event at different places
+# are all exactly as far from another one, and the kernels' rounded correlations rank them in
+# either order, as README says; the prescrump test below takes them, checking distances)
 @pytest.mark.parametrize("kind, normalize, p", [("sparse", False, 2.0), ("sparse", False, 1.0),
                                                 ("counts", False, 1.0), ("counts", False, 3.0),
                                                 ("periodic", False, 2.0),
@@ -524,7 +527,6 @@ def test_identical_windows_in_order_on_done_diagonals(kind, normalize, p, join, 
                         normalize=normalize, p=p)
     excl = math.ceil(m / 4) if T_B is None else None
     D = naive.distance_matrix(T, m, T_B, normalize, p)
-    exact = normalize is False and kind != "periodic" or kind == "periodic"
     for _ in range(len(obj._ranges)):
         obj.update()
         done = obj._diags[: obj._ranges[obj._chunk - 1, 1]]
@@ -540,6 +542,7 @@ def test_identical_windows_in_order_on_done_diagonals(kind, normalize, p, join, 
 
 
 @pytest.mark.parametrize("kind, normalize, p", [("sparse", False, 2.0), ("sparse", False, 1.0),
+                                                ("sparse", True, 2.0),
                                                 ("counts", False, 2.0), ("counts", False, 3.0),
                                                 ("periodic", False, 2.0),
                                                 ("periodic", True, 2.0)])

@@ -148,16 +148,41 @@ cdef _side _make_side(dict d, list keep):
     return s
 
 
+cdef void _first_outside(mp_topk *tk, int64_t row, const int64_t *C, int64_t nc, int64_t excl,
+                         int64_t k, double score) noexcept nogil:
+    """Offer ``row`` the first k of the sorted positions C outside [row - excl, row + excl]
+    (all of them when excl < 0), lowest first, all with ``score``: the k a table keeps of
+    candidates of equal score (the lower index first)."""
+    cdef int64_t q = 0, hits = 0, hi
+    if excl >= 0:
+        hi = _lower_bound(C, nc, row + excl + 1)
+        while q < nc and C[q] < row - excl and hits < k:
+            _offer(tk, row, score, C[q])
+            q += 1
+            hits += 1
+        q = hi
+    while q < nc and hits < k:
+        _offer(tk, row, score, C[q])
+        q += 1
+        hits += 1
+
+
 def prescrump_special(dict X, dict Y, int64_t m, int mode, double p,
                       const int64_t[::1] samples, const uint8_t[::1] spx,
                       const int64_t[::1] special_y, int64_t excl, nn_table, offer_table):
     """preSCRIMP's pairs that hold a window the band kernels skip (constant or near-flat):
-    for each sampled row i of X (a slice of the samples, so that threads can share them), a
-    special i gets its full score profile (its best to ``nn_table``, and in a self-join the
-    whole profile offered to every row as the candidate i, into ``offer_table``); an ordinary
-    i is scored against every special window of Y (``special_y``), offered both ways likewise.
-    ``excl < 0``: an AB-join.  The kernels did every other pair, so each pair is offered here
-    at most once; the GIL is released throughout."""
+    for each sampled row i of X (a slice of the samples, sorted, so that threads can share
+    them), a special i gets its full score profile (its best to ``nn_table``, and in a
+    self-join the whole profile offered to every row as the candidate i, into
+    ``offer_table``); an ordinary i is scored against every special window of Y
+    (``special_y``), offered both ways likewise.  ``excl < 0``: an AB-join.  The kernels did
+    every other pair, so each pair is offered here at most once; the GIL is released
+    throughout.
+
+    A pair holding a constant window has a fixed score (1.0 for two, 0.5 for one), so of the
+    offers of one score to one row only the first k in the table's order (the lowest indices)
+    can enter it, and only those are made: O(l k) for the constant windows, not a pair per
+    sample and window (a series 90% constant took 2.5x a random walk's time)."""
     cdef list keep = []
     cdef _side x = _make_side(X, keep)
     cdef _side y = _make_side(Y, keep)
@@ -165,10 +190,34 @@ def prescrump_special(dict X, dict Y, int64_t m, int mode, double p,
     _fill_topk(&nn, nn_table)
     if excl >= 0:
         _fill_topk(&off, offer_table)
+    cdef int64_t n = samples.shape[0], ns = special_y.shape[0], a, i, j, b, nbest, t
+    for a in range(1, n):
+        if samples[a] <= samples[a - 1]:
+            raise ValueError("prescrump_special: samples must be sorted and distinct")
+    # Y's constant and other valid windows; this slice's constant and other valid samples
+    yv = np.asarray(<const uint8_t[:y.l]> y.valid, dtype=bool)
+    yc = np.asarray(<const uint8_t[:y.l]> y.cst, dtype=bool)
+    cdef const int64_t[::1] cy = np.flatnonzero(yv & yc).astype(np.int64)
+    cdef const int64_t[::1] oy = np.flatnonzero(yv & ~yc).astype(np.int64)
+    sam = np.asarray(samples)
+    if n:
+        xv = np.asarray(<const uint8_t[:x.l]> x.valid, dtype=bool)[sam]
+        xc = np.asarray(<const uint8_t[:x.l]> x.cst, dtype=bool)[sam]
+    else:
+        xv = xc = np.zeros(0, dtype=bool)
+    cdef const int64_t[::1] cs = np.ascontiguousarray(sam[xv & xc], dtype=np.int64)
+    cdef const int64_t[::1] os = np.ascontiguousarray(sam[xv & ~xc], dtype=np.int64)
+    cdef const int64_t[::1] fy = np.ascontiguousarray(
+        np.asarray(special_y)[~yc[np.asarray(special_y)]] if ns else special_y, dtype=np.int64)
+    cdef int64_t ncy = cy.shape[0], noy = oy.shape[0], ncs = cs.shape[0], nos = os.shape[0]
+    cdef int64_t nfy = fy.shape[0]
+    cdef const int64_t *pcy = &cy[0] if ncy else NULL
+    cdef const int64_t *poy = &oy[0] if noy else NULL
+    cdef const int64_t *pcs = &cs[0] if ncs else NULL
+    cdef const int64_t *pos = &os[0] if nos else NULL
     cdef double *sc = <double *> malloc(max(y.l, 1) * sizeof(double))
     if sc == NULL:
         raise MemoryError()
-    cdef int64_t n = samples.shape[0], ns = special_y.shape[0], a, i, j, b, nbest
     cdef double best, v
     cdef bint self_join = excl >= 0
     with nogil:
@@ -176,7 +225,15 @@ def prescrump_special(dict X, dict Y, int64_t m, int mode, double p,
             i = samples[a]
             if not x.valid[i]:
                 continue
-            if spx[i]:
+            if x.cst[i] and mode == 0:
+                # its profile: 1.0 to constant windows, 0.5 to the others; its nearest, the
+                # lowest of the best kind beyond the exclusion zone (offers: below)
+                if ncy:
+                    _first_outside(&nn, i, pcy, ncy, excl, 1, 1.0)
+                if nn.I[i * nn.k + nn.k - 1] < 0 and noy:
+                    _first_outside(&nn, i, poy, noy, excl, 1, 0.5)
+                continue
+            if spx[i]:  # near-flat: its whole profile, scored
                 _profile(&x, i, &y, m, mode, p, sc)
                 if self_join:
                     for j in range(max(0, i - excl), min(y.l, i + excl + 1)):
@@ -191,17 +248,30 @@ def prescrump_special(dict X, dict Y, int64_t m, int mode, double p,
                     _offer(&nn, i, best, nbest)
                 if self_join:
                     for j in range(y.l):
-                        if sc[j] > -INFINITY:
+                        if sc[j] > -INFINITY and not (mode == 0 and y.cst[j]):
                             _offer(&off, j, sc[j], i)
                 continue
-            for b in range(ns):
-                j = special_y[b]
+            # an ordinary sample: the near-flat windows scored, the constant ones at 0.5
+            for b in range(nfy):
+                j = fy[b]
                 if self_join and j - i <= excl and i - j <= excl:
                     continue
                 v = _pair(&x, i, &y, j, m, mode, p)
                 _offer(&nn, i, v, j)
                 if self_join:
                     _offer(&off, j, v, i)
+            if ncy and mode == 0:
+                _first_outside(&nn, i, pcy, ncy, excl, 1, 0.5)
+        if self_join and mode == 0:
+            # each row's offers from the constant samples (1.0 to a constant row, 0.5 to the
+            # others), and a constant row's from the other samples (0.5): the first k of each
+            for j in range(y.l):
+                if not y.valid[j]:
+                    continue
+                if ncs:
+                    _first_outside(&off, j, pcs, ncs, excl, off.k, 1.0 if y.cst[j] else 0.5)
+                if y.cst[j] and nos:
+                    _first_outside(&off, j, pos, nos, excl, off.k, 0.5)
     free(sc)
 
 
