@@ -238,3 +238,50 @@ def test_mostly_flat_series_costs_what_a_walk_costs():
     clean = min(run(walk) for _ in range(5))
     took = min(run(T) for _ in range(5))
     assert took < 3 * clean + 0.002, (took, clean)
+
+
+def test_subnormal_series():
+    """A series below ~2.2e-308 overflowed the search's power-of-two scale (2**1029): every
+    window read as non-finite or constant (match gave 2.83 for every window, aamp_match no
+    match at all).  Now the same indices as the series scaled up, as stump and mass give."""
+    def up(x):  # times 2**1030, exactly (in two steps: 2**1030 itself overflows)
+        return x * 2.0**520 * 2.0**510
+
+    T = random_walk(100, seed=0) * 2.0**-520 * 2.0**-510  # ~1e-310: subnormal
+    Q = T[10:18].copy()
+    for normalize in (True, False):
+        ours = mpcore.match(Q, T, max_distance=np.inf, normalize=normalize)
+        want = mpcore.match(up(Q), up(T), max_distance=np.inf, normalize=normalize)
+        np.testing.assert_array_equal(ours[:, 1].astype(int), want[:, 1].astype(int))
+        d = want[:, 0].astype(float)
+        if not normalize:
+            d = d * 2.0**-520 * 2.0**-510
+        np.testing.assert_allclose(ours[:, 0].astype(float), d, rtol=1e-9,
+                                   atol=1e-12 if normalize else 1e-320)
+    # a query far above the series: one scale for both (each distance ~ |Q|)
+    big = up(Q)
+    ours = mpcore.aamp_match(big, T, max_distance=np.inf)
+    check(ours, ref.match(big, T, np.inf, normalize=False))
+    P = mpcore.stump(T, 8).P_
+    np.testing.assert_array_equal(mpcore.motifs(T, P, cutoff=np.inf)[1],
+                                  mpcore.motifs(up(T), P, cutoff=np.inf)[1])
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_motifs_no_match_at_all(normalize):
+    """max_matches=0 or a negative limit: not even a candidate itself matches, so no motif
+    (and no walk over every candidate)."""
+    T = random_walk(300, seed=4)
+    P = (mpcore.stump(T, 10) if normalize else mpcore.aamp(T, 10)).P_
+    fn = mpcore.motifs if normalize else mpcore.aamp_motifs
+    with pytest.warns(UserWarning, match="No motifs"):
+        dist, idx = fn(T, P, max_matches=0)
+    assert dist.shape == (1, 0)
+    with pytest.warns(UserWarning, match="No motifs"):
+        fn(T, P, atol=-1.0, max_distance=0.0)
+    for kw, name in (({"max_matches": np.nan}, "max_matches"), ({"atol": None}, "atol"),
+                     ({"cutoff": "a"}, "cutoff"), ({"min_neighbors": 1.5}, "min_neighbors")):
+        with pytest.raises(TypeError, match=name):
+            fn(T, P, **kw)
+    with pytest.raises(TypeError, match="max_matches"):
+        mpcore.match(T[:10], T, max_matches=np.nan)

@@ -666,3 +666,38 @@ def test_maamp_offsets_and_spikes(case, p):
         T = T + 1e6
         T[1, 100] = np.nan
     check(T, 12, normalize=False, p=p)
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("kw", [{"max_matches": 0}, {"max_matches": -1}, {"atol": -1.0},
+                                {"max_distance": lambda D: -1.0}])
+def test_mmotifs_no_match_at_all_returns(normalize, kw):
+    """A candidate with no match, not even itself (at distance 0), excluded nothing, so the
+    next candidate was the same one again: these calls never returned.  Now no motif."""
+    import signal
+
+    T = walks(3, 100, seed=2)
+    P, I = (mpcore.mstump if normalize else mpcore.maamp)(T, 8)
+    def hang(*_):
+        raise TimeoutError("mmotifs did not return")
+
+    old = signal.signal(signal.SIGALRM, hang)  # a hang fails the test instead of the run
+    signal.alarm(20)
+    try:
+        dist, idx, subspaces, mdls = mpcore.mmotifs(T, P, I, normalize=normalize, **kw)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert dist.shape == (1, 0) and idx.shape == (1, 0) and subspaces == [] and mdls == []
+
+
+@pytest.mark.parametrize("kw, exc, name", [
+    ({"max_matches": np.nan}, TypeError, "max_matches"), ({"max_matches": "3"}, TypeError,
+                                                          "max_matches"),
+    ({"atol": None}, TypeError, "atol"), ({"min_neighbors": None}, TypeError, "min_neighbors"),
+    ({"k": 3}, ValueError, "k"), ({"k": -1}, ValueError, "k"), ({"k": 1.5}, TypeError, "k")])
+def test_mmotifs_bad_arguments(kw, exc, name):
+    T = walks(3, 100, seed=3)
+    P, I = mpcore.mstump(T, 8)
+    with pytest.raises(exc, match=name):
+        mpcore.mmotifs(T, P, I, **kw)

@@ -55,6 +55,21 @@ def check_int(value: object, name: str) -> int:
     return operator.index(value)
 
 
+def check_real(value: object, name: str) -> float:
+    """A real number (not a bool), as a float; NaN and infinities pass."""
+    if type(value) is float:
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating,
+                                                                     np.integer)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    return float(value)
+
+
+def check_max_matches(value: object) -> int | None:
+    """``max_matches``: None (no limit) or an int; 0 or less asks for no match."""
+    return None if value is None else check_int(value, "max_matches")
+
+
 def check_window(m: object, n: int, name_T: str = "T_A") -> int:
     m = check_int(m, "m")
     if m < 3:

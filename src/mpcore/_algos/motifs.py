@@ -55,6 +55,11 @@ def _find_motifs(T, P, m, min_neighbors, max_distance, cutoff, max_matches, max_
     l = P.shape[0]
     m = _validate.check_window(m, T.shape[0], "T")
     excl_zone = excl_zone_of(m)
+    max_matches = _validate.check_max_matches(max_matches)
+    min_neighbors = _validate.check_int(min_neighbors, "min_neighbors")
+    atol = _validate.check_real(atol, "atol")
+    if cutoff is not None:
+        cutoff = _validate.check_real(cutoff, "cutoff")
     if max_matches is None:
         max_matches = l
     if cutoff is None:
@@ -84,10 +89,14 @@ def _find_motifs(T, P, m, min_neighbors, max_distance, cutoff, max_matches, max_
             Q = Tf[None, c : c + m]
             constQ = [bool(prepared[0].const[c])] if normalize else [False]
             found = search(Q, prepared, max_distance, ask, atol, c, constQ, p)
+            if not len(found):
+                # not even the candidate itself, at distance 0 (max_matches < 1, or a limit
+                # below 0): no later candidate can have a match either
+                break
             if len(found) > min_neighbors:
                 distances.append(found[:max_matches, 0])
                 indices.append(found[:max_matches, 1])
-            for i in found[:, 1].astype(np.int64) if len(found) else [c]:
+            for i in found[:, 1].astype(np.int64):
                 P[max(0, i - excl_zone) : i + excl_zone + 1] = np.inf
             if bar is not None:
                 bar.update(len(indices))

@@ -963,8 +963,15 @@ def _mmotifs(T, P, I, min_neighbors, max_distance, cutoffs, max_matches, max_mot
     iscst = _isconstant_rows(T, m, T_subseq_isconstant) if normalize else np.zeros_like(valid)
     T = np.where(np.isfinite(T), T, 0.0)  # as STUMPY's preprocessing hands T on
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
+    max_matches = _validate.check_max_matches(max_matches)
     if max_matches is None:
         max_matches = np.inf
+    min_neighbors = _validate.check_int(min_neighbors, "min_neighbors")
+    atol = _validate.check_real(atol, "atol")
+    if k is not None:
+        k = _validate.check_int(k, "k")
+        if not 0 <= k < d:
+            raise ValueError(f"k (a zero-based subspace size) must be in [0, {d - 1}], got {k}")
     if cutoffs is None:
         Pn = np.where(np.isinf(P), np.nan, P)
         with warnings.catch_warnings():
@@ -1003,12 +1010,17 @@ def _mmotifs(T, P, I, min_neighbors, max_distance, cutoffs, max_matches, max_mot
         D /= len(S)
         D[motif_idx] = 0.0  # STUMPY's query_idx: the query matches itself exactly
         matches = _find_matches(D, excl_zone, max_distance, max_matches, atol)
+        if not len(matches):
+            # not even the candidate itself, at distance 0 (max_matches < 1, or a limit below
+            # 0): nothing is excluded, so the next candidate would be this one again (STUMPY
+            # raises an IndexError there)
+            break
         if len(matches) > min_neighbors:
             distances.append(matches[:, 0])
             indices.append(matches[:, 1])
             subspaces_out.append(S)
             mdls_out.append(mdls)
-        for j in matches[:, 1] if len(matches) else ():
+        for j in matches[:, 1]:
             _exclude(P, int(j), excl_zone)
         cand = np.argmin(P, axis=1)
         nn = I[rows, cand]

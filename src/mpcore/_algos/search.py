@@ -81,7 +81,10 @@ class PreparedSeries:
         self.valid = np.ascontiguousarray(self.isfinite).view(np.uint8)
         # z-normalized distances do not depend on scale: a power of two (exact) keeps squares
         # of values like 1e200 in range.  p-norm distances are scaled back at the end.
-        self.scale = float(np.ldexp(1.0, -np.frexp(top)[1])) if top > 0.0 else 1.0
+        # (at most 2**1020, as common_scale: below ~2.2e-308 a full power would overflow, and
+        # a subnormal series then stays below 1, which costs nothing)
+        self.scale = float(np.ldexp(1.0, min(1020, -int(np.frexp(top)[1])))) if top > 0.0 \
+            else 1.0
         self.T = T * self.scale
         if not np.all(isfinite_T):
             self.T[~np.isfinite(T)] = 0.0
@@ -127,10 +130,16 @@ class PreparedSeries:
                                                  self.isd, self.valid, self.const_u8, constQ,
                                                  out, a, b), ranges)
         else:
-            Qs = Q * self.scale
-            _run(lambda a, b: _analysis.pprofile(Qs, self.T, self.m, p, self.valid, out, a, b),
+            Ts, scale = self.T, self.scale
+            Qs = Q * scale
+            if not np.all(np.abs(Qs) <= 4.0):
+                # a query far above the series' scale (1.0 against values of 1e-310): one
+                # scale for both, so that neither over- nor underflows
+                scale = common_scale(Q, self.T / self.scale)
+                Ts, Qs = self.T * (scale / self.scale), Q * scale
+            _run(lambda a, b: _analysis.pprofile(Qs, Ts, self.m, p, self.valid, out, a, b),
                  ranges)
-            out /= self.scale  # a power of two: exact
+            out /= scale  # a power of two: exact
         return out
 
 
@@ -162,7 +171,8 @@ def find_matches(D, excl_zone, max_distance=None, max_matches=None, query_idx=No
     taken while it is finite and within ``max_distance + atol``, and the windows within
     ``excl_zone`` of it are blanked.  Returns an object array of ``[distance, index]`` rows.
     """
-    thr = atol + resolve_max_distance(max_distance, D)
+    max_matches = _validate.check_max_matches(max_matches)
+    thr = _validate.check_real(atol, "atol") + resolve_max_distance(max_distance, D)
     if max_matches is None:
         max_matches = D.shape[0]
     max_matches = int(min(max(max_matches, 0), D.shape[0]))
