@@ -164,3 +164,33 @@ def test_floss_and_fluss_vs_stumpy():
     b = S.fluss(np.asarray(mp)[:, 1], L, 4, 2, iac.copy())
     np.testing.assert_allclose(a[0], b[0], rtol=1e-15)
     np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_iac_from_threads_at_once():
+    """The idealized arc curve seeds and draws a generator of its own (STUMPY draws from
+    NumPy's global one): two threads computing it at once got curves of interleaved draws in
+    every try, and the cache kept one for the rest of the process."""
+    import threading
+
+    args = (60, True, 40, 200)
+    regimes._IAC_CACHE.clear()
+    want = regimes._iac(*args)
+    after = np.random.random()  # the global generator is left as STUMPY leaves it
+    for _ in range(3):
+        regimes._IAC_CACHE.clear()
+        got = [None] * 4
+        start = threading.Barrier(4)
+
+        def run(i):
+            start.wait()
+            got[i] = regimes._iac(*args)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for g in got:
+            np.testing.assert_array_equal(g, want)
+        np.testing.assert_array_equal(regimes._iac(*args), want)  # (the cached curve)
+        assert np.random.random() == after

@@ -364,3 +364,38 @@ def each(fn: Callable[[T], R], items: Iterable[T], n_threads: int) -> list[R]:
     if errors:
         raise errors[0]
     return out
+
+
+class Guarded:
+    """One lock per object (``self._lock``), for the objects that keep a computation's state
+    between calls (stumpi, scrump, stimp, floss): their updates and the reads of their results
+    take it (:func:`locked`), so that two threads sharing one object neither lose points nor
+    see an update half applied (two threads updating one stumpi lost points silently in an
+    audit; STUMPY's objects fail there too, with errors).  The lock is made with the object,
+    also by unpickling and copying, and is left out of its pickle."""
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._lock = threading.Lock()
+        return self
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "_lock" not in self.__dict__:  # (a pickle of protocol 0 or 1 bypasses __new__)
+            self._lock = threading.Lock()
+
+
+def locked(method: Callable[..., R]) -> Callable[..., R]:
+    """A method of a :class:`Guarded` object, run holding its lock."""
+
+    @functools.wraps(method)
+    def run_locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run_locked

@@ -178,8 +178,9 @@ class _DiagonalJob:
                                         counters, tables, cancel)
 
 
-class _Anytime:
-    """The one implementation behind ``scrump`` and ``scraamp``."""
+class _Anytime(_threads.Guarded):
+    """The one implementation behind ``scrump`` and ``scraamp``; its updates and profile hold
+    the object's lock (_threads.Guarded)."""
 
     def _setup(self, T_A, m, T_B, ignore_trivial, percentage, pre_scrump, s, normalize, p, k,
                A_isconstant, B_isconstant, n_threads):
@@ -230,6 +231,7 @@ class _Anytime:
         self._chunk = 0
         self._result = None
 
+    @_threads.locked
     def update(self):
         """Compute the next chunk of diagonals and fold it into the profile.
 
@@ -265,11 +267,12 @@ class _Anytime:
 
     def __getstate__(self):
         # what _profile keeps is recomputed after loading: a pickle holds the search's state
-        state = self.__dict__.copy()
+        state = super().__getstate__()
         state.pop("_final_cache", None)
         state["_result"] = None
         return state
 
+    @_threads.locked
     def _profile(self):
         if self._result is None:
             # typed columns (the attributes are arrays: no object table to box and unbox);

@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 
-from .. import _analysis, _exact, _validate
+from .. import _analysis, _exact, _threads, _validate
 from .chains import _indices
 
 
@@ -57,25 +57,31 @@ def _iac(width, bidirectional=True, n_iter=1000, n_samples=1000, seed=0):
             _IAC_CACHE.move_to_end(key)
             np.random.set_state(hit[1])
             return hit[0].copy()
-    np.random.seed(seed)
-    I = np.random.randint(0, width, size=width, dtype=np.int64)
+    # STUMPY seeds NumPy's global generator and draws from it; the same stream from a
+    # generator of this call's own (two threads drawing from the global one at once got
+    # curves of interleaved draws, which the cache then kept), left in the global one after
+    rs = np.random.RandomState(seed)
+    I = rs.randint(0, width, size=width, dtype=np.int64)
     if not bidirectional:
         # each window's neighbour is to its right: one draw per window, in order (the same
         # stream of draws as a loop of scalar randint calls)
         # (the last window keeps its first draw, as in STUMPY)
-        I[:-1] = np.random.randint(np.arange(1, width), width, dtype=np.int64)
+        I[:-1] = rs.randint(np.arange(1, width), width, dtype=np.int64)
     target = _analysis.nnmark(I)
     hist = scipy.stats.rv_histogram((target, np.arange(width + 1)))
     params = np.empty((n_iter, 2))
     for i in range(n_iter):
-        a, b, _, _ = scipy.stats.beta.fit(hist.rvs(size=n_samples), floc=0, fscale=width)
+        a, b, _, _ = scipy.stats.beta.fit(hist.rvs(size=n_samples, random_state=rs), floc=0,
+                                          fscale=width)
         params[i] = a, b
     a, b = np.round(params.mean(axis=0), 2)
     iac = scipy.stats.beta.pdf(np.arange(width), a, b, loc=0, scale=width)
     slope = np.linalg.lstsq(iac[:, None], target, rcond=None)[0]
     iac = iac * slope
+    state = rs.get_state()
+    np.random.set_state(state)
     with _IAC_LOCK:
-        _IAC_CACHE[key] = (iac.copy(), np.random.get_state())
+        _IAC_CACHE[key] = (iac.copy(), state)
         while len(_IAC_CACHE) > 16:
             _IAC_CACHE.popitem(last=False)
     return iac
@@ -159,7 +165,7 @@ def fluss(I, L, n_regimes, excl_factor=5, custom_iac=None):
     return cac, _rea(cac, n_regimes, L, excl_factor=excl_factor)
 
 
-class floss:
+class floss(_threads.Guarded):
     """Fast Low-cost Online Semantic Segmentation: the corrected arc curve of a stream.
 
     Each :meth:`update` appends a point, drops the oldest, finds the new window's matches among
@@ -263,6 +269,7 @@ class floss:
         self._IR = np.where(none, np.arange(k), IR)
         self._cac = np.full(k, -1.0)
 
+    @_threads.locked
     def update(self, t):
         """Append the point ``t`` to the stream (dropping the oldest) and update the arc curve.
 
@@ -311,16 +318,19 @@ class floss:
         self._n_appended += 1
 
     @property
+    @_threads.locked
     def cac_1d_(self):
         """The one-directional corrected arc curve."""
         return self._cac.astype(np.float64)
 
     @property
+    @_threads.locked
     def P_(self):
         """Right nearest-neighbour distances."""
         return self._P.astype(np.float64)
 
     @property
+    @_threads.locked
     def I_(self):
         """Right nearest-neighbour indices; -1 where the distance is infinite."""
         I = self._IR.astype(np.int64)
@@ -328,6 +338,7 @@ class floss:
         return I
 
     @property
+    @_threads.locked
     def T_(self):
         """The current window of the stream."""
         return self._T.astype(np.float64)

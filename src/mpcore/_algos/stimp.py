@@ -13,7 +13,7 @@ from collections import deque
 
 import numpy as np
 
-from .. import _validate
+from .. import _threads, _validate
 from .._pipeline import matrix_profile
 from .._prepare import EXCL_ZONE_DENOM
 from .mpdist import check_percentage, cpu_executor, dask_executor, gpu_executor
@@ -38,8 +38,9 @@ def bfs_indices(n: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
-class _Stimp:
-    """The one implementation behind stimp, stimped, gpu_stimp and their aamp_ variants."""
+class _Stimp(_threads.Guarded):
+    """The one implementation behind stimp, stimped, gpu_stimp and their aamp_ variants; its
+    updates and pan hold the object's lock (_threads.Guarded)."""
 
     def _setup(self, T, min_m, max_m, step, percentage, pre_scrump, normalize, p,
                isconstant_func, executor):
@@ -80,6 +81,7 @@ class _Stimp:
         self._T_min = finite.min() if finite.size else np.nan
         self._T_max = finite.max() if finite.size else np.nan
 
+    @_threads.locked
     def update(self):
         """Compute the matrix profile of the next window length.
 
@@ -104,6 +106,7 @@ class _Stimp:
         self._PAN[self._bfs_indices[self._n_processed], : P.shape[0]] = P
         self._n_processed += 1
 
+    @_threads.locked
     def pan(self, threshold=0.2, normalize=True, contrast=True, binary=True, clip=True):
         """Return the pan matrix profile as an image, one row per window length (ascending).
 

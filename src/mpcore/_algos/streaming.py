@@ -39,8 +39,9 @@ def _all_equal(a, w):
     return np.ptp(W, axis=1) == 0
 
 
-class _Incremental:
-    """The one implementation behind ``stumpi`` and ``aampi``."""
+class _Incremental(_threads.Guarded):
+    """The one implementation behind ``stumpi`` and ``aampi``; its updates and the reads of
+    its profile hold the object's lock (_threads.Guarded)."""
 
     def _setup(self, T, m, egress, normalize, p, k, mp, isconstant_func):
         self._normalize = _validate.check_bool(normalize, "normalize")
@@ -214,6 +215,7 @@ class _Incremental:
                 blk.finish(self)
             done += size
 
+    @_threads.locked
     def update(self, t):
         """Append one point or a block of points and update the profile.
 
@@ -239,15 +241,18 @@ class _Incremental:
             return
         self._steps(values)
 
-    def _live(self, buf):
+    @_threads.locked
+    def _live(self, name: str) -> np.ndarray:
+        """A copy of the live windows' entries of the buffer ``name`` (no update half seen,
+        and the buffer the one an update may have replaced)."""
         l = self._n - self._m + 1
-        return buf[self._a : self._a + l]
+        return getattr(self, name)[self._a : self._a + l].copy()
 
     @property
     def P_(self):
         """The (top-k) matrix profile of the current series: 1-D when k == 1, else (l, k)."""
-        P = self._live(self._P)
-        return P[:, 0].copy() if self._k == 1 else P.copy()
+        P = self._live("_P")
+        return P[:, 0].copy() if self._k == 1 else P
 
     @property
     def I_(self):
@@ -255,18 +260,18 @@ class _Incremental:
 
         1-D when k == 1, else of shape (l, k).
         """
-        I = self._live(self._I)
-        return I[:, 0].copy() if self._k == 1 else I.copy()
+        I = self._live("_I")
+        return I[:, 0].copy() if self._k == 1 else I
 
     @property
     def left_P_(self):
         """The left (top-1) matrix profile."""
-        return self._live(self._left_P).copy()
+        return self._live("_left_P")
 
     @property
     def left_I_(self):
         """The left (top-1) matrix profile indices."""
-        return self._live(self._left_I).copy()
+        return self._live("_left_I")
 
     @property
     def T_(self):
@@ -474,11 +479,13 @@ class stumpi_ab(_Incremental):
                                self._normalize, self._p, self._M, self._gbase + n - m)
 
     @property
+    @_threads.locked
     def ref_P_(self):
         """For each window of ``T_ref``: its (top-k) distances to the stream's windows."""
         return self._PR[:, 0].copy() if self._k == 1 else self._PR.copy()
 
     @property
+    @_threads.locked
     def ref_I_(self):
         """For each window of ``T_ref``: global indices of its nearest stream windows."""
         return self._IR[:, 0].copy() if self._k == 1 else self._IR.copy()
