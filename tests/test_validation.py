@@ -85,6 +85,11 @@ def test_bad_flags():
         mpcore.stump(T, 5, normalize="yes")
     with pytest.raises(TypeError, match="ignore_trivial"):
         mpcore.stump(T, 5, ignore_trivial=None)
+    with pytest.raises(TypeError, match="ignore_trivial"):
+        mpcore.stump(T, 5, ignore_trivial=2)
+    # 1 and 0 are flags too (STUMPY takes any truthy value)
+    np.testing.assert_array_equal(mpcore.stump(T, 5, normalize=1, ignore_trivial=np.int64(1)).I_,
+                                  mpcore.stump(T, 5).I_)
 
 
 def test_bad_mass():
@@ -96,6 +101,14 @@ def test_bad_mass():
         mpcore.mass(T[:5], T, query_idx=100)
     with pytest.raises(ValueError, match="M_T and Σ_T"):
         mpcore.mass(T[:5], T, M_T=np.zeros(3), Σ_T=np.ones(3))
+    # as STUMPY: one of M_T and Σ_T alone is ignored; an (n, 1) column is flattened
+    want = mpcore.mass(T[:5], T)
+    np.testing.assert_array_equal(mpcore.mass(T[:5], T, M_T=np.zeros(3)), want)
+    np.testing.assert_array_equal(mpcore.mass(T[:5], T, Σ_T=np.ones(3)), want)
+    with pytest.warns(UserWarning, match="flattened"):
+        np.testing.assert_array_equal(mpcore.mass(T[:5, None], T[:, None]), want)
+    with pytest.raises(ValueError, match="1-dimensional"):
+        mpcore.mass(T[:6].reshape(2, 3), T)
 
 
 def test_inputs_untouched_and_readonly_ok():
@@ -103,3 +116,21 @@ def test_inputs_untouched_and_readonly_ok():
     a.flags.writeable = False
     mp = mpcore.stump(a, 5)
     assert len(mp) == 56
+
+
+def test_messages_name_the_parameter_given():
+    """From a bad-input audit: each message names the argument the caller passed."""
+    with pytest.raises(TypeError, match="n must be an int, got NoneType"):
+        with mpcore.threads(None):
+            pass
+    with pytest.raises(ValueError, match="^T_subseq_isconstant must"):
+        mpcore.discords(T, 8, T_subseq_isconstant=np.zeros(5, bool))
+    with pytest.raises(TypeError, match="^p must"):
+        mpcore.discords(T, 8, p="x")  # (checked although a z-normalized profile ignores it)
+    P = mpcore.stump(T, 8).P_
+    with pytest.raises(ValueError, match="P has .* entries and T"):
+        mpcore.motifs(T, np.concatenate([P, P]))
+    T2 = np.stack([T, T[::-1].copy()])
+    P2, I2 = mpcore.mstump(T2, 8)
+    with pytest.raises(TypeError, match="^I must hold integer"):
+        mpcore.mmotifs(T2, P2, I2.astype(float))

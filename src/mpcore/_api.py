@@ -138,7 +138,7 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
         The time series.
     M_T, Σ_T : array_like, optional
         Precomputed means and standard deviations of the windows of ``T``; used instead of
-        computing them, as in STUMPY.
+        computing them when both are given (one alone is ignored), as in STUMPY.
     normalize : bool, default True
         False gives the non-normalized p-norm distance profile.
     p : float, default 2.0
@@ -176,6 +176,12 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
     """
     normalize = _validate.check_bool(normalize, "normalize")
     p = _validate.check_p(p)
+    # an (n, 1) column is flattened, as STUMPY does (with its warning for Q)
+    if np.ndim(Q) == 2 and np.shape(Q)[1] == 1:
+        warnings.warn("`Q` must be 1-dimensional and was automatically flattened")
+        Q = np.ravel(Q)
+    if np.ndim(T) == 2 and np.shape(T)[1] == 1:
+        T = np.ravel(T)
     Qa = _validate.as_series(Q, "Q")
     Ta = _validate.as_series(T, "T")
     m = Qa.shape[0]

@@ -119,10 +119,8 @@ class PreparedSeries:
         # round away the digits of quiet stretches; each block and window is centred on its own.
         scale = _scale_of(T, all_finite)
         self.Ts = T * scale if all_finite else np.where(np.isfinite(T), T * scale, 0.0)
-        if (M_T is None) != (Σ_T is None):
-            raise ValueError("give both M_T and Σ_T, or neither")
         jobs = [self._transform]  # and the statistics' chains, unless given
-        if M_T is not None:
+        if M_T is not None and Σ_T is not None:  # (one alone is ignored, as STUMPY does)
             M = _validate.as_series(M_T, "M_T")
             S = _validate.as_series(Σ_T, "Σ_T")
             if M.shape != (l,) or S.shape != (l,):
@@ -151,7 +149,7 @@ class PreparedSeries:
         # the FFTs and the statistics' chains (all release the GIL) on two threads for a long
         # series, each taking the next job as it frees up: who computes what changes nothing
         _threads.each(lambda job: job(), jobs, 2 if _threaded(l) else 1)
-        if M_T is None:
+        if self._given[0] is None:
             self.mu, self._isd, self._rel = stats
         self._fft_err = FFT_ERR_FACTOR * EPS * math.log2(B)
 

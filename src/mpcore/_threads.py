@@ -39,13 +39,14 @@ def _cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _check(n: object, name: str) -> int:
+def _check(n: object, name: str, none_ok: bool = True) -> int:
     if isinstance(n, bool):
         raise TypeError(f"{name} must be an int, got bool")
     try:
         value = operator.index(n)
     except TypeError:
-        raise TypeError(f"{name} must be an int (or None), got {type(n).__name__}") from None
+        what = "an int (or None)" if none_ok else "an int"
+        raise TypeError(f"{name} must be {what}, got {type(n).__name__}") from None
     if value == -1:
         return _cpu_count()
     if value < 1:
@@ -127,7 +128,7 @@ def threads(n: int) -> Iterator[None]:
     ...     mpcore.get_num_threads()  # calls made here run on one thread each
     1
     """
-    token = _context.set(_check(n, "n"))
+    token = _context.set(_check(n, "n", none_ok=False))
     try:
         yield
     finally:

@@ -101,7 +101,10 @@ def check_p(p: object) -> float:
 
 
 def check_bool(value: object, name: str) -> bool:
+    """A flag: True or False, or the ints 1 and 0 (which STUMPY's callers pass too)."""
     if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r}")
 

@@ -53,6 +53,9 @@ def _find_motifs(T, P, m, min_neighbors, max_distance, cutoff, max_matches, max_
                       "equal to 1.\n`max_motifs` has been set to `1`", stacklevel=3)
         max_motifs = 1
     l = P.shape[0]
+    if not 3 <= m <= T.shape[0]:  # (m is inferred from the lengths of T and P)
+        raise ValueError(f"P has {l} entries and T {T.shape[0]} points: P must be T's matrix "
+                         "profile, of len(T) - m + 1 entries for a window size m >= 3")
     m = _validate.check_window(m, T.shape[0], "T")
     excl_zone = excl_zone_of(m)
     max_matches = _validate.check_max_matches(max_matches)
@@ -292,10 +295,16 @@ def discords(T, m, k=1, mp=None, excl_zone=None, normalize=True, p=2.0,
     excl_zone = _validate.check_int(excl_zone, "excl_zone")
     if excl_zone < 0:
         raise ValueError(f"excl_zone must be >= 0, got {excl_zone}")
+    p = _validate.check_p(p)
+    normalize = _validate.check_bool(normalize, "normalize")
     if mp is None:
         from .._api import aamp, stump
 
-        if _validate.check_bool(normalize, "normalize"):
+        if normalize:
+            if T_subseq_isconstant is not None:  # (checked here, under its own name)
+                T_subseq_isconstant = _validate.isconstant(
+                    np.where(np.isfinite(T), T, np.nan), m, T_subseq_isconstant,
+                    "T_subseq_isconstant", _validate.rolling_isfinite(T, m))
             mp = stump(T, m, T_A_subseq_isconstant=T_subseq_isconstant, n_threads=n_threads)
         else:
             mp = aamp(T, m, p=p, n_threads=n_threads)

@@ -952,6 +952,8 @@ def _mmotifs(T, P, I, min_neighbors, max_distance, cutoffs, max_matches, max_mot
     d, n = T.shape
     if P.ndim != 2 or P.shape[0] != d or I.shape != P.shape:
         raise ValueError(f"P and I must both have shape (d, l) with d = {d} channels")
+    if I.dtype.kind not in "iu":
+        raise TypeError(f"I must hold integer indices (mstump's I), got dtype {I.dtype}")
     m = _validate.check_window(n - P.shape[1] + 1, n, "T")
     if isinstance(max_motifs, bool) or not isinstance(max_motifs, (int, np.integer)):
         raise TypeError("max_motifs must be an int")
