@@ -299,7 +299,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="at least 3"):
         mpcore.mstump(T, 2)
     with pytest.raises(TypeError, match="discords"):
-        mpcore.mstump(T, 5, discords=1)
+        mpcore.mstump(T, 5, discords=2)
     with pytest.raises(TypeError, match="normalize"):
         mpcore.mstump(T, 5, normalize="yes")
     with pytest.raises(ValueError, match="p"):

@@ -156,7 +156,7 @@ def test_input_not_modified():
     (dict(m=8, k=1, percentage=0.0), ValueError, "percentage"),
     (dict(m=8, k=1, mpdist_k=-1), ValueError, "mpdist_k"),
     (dict(m=8, k=1, mpdist_percentage="x"), TypeError, "mpdist_percentage"),
-    (dict(m=8, k=1, normalize=1), TypeError, "normalize"),
+    (dict(m=8, k=1, normalize=2), TypeError, "normalize"),
 ])
 def test_bad_input(kw, err, word):
     with pytest.raises(err, match=word):

@@ -177,7 +177,7 @@ def test_input_not_modified():
     (dict(max_m="x"), TypeError, "max_m"),
     (dict(step=0), ValueError, "step"),
     (dict(percentage="a"), TypeError, "percentage"),
-    (dict(pre_scrump=1), TypeError, "pre_scrump"),
+    (dict(pre_scrump=2), TypeError, "pre_scrump"),
     (dict(T_subseq_isconstant_func=np.ones(3, bool)), ValueError, "callable"),
 ])
 def test_bad_input(kw, err, word):
