@@ -26,15 +26,20 @@ def _series(kind, n, seed=0):
     return T
 
 
-def _masked_reference(obj, T_A, m, T_B, k, normalize, p):
-    """Brute-force top-k over exactly the diagonals the object has done so far."""
-    D = naive.distance_matrix(T_A, m, T_B, normalize, p)
+def _on_done(obj, D, self_join):
+    """The distance matrix D with inf off the diagonals the object has done so far."""
     done = obj._diags[: obj._ranges[obj._chunk - 1, 1]] if obj._chunk else obj._diags[:0]
     i, j = np.indices(D.shape)
     mask = np.isin(j - i, done)
-    if T_B is None:
+    if self_join:
         mask |= mask.T
-    Dm = np.where(mask, D, np.inf)
+    return np.where(mask, D, np.inf)
+
+
+def _masked_reference(obj, T_A, m, T_B, k, normalize, p):
+    """Brute-force top-k over exactly the diagonals the object has done so far."""
+    D = naive.distance_matrix(T_A, m, T_B, normalize, p)
+    Dm = _on_done(obj, D, T_B is None)
     return naive.matrix_profile(Dm, k, math.ceil(m / 4) if T_B is None else None), D
 
 
@@ -224,6 +229,19 @@ def _prescrump_reference(D, samples, s, excl, k):
     return P, I
 
 
+def _prescrump_and_reference(T, T_B, m, s, k, normalize, p, seed):
+    """prescrump's (P, I) and its definition's (_prescrump_reference) on the same samples,
+    both (l, k), and the brute-force distances."""
+    D = naive.distance_matrix(T, m, T_B, normalize, p)
+    np.random.seed(seed)
+    P, I = mpcore.prescrump(T, m, T_B, s=s, k=k, normalize=normalize, p=p)
+    np.random.seed(seed)
+    samples = np.random.permutation(range(0, D.shape[0], s))
+    excl = math.ceil(m / 4) if T_B is None else None
+    Pr, Ir = _prescrump_reference(D, samples, s, excl, k)
+    return P.reshape(-1, k), I.reshape(-1, k), Pr, Ir, D
+
+
 # The "flat" series is z-normalized only: its non-normalized distances of ~1e-9 are below
 # the kernels' rounding of sums of squares (~1e-16 of the series' scale per step), where
 # aamp ranks them as noise too.
@@ -238,14 +256,7 @@ def test_prescrump_matches_brute_force(kind, join, k, normalize, p):
     T = _series(kind, 150, seed=12)
     T_B = None if join == "self" else random_walk(110, seed=13)
     m, s = 9, 3
-    D = naive.distance_matrix(T, m, T_B, normalize, p)
-    np.random.seed(17)
-    P, I = mpcore.prescrump(T, m, T_B, s=s, k=k, normalize=normalize, p=p)
-    np.random.seed(17)
-    samples = np.random.permutation(range(0, D.shape[0], s))
-    excl = math.ceil(m / 4) if T_B is None else None
-    Pr, Ir = _prescrump_reference(D, samples, s, excl, k)
-    P, I = P.reshape(-1, k), I.reshape(-1, k)
+    P, I, Pr, Ir, D = _prescrump_and_reference(T, T_B, m, s, k, normalize, p, 17)
     np.testing.assert_allclose(P, Pr, rtol=1e-12, atol=1e-12)
     for r, q in zip(*np.nonzero(I != Ir)):  # ties only
         assert abs(D[r, I[r, q]] - D[r, Ir[r, q]]) <= 1e-12 * max(1, D[r, Ir[r, q]])
@@ -294,12 +305,7 @@ def test_scrump_every_kernel_matches_brute_force(kernel, join, normalize, p):
     D = naive.distance_matrix(T_A, m, T_B, normalize, p)
     for _ in range(3):
         obj.update()
-    done = obj._diags[: obj._ranges[obj._chunk - 1, 1]]
-    i, j = np.indices(D.shape)
-    mask = np.isin(j - i, done)
-    if T_B is None:
-        mask |= mask.T
-    ref = naive.matrix_profile(np.where(mask, D, np.inf), k,
+    ref = naive.matrix_profile(_on_done(obj, D, T_B is None), k,
                                math.ceil(m / 4) if T_B is None else None)
     _check_exact(obj, ref, k, T_B is None, D)
 
@@ -506,13 +512,15 @@ def _twin_heavy(kind, n, seed):
     return np.tile([0.0, 0.0, 1.0, 3.0, 1.0], n // 5 + 1)[:n]  # exactly periodic
 
 
+TWIN_CASES = [("sparse", False, 2.0), ("sparse", False, 1.0), ("sparse", True, 2.0),
+              ("counts", False, 1.0), ("counts", False, 3.0), ("periodic", False, 2.0),
+              ("periodic", True, 2.0)]
+
+
 # (z-normalized sparse counts are left out here: windows with one event at different places
 # are all exactly as far from another one, and the kernels' rounded correlations rank them in
 # either order, as README says; the prescrump test below takes them, checking distances)
-@pytest.mark.parametrize("kind, normalize, p", [("sparse", False, 2.0), ("sparse", False, 1.0),
-                                                ("counts", False, 1.0), ("counts", False, 3.0),
-                                                ("periodic", False, 2.0),
-                                                ("periodic", True, 2.0)])
+@pytest.mark.parametrize("kind, normalize, p", [c for c in TWIN_CASES if c[:2] != ("sparse", True)])
 @pytest.mark.parametrize("join", ["self", "AB"])
 @pytest.mark.parametrize("k", [1, 3])
 def test_identical_windows_in_order_on_done_diagonals(kind, normalize, p, join, k):
@@ -529,23 +537,14 @@ def test_identical_windows_in_order_on_done_diagonals(kind, normalize, p, join, 
     D = naive.distance_matrix(T, m, T_B, normalize, p)
     for _ in range(len(obj._ranges)):
         obj.update()
-        done = obj._diags[: obj._ranges[obj._chunk - 1, 1]]
-        i, j = np.indices(D.shape)
-        mask = np.isin(j - i, done)
-        if T_B is None:
-            mask |= mask.T
-        I, left, right = naive.tie_order_profile(np.where(mask, D, np.inf), k, excl)
+        I, left, right = naive.tie_order_profile(_on_done(obj, D, T_B is None), k, excl)
         np.testing.assert_array_equal(obj.I_.reshape(-1, k), I)
         if T_B is None:
             np.testing.assert_array_equal(obj.left_I_, left)
             np.testing.assert_array_equal(obj.right_I_, right)
 
 
-@pytest.mark.parametrize("kind, normalize, p", [("sparse", False, 2.0), ("sparse", False, 1.0),
-                                                ("sparse", True, 2.0),
-                                                ("counts", False, 2.0), ("counts", False, 3.0),
-                                                ("periodic", False, 2.0),
-                                                ("periodic", True, 2.0)])
+@pytest.mark.parametrize("kind, normalize, p", TWIN_CASES)
 @pytest.mark.parametrize("join", ["self", "AB"])
 @pytest.mark.parametrize("k", [1, 3])
 def test_prescrump_identical_windows_match_brute_force(kind, normalize, p, join, k):
@@ -556,15 +555,7 @@ def test_prescrump_identical_windows_match_brute_force(kind, normalize, p, join,
     offered, which depends on its threads' split of the samples)."""
     T = _twin_heavy(kind, 200, seed=13)
     T_B = _twin_heavy(kind, 120, seed=14) if join == "AB" else None
-    m, s = 8, 3
-    D = naive.distance_matrix(T, m, T_B, normalize, p)
-    np.random.seed(21)
-    P, I = mpcore.prescrump(T, m, T_B, s=s, k=k, normalize=normalize, p=p)
-    np.random.seed(21)
-    samples = np.random.permutation(range(0, D.shape[0], s))
-    excl = math.ceil(m / 4) if T_B is None else None
-    Pr, Ir = _prescrump_reference(D, samples, s, excl, k)
-    P, I = P.reshape(-1, k), I.reshape(-1, k)
+    P, I, Pr, Ir, D = _prescrump_and_reference(T, T_B, 8, 3, k, normalize, p, 21)
     np.testing.assert_allclose(P, Pr, rtol=1e-12, atol=1e-12)
     if T_B is not None:
         np.testing.assert_array_equal(I, Ir)
