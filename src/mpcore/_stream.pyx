@@ -701,7 +701,7 @@ cdef class StreamBlock:
         tile = min(tile, U1 - U0)
         # X, Y, thr, the chunk's scores, the exact and set-aside candidates (value, column), the
         # windows' two factors, k
-        cdef int64_t bufsize = 2 * (tile + 1) + tile + SB_CHUNK + 6 * tile + k
+        cdef int64_t bufsize = 2 * (tile + 1) + tile + SB_CHUNK + 6 * tile + 2 * k
         buf_a = np.empty(nparts * bufsize)
         cdef double[::1] buf = buf_a
         self.lbuf = np.empty(nparts * 2 * (b + 1))

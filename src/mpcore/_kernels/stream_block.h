@@ -136,6 +136,14 @@ static inline double sb_pdist(const double *x, const double *y, int64_t m, doubl
     return p == 2.0 ? sqrt(acc) : (p == 1.0 ? acc : pow(acc, 1.0 / p));
 }
 
+/* The scan's threshold of a row whose k-th best is Pk: C0 - Pk^2, or +inf once Pk is 0, where
+ * no distance can enter any more (insertion is strict): in an exactly periodic series every
+ * window identical to the new one took an exact distance of 0 for nothing (8.7x a random
+ * walk's time per point). */
+static inline double sb_row_thr(const sb_ctx *c, double Pk) {
+    return Pk == 0.0 ? INFINITY : c->C0 - Pk * Pk;
+}
+
 /* Offer distance d between column w (tile slot i) and new window qv to both rows. */
 static inline void sb_offer(const sb_ctx *c, int64_t w, int64_t qv, double d, double *thr,
                             int64_t i, double *pq, int64_t *iq) {
@@ -143,7 +151,7 @@ static inline void sb_offer(const sb_ctx *c, int64_t w, int64_t qv, double d, do
     double *Pw = c->P + w * k;
     if (d < Pw[k - 1]) {
         sb_insert(Pw, c->I + w * k, k, d, qv + c->G);
-        thr[i] = c->C0 - Pw[k - 1] * Pw[k - 1];
+        thr[i] = sb_row_thr(c, Pw[k - 1]);
     }
     if (d < pq[k - 1])
         sb_insert(pq, iq, k, d, w + c->G);
@@ -156,7 +164,7 @@ static inline void sb_offer_row(const sb_ctx *c, int64_t w, int64_t qv, double d
     double *Pw = c->P + w * k;
     if (d < Pw[k - 1]) {
         sb_insert(Pw, c->I + w * k, k, d, qv + c->G);
-        thr[i] = c->C0 - Pw[k - 1] * Pw[k - 1];
+        thr[i] = sb_row_thr(c, Pw[k - 1]);
     }
 }
 
@@ -172,39 +180,96 @@ static inline void sb_keep(double *U, int64_t k, double u) {
     U[r] = u;
 }
 
+/* Whether pair a goes before pair b: by lower bound, then column. */
+static inline int sb_before(const double *Cl, const int64_t *Cw, int64_t a, int64_t b) {
+    return Cl[a] < Cl[b] || (Cl[a] == Cl[b] && Cw[a] < Cw[b]);
+}
+
+static inline void sb_swap(double *Cl, int64_t *Cw, int64_t a, int64_t b) {
+    const double x = Cl[a];
+    const int64_t w = Cw[a];
+    Cl[a] = Cl[b];
+    Cw[a] = Cw[b];
+    Cl[b] = x;
+    Cw[b] = w;
+}
+
+static void sb_sift(double *Cl, int64_t *Cw, int64_t root, int64_t n) {
+    for (;;) {
+        int64_t child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && sb_before(Cl, Cw, child, child + 1))
+            child++;
+        if (!sb_before(Cl, Cw, root, child))
+            return;
+        sb_swap(Cl, Cw, root, child);
+        root = child;
+    }
+}
+
+/* The set-aside (lower bound, column) pairs, which come in column order, by lower bound then
+ * column: a stable sort by lower bound.  The columns are distinct, so the order is total and
+ * any sort gives it: insertion for a few, a heap sort for many (thousands where the new window
+ * has as many identical ones, whose insertion sort was quadratic). */
+static void sb_sort_pairs(double *Cl, int64_t *Cw, int64_t n) {
+    int64_t r, s;
+    if (n <= 32) {
+        for (r = 1; r < n; r++)
+            for (s = r; s > 0 && sb_before(Cl, Cw, s, s - 1); s--)
+                sb_swap(Cl, Cw, s, s - 1);
+        return;
+    }
+    for (r = n / 2 - 1; r >= 0; r--)
+        sb_sift(Cl, Cw, r, n);
+    for (r = n - 1; r > 0; r--) {
+        sb_swap(Cl, Cw, 0, r);
+        sb_sift(Cl, Cw, 0, r);
+    }
+}
+
 /* The new row's candidates among a tile's columns at one point.  The scan keeps the k smallest
  * upper bounds of the squared distances (U) instead of exact distances, so a falling stretch of
  * the distance profile costs no exact distance: a column is set aside (C: lower bound, column)
  * while its lower bound is under U.  Here the set-aside columns are taken by increasing lower
  * bound, each computed exactly until the lower bounds reach the k-th best distance known; with
  * the exact distances the scan had already taken (L), they enter the row in column order,
- * which is the order a step-by-step scan offers them in. */
+ * which is the order a step-by-step scan offers them in.
+ *
+ * Distances of 0 (identical windows) end it early: once the row is sure of k of them, in the
+ * columns ``zc`` holds (the lowest columns of the zeros found, besides those it held before),
+ * no column after the last of those can enter it, and none is computed. */
 static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, double *Ld,
                        int64_t *Lw, int64_t nL, double *Cl, int64_t *Cw, int64_t nC,
-                       double *tmp) {
+                       double *tmp, int64_t *zc) {
     const int64_t k = c->k, m = c->m;
-    int64_t r, s, n0 = nL, w;
+    int64_t r, s, n0 = nL, w, need = k, nz = 0;
     double d, x;
     memcpy(tmp, pq, k * sizeof(double));
-    for (r = 0; r < nL; r++)
+    for (r = 0; r < k; r++)
+        need -= pq[r] == 0.0;
+    for (r = 0; r < nL; r++) {
         sb_keep(tmp, k, Ld[r]);
-    for (r = 1; r < nC; r++) { /* by lower bound, stable (insertion) */
-        x = Cl[r];
-        w = Cw[r];
-        for (s = r; s > 0 && Cl[s - 1] > x; s--) {
-            Cl[s] = Cl[s - 1];
-            Cw[s] = Cw[s - 1];
-        }
-        Cl[s] = x;
-        Cw[s] = w;
+        if (Ld[r] == 0.0 && nz < need) /* (the scan's run is in column order) */
+            zc[nz++] = Lw[r];
     }
+    sb_sort_pairs(Cl, Cw, nC);
     for (r = 0; r < nC; r++) {
         if (!(Cl[r] < tmp[k - 1] * tmp[k - 1]))
             break;
         w = Cw[r];
+        if (need > 0 && nz == need && w > zc[need - 1])
+            continue; /* after k zeros in column order: it cannot enter */
         d = c->normalize ? sb_zdist(c->T + w, c->T + qv, m)
                          : sb_pdist(c->T + w, c->T + qv, m, c->p);
         sb_keep(tmp, k, d);
+        if (d == 0.0 && need > 0) { /* keep the lowest `need` columns of zeros */
+            if (nz < need)
+                nz++;
+            for (s = nz - 1; s > 0 && zc[s - 1] > w; s--)
+                zc[s] = zc[s - 1];
+            zc[s] = w;
+        }
         Ld[nL] = d;
         Lw[nL++] = w;
     }
@@ -243,7 +308,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
     double *thr = Y + (nt + 1), *low = thr + nt, *Ld = low + SB_CHUNK, *Cl = Ld + nt;
     double *wa = Cl + nt, *wb = wa + nt;
     double *kbuf = wb + nt, *tmp;
-    int64_t *Lw = (int64_t *) (kbuf + k), *Cw = Lw + nt;
+    int64_t *Lw = (int64_t *) (kbuf + k), *Cw = Lw + nt, *zc = Cw + nt;
     /* the windows' terms of the lower bound: (mu, 1/sig), or (sum of squares, unused) */
     const double *wmu = (c->normalize ? c->mu : c->ss) + c0, *wis = c->isig + c0;
     const double eps = 2.220446049250313e-16, sqm = sqrt((double) m);
@@ -262,7 +327,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
              * z-normalized, W = (1/sq) (wa (QT + c16 / 2) - m mq wb) with wa = 2/sig,
              * wb = 2 mu/sig: the lower bound 2m - 2 (QT - m mq mu) / (sq sig) - bound, bound =
              * c16 / (sq sig) + 1e-12, in three products. */
-            thr[i] = c->C0 - c->P[w * k + k - 1] * c->P[w * k + k - 1];
+            thr[i] = sb_row_thr(c, c->P[w * k + k - 1]);
             if (c->normalize) {
                 wa[i] = 2.0 * wis[i];
                 wb[i] = 2.0 * wmu[i] * wis[i];
@@ -335,8 +400,11 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                 double *Uv = c->Uq + (part * b + v) * k;
                 int64_t nL = 0, nC = 0;
                 const double C0 = c->C0, c16h = 0.5 * c16;
+                /* the new row, once its k-th best is 0, takes no later column (the columns
+                 * come in order, and insertion is strict) */
+                const int full = pq[k - 1] == 0.0;
                 for (i0 = s - c0; i0 < e - c0; i0 += SB_CHUNK) {
-                    const double uth = C0 - Uv[k - 1];
+                    const double uth = full ? INFINITY : C0 - Uv[k - 1];
                     i1 = i0 + SB_CHUNK < e - c0 ? i0 + SB_CHUNK : e - c0;
                     cnt = 0;
                     if (c->normalize) {
@@ -358,7 +426,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                         const double W = low[i - i0];
                         double d, lw, ub;
                         /* U may have come down inside the chunk */
-                        if (!(W > thr[i] || W > C0 - Uv[k - 1]))
+                        if (!(W > thr[i] || (!full && W > C0 - Uv[k - 1])))
                             continue;
                         w = c0 + i;
                         if (c->normalize && c->cst[w]) {
@@ -384,7 +452,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                     }
                 }
                 if (nL || nC)
-                    sb_resolve(c, qv, pq, iq, Ld, Lw, nL, Cl, Cw, nC, kbuf);
+                    sb_resolve(c, qv, pq, iq, Ld, Lw, nL, Cl, Cw, nC, kbuf, zc);
             }
         }
     }
