@@ -460,3 +460,14 @@ def test_periodic_stream_costs_what_a_walk_costs():
     clean = min(run(walk) for _ in range(3))
     took = min(run(square) for _ in range(3))
     assert took < 2.5 * clean + 0.01, (took, clean)
+
+
+@pytest.mark.parametrize("bad", [lambda a, w: None, lambda a, w: np.zeros(3, bool),
+                                 lambda a, w: np.zeros(len(a) - w + 1)])
+def test_bad_constant_rule_named(bad):
+    """A rule returning anything but a bool per window: a ValueError naming it, at once (it
+    was taken as all False when the stream was made, then an IndexError at the first
+    update)."""
+    with pytest.raises(ValueError, match="T_subseq_isconstant_func"):
+        s = mpcore.stumpi(random_walk(100, seed=2), 8, T_subseq_isconstant_func=bad)
+        s.update(1.0)

@@ -117,9 +117,18 @@ class _Incremental(_threads.Guarded):
             self._left_P[rows] = self._distances(W[rows], W[self._left_I[rows]],
                                                  self._cst[rows], self._cst[self._left_I[rows]])
 
+    def _ask_isconstant(self, S: np.ndarray) -> np.ndarray:
+        """The caller's constant rule on the series ``S``: a bool per window, checked."""
+        out = np.asarray(self._isconstant(S, self._m))
+        l = S.shape[0] - self._m + 1
+        if out.dtype != np.bool_ or out.shape != (l,):
+            raise ValueError(
+                f"T_subseq_isconstant_func(a, w) must return a bool array of length "
+                f"len(a) - w + 1 = {l}, got dtype {out.dtype} and shape {out.shape}")
+        return out
+
     def _const_of(self, Tz, wvalid):
-        const = np.asarray(self._isconstant(Tz, self._m), dtype=bool)
-        return (const | _all_equal(Tz, self._m)) & wvalid
+        return (self._ask_isconstant(Tz) | _all_equal(Tz, self._m)) & wvalid
 
     def _distances(self, A, B, ca, cb):
         m = self._m
@@ -205,7 +214,7 @@ class _Incremental(_threads.Guarded):
                 self._egress, self._normalize, self._p, nparts, _TILE)
             if custom and self._wvalid[blk.q0]:  # an error here leaves the stream as it was
                 S = self._T[blk.a + blk.n - m : blk.a + blk.n]
-                if np.asarray(self._isconstant(S, m), dtype=bool)[0]:
+                if self._ask_isconstant(S)[0]:
                     self._cst[blk.q0] = 1
                     self._isig[blk.q0] = 0.0
             try:
