@@ -589,3 +589,37 @@ def test_identical_windows_cost_what_a_walk_costs(call):
     clean = min(run(walk) for _ in range(3))
     took = min(run(sparse) for _ in range(3))
     assert took < 2.5 * clean + 0.02, (took, clean)
+
+
+def test_update_interrupted_and_run_again_offers_no_pair_twice(monkeypatch):
+    """An update's identical pairs are offered before its pass; interrupted in the pass and
+    run again, it offers them again: a row's table must not hold an index twice (k > 1)."""
+    from mpcore._algos import anytime
+
+    T = _twin_heavy("sparse", 300, seed=17)
+    np.random.seed(6)
+    obj = mpcore.scraamp(T, 8, percentage=0.25, k=3)
+    np.random.seed(6)
+    clean = mpcore.scraamp(T, 8, percentage=0.25, k=3)
+    real = anytime.run_threads
+    calls = []
+
+    def interrupted_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(anytime, "run_threads", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        obj.update()
+    obj.update()  # the same chunk again
+    monkeypatch.setattr(anytime, "run_threads", real)
+    clean.update()
+    for table in obj._tables:
+        I = table.I.reshape(-1, 3)
+        for row in I:
+            got = row[row >= 0]
+            assert len(set(got.tolist())) == len(got)
+    np.testing.assert_array_equal(obj.I_, clean.I_)
+    np.testing.assert_array_equal(obj.P_, clean.P_)

@@ -327,11 +327,12 @@ cdef void _first_hits(mp_topk *tk, int64_t row, int sign, const int64_t *D, int6
                       int64_t nc, const int64_t *lab, int64_t want, int64_t lc,
                       double score, int64_t *buf) noexcept nogil:
     """Offer ``row`` its first k candidates of _first_k (k = the table's), all with ``score``
-    (``buf``: room for k)."""
+    (``buf``: room for k), but those it holds already (an update interrupted and run again
+    offers its pairs twice)."""
     cdef int64_t q, hits = _first_k(row, sign, D, nd, inD, gmin, gmax, C, nc, lab, want, lc,
                                     tk.k, buf)
     for q in range(hits):
-        mp_topk_insert(tk, row, score, buf[q])
+        _offer(tk, row, score, buf[q])
 
 
 cdef object _diagonal_bitmap(const int64_t[::1] diags):
