@@ -334,3 +334,26 @@ def test_near_constant_windows_go_to_the_exact_path():
     m = 50
     Q = T[2100:2150].copy()
     assert_close(mpcore.mass(Q, T), brute_mass(Q, T), m)
+
+
+def test_core_module_serves_stumpy_core_callers():
+    """``stumpy.core.mass`` and ``stumpy.core.mass_absolute``, which tsfresh calls, under
+    ``import mpcore as stumpy``: the public functions, with STUMPY's signatures."""
+    import inspect
+
+    import mpcore as stumpy
+
+    T = random_walk(400, seed=3)
+    Q = T[50:70].copy()
+    assert stumpy.core.mass is mpcore.mass
+    np.testing.assert_array_equal(stumpy.core.mass_absolute(Q, T, p=1.0),
+                                  mpcore.mass(Q, T, normalize=False, p=1.0))
+    D = stumpy.core.mass_absolute(Q, T, query_idx=50)
+    assert D[50] == 0.0
+    W = sliding_window_view(T, 20)
+    np.testing.assert_allclose(D, np.sqrt(((W - Q) ** 2).sum(axis=1)), rtol=1e-12, atol=1e-12)
+    assert list(inspect.signature(stumpy.core.mass_absolute).parameters) == [
+        "Q", "T", "T_subseq_isfinite", "p", "query_idx"]
+    real = pytest.importorskip("stumpy")
+    assert list(inspect.signature(real.core.mass_absolute).parameters) == list(
+        inspect.signature(stumpy.core.mass_absolute).parameters)

@@ -471,3 +471,22 @@ def test_bad_constant_rule_named(bad):
     with pytest.raises(ValueError, match="T_subseq_isconstant_func"):
         s = mpcore.stumpi(random_walk(100, seed=2), 8, T_subseq_isconstant_func=bad)
         s.update(1.0)
+
+
+@pytest.mark.parametrize("egress", [False, True])
+def test_stumpys_private_attributes_hold_the_live_profile(egress):
+    """Packages read STUMPY's private ``_P``, ``_I``, ``_left_P``, ``_left_I`` and ``_T``
+    (aeon's LeftSTAMPi: ``_left_P``).  mpcore's buffers of those names were longer (room to
+    grow, inf past the live windows): 600 points gave aeon 851 scores, silently.  Now they are
+    the live part, as STUMPY holds it."""
+    T = random_walk(300, seed=12)
+    s = mpcore.stumpi(T[:100], 10, egress=egress, k=2)
+    for t in T[100:]:
+        s.update(t)
+    l = len(s.T_) - 10 + 1
+    assert s._P.shape == (l, 2) and s._I.shape == (l, 2)
+    np.testing.assert_array_equal(s._P, s.P_)
+    np.testing.assert_array_equal(s._I, s.I_)
+    np.testing.assert_array_equal(s._left_P, s.left_P_)
+    np.testing.assert_array_equal(s._left_I, s.left_I_)
+    np.testing.assert_array_equal(s._T, s.T_)

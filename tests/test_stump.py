@@ -223,5 +223,5 @@ def test_warnings_like_stumpy():
     with pytest.warns(UserWarning, match="implies an AB-join"):
         mp = mpcore.stump(T, 5, random_walk(40, seed=22), ignore_trivial=True)
     assert np.all(mp.left_I_ == -1)
-    with pytest.warns(UserWarning, match="too long for a self join"):
+    with pytest.warns(UserWarning, match="may be too large and could lead to meaningless"):
         mpcore.stump(random_walk(10, seed=1), 7)

@@ -1,7 +1,8 @@
-"""mpcore: exact matrix profiles, compiled ahead of time; a drop-in for STUMPY's core.
+"""mpcore: exact matrix profiles, compiled ahead of time; a drop-in for STUMPY.
 
-``import mpcore as stumpy`` works for ``stump``, ``aamp``, ``mass``, ``gpu_stump``, ``gpu_aamp``,
-``stumped`` and ``aamped``: same names, signatures, semantics and result layout.
+``import mpcore as stumpy`` works for STUMPY 1.14's public API: same names, signatures,
+semantics and result layouts (``mpcore.core`` adds the two functions of ``stumpy.core`` that
+packages built on STUMPY call).
 """
 from ._api import aamp, mass, stump
 from ._config import show_config
@@ -18,6 +19,7 @@ from ._algos.search import aamp_match, match
 # anytime and streaming profiles (issue 12)
 from ._algos.anytime import prescraamp, prescrump, scraamp, scrump  # noqa: E402
 from ._algos.streaming import aampi, stumpi, stumpi_ab  # noqa: E402
+from . import core  # noqa: E402  (stumpy.core.mass and mass_absolute)
 
 __version__ = "0.1.0"
 

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import core as core
 from . import datasets as datasets
 from . import plot as plot
 

@@ -411,10 +411,12 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
                         tracked=True)
     if ignore_trivial:
         if sa.l // 2 <= excl_zone:
+            # (STUMPY's words first, for callers that filter warnings by their text)
             warnings.warn(
-                f"The window size, `m = {m}`, is too long for a self join with "
-                f"`len(T_A) = {A.shape[0]}`; some subsequences have no eligible (non-trivial) "
-                "nearest neighbour and get distance inf, index -1.",
+                f"The window size, 'm = {m}', may be too large and could lead to meaningless "
+                f"results. Consider reducing 'm' where necessary (len(T_A) = {A.shape[0]}: "
+                "some subsequences have no eligible nearest neighbour and get distance inf, "
+                "index -1)",
                 stacklevel=3,
             )
         series = [sa]

@@ -79,8 +79,8 @@ class _Incremental(_threads.Guarded):
                              f"{mp.shape} instead.")
         cap = 2 * n + 16
         self._a, self._n, self._gbase = 0, n, 0
-        self._T = np.zeros(cap)
-        self._T[:n] = Tz
+        self._Tbuf = np.zeros(cap)
+        self._Tbuf[:n] = Tz
         self._fin = np.zeros(cap, dtype=bool)
         self._fin[:n] = fin
         self._mu = np.zeros(cap)
@@ -90,10 +90,10 @@ class _Incremental(_threads.Guarded):
         self._wvalid = np.zeros(cap, dtype=np.uint8)
         self._ss = np.zeros(cap)
         self._QT = np.zeros(cap)
-        self._P = np.full((cap, k), np.inf)
-        self._I = np.full((cap, k), -1, dtype=np.int64)
-        self._left_P = np.full(cap, np.inf)
-        self._left_I = np.full(cap, -1, dtype=np.int64)
+        self._Pbuf = np.full((cap, k), np.inf)
+        self._Ibuf = np.full((cap, k), -1, dtype=np.int64)
+        self._left_Pbuf = np.full(cap, np.inf)
+        self._left_Ibuf = np.full(cap, -1, dtype=np.int64)
         self._mu[:l] = W.mean(axis=1)
         self._sig[:l] = W.std(axis=1)
         if self._normalize:
@@ -107,15 +107,16 @@ class _Incremental(_threads.Guarded):
             self._isig[:l][~wvalid] = np.nan
         self._ss[:l] = np.where(wvalid, np.einsum("ij,ij->i", W, W), np.nan)
         self._QT[:l] = W @ Tz[n - m :]
-        self._P[:l] = np.asarray(mp[:, :k], dtype=np.float64)
-        self._I[:l] = np.asarray(mp[:, k : 2 * k], dtype=np.int64)
-        self._left_I[:l] = np.asarray(mp[:, 2 * k], dtype=np.int64)
+        self._Pbuf[:l] = np.asarray(mp[:, :k], dtype=np.float64)
+        self._Ibuf[:l] = np.asarray(mp[:, k : 2 * k], dtype=np.int64)
+        self._left_Ibuf[:l] = np.asarray(mp[:, 2 * k], dtype=np.int64)
         self._M = float(np.max(np.abs(Tz))) if n else 0.0
         # left distances, exactly: each window against its left neighbour
-        rows = np.flatnonzero(self._left_I[:l] >= 0)
+        rows = np.flatnonzero(self._left_Ibuf[:l] >= 0)
         if len(rows):
-            self._left_P[rows] = self._distances(W[rows], W[self._left_I[rows]],
-                                                 self._cst[rows], self._cst[self._left_I[rows]])
+            left = self._left_Ibuf[rows]
+            self._left_Pbuf[rows] = self._distances(W[rows], W[left], self._cst[rows],
+                                                    self._cst[left])
 
     def _ask_isconstant(self, S: np.ndarray) -> np.ndarray:
         """The caller's constant rule on the series ``S``: a bool per window, checked."""
@@ -146,24 +147,25 @@ class _Incremental(_threads.Guarded):
     def _make_room(self):
         """Room for one more point: compact the live region to the front (egress), or double
         the buffers (growth); amortized O(1) per point."""
-        a, n, cap = self._a, self._n, self._T.shape[0]
+        a, n, cap = self._a, self._n, self._Tbuf.shape[0]
         if a + n < cap:
             return
         l = n - self._m + 1
         if a > n // 2:
-            for name in ("_T", "_fin"):
+            for name in ("_Tbuf", "_fin"):
                 buf = getattr(self, name)
                 buf[:n] = buf[a : a + n]
-            for name in ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_P", "_I",
-                         "_left_P", "_left_I"):
+            for name in ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_Pbuf",
+                         "_Ibuf", "_left_Pbuf", "_left_Ibuf"):
                 buf = getattr(self, name)
                 buf[:l] = buf[a : a + l]
             self._a = 0
         else:
-            for name in ("_T", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT",
-                         "_P", "_I", "_left_P", "_left_I"):
+            for name in ("_Tbuf", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT",
+                         "_Pbuf", "_Ibuf", "_left_Pbuf", "_left_Ibuf"):
                 buf = getattr(self, name)
-                fill = {"_P": np.inf, "_left_P": np.inf, "_I": -1, "_left_I": -1}.get(name, 0)
+                fill = {"_Pbuf": np.inf, "_left_Pbuf": np.inf, "_Ibuf": -1,
+                        "_left_Ibuf": -1}.get(name, 0)
                 new = np.full((2 * cap,) + buf.shape[1:], fill, dtype=buf.dtype)
                 new[:cap] = buf
                 setattr(self, name, new)
@@ -174,7 +176,7 @@ class _Incremental(_threads.Guarded):
         self._make_room()
         a = self._a
         finite = math.isfinite(t)
-        self._T[a + self._n] = t if finite else 0.0
+        self._Tbuf[a + self._n] = t if finite else 0.0
         self._fin[a + self._n] = finite
         if self._egress:
             self._a = a = a + 1
@@ -200,7 +202,7 @@ class _Incremental(_threads.Guarded):
         done = 0
         while done < len(values):
             self._make_room()
-            room = self._T.shape[0] - self._a - self._n
+            room = self._Tbuf.shape[0] - self._a - self._n
             size = 1 if custom else min(room, _MAX_BLOCK, len(values) - done)
             part = np.ascontiguousarray(values[done : done + size], dtype=np.float64)
             nparts = 1
@@ -208,12 +210,12 @@ class _Incremental(_threads.Guarded):
                 cols = self._n - m + 1 + size
                 nparts = max(1, min(_threads.resolve(None), cols // _MIN_PART))
             blk = _stream.StreamBlock(
-                part, self._T, self._fin.view(np.uint8), self._mu, self._sig, self._isig,
-                self._cst, self._wvalid, self._ss, self._QT, self._P, self._I, self._left_P,
-                self._left_I, self._a, self._n, self._gbase, self._M, m, self._excl,
-                self._egress, self._normalize, self._p, nparts, _TILE)
+                part, self._Tbuf, self._fin.view(np.uint8), self._mu, self._sig, self._isig,
+                self._cst, self._wvalid, self._ss, self._QT, self._Pbuf, self._Ibuf,
+                self._left_Pbuf, self._left_Ibuf, self._a, self._n, self._gbase, self._M, m,
+                self._excl, self._egress, self._normalize, self._p, nparts, _TILE)
             if custom and self._wvalid[blk.q0]:  # an error here leaves the stream as it was
-                S = self._T[blk.a + blk.n - m : blk.a + blk.n]
+                S = self._Tbuf[blk.a + blk.n - m : blk.a + blk.n]
                 if self._ask_isconstant(S)[0]:
                     self._cst[blk.q0] = 1
                     self._isig[blk.q0] = 0.0
@@ -260,7 +262,7 @@ class _Incremental(_threads.Guarded):
     @property
     def P_(self):
         """The (top-k) matrix profile of the current series: 1-D when k == 1, else (l, k)."""
-        P = self._live("_P")
+        P = self._live("_Pbuf")
         return P[:, 0].copy() if self._k == 1 else P
 
     @property
@@ -269,23 +271,46 @@ class _Incremental(_threads.Guarded):
 
         1-D when k == 1, else of shape (l, k).
         """
-        I = self._live("_I")
+        I = self._live("_Ibuf")
         return I[:, 0].copy() if self._k == 1 else I
 
     @property
     def left_P_(self):
         """The left (top-1) matrix profile."""
-        return self._live("_left_P")
+        return self._live("_left_Pbuf")
 
     @property
     def left_I_(self):
         """The left (top-1) matrix profile indices."""
-        return self._live("_left_I")
+        return self._live("_left_Ibuf")
 
     @property
     def T_(self):
         """The current series (NaN/inf stored as 0, as STUMPY does): a view of the state."""
-        return self._T[self._a : self._a + self._n]
+        return self._Tbuf[self._a : self._a + self._n]
+
+    # STUMPY's private attributes of these names, as it holds them, for the packages that read
+    # them (aeon's LeftSTAMPi reads _left_P): copies of the live windows' entries.  The
+    # buffers behind them are longer (room to grow) and were taken for them silently.
+    @property
+    def _P(self):
+        return self._live("_Pbuf")
+
+    @property
+    def _I(self):
+        return self._live("_Ibuf")
+
+    @property
+    def _left_P(self):
+        return self._live("_left_Pbuf")
+
+    @property
+    def _left_I(self):
+        return self._live("_left_Ibuf")
+
+    @property
+    def _T(self):
+        return self.T_.copy()
 
 
 class stumpi(_Incremental):
@@ -452,8 +477,8 @@ class stumpi_ab(_Incremental):
                 mp = aamp(S, m, R, ignore_trivial=False, p=p, k=k)
                 ref = aamp(R, m, S, ignore_trivial=False, p=p, k=k)
         self._setup(S, m, egress, normalize, p, k, mp, None)
-        self._left_I[:] = -1  # an AB-join has no left neighbours
-        self._left_P[:] = np.inf
+        self._left_Ibuf[:] = -1  # an AB-join has no left neighbours
+        self._left_Pbuf[:] = np.inf
         fin = np.isfinite(R)
         self._R = np.where(fin, R, 0.0)
         W = np.lib.stride_tricks.sliding_window_view(self._R, m)
@@ -465,7 +490,7 @@ class stumpi_ab(_Incremental):
         self._validR = self._validR.astype(np.uint8)
         self._ssR = np.einsum("ij,ij->i", W, W)
         n = S.shape[0]
-        self._QTR = W @ self._T[n - m : n]
+        self._QTR = W @ self._Tbuf[n - m : n]
         self._PR = np.ascontiguousarray(np.asarray(ref[:, :k], dtype=np.float64))
         self._IR = np.ascontiguousarray(np.asarray(ref[:, k : 2 * k], dtype=np.int64))
         self._M = max(self._M, float(np.max(np.abs(self._R))))
@@ -474,7 +499,7 @@ class stumpi_ab(_Incremental):
         m = self._m
         a, n = self._push(t)
         q = a + n - m
-        S = self._T[a + n - m : a + n]
+        S = self._Tbuf[a + n - m : a + n]
         valid = bool(self._fin[a + n - m : a + n].all())
         mq = sq = ssq = 0.0
         cq = False
@@ -482,9 +507,9 @@ class stumpi_ab(_Incremental):
             self._M = max(self._M, abs(t))
             mq, sq, ssq = float(S.mean()), float(S.std()), float(S @ S)
             cq = self._normalize and bool(np.ptp(S) == 0)
-        _stream.stream_step_ab(self._T[a : a + n], self._R, self._QTR, self._muR, self._sigR,
+        _stream.stream_step_ab(self._Tbuf[a : a + n], self._R, self._QTR, self._muR, self._sigR,
                                self._cstR, self._validR, self._ssR, mq, sq, cq, valid, ssq,
-                               self._P[q], self._I[q], self._PR, self._IR, m,
+                               self._Pbuf[q], self._Ibuf[q], self._PR, self._IR, m,
                                self._normalize, self._p, self._M, self._gbase + n - m)
 
     @property
