@@ -84,9 +84,10 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
     int64_t cells = 0;
     for (int q = 0; q < L; q++) cells += (g0 + q < l) ? l - g0 - q : 0;
 
-    for (int64_t i = 0; i < rows; i++) {
+    for (int64_t i = 0, until_seed = 0; i < rows; i++, until_seed--) {
         const int64_t j0 = i + g0;
-        if (i % pr->reseed == 0) {
+        if (until_seed == 0) {  /* (a countdown: see mpm_z4) */
+            until_seed = pr->reseed;
             if (cancel && *cancel) {
                 free(acc);
                 return -1;
@@ -161,11 +162,16 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
                  * rounding had misranked the rest: with spikes of 1e4 sd, 949 rows of 951
                  * wrong at p = 3.) */
                 double *restrict e = err + c * L;
+                int redo = 0;  /* (the test in one vector pass, the rare fix lane by lane) */
+                for (int q = 0; q < L; q++)
+                    redo |= (e[q] > 0.0) & !(a[q] * MPM_TOL >= MPM_ROUND * e[q]);
+                if (redo)
+                    for (int q = 0; q < L; q++)
+                        if (e[q] > 0.0 && !(a[q] * MPM_TOL >= MPM_ROUND * e[q]) && j0 + q < l) {
+                            a[q] = mpm_exact_sum(pr, c, i, j0 + q);
+                            e[q] = 0.0;
+                        }
                 for (int q = 0; q < L; q++) {
-                    if (e[q] > 0.0 && !(a[q] * MPM_TOL >= MPM_ROUND * e[q]) && j0 + q < l) {
-                        a[q] = mpm_exact_sum(pr, c, i, j0 + q);
-                        e[q] = 0.0;
-                    }
                     const double s = a[q] > 0.0 ? a[q] : 0.0;
                     const double r = mode == MPM_P2 ? sqrt(s) : mode == MPM_P1 ? s : pow(s, inv_p);
                     out[q] = r + (badi + badj[q]);
