@@ -23,6 +23,7 @@ cdef extern from "_kernels/mband.h":
         const double *w
         const double *half
         const double *bad
+        const uint8_t *flat
         const int32_t *net
         int64_t nnet
     int MPM_L
@@ -31,10 +32,11 @@ cdef extern from "_kernels/mband.h":
                        int64_t *next, int64_t *done, double *best, int64_t *idx,
                        const volatile int *cancel) noexcept nogil
     void mpm_window_stats(const mpm_params *pr, const double *E, const uint8_t *cst,
-                          double *mean, double *isd, int64_t r0, int64_t r1) noexcept nogil
+                          double *mean, double *corr, double *isd, int64_t r0,
+                          int64_t r1) noexcept nogil
     void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const int64_t *I,
                     double *P, int64_t r0, int64_t r1, double *scratch, const double *mean,
-                    const double *isd) noexcept nogil
+                    const double *corr, const double *isd) noexcept nogil
 
 LANES = MPM_L
 PAD = MPM_PAD
@@ -87,6 +89,13 @@ cdef int _fill(mpm_params *pr, job) except -1:
     pr.w = &w[0, 0]
     pr.half = &half[0, 0]
     pr.bad = &bad[0, 0]
+    cdef const uint8_t[:, ::1] flat
+    pr.flat = NULL
+    if getattr(job, "flat", None) is not None:
+        flat = job.flat
+        if flat.shape[0] != d or flat.shape[1] != S:
+            raise ValueError("multidim job: flat has the wrong shape")
+        pr.flat = &flat[0, 0]
     pr.net = &net[0, 0] if net.shape[0] else NULL
     pr.nnet = net.shape[0]
     return 0
@@ -115,31 +124,37 @@ def run_worker(job, const int64_t[::1] strips, int64_t[::1] counters, double[:, 
     return rc == 0
 
 
+cdef bint _dxs(const double[:, ::1] a, mpm_params pr):
+    """Whether ``a`` is (d, stride)."""
+    return a.shape[0] == pr.d and a.shape[1] == pr.stride
+
+
 def window_stats(job, const double[:, ::1] E, const uint8_t[:, ::1] cst, double[:, ::1] mean,
-                 double[:, ::1] isd, int64_t r0=0, int64_t r1=-1):
-    """z-norm: the mean and 1 / std of the windows r0 <= i < r1 of every channel, into mean and
-    isd (d, stride), for :func:`refine`; the GIL released."""
+                 double[:, ::1] corr, double[:, ::1] isd, int64_t r0=0, int64_t r1=-1):
+    """z-norm: the mean (its first pass's residual apart, in corr) and 1 / std of the windows
+    r0 <= i < r1 of every channel, into mean, corr and isd (d, stride), for :func:`refine`;
+    the GIL released."""
     cdef mpm_params pr
     _fill(&pr, job)
     if E.shape[0] != pr.d or E.shape[1] != pr.stride or cst.shape[0] != pr.d \
             or cst.shape[1] != pr.stride:
         raise ValueError("E and cst must be (d, stride)")
-    if mean.shape[0] != pr.d or mean.shape[1] != pr.stride or isd.shape[0] != pr.d \
-            or isd.shape[1] != pr.stride:
-        raise ValueError("mean and isd must be (d, stride)")
+    if not _dxs(mean, pr) or not _dxs(corr, pr) or not _dxs(isd, pr):
+        raise ValueError("mean, corr and isd must be (d, stride)")
     if r1 < 0 or r1 > pr.l:
         r1 = pr.l
     if r0 < 0 or r0 > r1:
         raise ValueError("r0 must be in [0, r1]")
     with nogil:
-        mpm_window_stats(&pr, &E[0, 0], &cst[0, 0], &mean[0, 0], &isd[0, 0], r0, r1)
+        mpm_window_stats(&pr, &E[0, 0], &cst[0, 0], &mean[0, 0], &corr[0, 0], &isd[0, 0], r0,
+                         r1)
 
 
 def refine(job, const double[:, ::1] E, const uint8_t[:, ::1] cst, const int64_t[:, ::1] I,
            double[:, ::1] P, int64_t r0=0, int64_t r1=-1, stats=None):
     """Exact P[k, i] for rows r0 <= i < r1 from the neighbours I (d, l); the GIL released.
-    stats: optional (mean, isd) from :func:`window_stats` over all windows (z-norm), which
-    saves recomputing them for every pair; the result is the same."""
+    stats: optional (mean, corr, isd) from :func:`window_stats` over all windows (z-norm),
+    which saves recomputing them for every pair; the result is the same."""
     cdef mpm_params pr
     _fill(&pr, job)
     if E.shape[0] != pr.d or E.shape[1] != pr.stride or cst.shape[0] != pr.d \
@@ -148,15 +163,17 @@ def refine(job, const double[:, ::1] E, const uint8_t[:, ::1] cst, const int64_t
     if I.shape[0] != pr.d or I.shape[1] != pr.l or P.shape[0] != pr.d or P.shape[1] != pr.l:
         raise ValueError("I and P must be (d, l)")
     cdef const double[:, ::1] mean
+    cdef const double[:, ::1] corr
     cdef const double[:, ::1] isd
     cdef const double *mp = NULL
+    cdef const double *cp = NULL
     cdef const double *sp = NULL
     if stats is not None:
-        mean, isd = stats
-        if mean.shape[0] != pr.d or mean.shape[1] != pr.stride or isd.shape[0] != pr.d \
-                or isd.shape[1] != pr.stride:
-            raise ValueError("stats must be two (d, stride) arrays")
+        mean, corr, isd = stats
+        if not _dxs(mean, pr) or not _dxs(corr, pr) or not _dxs(isd, pr):
+            raise ValueError("stats must be three (d, stride) arrays")
         mp = &mean[0, 0]
+        cp = &corr[0, 0]
         sp = &isd[0, 0]
     if r1 < 0 or r1 > pr.l:
         r1 = pr.l
@@ -170,5 +187,6 @@ def refine(job, const double[:, ::1] E, const uint8_t[:, ::1] cst, const int64_t
     if scratch == NULL:
         raise MemoryError()
     with nogil:
-        mpm_refine(&pr, &E[0, 0], &cst[0, 0], &I[0, 0], &P[0, 0], r0, r1, scratch, mp, sp)
+        mpm_refine(&pr, &E[0, 0], &cst[0, 0], &I[0, 0], &P[0, 0], r0, r1, scratch, mp, cp,
+                   sp)
     free(scratch)

@@ -157,6 +157,8 @@ class MJob:
     bands: np.ndarray  # first diagonal of each strip of _mengine.LANES diagonals, longest first
     snap: float = 0.0
     unscale: float = 1.0
+    # z-norm: 1 where a window is near-flat against its channel's scale (uint8, as w), or None
+    flat: np.ndarray | None = None
     series: list = field(default_factory=list)  # run_threads reads it; unused here
 
     @property
@@ -249,6 +251,7 @@ def build_mjob(spec: MSpec, refine: bool = True) -> MJob:
     E = np.zeros(shape if refine else (d, 0))
     bad = np.full(shape, np.inf)
     cst = np.zeros(shape if refine else (d, 0), dtype=np.uint8)
+    flat = np.zeros(shape, dtype=np.uint8)
     unscale = 1.0
     if normalize:
         mode = MODE_ZNORM
@@ -270,6 +273,11 @@ def build_mjob(spec: MSpec, refine: bool = True) -> MJob:
                 w[c, :l] = np.where(ok, 1.0 / np.sqrt(np.where(ok, ssd, 1.0)), 0.0)
             half[c, :l] = np.where(s.const != 0, 0.5, 0.0)
             bad[c, :l] = np.where(s.valid, 0.0, np.inf)
+            # windows near-flat against the channel's scale (prepare_series' rule for kernels
+            # that do not track rounding): the co-moments of their pairs are computed exactly,
+            # as the recurrence's rounding (~1e-16 of the scale squared) can swamp them (1.5 +
+            # 1e-9 noise beside a random walk: wrong nearest neighbours)
+            flat[c, s.flat] = 1
             if refine:
                 E[c, :n] = s.exact
                 cst[c, :l] = s.const
@@ -303,7 +311,8 @@ def build_mjob(spec: MSpec, refine: bool = True) -> MJob:
                 reseed=max(4096, 32 * m), nfix=spec.nfix, discords=int(spec.discords),
                 excl_zone=excl_zone, T=Tk, mu=mu, df=df, dg=dg, w=w, half=half, bad=bad,
                 net=sorting_network(spec.nfix, d), E=E, cst=cst, order=order,
-                bands=np.ascontiguousarray(spec.bands), snap=snap, unscale=unscale)
+                bands=np.ascontiguousarray(spec.bands), snap=snap, unscale=unscale,
+                flat=flat if flat.any() else None)
 
 
 def prepare_mjob(T, m, include, discords, normalize, p, T_subseq_isconstant) -> MJob:
@@ -336,8 +345,9 @@ def finalize(job: MJob, table: MTable, n_threads: int | None = None) -> mparray:
 
     stats = None
     if job.mode == MODE_ZNORM:
-        # every window's mean and 1 / std once, instead of once for each pair it is part of
-        stats = (np.empty((d, job.stride)), np.empty((d, job.stride)))
+        # every window's mean (and its residual) and 1 / std once, instead of once for each
+        # pair it is part of
+        stats = tuple(np.empty((d, job.stride)) for _ in range(3))
         in_threads(_mengine.window_stats, job, job.E, job.cst, *stats)
     in_threads(functools.partial(_mengine.refine, stats=stats), job, job.E, job.cst, I, P)
     if job.unscale != 1.0:

@@ -135,6 +135,13 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
                 }
             }
         }
+        if (mode == MPM_ZNORM && pr->flat)
+            for (int64_t c = 0; c < d; c++) {
+                const uint8_t *fl = pr->flat + c * S;
+                for (int q = 0; q < L; q++)
+                    if ((fl[i] | fl[j0 + q]) && j0 + q < l)
+                        acc[c * L + q] = mpm_exact_sum(pr, c, i, j0 + q);
+            }
         /* per-channel distances; a non-finite window (or a lane past the end) adds +inf */
         for (int64_t c = 0; c < d; c++) {
             double *restrict a = acc + c * L;
@@ -343,6 +350,20 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
                                                              _mm256_mul_pd(fj, gi)));
             }
         }
+        if (pr->flat)  /* pairs holding a near-flat window: exact co-moments */
+            for (int c = 0; c < D; c++) {
+                const uint8_t *fl = pr->flat + c * S;
+                uint32_t f4;
+                memcpy(&f4, fl + j0, sizeof f4);
+                if (fl[i] | f4) {
+                    double t[4];
+                    _mm256_storeu_pd(t, acc[c]);
+                    for (int q = 0; q < 4; q++)
+                        if ((fl[i] | fl[j0 + q]) && j0 + q < l)
+                            t[q] = mpm_exact_sum(pr, c, i, j0 + q);
+                    acc[c] = _mm256_loadu_pd(t);
+                }
+            }
         for (int c = 0; c < D; c++) {
             const __m256d wi = _mm256_set1_pd(pr->w[c * S + i]);
             const __m256d wj = _mm256_loadu_pd(pr->w + c * S + j0);
@@ -508,16 +529,25 @@ static double mpm_exact_dist(const mpm_params *pr, const double *E, const uint8_
     const int ci = cst[c * S + i] != 0, cj = cst[c * S + j] != 0;
     if (ci && cj) return 0.0;
     if (ci || cj) return sqrt((double)m);
-    double mx = 0.0, my = 0.0, sx = 0.0, sy = 0.0;
+    double mx = 0.0, my = 0.0, cx = 0.0, cy = 0.0, sx = 0.0, sy = 0.0;
     for (int64_t t = 0; t < m; t++) {
         mx += x[t];
         my += y[t];
     }
     mx /= (double)m;
     my /= (double)m;
+    /* the first mean's residual, kept apart (mpm_window_stats): on a near-flat window (1.5 +
+     * 1e-9 noise) the mean's rounding is ~1e-7 of the spread, and left in it cost 1e-11 of
+     * the distance */
     for (int64_t t = 0; t < m; t++) {
-        sx += (x[t] - mx) * (x[t] - mx);
-        sy += (y[t] - my) * (y[t] - my);
+        cx += x[t] - mx;
+        cy += y[t] - my;
+    }
+    cx /= (double)m;
+    cy /= (double)m;
+    for (int64_t t = 0; t < m; t++) {
+        sx += ((x[t] - mx) - cx) * ((x[t] - mx) - cx);
+        sy += ((y[t] - my) - cy) * ((y[t] - my) - cy);
     }
     if (!(sx > 0.0) || !(sy > 0.0)) return sqrt((double)m);  /* all equal after rounding */
     /* z-normalize both windows and take the plain Euclidean distance: never negative, and
@@ -526,27 +556,31 @@ static double mpm_exact_dist(const mpm_params *pr, const double *E, const uint8_
     sy = 1.0 / sqrt(sy / (double)m);
     double d2 = 0.0;
     for (int64_t t = 0; t < m; t++) {
-        const double u = (x[t] - mx) * sx - (y[t] - my) * sy;
+        const double u = ((x[t] - mx) - cx) * sx - ((y[t] - my) - cy) * sy;
         d2 += u * u;
     }
     return sqrt(d2);
 }
 
 void mpm_window_stats(const mpm_params *pr, const double *E, const uint8_t *cst, double *mean,
-                      double *isd, int64_t r0, int64_t r1) {
+                      double *corr, double *isd, int64_t r0, int64_t r1) {
     const int64_t S = pr->stride, m = pr->m;
     for (int64_t c = 0; c < pr->d; c++) {
         for (int64_t i = r0; i < r1; i++) {
             mean[c * S + i] = 0.0;
+            corr[c * S + i] = 0.0;
             isd[c * S + i] = 0.0;
             if (pr->bad[c * S + i] != 0.0 || cst[c * S + i]) continue;
             /* the same operations, in the same order, as mpm_exact_dist */
             const double *x = E + c * S + i;
-            double mx = 0.0, sx = 0.0;
+            double mx = 0.0, cx = 0.0, sx = 0.0;
             for (int64_t t = 0; t < m; t++) mx += x[t];
             mx /= (double)m;
-            for (int64_t t = 0; t < m; t++) sx += (x[t] - mx) * (x[t] - mx);
+            for (int64_t t = 0; t < m; t++) cx += x[t] - mx;
+            cx /= (double)m;
+            for (int64_t t = 0; t < m; t++) sx += ((x[t] - mx) - cx) * ((x[t] - mx) - cx);
             mean[c * S + i] = mx;
+            corr[c * S + i] = cx;
             isd[c * S + i] = sx > 0.0 ? 1.0 / sqrt(sx / (double)m) : 0.0;
         }
     }
@@ -555,8 +589,8 @@ void mpm_window_stats(const mpm_params *pr, const double *E, const uint8_t *cst,
 /* The d exact distances of (i, j) from the window statistics: mpm_exact_dist's result, with
  * the channels' sums run side by side (four independent chains; each in the same order). */
 static void mpm_zdist_all(const mpm_params *pr, const double *E, const uint8_t *cst,
-                          const double *mean, const double *isd, int64_t i, int64_t j,
-                          double *dist, int64_t *todo) {
+                          const double *mean, const double *corr, const double *isd, int64_t i,
+                          int64_t j, double *dist, int64_t *todo) {
     const int64_t d = pr->d, S = pr->stride, m = pr->m;
     int64_t nt = 0;
     for (int64_t c = 0; c < d; c++) {
@@ -576,19 +610,22 @@ static void mpm_zdist_all(const mpm_params *pr, const double *E, const uint8_t *
     int64_t a = 0;
     for (; a + 4 <= nt; a += 4) {
         const double *x[4], *y[4];
-        double mx[4], my[4], sx[4], sy[4], d2[4] = {0.0, 0.0, 0.0, 0.0};
+        double mx[4], my[4], cx[4], cy[4], sx[4], sy[4], d2[4] = {0.0, 0.0, 0.0, 0.0};
         for (int q = 0; q < 4; q++) {
             const int64_t c = todo[a + q];
             x[q] = E + c * S + i;
             y[q] = E + c * S + j;
             mx[q] = mean[c * S + i];
             my[q] = mean[c * S + j];
+            cx[q] = corr[c * S + i];
+            cy[q] = corr[c * S + j];
             sx[q] = isd[c * S + i];
             sy[q] = isd[c * S + j];
         }
         for (int64_t t = 0; t < m; t++) {
             for (int q = 0; q < 4; q++) {
-                const double u = (x[q][t] - mx[q]) * sx[q] - (y[q][t] - my[q]) * sy[q];
+                const double u = ((x[q][t] - mx[q]) - cx[q]) * sx[q] -
+                                 ((y[q][t] - my[q]) - cy[q]) * sy[q];
                 d2[q] += u * u;
             }
         }
@@ -598,10 +635,11 @@ static void mpm_zdist_all(const mpm_params *pr, const double *E, const uint8_t *
         const int64_t c = todo[a];
         const double *x = E + c * S + i, *y = E + c * S + j;
         const double mx = mean[c * S + i], my = mean[c * S + j];
+        const double cx = corr[c * S + i], cy = corr[c * S + j];
         const double sx = isd[c * S + i], sy = isd[c * S + j];
         double d2 = 0.0;
         for (int64_t t = 0; t < m; t++) {
-            const double u = (x[t] - mx) * sx - (y[t] - my) * sy;
+            const double u = ((x[t] - mx) - cx) * sx - ((y[t] - my) - cy) * sy;
             d2 += u * u;
         }
         dist[c] = sqrt(d2);
@@ -610,11 +648,11 @@ static void mpm_zdist_all(const mpm_params *pr, const double *E, const uint8_t *
 
 void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const int64_t *I,
                 double *P, int64_t r0, int64_t r1, double *scratch, const double *mean,
-                const double *isd) {
+                const double *corr, const double *isd) {
     const int64_t d = pr->d, l = pr->l;
     double *dist = scratch;
     int64_t *todo = (int64_t *)(scratch + d);
-    const int fast = pr->mode == MPM_ZNORM && mean && isd;
+    const int fast = pr->mode == MPM_ZNORM && mean && corr && isd;
     for (int64_t i = r0; i < r1; i++) {
         int64_t last = -2;
         for (int64_t k = 0; k < d; k++) {
@@ -625,7 +663,7 @@ void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const
             }
             if (j != last) {
                 if (fast) {
-                    mpm_zdist_all(pr, E, cst, mean, isd, i, j, dist, todo);
+                    mpm_zdist_all(pr, E, cst, mean, corr, isd, i, j, dist, todo);
                 } else {
                     for (int64_t c = 0; c < d; c++) dist[c] = mpm_exact_dist(pr, E, cst, c, i, j);
                 }

@@ -52,6 +52,9 @@ typedef struct {
     const double *w;    /* z-norm: 1 / norm of the centred window, 0 if constant or invalid */
     const double *half; /* z-norm: 0.5 for a constant window, else 0 */
     const double *bad;  /* +inf for a window holding a non-finite value (and the padding) */
+    const uint8_t *flat; /* z-norm: 1 for a window near-flat against its channel's scale, whose
+                          * co-moments the recurrence's rounding could swamp (the pairs holding
+                          * one are computed exactly); NULL where there is none */
     const int32_t *net; /* sorting network over channels nfix..d-1: pairs (a, b), a < b */
     int64_t nnet;
 } mpm_params;
@@ -65,20 +68,21 @@ int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
 int mpm_run_worker(const mpm_params *pr, const int64_t *strips, int64_t nstrips, int64_t *next,
                    int64_t *done, double *best, int64_t *idx, const volatile int *cancel);
 
-/* z-norm: the mean and 1 / std of every window r0 <= i < r1 of every channel, as
- * mpm_refine computes them (0 and 0 for a non-finite or constant window; 1 / std = 0 also
- * where the centred window is all zeros after rounding).  mean, isd: (d, stride). */
+/* z-norm: the mean (with the residual of its first pass apart, corr: the window is centred as
+ * (x - mean) - corr) and 1 / std of every window r0 <= i < r1 of every channel, as mpm_refine
+ * computes them (0, 0 and 0 for a non-finite or constant window; 1 / std = 0 also where the
+ * centred window is all zeros after rounding).  mean, corr, isd: (d, stride). */
 void mpm_window_stats(const mpm_params *pr, const double *E, const uint8_t *cst, double *mean,
-                      double *isd, int64_t r0, int64_t r1);
+                      double *corr, double *isd, int64_t r0, int64_t r1);
 
 /* Exact distances: for rows r0 <= i < r1 and every k with j = I[k * l + i] >= 0, the mean of the
  * first k+1 exact per-channel distances of (i, j) ordered as in the kernel; inf where j < 0.
  * E is the unshifted exact series (d, stride), cst the constant flags (d, stride).  scratch
- * holds 2 d doubles.  mean and isd (z-norm, optional: NULL recomputes them for every pair) are
- * mpm_window_stats of every window; the result is the same, bit for bit, either way. */
+ * holds 2 d doubles.  mean, corr and isd (z-norm, optional: NULL recomputes them for every
+ * pair) are mpm_window_stats of every window; the result is the same, bit for bit, either way. */
 void mpm_refine(const mpm_params *pr, const double *E, const uint8_t *cst, const int64_t *I,
                 double *P, int64_t r0, int64_t r1, double *scratch, const double *mean,
-                const double *isd);
+                const double *corr, const double *isd);
 
 #ifdef __cplusplus
 }
