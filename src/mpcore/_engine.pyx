@@ -582,15 +582,27 @@ def insert_candidates(table, const int64_t[::1] rows, const int64_t[::1] idx, do
 
 
 def insert_scored(table, const int64_t[::1] rows, const int64_t[::1] idx,
-                  const double[::1] scores):
-    """Offer the candidates (rows[i], idx[i]) with their own scores to a top-k table."""
+                  const double[::1] scores, bint unique=False):
+    """Offer the candidates (rows[i], idx[i]) with their own scores to a top-k table; with
+    ``unique``, not to a row that holds the index already (a table that kept candidates from
+    elsewhere: an anytime profile's, which preSCRIMP's may have met)."""
     cdef mp_topk t
     _fill_topk(&t, table)
     cdef Py_ssize_t i, n = rows.shape[0]
+    cdef int64_t e, k = t.k
+    cdef bint seen
     if idx.shape[0] != n or scores.shape[0] != n:
         raise ValueError("rows, idx and scores differ in length")
     with nogil:
         for i in range(n):
+            if unique:
+                seen = False
+                for e in range(k):
+                    if t.I[rows[i] * k + e] == idx[i]:
+                        seen = True
+                        break
+                if seen:
+                    continue
             mp_topk_insert(&t, rows[i], scores[i], idx[i])
 
 

@@ -117,9 +117,10 @@ def _special_candidates(job: Job, tables: list[Table], diags: np.ndarray) -> Non
                 score = np.sum(x * y, axis=1) / np.sqrt(np.sum(x * x, axis=1) *
                                                         np.sum(y * y, axis=1))
             score = np.where(np.isfinite(score), score, -np.inf)
-            _engine.insert_scored(tables[0], r, c, score)
+            # (unique: the profile may hold the pair already, from preSCRIMP)
+            _engine.insert_scored(tables[0], r, c, score, True)
             if job.self_join:
-                _engine.insert_scored(tables[1], c, r, score)
+                _engine.insert_scored(tables[1], c, r, score, True)
 
 
 class _DiagonalJob:

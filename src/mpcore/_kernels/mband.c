@@ -14,7 +14,8 @@
 /* Rounding of a p-norm running sum per unit of its error bound (mpm_strip_generic's err): eps,
  * with room for the terms' own rounding (pow's included) */
 #define MPM_ROUND (8.0 * 2.220446049250313e-16)
-/* Relative precision of a p-norm running sum when it is ranked (as MP_SCORE_TOL in band.h) */
+/* Relative precision of a p-norm running sum when it is ranked (as MP_SCORE_TOL in band.h),
+ * and, z-normalized, the absolute precision of a correlation where near-flat windows exist */
 #define MPM_TOL 1e-8
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
@@ -103,7 +104,11 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
                 const double *restrict fj = pr->df + c * S + j0 - 1;
                 const double *restrict gj = pr->dg + c * S + j0 - 1;
                 double *restrict a = acc + c * L;
+                double *restrict e = err + c * L;
                 for (int q = 0; q < L; q++) a[q] += fi * gj[q] + fj[q] * gi;
+                if (pr->flat)  /* (each step's rounding: see the test below) */
+                    for (int q = 0; q < L; q++)
+                        e[q] += fabs(fi * gj[q]) + fabs(fj[q] * gi) + fabs(a[q]);
             }
         } else {
             for (int64_t c = 0; c < d; c++) {
@@ -136,11 +141,25 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
             }
         }
         if (mode == MPM_ZNORM && pr->flat)
+            /* Near-flat windows beside larger ones: a step of the recurrence rounds by a few
+             * eps of its terms, and what the larger windows' steps leave can swamp a near-flat
+             * pair's co-moment (1.5 + 1e-9 noise beside a random walk: wrong neighbours).  So
+             * each lane's rounding bound since its exact start is kept, and a co-moment whose
+             * bound, as a correlation (times both inverse norms), could exceed MPM_TOL is
+             * recomputed exactly; a near-flat stretch's own steps are tiny, so this happens
+             * about once where a diagonal enters it. */
             for (int64_t c = 0; c < d; c++) {
-                const uint8_t *fl = pr->flat + c * S;
+                double *restrict a = acc + c * L, *restrict e = err + c * L;
+                const double wi = pr->w[c * S + i], *restrict wj = pr->w + c * S + j0;
+                int redo = 0;
                 for (int q = 0; q < L; q++)
-                    if ((fl[i] | fl[j0 + q]) && j0 + q < l)
-                        acc[c * L + q] = mpm_exact_sum(pr, c, i, j0 + q);
+                    redo |= MPM_ROUND * e[q] * wi * wj[q] > MPM_TOL;
+                if (redo)
+                    for (int q = 0; q < L; q++)
+                        if (MPM_ROUND * e[q] * wi * wj[q] > MPM_TOL && j0 + q < l) {
+                            a[q] = mpm_exact_sum(pr, c, i, j0 + q);
+                            e[q] = 0.0;
+                        }
             }
         /* per-channel distances; a non-finite window (or a lane past the end) adds +inf */
         for (int64_t c = 0; c < d; c++) {
@@ -320,7 +339,8 @@ MPM_AVX2_INLINE void mpm_sort4(__m256d *v, const int n) {
  * Discords: the channels are sorted ascending and summed from the largest down, which gives
  * the generic code's descending order and sums exactly. */
 MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, int64_t *idx,
-                               const volatile int *cancel, const int D, const int clean) {
+                               const volatile int *cancel, const int D, const int clean,
+                               const int track) {
     const int64_t l = pr->l, S = pr->stride;
     if (g >= l) return 0;
     const int64_t rows = l - g;
@@ -328,6 +348,9 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
     const __m256d snap = _mm256_set1_pd(pr->snap);
     const int desc = pr->discords;
     __m256d acc[MPM_FAST_DMAX] = {0}, dist[MPM_FAST_DMAX], sum[MPM_FAST_DMAX];
+    /* track: near-flat windows exist; each lane's rounding bound, as mpm_strip_generic's */
+    __m256d err[MPM_FAST_DMAX] = {0};
+    const __m256d nosign = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
     /* (a countdown, not i % reseed: a division per row cost as much as a channel's step) */
     for (int64_t i = 0, until_seed = 0; i < rows; i++, until_seed--) {
         const int64_t j0 = i + g;
@@ -339,6 +362,7 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
                 for (int q = 0; q < 4; q++)
                     t[q] = j0 + q < l ? mpm_exact_sum(pr, c, i, j0 + q) : 0.0;
                 acc[c] = _mm256_loadu_pd(t);
+                err[c] = _mm256_setzero_pd();
             }
         } else {
             for (int c = 0; c < D; c++) {
@@ -346,22 +370,34 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
                 const __m256d gi = _mm256_set1_pd(pr->dg[c * S + i - 1]);
                 const __m256d fj = _mm256_loadu_pd(pr->df + c * S + j0 - 1);
                 const __m256d gj = _mm256_loadu_pd(pr->dg + c * S + j0 - 1);
-                acc[c] = _mm256_add_pd(acc[c], _mm256_add_pd(_mm256_mul_pd(fi, gj),
-                                                             _mm256_mul_pd(fj, gi)));
+                const __m256d u = _mm256_mul_pd(fi, gj), v = _mm256_mul_pd(fj, gi);
+                acc[c] = _mm256_add_pd(acc[c], _mm256_add_pd(u, v));
+                if (track)
+                    err[c] = _mm256_add_pd(
+                        err[c], _mm256_add_pd(_mm256_add_pd(_mm256_and_pd(u, nosign),
+                                                            _mm256_and_pd(v, nosign)),
+                                              _mm256_and_pd(acc[c], nosign)));
             }
         }
-        if (pr->flat)  /* pairs holding a near-flat window: exact co-moments */
+        if (track)  /* (mpm_strip_generic's test and exact fix, the same operations) */
             for (int c = 0; c < D; c++) {
-                const uint8_t *fl = pr->flat + c * S;
-                uint32_t f4;
-                memcpy(&f4, fl + j0, sizeof f4);
-                if (fl[i] | f4) {
-                    double t[4];
+                const __m256d wi = _mm256_set1_pd(pr->w[c * S + i]);
+                const __m256d wj = _mm256_loadu_pd(pr->w + c * S + j0);
+                const __m256d b = _mm256_mul_pd(
+                    _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(MPM_ROUND), err[c]), wi), wj);
+                const int redo = _mm256_movemask_pd(
+                    _mm256_cmp_pd(b, _mm256_set1_pd(MPM_TOL), _CMP_GT_OQ));
+                if (redo) {
+                    double t[4], e[4];
                     _mm256_storeu_pd(t, acc[c]);
+                    _mm256_storeu_pd(e, err[c]);
                     for (int q = 0; q < 4; q++)
-                        if ((fl[i] | fl[j0 + q]) && j0 + q < l)
+                        if ((redo >> q & 1) && j0 + q < l) {
                             t[q] = mpm_exact_sum(pr, c, i, j0 + q);
+                            e[q] = 0.0;
+                        }
                     acc[c] = _mm256_loadu_pd(t);
+                    err[c] = _mm256_loadu_pd(e);
                 }
             }
         for (int c = 0; c < D; c++) {
@@ -458,8 +494,9 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
 #define MPM_Z4_DEF(D)                                                                        \
     MPM_AVX2_FN static int64_t mpm_z4_##D(const mpm_params *pr, int64_t g, double *best,     \
                                           int64_t *idx, const volatile int *cancel) {        \
-        return pr->clean ? mpm_z4(pr, g, best, idx, cancel, D, 1)                            \
-                         : mpm_z4(pr, g, best, idx, cancel, D, 0);                           \
+        return pr->flat    ? mpm_z4(pr, g, best, idx, cancel, D, 0, 1)                      \
+               : pr->clean ? mpm_z4(pr, g, best, idx, cancel, D, 1, 0)                      \
+                           : mpm_z4(pr, g, best, idx, cancel, D, 0, 0);                     \
     }
 MPM_Z4_DEF(1) MPM_Z4_DEF(2) MPM_Z4_DEF(3) MPM_Z4_DEF(4) MPM_Z4_DEF(5) MPM_Z4_DEF(6)
 MPM_Z4_DEF(7) MPM_Z4_DEF(8) MPM_Z4_DEF(9) MPM_Z4_DEF(10) MPM_Z4_DEF(11) MPM_Z4_DEF(12)

@@ -53,8 +53,9 @@ typedef struct {
     const double *half; /* z-norm: 0.5 for a constant window, else 0 */
     const double *bad;  /* +inf for a window holding a non-finite value (and the padding) */
     const uint8_t *flat; /* z-norm: 1 for a window near-flat against its channel's scale, whose
-                          * co-moments the recurrence's rounding could swamp (the pairs holding
-                          * one are computed exactly); NULL where there is none */
+                          * co-moments the recurrence's rounding could swamp; where there is
+                          * one, the strips track that rounding (mpm_strip_generic); NULL
+                          * where there is none */
     const int32_t *net; /* sorting network over channels nfix..d-1: pairs (a, b), a < b */
     int64_t nnet;
 } mpm_params;
