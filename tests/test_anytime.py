@@ -653,3 +653,27 @@ def test_scrump_plus_plus_ab_join_keeps_its_entries(seed):
         rows = np.arange(len(P))[:, None]
         np.testing.assert_allclose(np.where(I >= 0, D[rows, np.maximum(I, 0)], np.inf), P,
                                    rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_prescrump_nearest_among_identical_windows_is_the_lowest(seed):
+    """A sampled row's nearest among windows identical to each other (0/1 counts in T_B) is
+    the lowest index, as preSCRIMP's argmin takes it; the kernels' rounded scores had picked
+    any of them (4 of 12 samples), so other diagonals were walked and P differed from the
+    definition's.  From a fuzzing run."""
+    rng = np.random.default_rng(seed)
+    T_A = random_walk(60, seed=seed)
+    T_B = (rng.random(200) < 0.15).astype(float)
+    m, s = 4, 5
+    D = naive.distance_matrix(T_A, m, T_B).astype(float)
+    np.random.seed(seed)
+    P, I = mpcore.prescrump(T_A, m, T_B, s=s)
+    np.random.seed(seed)
+    samples = np.random.permutation(range(0, D.shape[0], s))
+    W = np.lib.stride_tricks.sliding_window_view(T_B, m)
+    for i in samples:
+        j = int(np.argmin(D[i]))  # the lowest of equal minima
+        if (W == W[j]).all(axis=1).sum() > 1:  # (identical windows to choose among)
+            assert I[i] == j, (i, I[i], j)
+    Pr, _ = _prescrump_reference(D, samples, s, None, 1)
+    np.testing.assert_allclose(P, Pr[:, 0], rtol=1e-12, atol=1e-12)

@@ -505,6 +505,19 @@ class _SampledJob:
         return tables
 
 
+def _lowest_outside(rows, c, ms, ks, L: int, excl: int, q: int) -> tuple:
+    """For each row, the q-th (from 0) lowest member of its class ``c`` outside
+    [row - excl, row + excl] (anywhere when excl < 0): ``ms``, the members sorted by class then
+    index, ``ks`` their keys ``class * L + index``.  Returns (the rows that have one, it)."""
+    base = np.searchsorted(ks, c * L)
+    end = np.searchsorted(ks, (c + 1) * L)
+    low = np.searchsorted(ks, c * L + np.maximum(rows - excl, 0)) if excl >= 0 else end
+    high = np.searchsorted(ks, c * L + rows + excl + 1) if excl >= 0 else end
+    pos = np.where(base + q < low, base + q, high + (q - (low - base)))
+    ok = pos < end
+    return rows[ok], ms[pos[ok]]
+
+
 def _sampled_twins(job: Job, s: int, classes, twins) -> list[Table]:
     """preSCRIMP's pairs of identical windows, each table's first in its order at the score
     +inf (as _SampledJob.new_tables makes them): a sampled window's nearest, the lowest
@@ -520,20 +533,11 @@ def _sampled_twins(job: Job, s: int, classes, twins) -> list[Table]:
     excl = job.excl_zone if job.self_join else -1
 
     def first(rows, ms, ks, k, table):
-        """Offer each row its first k of the class members ``ms`` (keys ``ks``) outside
-        [row - excl, row + excl], lowest first."""
-        c = twins[rows]
-        base = np.searchsorted(ks, c * L)
-        end = np.searchsorted(ks, (c + 1) * L)
-        low = np.searchsorted(ks, c * L + np.maximum(rows - excl, 0)) if excl >= 0 else end
-        high = np.searchsorted(ks, c * L + rows + excl + 1) if excl >= 0 else end
         for q in range(k):
-            pos = np.where(base + q < low, base + q, high + (q - (low - base)))
-            ok = pos < end
-            if not ok.any():
+            got_rows, got = _lowest_outside(rows, twins[rows], ms, ks, L, excl, q)
+            if not len(got):
                 break
-            got = ms[pos[ok]]
-            _engine.insert_scored(table, rows[ok], got, np.full(len(got), np.inf))
+            _engine.insert_scored(table, got_rows, got, np.full(len(got), np.inf))
 
     samples = np.arange(0, X.l, s, dtype=np.int64)
     first(samples[twins[samples] >= 0], members, key, 1, tables[0])
@@ -541,6 +545,27 @@ def _sampled_twins(job: Job, s: int, classes, twins) -> list[Table]:
         sampled = members % s == 0
         first(np.flatnonzero(twins >= 0), members[sampled], key[sampled], job.k, tables[1])
     return tables
+
+
+def _lowest_nearest(job: Job, nn: Table, classes) -> None:
+    """Each sampled row's nearest (``nn``, k = 1) made the lowest of the windows identical to
+    it beyond the exclusion zone: all are exactly as near, and preSCRIMP takes the first of
+    equal distances (np.argmin), while the kernels' rounded scores may have picked any; the
+    diagonal walked from it, and so the profile, follow the choice."""
+    cls, repeats = classes
+    if not repeats:
+        return
+    rows = np.flatnonzero(nn.I >= 0)
+    c = cls[nn.I[rows]]
+    rows, c = rows[c >= 0], c[c >= 0]
+    if not len(rows):
+        return
+    members, key, size = _twins.sorted_members(cls)
+    keep = size[c] > 1
+    rows, c = rows[keep], c[keep]
+    got_rows, got = _lowest_outside(rows, c, members, key, len(cls) + 1,
+                                    job.excl_zone if job.self_join else -1, 0)
+    nn.I[got_rows] = got
 
 
 def _special(series) -> np.ndarray:
@@ -596,6 +621,7 @@ def _prescrump_table(job: Job, s, n_threads) -> Table:
             _engine.merge_into(nn, t[0])
             if job.self_join:
                 _engine.merge_unique(offer, t[1])
+    _lowest_nearest(job, nn, classes)
     _stream.prescrump_pairs(sx, sy, job.m, job.mode, job.p, samples, s, excl, nn.I, nn.P, offer)
     return offer
 
