@@ -20,9 +20,9 @@ def mass_absolute(Q, T, T_subseq_isfinite=None, p=2.0, query_idx=None):
     Parameters
     ----------
     Q : array_like
-        The query; its length is the window size m (at least 3).
+        The query window (m >= 3 values).
     T : array_like
-        The time series.
+        The series searched.
     T_subseq_isfinite : array_like of bool, optional
         Which windows of ``T`` hold only finite values (computed when not given).
     p : float, default 2.0

@@ -300,13 +300,8 @@ class _Incremental(_threads.Guarded):
     def _I(self):
         return self._live("_Ibuf")
 
-    @property
-    def _left_P(self):
-        return self._live("_left_Pbuf")
-
-    @property
-    def _left_I(self):
-        return self._live("_left_Ibuf")
+    _left_P = left_P_
+    _left_I = left_I_
 
     @property
     def _T(self):
