@@ -518,7 +518,7 @@ def _lowest_outside(rows, c, ms, ks, L: int, excl: int, q: int) -> tuple:
     return rows[ok], ms[pos[ok]]
 
 
-def _sampled_twins(job: Job, s: int, classes, twins) -> list[Table]:
+def _sampled_twins(job: Job, s: int, classes, twins, sizes: tuple) -> list[Table]:
     """preSCRIMP's pairs of identical windows, each table's first in its order at the score
     +inf (as _SampledJob.new_tables makes them): a sampled window's nearest, the lowest
     identical window beyond the exclusion zone; and in a self-join, each window's first k
@@ -529,7 +529,7 @@ def _sampled_twins(job: Job, s: int, classes, twins) -> list[Table]:
     tables = [Table(X.l, 1)] + ([Table(X.l, job.k)] if job.self_join else [])
     cls = classes[0]
     L = len(cls) + 1
-    members, key, _ = _twins.sorted_members(cls)
+    members, key, _ = sizes
     excl = job.excl_zone if job.self_join else -1
 
     def first(rows, ms, ks, k, table):
@@ -547,7 +547,7 @@ def _sampled_twins(job: Job, s: int, classes, twins) -> list[Table]:
     return tables
 
 
-def _lowest_nearest(job: Job, nn: Table, classes) -> None:
+def _lowest_nearest(job: Job, nn: Table, classes, sizes: tuple | None) -> None:
     """Each sampled row's nearest (``nn``, k = 1) made the lowest of the windows identical to
     it beyond the exclusion zone: all are exactly as near, and preSCRIMP takes the first of
     equal distances (np.argmin), while the kernels' rounded scores may have picked any; the
@@ -560,7 +560,7 @@ def _lowest_nearest(job: Job, nn: Table, classes) -> None:
     rows, c = rows[c >= 0], c[c >= 0]
     if not len(rows):
         return
-    members, key, size = _twins.sorted_members(cls)
+    members, key, size = sizes
     keep = size[c] > 1
     rows, c = rows[keep], c[keep]
     got_rows, got = _lowest_outside(rows, c, members, key, len(cls) + 1,
@@ -596,7 +596,9 @@ def _prescrump_table(job: Job, s, n_threads) -> Table:
     # np.arange rather than STUMPY's range: the same array, so the same draw, 8x faster
     samples = np.random.permutation(np.arange(0, X.l, s, dtype=np.int64))
     classes, twins = _twins.twin_classes(job)
-    floor = None if twins is None else _sampled_twins(job, s, classes, twins)
+    # the classes sorted once (_twins.sorted_members), for the twins and the nearest
+    sizes = _twins.sorted_members(classes[0]) if classes[1] or twins is not None else None
+    floor = None if twins is None else _sampled_twins(job, s, classes, twins, sizes)
     plan = _SampledJob(job, s, floor)
     tables = merge(plan, run_threads(plan, n_threads=n_threads))
     if floor is not None:  # (the kernels' own offers of the same pairs are dropped)
@@ -621,7 +623,7 @@ def _prescrump_table(job: Job, s, n_threads) -> Table:
             _engine.merge_into(nn, t[0])
             if job.self_join:
                 _engine.merge_unique(offer, t[1])
-    _lowest_nearest(job, nn, classes)
+    _lowest_nearest(job, nn, classes, sizes)
     _stream.prescrump_pairs(sx, sy, job.m, job.mode, job.p, samples, s, excl, nn.I, nn.P, offer)
     return offer
 
