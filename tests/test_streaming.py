@@ -490,3 +490,85 @@ def test_stumpys_private_attributes_hold_the_live_profile(egress):
     np.testing.assert_array_equal(s._left_P, s.left_P_)
     np.testing.assert_array_equal(s._left_I, s.left_I_)
     np.testing.assert_array_equal(s._T, s.T_)
+
+
+# ---------------------------------------------------------------------------------------------
+# series far from 0 or nearly flat: the streamed dot products' rounding (sb_allowance)
+
+def _scale_stream(kind, n, seed):
+    rng = np.random.default_rng(seed)
+    if kind == "offset":  # 1e6 + noise: the dot products are 1e12 m, the deviations 1
+        return 1e6 + rng.standard_normal(n)
+    if kind == "drift":  # a walk that leaves its start by 1e4 standard deviations
+        return 1e3 * np.cumsum(rng.standard_normal(n)) + np.linspace(0, 1e7, n)
+    T = 2.0 * random_walk(n, seed)  # near-flat stretches (deviations 1e-9) in a walk
+    for a in range(n // 5, n - 40, n // 3):
+        T[a : a + 40] = 1.5 + 1e-9 * rng.standard_normal(40)
+    return T
+
+
+@pytest.mark.parametrize("kind", ["offset", "nearflat", "drift"])
+@pytest.mark.parametrize("egress", [False, True])
+@pytest.mark.parametrize("k", [1, 3])
+def test_offset_and_near_flat_streams_against_brute_force(kind, egress, k):
+    # Every pair whose distance a window's k-th best may hold must come within the bound that
+    # sends it to an exact distance.  The bound was 16 u M^2 of the raw values, below the
+    # dot products' own rounding: rows took a neighbour up to 5% farther than the nearest.
+    m, n0 = 20, 90
+    T = _scale_stream(kind, n0 + 150, seed={"offset": 9, "nearflat": 0, "drift": 0}[kind])
+    stream = mpcore.stumpi(T[:n0], m, egress=egress, k=k)
+    pos = n0
+    for size in (1, 17, 1, 40, 3, 58, 30):  # single points and blocks
+        stream.update(T[pos] if size == 1 else T[pos : pos + size])
+        pos += size
+        start = pos - n0 if egress else 0
+        _check(stream, _reference(T[:pos], m, start, k, True, 2.0), k)
+
+
+@pytest.mark.parametrize("kind", ["offset", "nearflat"])
+def test_stumpi_ab_offset_and_near_flat(kind):
+    seed = {"offset": 4, "nearflat": 0}[kind]
+    R = _scale_stream(kind, 200, seed)
+    T = _scale_stream(kind, 200, seed + 100)
+    m, n0, k = 20, 40, 2
+    stream = mpcore.stumpi_ab(T[:n0], m, R, k=k, egress=False)
+    for s in range(n0, len(T), 15):
+        stream.update(T[s : s + 15])
+    D = naive.distance_matrix(T, m, R, True, 2.0).astype(float)
+    P = naive.matrix_profile(D, k)[0]
+    Pr = naive.matrix_profile(D.T, k)[0]
+    np.testing.assert_allclose(stream.P_.reshape(-1, k), P.astype(float), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(stream.ref_P_.reshape(-1, k), Pr.astype(float), rtol=1e-12,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["offset", "nearflat", "drift", "spike"])
+@pytest.mark.parametrize("normalize", [True, False])
+def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normalize):
+    # the invariant the filter rests on, after thousands of points (chains refreshed every few
+    # m columns, the series re-centered as the buffers move): |QT[w] - exact| <= K S_w S_q
+    # (sb_coef), S the largest norm of the centered windows a chain went through
+    m = 12
+    if kind == "spike":
+        T = np.random.default_rng(35).standard_normal(4000) * 1e-3
+        T[[1000, 3500]] = 1e5
+    else:
+        T = _scale_stream(kind, 4000, seed=34)
+    stream = mpcore.stumpi(T[:300], m, egress=True, normalize=normalize)
+    stream.update(T[300:])
+    a, n = stream._a, stream._n
+    l = n - m + 1
+    Tc = stream._Tcbuf[a : a + n]
+    np.testing.assert_array_equal(Tc, (T[-n:] - stream._center) * stream._scale)
+    W = np.lib.stride_tricks.sliding_window_view(Tc.astype(np.longdouble), m)
+    exact = W @ Tc[-m:].astype(np.longdouble)
+    rss = np.sqrt((W * W).sum(axis=1)).astype(float)
+    np.testing.assert_allclose(stream._rss[a : a + l], rss, rtol=1e-14)
+    sbar = stream._sbar[a : a + l]
+    h = mpcore._stream.REFRESH_PER_M * m + 1  # a chain's reach: R + 1 windows back
+    assert all(sbar[w] >= rss[max(0, w - h) : w + 1].max() * (1 - 1e-14) for w in range(h, l))
+    K, u = mpcore._stream.pair_coef(m), 2.0**-53
+    # the bound as its derivation gives it (sb_coef), at a refresh period of a few m
+    assert K <= u * ((m / 8 + 4) + 5 * 4 * m + 8 * math.sqrt(m) + 8)
+    err = np.abs(stream._QT[a : a + l] - exact).astype(float)
+    assert (err <= K * sbar * sbar[-1]).all()

@@ -494,53 +494,16 @@ def prescrump_pairs(dict X, dict Y, int64_t m, int mode, double p, const int64_t
 
 
 
-cdef inline double _zdist_exact(const double *x, const double *y, int64_t m) noexcept nogil:
-    """z-normalized distance computed from the two windows themselves (two passes)."""
-    cdef int64_t t
-    cdef double mx = 0.0, my = 0.0, sx = 0.0, sy = 0.0, a, b, acc = 0.0
-    for t in range(m):
-        mx += x[t]
-        my += y[t]
-    mx /= m
-    my /= m
-    for t in range(m):
-        sx += (x[t] - mx) * (x[t] - mx)
-        sy += (y[t] - my) * (y[t] - my)
-    sx = sqrt(sx / m)
-    sy = sqrt(sy / m)
-    for t in range(m):
-        a = (x[t] - mx) / sx - (y[t] - my) / sy
-        acc += a * a
-    return sqrt(acc)
-
-
-cdef inline double _pdist_exact(const double *x, const double *y, int64_t m,
-                                double p) noexcept nogil:
-    cdef int64_t t
-    cdef double acc = 0.0, d
-    for t in range(m):
-        d = fabs(x[t] - y[t])
-        acc += d * d if p == 2.0 else (d if p == 1.0 else pow(d, p))
-    return sqrt(acc) if p == 2.0 else (acc if p == 1.0 else pow(acc, 1.0 / p))
-
-
-cdef inline void _insert_dist(double *P, int64_t *I, int64_t k, double d, int64_t idx) noexcept nogil:
-    """STUMPY's insertion: after the entries equal to d (searchsorted 'right'), last one out."""
-    cdef int64_t q = k - 1
-    while q > 0 and P[q - 1] > d:
-        P[q] = P[q - 1]
-        I[q] = I[q - 1]
-        q -= 1
-    P[q] = d
-    I[q] = idx
-
-
 cdef extern from "_kernels/stream_block.h":
     ctypedef struct sb_ctx:
         const double *T
+        const double *Tc
         const double *mu
         const double *sig
         const double *ss
+        const double *sbar
+        double K
+        const double *zt
         const double *isig
         const uint8_t *cst
         const uint8_t *wvalid
@@ -550,11 +513,11 @@ cdef extern from "_kernels/stream_block.h":
         int64_t k, m, excl, G
         int normalize, direct
         double p
-        double C0
+        double C0, e0
+        int64_t R
         int64_t b
         const int64_t *lo
         const int64_t *q
-        const double *M
         int64_t a_pre
         int64_t nparts
         const int64_t *bounds
@@ -573,6 +536,133 @@ cdef extern from "_kernels/stream_block.h":
     int sb_state(uint8_t *state) noexcept nogil
     void sb_yield() noexcept nogil
     void sb_insert(double *P, int64_t *I, int64_t k, double d, int64_t idx) noexcept nogil
+    double sb_zdist(const double *x, const double *y, int64_t m) noexcept nogil
+    void sb_zterms(const double *x, int64_t m, double *t3) noexcept nogil
+    double sb_zpass(const double *x, const double *tx, const double *y, const double *ty,
+                    int64_t m) noexcept nogil
+    double sb_dot(const double *x, const double *y, int64_t m) noexcept nogil
+    double sb_coef(int64_t m, int64_t R) noexcept nogil
+    double sb_pdist(const double *x, const double *y, int64_t m, double p) noexcept nogil
+
+
+# A streamed dot product is recomputed directly every REFRESH * m columns (sb_tile), so that
+# its rounding error stays within sb_allowance however long the stream.  The period sets the
+# bound, about (2 REFRESH + 3) m^2 u M^2, against the direct sums' cost, one multiply-add per
+# column and point over REFRESH.  The bound decides how many pairs of a nearly flat window need
+# an exact distance: 1000 points of a walk with flat stretches (n = 12,000, m = 50) took 75, 94
+# and 177 ms at periods m, 2m and 4m (before the windows' exact terms were kept, which made
+# every exact distance one pass), while a walk's refreshes cost 5% at m and 3% at 2m.
+DEF REFRESH = 2
+REFRESH_PER_M = REFRESH  # (for the tests of the bound)
+
+
+cdef inline void _wterms(const double *x, int64_t m, double M, double *mu, double *sig,
+                         double *ss) noexcept nogil:
+    """The kernel's terms of a centered window (sb_allowance): its mean, compensated (the
+    mean of its deviations from the first one added back), its standard deviation, at least
+    u M so that a window whose centered values round alike keeps finite bounds, within which
+    it meets every other window, and its sum of squares."""
+    cdef double mean = 0.0, sumsq = 0.0, s = 0.0, q = 0.0, d
+    cdef int64_t t
+    for t in range(m):
+        mean += x[t]
+        sumsq += x[t] * x[t]
+    mean /= m
+    for t in range(m):
+        d = x[t] - mean
+        s += d
+        q += d * d
+    mu[0] = mean + s / m
+    sig[0] = max(sqrt(max(q - s * s / m, 0.0) / m), 1.1102230246251565e-16 * M)
+    ss[0] = sumsq
+
+
+def window_terms(const double[::1] Tc, int64_t m, double M, double[::1] mu, double[::1] sig,
+                 double[::1] ss):
+    """``mu``, ``sig``, ``ss`` of every window of the centered series ``Tc`` (_wterms), as
+    :class:`StreamBlock` forms them for a new window."""
+    cdef int64_t w, l = Tc.shape[0] - m + 1
+    if mu.shape[0] < l or sig.shape[0] < l or ss.shape[0] < l:
+        raise ValueError("window_terms: the outputs are shorter than the windows")
+    with nogil:
+        for w in range(l):
+            _wterms(&Tc[w], m, M, &mu[w], &sig[w], &ss[w])
+
+
+def window_zterms(const double[::1] T, int64_t m, double[:, ::1] out):
+    """Every window's exact z-normalization terms (``sb_zterms``) into the rows of ``out``."""
+    cdef int64_t w, l = T.shape[0] - m + 1
+    if out.shape[0] < l or out.shape[1] != 3:
+        raise ValueError("window_zterms: out must hold 3 values for every window")
+    with nogil:
+        for w in range(l):
+            sb_zterms(&T[w], m, &out[w, 0])
+
+
+def dots(const double[::1] X, const double[::1] q, double[::1] out):
+    """The dot products of every window of ``X`` with ``q`` (its length the window's), summed
+    as the kernel's direct ones are (``sb_dot``), so that ``allowance`` bounds them too."""
+    cdef int64_t j, m = q.shape[0], l = X.shape[0] - q.shape[0] + 1
+    if m < 1 or out.shape[0] < l:
+        raise ValueError("dots: an empty query or too short an output")
+    with nogil:
+        for j in range(l):
+            out[j] = sb_dot(&X[j], &q[0], m)
+
+
+def pair_distances(const double[::1] T, const int64_t[::1] A, const int64_t[::1] B, int64_t m,
+                   const uint8_t[::1] cst, bint normalize, double p, double[::1] out):
+    """The exact distances of the windows ``A[i]`` and ``B[i]`` of ``T``, as the kernel computes
+    them (``sb_zdist``, ``sb_pdist``; z-normalized, two constant windows are 0 apart and a
+    constant and another sqrt(m)), in O(1) memory a pair."""
+    cdef int64_t i, a, b
+    if B.shape[0] != A.shape[0] or out.shape[0] < A.shape[0]:
+        raise ValueError("pair_distances: A, B and out must match")
+    with nogil:
+        for i in range(A.shape[0]):
+            a = A[i]
+            b = B[i]
+            if normalize and (cst[a] or cst[b]):
+                out[i] = 0.0 if (cst[a] and cst[b]) else sqrt(<double> m)
+            elif normalize:
+                out[i] = sb_zdist(&T[a], &T[b], m)
+            else:
+                out[i] = sb_pdist(&T[a], &T[b], m, p)
+
+
+def pair_coef(int64_t m):
+    """K of the bound K S_w S_q of a streamed dot product's rounding (``sb_coef``, at the
+    refresh period REFRESH * m)."""
+    return sb_coef(m, REFRESH * m)
+
+
+def chain_norms(const double[::1] Tc, int64_t m, double[::1] rss, double[::1] sbar):
+    """Every window's root sum of squares ``rss`` and ``sbar``, the largest of those of the
+    windows ``w - REFRESH * m - 1 .. w`` (from the first): what a streamed dot product's chain
+    went through since it was last computed directly (``sb_coef``).  O(1) extra memory a window
+    for ``rss``, O(l) for the sliding maximum (van Herk / Gil-Werman: blocks' prefix and suffix
+    maxima)."""
+    cdef int64_t l = Tc.shape[0] - m + 1, w, t, h = REFRESH * m + 1, b0
+    cdef double acc
+    if rss.shape[0] < l or sbar.shape[0] < l:
+        raise ValueError("chain_norms: the outputs are shorter than the windows")
+    suf_a = np.empty(max(l, 1))
+    cdef double[::1] suf = suf_a
+    with nogil:
+        for w in range(l):
+            acc = 0.0
+            for t in range(m):
+                acc += Tc[w + t] * Tc[w + t]
+            rss[w] = sqrt(acc)
+        # blocks of h + 1 windows: sbar[w] = max(suffix max of w - h in its block, prefix max
+        # of w in its block), the window [w - h, w] spanning at most two blocks
+        for w in range(l - 1, -1, -1):
+            suf[w] = rss[w] if (w + 1) % (h + 1) == 0 or w == l - 1 else max(rss[w], suf[w + 1])
+        for w in range(l):
+            b0 = w - w % (h + 1)
+            sbar[w] = rss[w] if w == b0 else max(sbar[w - 1], rss[w])
+        for w in range(l - 1, h - 1, -1):
+            sbar[w] = max(sbar[w], suf[w - h])
 
 
 cdef class StreamBlock:
@@ -593,6 +683,11 @@ cdef class StreamBlock:
     ``isig`` 0).  ``isig`` holds 1/sig of each usable window (0: constant, NaN: holding NaN or
     inf), and ``ss`` is NaN for the latter too: the kernel's lower bounds need no division and
     no test.  The buffers must have room for every value.
+
+    The kernel's dot products, means, standard deviations and sums of squares are of the
+    centered series ``Tc = (T - center) * scale`` (scale a power of two, 1 for p-norms), and
+    ``M`` bounds ``|Tc|``: what their rounding bound is in terms of (``sb_allowance``).  The
+    exact distances are of ``T`` itself.
     """
     cdef sb_ctx c
     cdef list keep
@@ -604,14 +699,16 @@ cdef class StreamBlock:
     cdef readonly double M
     cdef bint finished
 
-    def __init__(self, const double[::1] values, double[::1] T, uint8_t[::1] fin,
-                 double[::1] mu, double[::1] sig, double[::1] isig, uint8_t[::1] cst,
+    def __init__(self, const double[::1] values, double[::1] T, double[::1] Tc,
+                 double center, double scale, uint8_t[::1] fin, double[::1] mu,
+                 double[:, ::1] zt, double[::1] rss, double[::1] sbar, double[::1] sig, double[::1] isig, uint8_t[::1] cst,
                  uint8_t[::1] wvalid, double[::1] ss, double[::1] QT, double[:, ::1] P,
                  int64_t[:, ::1] I, double[::1] left_P, int64_t[::1] left_I, int64_t a,
                  int64_t n, int64_t gbase, double M, int64_t m, int64_t excl, bint egress,
                  bint normalize, double p, int64_t nparts, int64_t tile):
         cdef int64_t b = values.shape[0], v, t, r, l, qq, k = P.shape[1]
-        cdef double x, mean, var, sumsq, lo, hi
+        cdef double x, xc, lo, hi, acc
+        cdef int64_t h = REFRESH * m + 1
         cdef bint finite, valid
         if b < 1 or nparts < 1 or tile < 1:
             raise ValueError("StreamBlock: empty block, no part or no tile")
@@ -619,16 +716,18 @@ cdef class StreamBlock:
             raise ValueError("StreamBlock: the buffers have no room for the block")
         lo_a = np.empty(b, dtype=np.int64)
         q_a = np.empty(b, dtype=np.int64)
-        M_a = np.empty(b)
         cdef int64_t[::1] lov = lo_a, qv = q_a
-        cdef double[::1] Mv = M_a
         cdef int64_t a0 = a, g0 = gbase
         with nogil:
             for v in range(b):
                 x = values[v]
                 finite = not (isnan(x) or x == INFINITY or x == -INFINITY)
                 T[a + n] = x if finite else 0.0
+                xc = (x - center) * scale if finite else 0.0
+                Tc[a + n] = xc
                 fin[a + n] = finite
+                if fabs(xc) > M:  # every finite value: each enters the dot products
+                    M = fabs(xc)
                 if egress:
                     a += 1
                     gbase += 1
@@ -642,25 +741,25 @@ cdef class StreamBlock:
                         valid = False
                         break
                 wvalid[qq] = valid
+                # the chains' norms (sb_coef), of every window: a chain goes through windows
+                # holding NaN/inf too (stored as the center)
+                acc = 0.0
+                for t in range(a + n - m, a + n):
+                    acc += Tc[t] * Tc[t]
+                rss[qq] = sqrt(acc)
+                acc = rss[qq]
+                for t in range(max(0, qq - h), qq):
+                    acc = max(acc, rss[t])
+                sbar[qq] = acc
                 if valid:
-                    if fabs(x) > M:
-                        M = fabs(x)
-                    mean = 0.0
-                    sumsq = 0.0
                     lo = T[a + n - m]
                     hi = lo
                     for t in range(a + n - m, a + n):
-                        mean += T[t]
-                        sumsq += T[t] * T[t]
                         lo = min(lo, T[t])
                         hi = max(hi, T[t])
-                    mean /= m
-                    var = 0.0
-                    for t in range(a + n - m, a + n):
-                        var += (T[t] - mean) * (T[t] - mean)
-                    mu[qq] = mean
-                    sig[qq] = sqrt(var / m)
-                    ss[qq] = sumsq
+                    _wterms(&Tc[a + n - m], m, M, &mu[qq], &sig[qq], &ss[qq])
+                    if normalize:
+                        sb_zterms(&T[a + n - m], m, &zt[qq, 0])
                     cst[qq] = normalize and lo == hi
                     isig[qq] = 1.0 / sig[qq] if normalize and not cst[qq] else 0.0
                 else:
@@ -672,7 +771,6 @@ cdef class StreamBlock:
                     I[qq, r] = -1
                 lov[v] = a
                 qv[v] = qq
-                Mv[v] = M
         self.a, self.n, self.gbase, self.M = a, n, gbase, M
         self.q0 = qv[0]
         # parts: equal column ranges of every window live at some point of the block
@@ -707,11 +805,15 @@ cdef class StreamBlock:
         cdef double[::1] buf = buf_a
         self.lbuf = np.empty(nparts * 2 * (b + 1))
         self.state = np.zeros(nparts, dtype=np.uint8)
-        self.keep = [T, mu, sig, isig, ss, cst, wvalid, QT, P, I, left_P, left_I, lo_a, q_a, M_a,
-                     bounds_a, hlo_a, hoff_a, halo_a, Pq_a, Iq_a, Uq_a, buf_a]
+        self.keep = [T, Tc, zt, rss, sbar, mu, sig, isig, ss, cst, wvalid, QT, P, I, left_P,
+                     left_I, lo_a, q_a, bounds_a, hlo_a, hoff_a, halo_a, Pq_a, Iq_a, Uq_a, buf_a]
         self.left_P = &left_P[0]
         self.left_I = &left_I[0]
         self.c.T = &T[0]
+        self.c.Tc = &Tc[0]
+        self.c.zt = &zt[0, 0]
+        self.c.sbar = &sbar[0]
+        self.c.K = sb_coef(m, REFRESH * m)
         self.c.mu = &mu[0]
         self.c.sig = &sig[0]
         self.c.ss = &ss[0]
@@ -728,11 +830,14 @@ cdef class StreamBlock:
         self.c.normalize = normalize
         self.c.direct = (not normalize) and p != 2.0
         self.c.p = p
-        self.c.C0 = 2.0 * m - 1e-12 if normalize else 0.0
+        # the absolute slack of a lower bound: z-normalized scores are sums of m terms of at
+        # most 4 in magnitude
+        self.c.e0 = 1e-12 + 64.0 * m * 1.1102230246251565e-16
+        self.c.C0 = 2.0 * m - self.c.e0 if normalize else 0.0
+        self.c.R = REFRESH * m
         self.c.b = b
         self.c.lo = &lov[0]
         self.c.q = &qv[0]
-        self.c.M = &Mv[0]
         self.c.a_pre = a0
         self.c.nparts = nparts
         self.c.bounds = &bounds[0]
@@ -812,37 +917,62 @@ cdef class StreamBlock:
         owner._M = self.M
 
 
-def stream_step_ab(const double[::1] S, const double[::1] R, double[::1] QT,
+def stream_step_ab(const double[::1] S, const uint8_t[::1] fin, double center, double scale,
+                   const double[::1] R, const double[::1] Rc, const double[:, ::1] zR,
+                   const double[::1] sbarR, double[::1] QT,
                    const double[::1] muR, const double[::1] sigR, const uint8_t[::1] cstR,
-                   const uint8_t[::1] validR, const double[::1] ssR, double mq, double sq,
-                   bint cq, bint validq, double ssq, double[::1] Pq, int64_t[::1] Iq,
-                   double[:, ::1] PR, int64_t[:, ::1] IR, int64_t m, bint normalize, double p,
-                   double M, int64_t gq):
+                   const uint8_t[::1] validR, const double[::1] ssR, double[::1] Pq,
+                   int64_t[::1] Iq, double[:, ::1] PR, int64_t[:, ::1] IR, int64_t m,
+                   bint normalize, double p, double M, int64_t gq):
     """One update of a streaming AB-join, the new point already appended to the live stream
-    ``S``: ``QT`` (dot products of the previous last stream window with every window of the
-    fixed reference ``R``) is updated in place to the new window's (O(l_R)); the new window's
-    own top-k over ``R`` goes to ``Pq``/``Iq``, and every reference row that it beats takes its
-    global index ``gq`` (``PR``/``IR``).  Rows come within a rounding bound of their k-th best
-    before an exact distance is computed, as in :class:`StreamBlock`.  GIL released."""
+    ``S`` (``fin``: which of its values are finite; the others are stored as 0): ``QT`` (dot
+    products of the previous last stream window with every window of the fixed reference
+    ``R``) is updated in place to the new window's (O(l_R)); the new window's own top-k over
+    ``R`` goes to ``Pq``/``Iq``, and every reference row that it beats takes its global index
+    ``gq`` (``PR``/``IR``).  Rows come within a rounding bound of their k-th best before an
+    exact distance is computed, as in :class:`StreamBlock`: ``QT`` and the statistics
+    ``muR, sigR, ssR`` are of the centered series ``Rc = (R - center) * scale`` and likewise
+    the stream's, every ``REFRESH * m``-th dot product is computed directly, and ``M``, the
+    bound of the centered values seen so far, is returned updated.  GIL released."""
     cdef int64_t n = S.shape[0], lR = R.shape[0] - m + 1, j, t, k = Pq.shape[0]
-    cdef double tnew = S[n - 1], tdrop, d2, d, corr, bound, kth
-    cdef double eps = 2.220446049250313e-16, sqm = sqrt(<double> m)
-    cdef bint direct = (not normalize) and p != 2.0
+    cdef int64_t per = REFRESH * m
+    cdef double tnew, tdrop = 0.0, d2, d, corr, bound, kth, mq = 0.0, sq = 0.0, ssq = 0.0
+    cdef double u = 1.1102230246251565e-16, sqm = sqrt(<double> m), A, e0, lo, hi
+    cdef bint direct = (not normalize) and p != 2.0, validq = True, cq
+    cdef double tq[3]
+    cdef double *Sc = <double *> malloc((m + 1) * sizeof(double))
+    if Sc == NULL:
+        raise MemoryError()
     with nogil:
+        # the centered values of the last window, after the one that left it (when there is one)
+        for t in range(m + 1 if n > m else m):
+            j = n - m - (1 if n > m else 0) + t
+            Sc[t] = (S[j] - center) * scale if fin[j] else 0.0
         if n > m:
-            tdrop = S[n - m - 1]
-            j = lR - 1
-            while j >= 1:
-                QT[j] = QT[j - 1] - R[j - 1] * tdrop + R[j + m - 1] * tnew
-                j -= 1
-        QT[0] = 0.0
+            tdrop = Sc[0]
+            Sc = Sc + 1
+        tnew = Sc[m - 1]
+        M = max(M, fabs(tnew))
+        lo = hi = S[n - m]
         for t in range(m):
-            QT[0] += R[t] * S[n - m + t]
-        if n == m:  # no previous window: every dot product directly
-            for j in range(1, lR):
-                QT[j] = 0.0
-                for t in range(m):
-                    QT[j] += R[j + t] * S[n - m + t]
+            validq = validq and fin[n - m + t] != 0
+            lo = min(lo, S[n - m + t])
+            hi = max(hi, S[n - m + t])
+        _wterms(Sc, m, M, &mq, &sq, &ssq)
+        if normalize and validq:
+            sb_zterms(&S[n - m], m, tq)
+        cq = normalize and lo == hi
+        # QT[j] within K sbarR[j] S_q (sb_coef), the stream's side S_q taken as sqrt(m) M; the
+        # sums of squares within m u of themselves each (taken as 2m u)
+        A = sb_coef(m, per) * sqrt(<double> m) * M
+        e0 = 1e-12 + 64.0 * m * u
+        for j in range(lR - 1, -1, -1):
+            if n > m and j % per != 0:
+                QT[j] = QT[j - 1] - Rc[j - 1] * tdrop + Rc[j + m - 1] * tnew
+            else:  # the first window, every per-th, and all at the stream's first window
+                QT[j] = sb_dot(&Rc[j], Sc, m)
+        if n > m:
+            Sc = Sc - 1
         for t in range(k):
             Pq[t] = INFINITY
             Iq[t] = -1
@@ -853,26 +983,28 @@ def stream_step_ab(const double[::1] S, const double[::1] R, double[::1] QT,
                 if cq or cstR[j]:
                     d = 0.0 if (cq and cstR[j]) else sqm
                     if d < PR[j, k - 1]:
-                        _insert_dist(&PR[j, 0], &IR[j, 0], k, d, gq)
+                        sb_insert(&PR[j, 0], &IR[j, 0], k, d, gq)
                     if d < Pq[k - 1]:
-                        _insert_dist(&Pq[0], &Iq[0], k, d, j)
+                        sb_insert(&Pq[0], &Iq[0], k, d, j)
                     continue
                 corr = (QT[j] - m * mq * muR[j]) / (m * sq * sigR[j])
                 d2 = 2.0 * m * (1.0 - corr)
-                bound = 16.0 * eps * M * M / (sq * sigR[j]) + 1e-12
+                bound = 2.0 * A * sbarR[j] / (sq * sigR[j]) + e0
             elif direct:
                 d2 = 0.0
                 bound = INFINITY
             else:
                 d2 = ssR[j] + ssq - 2.0 * QT[j]
-                bound = 16.0 * eps * m * M * M + 1e-12
+                bound = 2.0 * A * sbarR[j] + 4.0 * u * m * (ssR[j] + ssq) + e0
             kth = PR[j, k - 1]
             if d2 - bound < kth * kth or d2 - bound < Pq[k - 1] * Pq[k - 1]:
                 if normalize:
-                    d = _zdist_exact(&R[j], &S[n - m], m)
+                    d = sb_zpass(&R[j], &zR[j, 0], &S[n - m], tq, m)
                 else:
-                    d = _pdist_exact(&R[j], &S[n - m], m, p)
+                    d = sb_pdist(&R[j], &S[n - m], m, p)
                 if d < kth:
-                    _insert_dist(&PR[j, 0], &IR[j, 0], k, d, gq)
+                    sb_insert(&PR[j, 0], &IR[j, 0], k, d, gq)
                 if d < Pq[k - 1]:
-                    _insert_dist(&Pq[0], &Iq[0], k, d, j)
+                    sb_insert(&Pq[0], &Iq[0], k, d, j)
+    free(Sc)
+    return M

@@ -33,6 +33,20 @@ _MAX_BLOCK = 1024
 _TILE = 2048
 
 
+def _center_scale(values: np.ndarray, normalize: bool) -> tuple[float, float]:
+    """The center (the median) of the finite ``values`` and, z-normalized, a power-of-two scale
+    that brings the centered values' largest magnitude into [1, 2) (1 for p-norms, whose
+    distances are in the series' units).  The median, not the mid-range: a spike then leaves
+    every other window's centered values as small as in a clean series (sb_coef)."""
+    if not values.size:
+        return 0.0, 1.0
+    center = float(np.median(values))
+    span = float(np.max(np.abs(values - center)))
+    if not normalize or not 0.0 < span < math.inf:
+        return center, 1.0
+    return center, math.ldexp(1.0, min(max(1 - math.frexp(span)[1], -1000), 1000))
+
+
 def _all_equal(a, w):
     """STUMPY's default rule: a window is constant when all its values are equal."""
     W = np.lib.stride_tricks.sliding_window_view(a, w)
@@ -62,7 +76,6 @@ class _Incremental(_threads.Guarded):
         l = n - m + 1
         fin = np.isfinite(T)
         Tz = np.where(fin, T, 0.0)
-        W = np.lib.stride_tricks.sliding_window_view(Tz, m)
         wvalid = np.lib.stride_tricks.sliding_window_view(fin, m).all(axis=1)
         k = self._k
         if mp is None:
@@ -81,6 +94,12 @@ class _Incremental(_threads.Guarded):
         self._a, self._n, self._gbase = 0, n, 0
         self._Tbuf = np.zeros(cap)
         self._Tbuf[:n] = Tz
+        self._Tcbuf = np.zeros(cap)
+        self._ztbuf = np.zeros((cap, 3))  # z-normalized: each window's exact terms
+        self._rss = np.zeros(cap)  # the centered windows' norms, and their chains' (sbar)
+        self._sbar = np.zeros(cap)
+        if self._normalize:
+            _stream.window_zterms(Tz, m, self._ztbuf)
         self._fin = np.zeros(cap, dtype=bool)
         self._fin[:n] = fin
         self._mu = np.zeros(cap)
@@ -94,29 +113,55 @@ class _Incremental(_threads.Guarded):
         self._Ibuf = np.full((cap, k), -1, dtype=np.int64)
         self._left_Pbuf = np.full(cap, np.inf)
         self._left_Ibuf = np.full(cap, -1, dtype=np.int64)
-        self._mu[:l] = W.mean(axis=1)
-        self._sig[:l] = W.std(axis=1)
         if self._normalize:
             self._cst[:l] = self._const_of(Tz, wvalid)
         self._wvalid[:l] = wvalid
-        # what the kernel's lower bounds use: 1/sig (0 for a constant window), and NaN for a
-        # window holding NaN/inf so that it never comes within any bound
-        if self._normalize:
-            with np.errstate(divide="ignore"):
-                self._isig[:l] = np.where(self._cst[:l] != 0, 0.0, 1.0 / self._sig[:l])
-            self._isig[:l][~wvalid] = np.nan
-        self._ss[:l] = np.where(wvalid, np.einsum("ij,ij->i", W, W), np.nan)
-        self._QT[:l] = W @ Tz[n - m :]
+        self._recenter()
         self._Pbuf[:l] = np.asarray(mp[:, :k], dtype=np.float64)
         self._Ibuf[:l] = np.asarray(mp[:, k : 2 * k], dtype=np.int64)
         self._left_Ibuf[:l] = np.asarray(mp[:, 2 * k], dtype=np.int64)
-        self._M = float(np.max(np.abs(Tz))) if n else 0.0
         # left distances, exactly: each window against its left neighbour
         rows = np.flatnonzero(self._left_Ibuf[:l] >= 0)
-        if len(rows):
-            left = self._left_Ibuf[rows]
-            self._left_Pbuf[rows] = self._distances(W[rows], W[left], self._cst[rows],
-                                                    self._cst[left])
+        out = np.empty(len(rows))
+        _stream.pair_distances(Tz, rows, self._left_Ibuf[rows], m, self._cst, self._normalize,
+                               self._p, out)
+        self._left_Pbuf[rows] = out
+
+    def _recenter(self) -> None:
+        """The kernel's view of the live series, afresh: ``Tc = (T - center) * scale``, with the
+        center the median and (z-normalized) a power-of-two scale that brings ``|Tc|`` near 1,
+        and the live windows' statistics and dot products with the last window of it.
+
+        The kernel's rounding bound is in terms of the centered windows' norms (``sb_coef``):
+        centered, a series far from 0 (an offset of 1e6, a drift) filters as tightly as one
+        near it, where ``T`` itself gave bounds too wide to filter and, before they were
+        derived, too narrow to be right.  Called at setup and whenever the buffers move (every
+        ~n points), so that a drifting stream is re-centered and its chains restart exactly.
+        ``M`` (``max |Tc|``) floors the windows' standard deviations (``_stream._wterms``).
+        """
+        a, n, m = self._a, self._n, self._m
+        l = n - m + 1
+        T, fin = self._Tbuf[a : a + n], self._fin[a : a + n]
+        center, scale = _center_scale(T[fin], self._normalize)
+        Tc = np.where(fin, T - center, 0.0) * scale
+        self._center, self._scale = center, scale
+        self._Tcbuf[a : a + n] = Tc
+        self._M = M = float(np.max(np.abs(Tc))) if n else 0.0
+        wvalid = self._wvalid[a : a + l] != 0
+        # in C, O(1) memory a window: as StreamBlock forms a new window's
+        _stream.window_terms(Tc, m, M, self._mu[a : a + l], self._sig[a : a + l],
+                             self._ss[a : a + l])
+        if self._normalize:
+            # what the kernel's lower bounds use: 1/sig (0 for a constant window), and NaN for a
+            # window holding NaN/inf so that it never comes within any bound
+            with np.errstate(divide="ignore"):
+                isig = np.where(self._cst[a : a + l] != 0, 0.0, 1.0 / self._sig[a : a + l])
+            isig[~wvalid] = np.nan
+            self._isig[a : a + l] = isig
+        self._ss[a : a + l][~wvalid] = np.nan
+        _stream.dots(Tc, Tc[n - m :], self._QT[a : a + l])
+        # the chains restart here, so their norms count from the first live window on
+        _stream.chain_norms(Tc, m, self._rss[a : a + l], self._sbar[a : a + l])
 
     def _ask_isconstant(self, S: np.ndarray) -> np.ndarray:
         """The caller's constant rule on the series ``S``: a bool per window, checked."""
@@ -131,19 +176,6 @@ class _Incremental(_threads.Guarded):
     def _const_of(self, Tz, wvalid):
         return (self._ask_isconstant(Tz) | _all_equal(Tz, self._m)) & wvalid
 
-    def _distances(self, A, B, ca, cb):
-        m = self._m
-        if not self._normalize:
-            d = np.abs(A - B)
-            p = self._p
-            return np.sqrt((d * d).sum(1)) if p == 2.0 else (d**p).sum(1) ** (1.0 / p)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            za = (A - A.mean(1, keepdims=True)) / A.std(1, keepdims=True)
-            zb = (B - B.mean(1, keepdims=True)) / B.std(1, keepdims=True)
-            D = np.sqrt(((za - zb) ** 2).sum(1))
-        ca, cb = ca.astype(bool), cb.astype(bool)
-        return np.where(ca & cb, 0.0, np.where(ca | cb, math.sqrt(m), D))
-
     def _make_room(self):
         """Room for one more point: compact the live region to the front (egress), or double
         the buffers (growth); amortized O(1) per point."""
@@ -152,23 +184,25 @@ class _Incremental(_threads.Guarded):
             return
         l = n - self._m + 1
         if a > n // 2:
-            for name in ("_Tbuf", "_fin"):
+            for name in ("_Tbuf", "_Tcbuf", "_fin"):
                 buf = getattr(self, name)
                 buf[:n] = buf[a : a + n]
-            for name in ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_Pbuf",
-                         "_Ibuf", "_left_Pbuf", "_left_Ibuf"):
+            for name in ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_ztbuf",
+                         "_rss", "_sbar", "_Pbuf", "_Ibuf", "_left_Pbuf", "_left_Ibuf"):
                 buf = getattr(self, name)
                 buf[:l] = buf[a : a + l]
             self._a = 0
         else:
-            for name in ("_Tbuf", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT",
-                         "_Pbuf", "_Ibuf", "_left_Pbuf", "_left_Ibuf"):
+            for name in ("_Tbuf", "_Tcbuf", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss",
+                         "_QT", "_ztbuf", "_rss", "_sbar", "_Pbuf", "_Ibuf", "_left_Pbuf",
+                         "_left_Ibuf"):
                 buf = getattr(self, name)
                 fill = {"_Pbuf": np.inf, "_left_Pbuf": np.inf, "_Ibuf": -1,
                         "_left_Ibuf": -1}.get(name, 0)
                 new = np.full((2 * cap,) + buf.shape[1:], fill, dtype=buf.dtype)
                 new[:cap] = buf
                 setattr(self, name, new)
+        self._recenter()
 
     def _push(self, t: float) -> tuple[int, int]:
         """Store one point (non-finite as 0, flagged), dropping the oldest under egress; returns
@@ -210,8 +244,8 @@ class _Incremental(_threads.Guarded):
                 cols = self._n - m + 1 + size
                 nparts = max(1, min(_threads.resolve(None), cols // _MIN_PART))
             blk = _stream.StreamBlock(
-                part, self._Tbuf, self._fin.view(np.uint8), self._mu, self._sig, self._isig,
-                self._cst, self._wvalid, self._ss, self._QT, self._Pbuf, self._Ibuf,
+                part, self._Tbuf, self._Tcbuf, self._center, self._scale, self._fin.view(np.uint8),
+                self._mu, self._ztbuf, self._rss, self._sbar, self._sig, self._isig, self._cst, self._wvalid, self._ss, self._QT, self._Pbuf, self._Ibuf,
                 self._left_Pbuf, self._left_Ibuf, self._a, self._n, self._gbase, self._M, m,
                 self._excl, self._egress, self._normalize, self._p, nparts, _TILE)
             if custom and self._wvalid[blk.q0]:  # an error here leaves the stream as it was
@@ -476,36 +510,44 @@ class stumpi_ab(_Incremental):
         self._left_Pbuf[:] = np.inf
         fin = np.isfinite(R)
         self._R = np.where(fin, R, 0.0)
-        W = np.lib.stride_tricks.sliding_window_view(self._R, m)
         self._validR = np.lib.stride_tricks.sliding_window_view(fin, m).all(axis=1)
-        self._muR = W.mean(axis=1)
-        self._sigR = W.std(axis=1)
         self._cstR = (self._const_of(self._R, self._validR) if normalize
-                      else np.zeros(len(W), bool)).astype(np.uint8)
+                      else np.zeros(len(self._validR), bool)).astype(np.uint8)
         self._validR = self._validR.astype(np.uint8)
-        self._ssR = np.einsum("ij,ij->i", W, W)
+        # the kernel's view, as stumpi's (_recenter): both series less one center, scaled
+        # alike (the reference's once, the stream's values as they come), and the bound _Mab
+        # of its magnitudes (not stumpi's _M, which _make_room renews for the stream alone)
+        Sf = np.isfinite(S)
+        self._abc = _center_scale(np.concatenate([R[fin], S[Sf]]), normalize)
+        self._Rc = self._centered(R, fin)
+        self._Mab = max(float(np.max(np.abs(self._Rc))),
+                      float(np.max(np.abs(self._centered(S, Sf)))))
+        lR = len(self._validR)
+        self._muR, self._sigR, self._ssR, self._QTR = (np.empty(lR) for _ in range(4))
+        _stream.window_terms(self._Rc, m, self._Mab, self._muR, self._sigR, self._ssR)
+        self._zR = np.zeros((lR, 3))
+        self._sbarR = np.empty(lR)
+        _stream.chain_norms(self._Rc, m, np.empty(lR), self._sbarR)
+        if normalize:
+            _stream.window_zterms(self._R, m, self._zR)
         n = S.shape[0]
-        self._QTR = W @ self._Tbuf[n - m : n]
+        _stream.dots(self._Rc, self._centered(S[n - m :], Sf[n - m :]), self._QTR)
         self._PR = np.ascontiguousarray(np.asarray(ref[:, :k], dtype=np.float64))
         self._IR = np.ascontiguousarray(np.asarray(ref[:, k : 2 * k], dtype=np.int64))
-        self._M = max(self._M, float(np.max(np.abs(self._R))))
+
+    def _centered(self, values: np.ndarray, fin: np.ndarray) -> np.ndarray:
+        center, scale = self._abc
+        return np.where(fin, values - center, 0.0) * scale
 
     def _append(self, t: float) -> None:
         m = self._m
         a, n = self._push(t)
-        q = a + n - m
-        S = self._Tbuf[a + n - m : a + n]
-        valid = bool(self._fin[a + n - m : a + n].all())
-        mq = sq = ssq = 0.0
-        cq = False
-        if valid:
-            self._M = max(self._M, abs(t))
-            mq, sq, ssq = float(S.mean()), float(S.std()), float(S @ S)
-            cq = self._normalize and bool(np.ptp(S) == 0)
-        _stream.stream_step_ab(self._Tbuf[a : a + n], self._R, self._QTR, self._muR, self._sigR,
-                               self._cstR, self._validR, self._ssR, mq, sq, cq, valid, ssq,
-                               self._Pbuf[q], self._Ibuf[q], self._PR, self._IR, m,
-                               self._normalize, self._p, self._M, self._gbase + n - m)
+        center, scale = self._abc
+        self._Mab = _stream.stream_step_ab(
+            self._Tbuf[a : a + n], self._fin[a : a + n].view(np.uint8), center, scale, self._R,
+            self._Rc, self._zR, self._sbarR, self._QTR, self._muR, self._sigR, self._cstR, self._validR, self._ssR,
+            self._Pbuf[a + n - m], self._Ibuf[a + n - m], self._PR, self._IR, m,
+            self._normalize, self._p, self._Mab, self._gbase + n - m)
 
     @property
     @_threads.locked

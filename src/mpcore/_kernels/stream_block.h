@@ -3,9 +3,10 @@
  *
  * One streaming step appends a point: the new (last) window q gets its sliding dot products
  * with every live window j from the previous step's (QT[j] = QT'[j - 1] - T[j-1] t_drop +
- * T[j+m-1] t_new), then each j whose approximate distance comes within a rounding bound of the
- * k-th best of row j or of row q gets the exact distance, which enters row j and row q when
- * strictly better (STUMPY's insertion: after equal entries, the last one out).
+ * T[j+m-1] t_new, of the centered series Tc, and every R-th column directly), then each j whose
+ * approximate distance comes within the rounding bound (sb_coef) of the k-th best of row
+ * j or of row q gets the exact distance, which enters row j and row q when strictly better
+ * (STUMPY's insertion: after equal entries, the last one out).
  *
  * A block of b points is split by columns (windows j, buffer coordinates) instead of by points:
  * each part owns a range of columns and advances it through all b points on its own, tile by
@@ -62,7 +63,13 @@
 typedef struct {
     /* the live state, buffer coordinates (window w's global index is w + G) */
     const double *T;
+    /* the centered series (StreamBlock): what the dot products QT, the means mu, deviations sig
+     * and sums of squares ss are of (sb_coef); T is for exact distances */
+    const double *Tc;
     const double *mu, *sig, *ss;
+    const double *sbar; /* each window's S (sb_coef) */
+    double K;           /* sb_coef(m, R) */
+    const double *zt; /* z-normalized: each window's exact terms, 3 a window (sb_zterms) */
     /* z-normalized: 1/sig of a usable window, 0 for a constant one, NaN for one holding NaN/inf;
      * ss (p-norms: the window's sum of squares) is NaN for those likewise */
     const double *isig;
@@ -73,11 +80,12 @@ typedef struct {
     int64_t k, m, excl, G;
     int normalize, direct; /* direct: p-norm with p != 2, every distance computed directly */
     double p;
-    double C0; /* z-normalized: 2m - 1e-12, else 0 (the scan's scores, sb_tile) */
-    /* the block: point v's first live window lo[v], new window q[v], bound M[v] of |T| */
+    double C0; /* z-normalized: 2m - e0, else 0 (the scan's scores, sb_tile) */
+    double e0; /* the lower bounds' absolute slack */
+    int64_t R; /* a column whose global index is a multiple of R is computed directly */
+    /* the block: point v's first live window lo[v], new window q[v] */
     int64_t b;
     const int64_t *lo, *q;
-    const double *M;
     int64_t a_pre; /* the first live window before the block */
     /* parts: part t owns the columns [bounds[t], bounds[t + 1]) */
     int64_t nparts;
@@ -103,27 +111,54 @@ static inline void sb_insert(double *P, int64_t *I, int64_t k, double d, int64_t
     I[r] = idx;
 }
 
-static inline double sb_zdist(const double *x, const double *y, int64_t m) {
-    /* z-normalized distance computed from the two windows themselves (two passes) */
-    double mx = 0.0, my = 0.0, sx = 0.0, sy = 0.0, a, acc = 0.0;
+/* A window's exact z-normalization terms t = (mx, cx, 1/sd): its mean mx, the mean cx of its
+ * deviations from mx (what mx's rounding left in them, as the batch refinement keeps it) and
+ * the inverse of its standard deviation.  A window far from 0 (1e6 + noise) or nearly flat then
+ * has deviations (x - mx) - cx good to u of themselves, where plain two passes leave u of the
+ * values in every one.  Taken once a window (StreamBlock), so that an exact distance is one
+ * pass over its two windows (sb_zpass). */
+static inline void sb_zterms(const double *x, int64_t m, double *t3) {
+    double mean = 0.0, s = 0.0, q = 0.0, d;
     int64_t t;
+    for (t = 0; t < m; t++)
+        mean += x[t];
+    mean /= m;
     for (t = 0; t < m; t++) {
-        mx += x[t];
-        my += y[t];
+        d = x[t] - mean;
+        s += d;
+        q += d * d;
     }
-    mx /= m;
-    my /= m;
-    for (t = 0; t < m; t++) {
-        sx += (x[t] - mx) * (x[t] - mx);
-        sy += (y[t] - my) * (y[t] - my);
+    t3[0] = mean;
+    t3[1] = s / m;
+    t3[2] = sqrt(m / (q - s * s / m));
+}
+
+/* The z-normalized distance of two non-constant windows from their terms (two sums, so that
+ * the pass costs its adds' throughput rather than their latency). */
+static inline double sb_zpass(const double *x, const double *tx, const double *y,
+                              const double *ty, int64_t m) {
+    const double mx = tx[0], cx = tx[1], ix = tx[2], my = ty[0], cy = ty[1], iy = ty[2];
+    double d0, d1, a0 = 0.0, a1 = 0.0;
+    int64_t t;
+    for (t = 0; t + 2 <= m; t += 2) {
+        d0 = ((x[t] - mx) - cx) * ix - ((y[t] - my) - cy) * iy;
+        d1 = ((x[t + 1] - mx) - cx) * ix - ((y[t + 1] - my) - cy) * iy;
+        a0 += d0 * d0;
+        a1 += d1 * d1;
     }
-    sx = sqrt(sx / m);
-    sy = sqrt(sy / m);
-    for (t = 0; t < m; t++) {
-        a = (x[t] - mx) / sx - (y[t] - my) / sy;
-        acc += a * a;
+    if (t < m) {
+        d0 = ((x[t] - mx) - cx) * ix - ((y[t] - my) - cy) * iy;
+        a0 += d0 * d0;
     }
-    return sqrt(acc);
+    return sqrt(a0 + a1);
+}
+
+/* The same from the two windows alone. */
+static inline double sb_zdist(const double *x, const double *y, int64_t m) {
+    double tx[3], ty[3];
+    sb_zterms(x, m, tx);
+    sb_zterms(y, m, ty);
+    return sb_zpass(x, tx, y, ty, m);
 }
 
 static inline double sb_pdist(const double *x, const double *y, int64_t m, double p) {
@@ -142,6 +177,41 @@ static inline double sb_pdist(const double *x, const double *y, int64_t m, doubl
  * walk's time per point). */
 static inline double sb_row_thr(const sb_ctx *c, double Pk) {
     return Pk == 0.0 ? INFINITY : c->C0 - Pk * Pk;
+}
+
+/* How far a stored dot product QT[w] (windows w and q) may be from the exact one: K S_w S_q,
+ * with S_j the largest root sum of squares of the centered windows j - R - 1 .. j (sbar, what
+ * the chain of w or q went through since it was last computed directly) and K = sb_coef(m, R).
+ * First-order bounds of every rounding, u the unit roundoff:
+ *   - a direct sum of m products x_t y_t in eight partial sums (sb_dot: the first live window,
+ *     a refreshed column, and at setup every column): (m/8 + 4) u sum |x_t y_t|, and
+ *     sum |x_t y_t| <= |x| |y| <= S_w S_q;
+ *   - a step of the recurrence y = x - tl tdrop + tr tnew: u (|x| + |y| + 2 |tl tdrop|
+ *     + |tr tnew|) <= 5 u S_w S_q (each dot product and each value within the windows' norms);
+ *   - at most R steps since the column was last computed directly (sb_tile refreshes the
+ *     columns whose global index is a multiple of R, so no chain is longer, however long the
+ *     stream);
+ *   - the means' product m mu mq (z-normalized; each mean compensated, within 4 u of its
+ *     window's largest value) and the centered values' own rounding: (8 sqrt(m) + 8) u S_w S_q.
+ * A worst case whatever the order of the errors, and a local one: a spike (one value of 1e5 in
+ * noise of 1e-3) widens only the bounds of the pairs whose chains met it, and every other pair
+ * filters as tightly as in a clean series. */
+static inline double sb_coef(int64_t m, int64_t R) {
+    const double u = 1.1102230246251565e-16, md = (double) m;
+    return u * ((md / 8.0 + 4.0) + 5.0 * (double) R + 8.0 * sqrt(md) + 8.0);
+}
+
+/* A direct dot product of two centered windows: eight sums (two vectors of four), so that a
+ * refresh costs the adds' throughput rather than their latency. */
+static inline double sb_dot(const double *x, const double *y, int64_t m) {
+    double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    int64_t t = 0, r;
+    for (; t + 8 <= m; t += 8)
+        for (r = 0; r < 8; r++)
+            a[r] += x[t + r] * y[t + r];
+    for (; t < m; t++)
+        a[0] += x[t] * y[t];
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
 }
 
 /* Offer distance d between column w (tile slot i) and new window qv to both rows. */
@@ -260,7 +330,7 @@ static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, dou
         w = Cw[r];
         if (need > 0 && nz == need && w > zc[need - 1])
             continue; /* after k zeros in column order: it cannot enter */
-        d = c->normalize ? sb_zdist(c->T + w, c->T + qv, m)
+        d = c->normalize ? sb_zpass(c->T + w, c->zt + 3 * w, c->T + qv, c->zt + 3 * qv, m)
                          : sb_pdist(c->T + w, c->T + qv, m, c->p);
         sb_keep(tmp, k, d);
         if (d == 0.0 && need > 0) { /* keep the lowest `need` columns of zeros */
@@ -302,8 +372,8 @@ static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, dou
  * ``part``), and the final dot products stored in QT; without, the columns are only replayed. */
 SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const double *X0,
                               const double *lb, double *rb, int offers, int64_t part) {
-    const int64_t nt = c1 - c0, m = c->m, k = c->k, b = c->b;
-    const double *T = c->T;
+    const int64_t nt = c1 - c0, m = c->m, k = c->k, b = c->b, R = c->R;
+    const double *T = c->T, *Tc = c->Tc;
     double *X = c->buf + part * c->bufsize, *Y = X + (nt + 1);
     double *thr = Y + (nt + 1), *low = thr + nt, *Ld = low + SB_CHUNK, *Cl = Ld + nt;
     double *wa = Cl + nt, *wb = wa + nt;
@@ -311,6 +381,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
     int64_t *Lw = (int64_t *) (kbuf + k), *Cw = Lw + nt, *zc = Cw + nt;
     /* the windows' terms of the lower bound: (mu, 1/sig), or (sum of squares, unused) */
     const double *wmu = (c->normalize ? c->mu : c->ss) + c0, *wis = c->isig + c0;
+    const double *sb = c->sbar + c0;
     const double eps = 2.220446049250313e-16, sqm = sqrt((double) m);
     int64_t i, i0, i1, v, w, cnt;
 
@@ -324,9 +395,9 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
              * thr = C0 - (k-th best distance)^2.  A window holding NaN/inf is never a candidate:
              * its score is NaN (isig, ss).  A constant one always is (its distance is known
              * without its dot product): its threshold stays -inf, its score finite (isig = 0).
-             * z-normalized, W = (1/sq) (wa (QT + c16 / 2) - m mq wb) with wa = 2/sig,
-             * wb = 2 mu/sig: the lower bound 2m - 2 (QT - m mq mu) / (sq sig) - bound, bound =
-             * c16 / (sq sig) + 1e-12, in three products. */
+             * z-normalized, W = (1/sq) (wa (QT + A) - m mq wb) with wa = 2/sig, wb = 2 mu/sig
+             * and A = Kq S_w the column's bound (sb_coef): the lower bound 2m - 2 (QT - m mq mu)
+             * / (sq sig) - bound, bound = 2 A / (sq sig) + e0, in four products. */
             thr[i] = sb_row_thr(c, c->P[w * k + k - 1]);
             if (c->normalize) {
                 wa[i] = 2.0 * wis[i];
@@ -340,27 +411,26 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
         const int64_t lov = c->lo[v], qv = c->q[v];
         const int64_t s = lov > c0 ? lov : c0, hi = qv + 1 < c1 ? qv + 1 : c1;
         const int64_t r0 = s > lov + 1 ? s : lov + 1;
-        const double tnew = T[qv + m - 1];
+        const double tnew = Tc[qv + m - 1];
         if (s >= hi) { /* no column of this tile is live at this point */
             rb[v + 1] = X[nt];
             continue;
         }
         if (r0 < hi) { /* column w from column w - 1 one point earlier (slot w - c0 in X) */
-            const double tdrop = T[qv - 1];
-            const double *x = X + (r0 - c0), *tl = T + (r0 - 1), *tr = T + (r0 + m - 1);
+            const double tdrop = Tc[qv - 1];
+            const double *x = X + (r0 - c0), *tl = Tc + (r0 - 1), *tr = Tc + (r0 + m - 1);
             double *y = Y + (r0 - c0 + 1);
             const int64_t len = hi - r0;
+            int64_t w0 = r0 + (R - (r0 + c->G) % R) % R;
             X[0] = lb[v];
             for (i = 0; i < len; i++)
                 y[i] = x[i] - tl[i] * tdrop + tr[i] * tnew;
+            /* every R-th column afresh: no chain of rounding errors is longer than R steps */
+            for (w = w0; w < hi; w += R)
+                Y[w - c0 + 1] = sb_dot(Tc + w, Tc + qv, m);
         }
-        if (lov >= c0 && lov < hi) { /* the first live window: computed directly */
-            double acc = 0.0;
-            int64_t t;
-            for (t = 0; t < m; t++)
-                acc += T[lov + t] * T[qv + t];
-            Y[lov - c0 + 1] = acc;
-        }
+        if (lov >= c0 && lov < hi) /* the first live window: computed directly */
+            Y[lov - c0 + 1] = sb_dot(Tc + lov, Tc + qv, m);
         tmp = X;
         X = Y;
         Y = tmp;
@@ -387,19 +457,19 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
             } else {
                 /* lower bound of the squared distance: the approximate one less its rounding
                  * bound */
-                const double Mv = c->M[v];
-                double isq = 0.0, mmq = 0.0, c16 = 0.0, base = 0.0;
+                /* QT[w] within Kq S_w (sb_coef); p-norms: each sum of squares within m u of
+                 * itself (taken as 2m u) */
+                const double Kq = c->K * c->sbar[qv], m4u = 2.0 * eps * m, e0 = c->e0;
+                double isq = 0.0, mmq = 0.0, base = 0.0;
                 if (c->normalize) {
                     isq = 1.0 / c->sig[qv];
                     mmq = m * c->mu[qv];
-                    c16 = 16.0 * eps * Mv * Mv;
                 } else {
                     base = c->ss[qv];
-                    c16 = 16.0 * eps * m * Mv * Mv + 1e-12;
                 }
                 double *Uv = c->Uq + (part * b + v) * k;
                 int64_t nL = 0, nC = 0;
-                const double C0 = c->C0, c16h = 0.5 * c16;
+                const double C0 = c->C0;
                 /* the new row, once its k-th best is 0, takes no later column (the columns
                  * come in order, and insertion is strict) */
                 const int full = pq[k - 1] == 0.0;
@@ -409,13 +479,15 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                     cnt = 0;
                     if (c->normalize) {
                         for (i = i0; i < i1; i++) {
-                            const double W = isq * (wa[i] * (X[i + 1] + c16h) - mmq * wb[i]);
+                            const double W =
+                                isq * (wa[i] * (X[i + 1] + Kq * sb[i]) - mmq * wb[i]);
                             low[i - i0] = W;
                             cnt += (W > thr[i]) | (W > uth);
                         }
                     } else {
                         for (i = i0; i < i1; i++) { /* C0 = 0: W = -(lower bound) */
-                            const double W = c16 - (wmu[i] + base - 2.0 * X[i + 1]);
+                            const double sl = 2.0 * Kq * sb[i] + m4u * (wmu[i] + base) + e0;
+                            const double W = sl - (wmu[i] + base - 2.0 * X[i + 1]);
                             low[i - i0] = W;
                             cnt += (W > thr[i]) | (W > uth);
                         }
@@ -436,7 +508,8 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             Lw[nL++] = w;
                             sb_keep(Uv, k, sqm * sqm);
                         } else if (W > thr[i]) { /* row j needs the exact distance now */
-                            d = c->normalize ? sb_zdist(T + w, T + qv, m)
+                            d = c->normalize
+                                    ? sb_zpass(T + w, c->zt + 3 * w, T + qv, c->zt + 3 * qv, m)
                                              : sb_pdist(T + w, T + qv, m, c->p);
                             sb_offer_row(c, w, qv, d, thr, i);
                             Ld[nL] = d;
@@ -444,7 +517,9 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             sb_keep(Uv, k, d * d);
                         } else { /* only the new row: set aside, with its upper bound */
                             lw = C0 - W;
-                            ub = lw + 2.0 * (c->normalize ? c16 * (isq * wis[i]) + 1e-12 : c16);
+                            ub = lw + 2.0 * (c->normalize
+                                                 ? 2.0 * Kq * sb[i] * (isq * wis[i]) + e0
+                                                 : 2.0 * Kq * sb[i] + m4u * (wmu[i] + base) + e0);
                             Cl[nC] = lw;
                             Cw[nC++] = w;
                             sb_keep(Uv, k, ub);
