@@ -389,22 +389,25 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
     X[0] = 0.0;
     rb[0] = X[nt];
     if (offers) {
-        for (i = 0; i < nt; i++) {
-            w = c0 + i;
-            /* The scan compares scores W = C0 - (lower bound of the squared distance) with
-             * thr = C0 - (k-th best distance)^2.  A window holding NaN/inf is never a candidate:
-             * its score is NaN (isig, ss).  A constant one always is (its distance is known
-             * without its dot product): its threshold stays -inf, its score finite (isig = 0).
-             * z-normalized, W = (1/sq) (wa (QT + A) - m mq wb) with wa = 2/sig, wb = 2 mu/sig
-             * and A = Kq S_w the column's bound (sb_coef): the lower bound 2m - 2 (QT - m mq mu)
-             * / (sq sig) - bound, bound = 2 A / (sq sig) + e0, in four products. */
-            thr[i] = sb_row_thr(c, c->P[w * k + k - 1]);
-            if (c->normalize) {
+        /* The scan compares scores W = C0 - (lower bound of the squared distance) with
+         * thr = C0 - (k-th best distance)^2.  A window holding NaN/inf is never a candidate:
+         * its score is NaN (isig, ss).  A constant one always is (its distance is known
+         * without its dot product): its threshold stays -inf, its score finite (isig = 0).
+         * z-normalized, W = (1/sq) (wa (QT + A) - m mq wb) with wa = 2/sig, wb = 2 mu/sig
+         * and A = Kq S_w the column's bound (sb_coef): the lower bound 2m - 2 (QT - m mq mu)
+         * / (sq sig) - bound, bound = 2 A / (sq sig) + e0, in four products.  (Separate loops:
+         * with one point a block, this runs at every point over every column.) */
+        const double *Pk = c->P + c0 * k + k - 1;
+        const uint8_t *cst = c->cst + c0;
+        for (i = 0; i < nt; i++)
+            thr[i] = sb_row_thr(c, Pk[i * k]);
+        if (c->normalize) {
+            for (i = 0; i < nt; i++) {
                 wa[i] = 2.0 * wis[i];
                 wb[i] = 2.0 * wmu[i] * wis[i];
-                if (c->cst[w])
-                    thr[i] = -INFINITY;
             }
+            for (i = 0; i < nt; i++)
+                thr[i] = cst[i] ? -INFINITY : thr[i];
         }
     }
     for (v = 0; v < b; v++) {
