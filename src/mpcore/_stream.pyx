@@ -546,13 +546,13 @@ cdef extern from "_kernels/stream_block.h":
 
 
 # A streamed dot product is recomputed directly every REFRESH * m columns (sb_tile), so that
-# its rounding error stays within sb_allowance however long the stream.  The period sets the
-# bound, about (2 REFRESH + 3) m^2 u M^2, against the direct sums' cost, one multiply-add per
-# column and point over REFRESH.  The bound decides how many pairs of a nearly flat window need
-# an exact distance: 1000 points of a walk with flat stretches (n = 12,000, m = 50) took 75, 94
-# and 177 ms at periods m, 2m and 4m (before the windows' exact terms were kept, which made
-# every exact distance one pass), while a walk's refreshes cost 5% at m and 3% at 2m.
-DEF REFRESH = 2
+# its rounding error stays within sb_coef's bound however long the stream.  The period sets the
+# bound, K ~ (m/8 + 5 REFRESH m) u, against the direct sums' cost, one multiply-add per column
+# and point over REFRESH.  The bound decides how many pairs of a nearly flat window need an
+# exact distance: single updates of a walk entering a flat stretch (n = 16,384, m = 64) took
+# 67, 111 and 450 us a point at periods m, 2m and 4m (a walk: 60 us at each), while a walk's
+# block update costs 6% more at m than at 2m.
+DEF REFRESH = 1
 REFRESH_PER_M = REFRESH  # (for the tests of the bound)
 
 
