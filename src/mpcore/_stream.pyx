@@ -558,7 +558,7 @@ REFRESH_PER_M = REFRESH  # (for the tests of the bound)
 
 cdef inline void _wterms(const double *x, int64_t m, double M, double *mu, double *sig,
                          double *ss) noexcept nogil:
-    """The kernel's terms of a centered window (sb_allowance): its mean, compensated (the
+    """The kernel's terms of a centered window (sb_coef): its mean, compensated (the
     mean of its deviations from the first one added back), its standard deviation, at least
     u M so that a window whose centered values round alike keeps finite bounds, within which
     it meets every other window, and its sum of squares."""
@@ -636,24 +636,20 @@ def pair_coef(int64_t m):
     return sb_coef(m, REFRESH * m)
 
 
-def chain_norms(const double[::1] Tc, int64_t m, double[::1] rss, double[::1] sbar):
-    """Every window's root sum of squares ``rss`` and ``sbar``, the largest of those of the
-    windows ``w - REFRESH * m - 1 .. w`` (from the first): what a streamed dot product's chain
-    went through since it was last computed directly (``sb_coef``).  O(1) extra memory a window
-    for ``rss``, O(l) for the sliding maximum (van Herk / Gil-Werman: blocks' prefix and suffix
-    maxima)."""
-    cdef int64_t l = Tc.shape[0] - m + 1, w, t, h = REFRESH * m + 1, b0
-    cdef double acc
+def chain_norms(const double[::1] ss, int64_t m, double[::1] rss, double[::1] sbar):
+    """From the centered windows' sums of squares ``ss`` (window_terms'): their roots ``rss``
+    and ``sbar``, the largest of those of the windows ``w - REFRESH * m - 1 .. w`` (from the
+    first): what a streamed dot product's chain went through since it was last computed
+    directly (``sb_coef``).  O(l) for the sliding maximum (van Herk / Gil-Werman: blocks' prefix
+    and suffix maxima)."""
+    cdef int64_t l = ss.shape[0], w, h = REFRESH * m + 1, b0
     if rss.shape[0] < l or sbar.shape[0] < l:
         raise ValueError("chain_norms: the outputs are shorter than the windows")
     suf_a = np.empty(max(l, 1))
     cdef double[::1] suf = suf_a
     with nogil:
         for w in range(l):
-            acc = 0.0
-            for t in range(m):
-                acc += Tc[w + t] * Tc[w + t]
-            rss[w] = sqrt(acc)
+            rss[w] = sqrt(ss[w])
         # blocks of h + 1 windows: sbar[w] = max(suffix max of w - h in its block, prefix max
         # of w in its block), the window [w - h, w] spanning at most two blocks
         for w in range(l - 1, -1, -1):
@@ -701,7 +697,8 @@ cdef class StreamBlock:
 
     def __init__(self, const double[::1] values, double[::1] T, double[::1] Tc,
                  double center, double scale, uint8_t[::1] fin, double[::1] mu,
-                 double[:, ::1] zt, double[::1] rss, double[::1] sbar, double[::1] sig, double[::1] isig, uint8_t[::1] cst,
+                 double[:, ::1] zt, double[::1] rss, double[::1] sbar, double[::1] sig,
+                 double[::1] isig, uint8_t[::1] cst,
                  uint8_t[::1] wvalid, double[::1] ss, double[::1] QT, double[:, ::1] P,
                  int64_t[:, ::1] I, double[::1] left_P, int64_t[::1] left_I, int64_t a,
                  int64_t n, int64_t gbase, double M, int64_t m, int64_t excl, bint egress,
@@ -741,12 +738,10 @@ cdef class StreamBlock:
                         valid = False
                         break
                 wvalid[qq] = valid
-                # the chains' norms (sb_coef), of every window: a chain goes through windows
-                # holding NaN/inf too (stored as the center)
-                acc = 0.0
-                for t in range(a + n - m, a + n):
-                    acc += Tc[t] * Tc[t]
-                rss[qq] = sqrt(acc)
+                # _wterms' sum of squares also gives the chains' norm (sb_coef), of every window:
+                # a chain goes through windows holding NaN/inf too (stored as the center)
+                _wterms(&Tc[a + n - m], m, M, &mu[qq], &sig[qq], &ss[qq])
+                rss[qq] = sqrt(ss[qq])
                 acc = rss[qq]
                 for t in range(max(0, qq - h), qq):
                     acc = max(acc, rss[t])
@@ -757,7 +752,6 @@ cdef class StreamBlock:
                     for t in range(a + n - m, a + n):
                         lo = min(lo, T[t])
                         hi = max(hi, T[t])
-                    _wterms(&Tc[a + n - m], m, M, &mu[qq], &sig[qq], &ss[qq])
                     if normalize:
                         sb_zterms(&T[a + n - m], m, &zt[qq, 0])
                     cst[qq] = normalize and lo == hi

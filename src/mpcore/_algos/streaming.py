@@ -158,10 +158,10 @@ class _Incremental(_threads.Guarded):
                 isig = np.where(self._cst[a : a + l] != 0, 0.0, 1.0 / self._sig[a : a + l])
             isig[~wvalid] = np.nan
             self._isig[a : a + l] = isig
+        # the chains restart here, so their norms count from the first live window on
+        _stream.chain_norms(self._ss[a : a + l], m, self._rss[a : a + l], self._sbar[a : a + l])
         self._ss[a : a + l][~wvalid] = np.nan
         _stream.dots(Tc, Tc[n - m :], self._QT[a : a + l])
-        # the chains restart here, so their norms count from the first live window on
-        _stream.chain_norms(Tc, m, self._rss[a : a + l], self._sbar[a : a + l])
 
     def _ask_isconstant(self, S: np.ndarray) -> np.ndarray:
         """The caller's constant rule on the series ``S``: a bool per window, checked."""
@@ -193,8 +193,8 @@ class _Incremental(_threads.Guarded):
                 buf[:l] = buf[a : a + l]
             self._a = 0
         else:
-            for name in ("_Tbuf", "_Tcbuf", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss",
-                         "_QT", "_ztbuf", "_rss", "_sbar", "_Pbuf", "_Ibuf", "_left_Pbuf",
+            for name in ("_Tbuf", "_Tcbuf", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid",
+                         "_ss", "_QT", "_ztbuf", "_rss", "_sbar", "_Pbuf", "_Ibuf", "_left_Pbuf",
                          "_left_Ibuf"):
                 buf = getattr(self, name)
                 fill = {"_Pbuf": np.inf, "_left_Pbuf": np.inf, "_Ibuf": -1,
@@ -245,7 +245,8 @@ class _Incremental(_threads.Guarded):
                 nparts = max(1, min(_threads.resolve(None), cols // _MIN_PART))
             blk = _stream.StreamBlock(
                 part, self._Tbuf, self._Tcbuf, self._center, self._scale, self._fin.view(np.uint8),
-                self._mu, self._ztbuf, self._rss, self._sbar, self._sig, self._isig, self._cst, self._wvalid, self._ss, self._QT, self._Pbuf, self._Ibuf,
+                self._mu, self._ztbuf, self._rss, self._sbar, self._sig, self._isig, self._cst,
+                self._wvalid, self._ss, self._QT, self._Pbuf, self._Ibuf,
                 self._left_Pbuf, self._left_Ibuf, self._a, self._n, self._gbase, self._M, m,
                 self._excl, self._egress, self._normalize, self._p, nparts, _TILE)
             if custom and self._wvalid[blk.q0]:  # an error here leaves the stream as it was
@@ -527,7 +528,7 @@ class stumpi_ab(_Incremental):
         _stream.window_terms(self._Rc, m, self._Mab, self._muR, self._sigR, self._ssR)
         self._zR = np.zeros((lR, 3))
         self._sbarR = np.empty(lR)
-        _stream.chain_norms(self._Rc, m, np.empty(lR), self._sbarR)
+        _stream.chain_norms(self._ssR, m, np.empty(lR), self._sbarR)
         if normalize:
             _stream.window_zterms(self._R, m, self._zR)
         n = S.shape[0]
@@ -545,7 +546,8 @@ class stumpi_ab(_Incremental):
         center, scale = self._abc
         self._Mab = _stream.stream_step_ab(
             self._Tbuf[a : a + n], self._fin[a : a + n].view(np.uint8), center, scale, self._R,
-            self._Rc, self._zR, self._sbarR, self._QTR, self._muR, self._sigR, self._cstR, self._validR, self._ssR,
+            self._Rc, self._zR, self._sbarR, self._QTR, self._muR, self._sigR, self._cstR,
+            self._validR, self._ssR,
             self._Pbuf[a + n - m], self._Ibuf[a + n - m], self._PR, self._IR, m,
             self._normalize, self._p, self._Mab, self._gbase + n - m)
 
