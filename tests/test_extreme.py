@@ -5,6 +5,7 @@ import pytest
 from conftest import random_walk
 
 import checks
+import naive
 import mpcore
 from mpcore import _prepare
 
@@ -105,3 +106,58 @@ def test_pnorm_offset_with_missing_values(offset, p):
     TB[100] = np.inf
     checks.assert_profile(mpcore.aamp(T, 25, TB, ignore_trivial=False, p=p), T, 25, TB,
                           normalize=False, p=p)
+
+
+def _plateaus(n, noise, seed):
+    """A random walk with plateaus inserted at levels far above their noise (1e3 + 1e-9 noise,
+    -40 + 1e-12 noise, ...): transitions stay unique shapes, so every neighbour is well
+    defined."""
+    rng = np.random.default_rng(seed)
+    T = random_walk(n, seed=seed)
+    for start, level in zip(range(40, n - 150, n // 4), (1e3, -40.0, 7.25, 3e5)):
+        T[start : start + 120] = level + noise * rng.standard_normal(120)
+    return T
+
+
+@pytest.mark.parametrize("noise", [1e-4, 1e-9, 1e-12])
+def test_plateaus_far_above_their_noise_are_ranked_by_the_kernels(noise):
+    """Windows whose spread is far below their level are ranked by the kernels (no exact
+    distance profile each: a series of such plateaus cost 300x a random walk) and still get
+    their exact nearest neighbours: the kernels' deviations come from double-double means.
+    Deviations of a few units in the last place of the level (1e-12 of 1e3) still take the
+    exact path."""
+    T = _plateaus(600, noise, seed=3)
+    m = 16
+    job = _prepare.prepare_job(T, m, None, True, True, 2.0, 1, None, None)
+    assert (len(job.series[0].flat) == 0) == (noise >= 1e-9)
+    checks.assert_profile(mpcore.stump(T, m), T, m)
+    checks.assert_profile(mpcore.stump(T, m, k=2), T, m, k=2)
+    # An AB-join: the windows that end a plateau with one value of the walk are near-repeats
+    # of each other in z-normalized shape (one large value beside noise of 1e-9 of it), whose
+    # order is the kernels' ranking resolution (README); every other row is exact, and every
+    # reported distance is the exact distance to the reported neighbour.
+    TB = _plateaus(400, noise, seed=4)
+    mp = mpcore.stump(T, m, TB, ignore_trivial=False)
+    P_ref, I_ref, _, _, D = naive.stump(T, m, TB)
+    P, I = mp.P_, mp.I_
+    rows = np.arange(len(P))
+    tol = checks.RTOL * 2 * np.sqrt(m)
+    np.testing.assert_allclose(P, D[rows, I].astype(np.float64), rtol=0, atol=tol)
+    far = P_ref[:, 0].astype(np.float64) > 1e-2
+    assert far.mean() > 0.9
+    np.testing.assert_allclose(P[far], P_ref[far, 0].astype(np.float64), rtol=0, atol=tol)
+
+
+def test_a_shift_that_rounds_values_keeps_the_near_flat_rule():
+    """An offset series whose median rounds some values when subtracted (1.5e6 + a walk,
+    with a plateau at 5e5, whose difference from it lies in a higher binade) cannot give the kernels every value
+    exactly: the near-flat rule against the windows' magnitude applies as before, and the
+    answers stay exact."""
+    rng = np.random.default_rng(5)
+    T = 1.5e6 + random_walk(500, seed=5)
+    T[200:260] = 5e5 + 0.1 * rng.standard_normal(60)
+    shift, scale = _prepare.pnorm_centre(T)
+    assert shift != 0.0 and not _prepare._shift_is_exact(T, shift, scale)
+    job = _prepare.prepare_job(T, 12, None, True, True, 2.0, 1, None, None)
+    assert len(job.series[0].flat)
+    checks.assert_profile(mpcore.stump(T, 12), T, 12)

@@ -63,17 +63,17 @@ def _ref_series(T, m, shift, scale, tiny):
     changes = np.concatenate(([0], np.cumsum(Tn[1:] != Tn[:-1])))
     const = (changes[m - 1:] - changes[:l] == 0) & valid
     Tk = np.where(finite, T * scale - shift * scale, 0.0)
-    mu, ssd = _exact.window_stats(Tk, m)
+    mu, mulo, ssd = _exact.window_stats_dd(Tk, m)  # (checked against exact sums in test_exact)
     df = np.zeros(l)
     dg = np.zeros(l)
     df[:-1] = (Tk[m:] - Tk[: l - 1]) / 2.0
-    dg[:-1] = (Tk[m:] - mu[1:]) + (Tk[: l - 1] - mu[:-1])
+    dg[:-1] = ((Tk[m:] - mu[1:]) - mulo[1:]) + ((Tk[: l - 1] - mu[:-1]) - mulo[:-1])
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(valid & ~const, 1.0 / np.sqrt(ssd), np.nan)
     small = (np.abs(np.where(finite, T, 0.0) * scale) < tiny) & (T != 0.0) & finite
     count = np.concatenate(([0], np.cumsum(small)))
     tiny_w = (count[m:] - count[:l] > 0) & valid & ~const
-    return Tk, mu, ssd, df, dg, w, np.where(finite, T, 0.0), valid, const, tiny_w
+    return Tk, mu, ssd, df, dg, w, np.where(finite, T, 0.0), valid, const, tiny_w, mulo
 
 
 def _series_cases():
@@ -132,10 +132,10 @@ def test_series_stats_match_numpy(name, m):
     pad = 7
     got = _exact.series_stats(T, m, True, shift, scale, pad, _prepare.TINY, None)
     want = _ref_series(T, m, shift, scale, _prepare.TINY)
-    Tp, mu, ssd, df, dg, w, exact, valid, const, tiny = got
+    Tp, mu, ssd, df, dg, w, exact, valid, const, tiny, mulo = got
     n, l = T.shape[0], T.shape[0] - m + 1
     assert _same(Tp[:n], want[0]) and not Tp[n:].any() and Tp.shape == (n + pad,)
-    for a, b in [(mu, want[1]), (df, want[3]), (dg, want[4])]:
+    for a, b in [(mu, want[1]), (df, want[3]), (dg, want[4]), (mulo, want[10])]:
         assert _same(a[:l], b) and a.shape == (l + pad,) and not a[l:].any()
     assert _same(ssd, want[2]) and _same(exact, want[6])
     assert _same(w[:l], want[5]) and np.isnan(w[l:]).all()
@@ -152,9 +152,10 @@ def test_series_stats_given_constant_windows_and_aamp():
     valid = _exact.series_stats(T, 10, True, 0.0, 1.0, 0, 0.0, None)[7]
     const = _exact.series_stats(T, 10, True, 0.0, 1.0, 0, 0.0, given.view(np.uint8))[8]
     np.testing.assert_array_equal(const, given & valid)  # never a window holding NaN
-    Tp, mu, ssd, df, dg, w, exact, valid, const, tiny = _exact.series_stats(
+    Tp, mu, ssd, df, dg, w, exact, valid, const, tiny, mulo = _exact.series_stats(
         T, 10, False, 0.5, 0.25, 3, 0.0, None)
     assert ssd is None and tiny is None and not const.any() and not mu.any()
+    assert not mulo.any()
     assert _same(exact, np.where(np.isfinite(T), T * 0.25 - 0.0, 0.0))
     np.testing.assert_array_equal(w[:l], np.where(valid, 1.0, np.nan))
 
@@ -367,3 +368,27 @@ def test_thread_counts_give_identical_results_on_mid_sizes():
             got = mpcore.stump(T, m, k=k, n_threads=nt)
             for attr in ("P_", "I_", "left_I_", "right_I_"):
                 assert _same(getattr(got, attr), getattr(ref, attr)), (n, nt, attr)
+
+
+@pytest.mark.parametrize("m", [3, 8, 64, 65, 100, 257])
+def test_window_stats_dd_hold_each_mean_to_double_double_precision(m):
+    """mu + mulo is each window's mean to far below float64's rounding of the level, and ssd
+    its sum of squares to float64's relative precision (exact rationals as the reference):
+    on plateaus of 1e6 + 1e-9 noise, after a spike, and on a random walk."""
+    from fractions import Fraction
+
+    rng = np.random.default_rng(m)
+    T = np.concatenate([np.cumsum(rng.standard_normal(300)),
+                        1e6 + 1e-9 * rng.standard_normal(400),
+                        -3.0 + 1e-12 * rng.standard_normal(300)])
+    T[450] = 1e12  # a spike on the plateau
+    mu, mulo, ssd = _exact.window_stats_dd(T, m)
+    l = T.shape[0] - m + 1
+    for i in list(range(0, l, 37)) + [449, 450 + m, 451 + m]:
+        x = [Fraction(v) for v in T[i : i + m]]
+        mean = sum(x) / m
+        q = sum((v - mean) ** 2 for v in x)
+        err = abs(Fraction(mu[i]) + Fraction(mulo[i]) - mean)
+        spread = max(abs(v - mean) for v in x)
+        assert err <= Fraction(2.0**-48) * spread + Fraction(2.0**-100) * abs(mean), i
+        assert abs(Fraction(ssd[i]) - q) <= Fraction(1e-13) * q, i

@@ -7,7 +7,7 @@ mutable state except two atomic counters (next band, cells done).
 import numpy as np
 
 from libc.stdint cimport int64_t
-from libc.math cimport fabs, pow, INFINITY
+from libc.math cimport fabs, ldexp, pow, INFINITY
 from libc.stdlib cimport malloc, calloc, free
 
 
@@ -25,6 +25,7 @@ cdef extern from "_kernels/band.h":
     ctypedef struct mp_series:
         const double *T
         const double *mu
+        const double *mulo
         const double *df
         const double *dg
         const double *w
@@ -98,8 +99,13 @@ cdef int _fill_series(mp_series *s, obj) except -1:
     cdef const double[::1] df = obj.df
     cdef const double[::1] dg = obj.dg
     cdef const double[::1] w = obj.w
+    cdef const double[::1] mulo
     s.T = &T[0]
     s.mu = &mu[0]
+    s.mulo = NULL
+    if getattr(obj, "mulo", None) is not None:
+        mulo = obj.mulo
+        s.mulo = &mulo[0]
     s.df = &df[0]
     s.dg = &dg[0]
     s.w = &w[0]
@@ -134,9 +140,20 @@ cdef void _series_e(const mp_series *s, int64_t m, double *e, Py_ssize_t a,
     zeros): the kernels' rounding bookkeeping (_fill_bookkeeping) and the seeds' margin
     (band_max) both use it."""
     cdef Py_ssize_t i
+    cdef double lo0, lo1
     for i in range(a, b):
         if i >= s.l:
             e[i] = 0.0
+        elif s.mulo != NULL:
+            # the operands are formed from deviations (x - mu) - mulo, each rounded relative
+            # to itself; the double-double mean's own error is below 2^-100 of its level
+            # (2^-40 here, far above it), so an offset or a plateau far above the windows'
+            # spread costs the bound nothing
+            lo0 = s.mulo[i]
+            lo1 = s.mulo[i + 1]
+            e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs((s.T[i] - s.mu[i]) - lo0)
+                    + fabs((s.T[i + m] - s.mu[i + 1]) - lo1)
+                    + ldexp(fabs(s.mu[i]) + fabs(s.mu[i + 1]), -40))
         else:
             e[i] = (fabs(s.df[i]) + fabs(s.dg[i]) + fabs(s.T[i]) + fabs(s.T[i + m])
                     + fabs(s.mu[i]) + fabs(s.mu[i + 1]))

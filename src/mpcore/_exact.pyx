@@ -427,6 +427,79 @@ cdef void _window_stats_range(const double *T, int64_t m, double *mu, double *ss
         ssd[i] = q if q > 0.0 else 0.0
 
 
+cdef inline void _two_sum(double a, double b, double *hi, double *lo) noexcept nogil:
+    """hi + lo = a + b exactly, hi = fl(a + b) (Knuth's TwoSum: any magnitudes)."""
+    cdef double s = a + b, bb = s - a
+    hi[0] = s
+    lo[0] = (a - (s - bb)) + (b - bb)
+
+
+cdef inline double _residual(const double *x, int64_t m, double mu) noexcept nogil:
+    """The mean of the window's deviations from ``mu`` (the part of its mean that ``mu``, a
+    float64, could not hold): ``x - mu`` is exact for values near the mean, so this keeps
+    the digits that an offset far above the window's spread rounds away.  Summed with
+    TwoSum's error terms: a window across a jump has partial sums of its deviations near m
+    times its spread, whose plain rounding (m^2 eps of the spread, over m) is what the
+    residual is for."""
+    cdef double s = 0.0, c = 0.0, e
+    cdef int64_t t
+    for t in range(m):
+        _two_sum(s, x[t] - mu, &s, &e)
+        c += e
+    return (s + c) / m
+
+
+cdef void _series_wstats(const double *T, int64_t m, double *mu, double *mulo, double *ssd,
+                         int64_t a, int64_t b) noexcept nogil:
+    """Windows [a, b) of the kernel series' statistics: each mean as ``mu + mulo`` (a
+    double-double) and the sum of squared deviations from it.  The kernels form their
+    operands as ``(x - mu) - mulo`` (mp_series.mulo in _kernels/band.h), which is exact to
+    the rounding of the deviation itself: on a plateau of 1e3 + 1e-7 noise, a mean rounded
+    to float64 is off by ~1e-13, 1e-6 of the deviations, and the co-moments of its windows
+    were rounding noise; with the residual, they keep float64's relative precision whatever
+    the level.  Up to m = 64, each window exactly (window_stats' bits, then the residual;
+    the squares about the rounded mean exceed those about the true one by exactly
+    m mulo^2); longer windows slide, the mean as a double-double, restarting exactly at
+    every multiple of 64 (and at ``a``) and wherever the sum of squares falls below 1e-3 of
+    its last exact value (a spike left the window), so the bits are those of one pass over
+    all windows for any cut at multiples of 64."""
+    cdef int64_t i, t
+    cdef double lo, q, ref = 0.0, mh = 0.0, ml = 0.0, xin, xout, d, nh, nl, e, dv
+    cdef bint exact
+    if m <= 64:
+        _window_stats_range(T, m, mu, ssd, a, b)
+        for i in range(a, b):
+            lo = _residual(&T[i], m, mu[i])
+            mulo[i] = lo
+            q = ssd[i] - m * lo * lo
+            ssd[i] = q if q > 0.0 else 0.0
+        return
+    q = 0.0
+    for i in range(a, b):
+        exact = i % 64 == 0 or i == a
+        if not exact:
+            xin = T[i + m - 1]
+            xout = T[i - 1]
+            d = xin - xout
+            _two_sum(mh, d / m, &nh, &e)
+            _two_sum(nh, ml + e, &nh, &nl)
+            q = q + d * (((xin - nh) - nl) + ((xout - mh) - ml))
+            mh = nh
+            ml = nl
+            exact = q < ref * 1e-3 or q <= 0.0
+        if exact:
+            mh = _mean(&T[i], m)
+            ml = _residual(&T[i], m, mh)
+            q = 0.0
+            for t in range(m):
+                dv = (T[i + t] - mh) - ml
+                q += dv * dv
+            ref = q
+        mu[i] = mh
+        mulo[i] = ml
+        ssd[i] = q if q > 0.0 else 0.0
+
+
 def window_stats(const double[::1] T, int64_t m):
     """Means and sums of squared deviations of every window of length ``m``.
 
@@ -442,6 +515,23 @@ def window_stats(const double[::1] T, int64_t m):
         with nogil:
             _window_stats(&T[0], n, m, &mu[0], &ssd[0])
     return mu_arr, ssd_arr
+
+
+def window_stats_dd(const double[::1] T, int64_t m):
+    """Means as double-doubles and sums of squared deviations from them (``mu``, ``mulo``,
+    ``ssd``) of every window of length ``m``: the statistics of the kernel series
+    (_series_wstats, as series_stats computes them)."""
+    cdef int64_t n = T.shape[0], l = n - m + 1
+    if m < 1:
+        raise ValueError("window_stats_dd: need m >= 1")
+    mu_arr = np.empty(max(l, 0))
+    lo_arr = np.empty(max(l, 0))
+    ssd_arr = np.empty(max(l, 0))
+    cdef double[::1] mu = mu_arr, lo = lo_arr, ssd = ssd_arr
+    if l > 0:
+        with nogil:
+            _series_wstats(&T[0], m, &mu[0], &lo[0], &ssd[0], 0, l)
+    return mu_arr, lo_arr, ssd_arr
 
 
 # The loops below keep four partial sums: a single running sum is a serial chain the compiler may
@@ -1187,6 +1277,7 @@ cdef struct _series_job:
     double scale, ss, tiny
     double *Tk
     double *mu
+    double *mulo
     double *df
     double *dg
     double *w
@@ -1238,7 +1329,7 @@ cdef int64_t _series_windows(_series_job *s, int64_t a, int64_t b) noexcept nogi
         for i in range(a, b):
             s.w[i] = 1.0 if s.valid[i] else NAN
         return 0
-    _window_stats_range(s.Tk, m, s.mu, s.ssd, a, b)
+    _series_wstats(s.Tk, m, s.mu, s.mulo, s.ssd, a, b)
     # constant windows: all m values equal (a running count of the changes between
     # neighbours); never one that holds a non-finite value
     for i in range(a, b + m - 1):
@@ -1274,7 +1365,8 @@ cdef void _series_steps(_series_job *s, int64_t a, int64_t b) noexcept nogil:
     cdef int64_t i, m = s.m
     for i in range(a, min(b, s.l - 1)):
         s.df[i] = (s.Tk[i + m] - s.Tk[i]) / 2.0
-        s.dg[i] = (s.Tk[i + m] - s.mu[i + 1]) + (s.Tk[i] - s.mu[i])
+        s.dg[i] = (((s.Tk[i + m] - s.mu[i + 1]) - s.mulo[i + 1])
+                   + ((s.Tk[i] - s.mu[i]) - s.mulo[i]))
 
 
 cdef class _SeriesPieces:
@@ -1322,15 +1414,16 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
                  n_threads=1):
     """The arrays of one series that mpcore._prepare.prepare_series needs, in one pass.
 
-    Returns ``(Tk, mu, ssd, df, dg, w, exact, valid, const, tiny_windows)``: the kernel series
-    ``(T - shift) * scale`` (non-finite values 0), the windows' means and sums of squared
-    deviations (window_stats of it), the co-moment steps ``df``/``dg``, ``w = 1/sqrt(ssd)``
+    Returns ``(Tk, mu, ssd, df, dg, w, exact, valid, const, tiny_windows, mulo)``: the kernel
+    series ``(T - shift) * scale`` (non-finite values 0), the windows' means ``mu + mulo``
+    (a double-double) and sums of squared deviations from them (_series_wstats), the
+    co-moment steps ``df``/``dg``, ``w = 1/sqrt(ssd)``
     (NaN for windows that hold a non-finite value or are constant), each of these padded by
     ``pad`` entries (0; w: NaN); the series for exact distances (non-finite values 0); the
     bool arrays of finite and of constant windows (all values equal, or ``const_given``);
     and the bool array of the finite, non-constant windows holding a nonzero value whose
-    magnitude scaled is below ``tiny``, or None if there is none.  Not normalized: mu, df, dg
-    are 0, ssd is None, w is 1 (NaN where not finite), const False, and exact is ``T * scale``
+    magnitude scaled is below ``tiny``, or None if there is none.  Not normalized: mu, mulo,
+    df, dg are 0, ssd is None, w is 1 (NaN where not finite), const False, and exact is ``T * scale``
     (non-finite values 0): p-norm distances ignore the shift, which only keeps the kernels'
     running sums on the scale of the values' spread (an offset of 1e6, or a missing value
     counted as 0 beside values near 1e6, left them rounding errors far above the distances).
@@ -1349,7 +1442,8 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
     # ssd (l), ex (n); flags: valid, const, tiny (l each).
     cdef Py_ssize_t o_mu = n + pad, o_df = o_mu + l + pad, o_dg = o_df + l + pad
     cdef Py_ssize_t o_w = o_dg + l + pad, o_ssd = o_w + l + pad, o_ex = o_ssd + l
-    fbuf = np.zeros(o_ex + n)  # (not normalized: no ssd, its l entries unused)
+    cdef Py_ssize_t o_ml = o_ex + n
+    fbuf = np.zeros(o_ml + l + pad)  # (not normalized: no ssd, its l entries unused)
     flags = np.zeros(3 * l, dtype=np.uint8)
     cdef double[::1] fv = fbuf
     cdef uint8_t[::1] bv = flags
@@ -1369,6 +1463,7 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
     s.w = s.Tk + o_w
     s.ssd = s.Tk + o_ssd
     s.ex = s.Tk + o_ex
+    s.mulo = s.Tk + o_ml
     s.valid = &bv[0]
     s.cst = s.valid + l
     s.small = s.cst + l
@@ -1398,10 +1493,11 @@ def series_stats(const double[::1] T, int64_t m, bint normalize, double shift, d
     bflags = flags.view(np.bool_)
     if not normalize:
         return (Tk_arr, fbuf[o_mu:o_df], None, fbuf[o_df:o_dg], fbuf[o_dg:o_w],
-                fbuf[o_w:o_ssd], fbuf[o_ex:], bflags[:l], bflags[l : 2 * l], None)
+                fbuf[o_w:o_ssd], fbuf[o_ex:o_ml], bflags[:l], bflags[l : 2 * l], None,
+                fbuf[o_ml:])
     return (Tk_arr, fbuf[o_mu:o_df], fbuf[o_ssd:o_ex], fbuf[o_df:o_dg], fbuf[o_dg:o_w],
-            fbuf[o_w:o_ssd], fbuf[o_ex:], bflags[:l], bflags[l : 2 * l],
-            bflags[2 * l :] if ntiny else None)
+            fbuf[o_w:o_ssd], fbuf[o_ex:o_ml], bflags[:l], bflags[l : 2 * l],
+            bflags[2 * l :] if ntiny else None, fbuf[o_ml:])
 
 
 cdef object _box(const double *P, const int64_t *I, const int64_t *left,

@@ -19,6 +19,10 @@ from ._engine import BAND, PAD
 MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
 EXCL_ZONE_DENOM = 4
 FLAT_SSD = 1e-12  # per point, on the series scaled to max |T - shift| ~ 1 (see prepare_series)
+# The same against a window's own magnitude, where the kernels see the series' values exactly
+# (the shift rounded none of them) and track their rounding: only deviations of a few hundred
+# units in the last place of the window's level (2**-45 of it) are left to the exact path.
+FLAT_SSD_EXACT = 2.0**-90
 # Scaled values below this take the exact path: the kernels multiply two of them (squares
 # and co-moments of deviations), and below 2**-511 such a product leaves float64's normal
 # range (1e-164 beside 1 gave w = inf and silently wrong neighbours); 2**-480 keeps m of
@@ -50,6 +54,9 @@ class Series:
     # finalize offers every all-zero window its twins (_twins), so the kernels' rounding bound
     # may leave their pairs out (mp_series.zeros_settled in _kernels/band.h)
     zeros_settled: bool = False
+    # z-normalized: the part of each window's mean that ``mu`` could not hold
+    # (mp_series.mulo in _kernels/band.h); None for none
+    mulo: np.ndarray | None = None
 
 
 def _pow2_under(top: float) -> float:
@@ -93,12 +100,30 @@ def pnorm_centre(*series: np.ndarray) -> tuple[float, float]:
     the scale of the spread (with 1e6 + noise, a missing value counted as 0 put terms of 1e18
     in them at p = 3, whose rounding hid the distances).  Within the spread a shift gains no
     digits, and it would turn a constant stretch at the median into all-zero windows, which
-    a partial search (scrump) has to track."""
+    a partial search (scrump) has to track.
+
+    z-normalized kernel series too (prepare_job): shifted by an offset or not at all, the
+    series keeps every value exactly in the common case (_shift_is_exact), where a shift
+    within the spread rounded the values far from it (1e-7 noise on a plateau at 0, less a
+    median of 50, kept 7 of its digits)."""
     shift = common_shift(*series)
     scale = common_scale(*series, shift=shift)
     if abs(shift) * scale < 1.0:
         return 0.0, common_scale(*series, shift=0.0)
     return shift, scale
+
+
+def _shift_is_exact(T: np.ndarray, shift: float, scale: float) -> bool:
+    """Whether ``T * scale - shift * scale`` rounds none of the finite values (TwoSum's error
+    term is 0 for each): true of an offset series less its median (Sterbenz), false where
+    values far from the shift lost digits to it."""
+    x = T[np.isfinite(T)] * scale
+    b = -shift * scale
+    d = x + b
+    bb = d - x
+    with np.errstate(invalid="ignore"):
+        err = (x - (d - bb)) + (b - bb)
+    return bool(np.all(err == 0.0))
 
 
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
@@ -120,7 +145,7 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         valid = _validate.rolling_isfinite(T, m)
         Tn = np.where(np.isfinite(T), T, np.nan)
         given = _validate.isconstant(Tn, m, isconstant_arg, name, valid).view(np.uint8)
-    Tp, mu, ssd, df, dg, w, exact, valid, const, tiny = _exact.series_stats(
+    Tp, mu, ssd, df, dg, w, exact, valid, const, tiny, mulo = _exact.series_stats(
         T, m, normalize, shift, scale, PAD, TINY, given, None)
     if normalize:
         # The recurrence's rounding is relative to the series' scale (about 1 after scaling), so a
@@ -139,8 +164,16 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         # underflow (1e-300 beside 1e300) keep too few digits to rank windows by: such windows
         # take the exact path too (on the unscaled series; ``tiny`` holds the finite,
         # non-constant windows with such a value).  (Compiled: _exact.near_flat.)
+        # Where the kernels see every value exactly (no shift, or one that rounded none:
+        # 1e6 + noise less its median) and track their rounding, their operands are deviations
+        # formed from double-double means (mp_series.mulo), exact to their own rounding: a
+        # plateau of 1e3 + 1e-7 noise ranks as precisely as a clean series, and only windows
+        # whose deviations are a few hundred units in the last place of their level are left
+        # to the exact path (FLAT_SSD_EXACT; a series of such plateaus cost 300x a random walk
+        # when every one took it).
+        precise = tracked and (shift == 0.0 or _shift_is_exact(T, shift, scale))
         flat = _exact.near_flat(Tp, m, ssd, valid.view(np.uint8), const.view(np.uint8),
-                                FLAT_SSD, tracked,
+                                FLAT_SSD_EXACT if precise else FLAT_SSD, tracked,
                                 None if tiny is None else tiny.view(np.uint8), None)
         if len(flat):
             w[flat] = np.nan  # the kernels skip them
@@ -161,6 +194,7 @@ def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name:
         valid=valid,
         const=const.view(np.uint8),
         flat=flat,
+        mulo=mulo if normalize else None,
     )
 
 
@@ -400,11 +434,10 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         mode = {2.0: MODE_AAMP_P2, 1.0: MODE_AAMP_P1}.get(p, MODE_AAMP_P)
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
     both = (A,) if ignore_trivial else (A, B)  # validated: float64, contiguous
-    if normalize:
-        shift = _exact.common_shift(both)
-        scale = _exact.common_scale(both, shift)
-    else:
-        shift, scale = pnorm_centre(*both)
+    # Both modes: the median where it lies outside the values' spread (an offset), else 0,
+    # so that the kernel series is the input itself, or the input less an offset, which
+    # rounds none of its values (prepare_series' FLAT_SSD_EXACT)
+    shift, scale = pnorm_centre(*both)
     if not normalize:
         _check_pnorm_range(both, m, p)
     sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale,

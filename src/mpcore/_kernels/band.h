@@ -29,8 +29,12 @@ enum mp_mode { MP_ZNORM = 0, MP_AAMP_P2 = 1, MP_AAMP_P1 = 2, MP_AAMP_P = 3 };
 typedef struct {
     const double *T;   /* series, non-finite values replaced by 0 */
     const double *mu;  /* window means (z-normalized mode) */
+    /* The part of each mean that mu could not hold (mean = mu + mulo, a double-double), or
+     * NULL for none: deviations are formed as (x - mu) - mulo, exact to their own rounding
+     * however far the window's level lies above its spread (a plateau of 1e3 + 1e-7 noise) */
+    const double *mulo;
     const double *df;  /* (T[i+m] - T[i]) / 2 */
-    const double *dg;  /* (T[i+m] - mu[i+1]) + (T[i] - mu[i]) */
+    const double *dg;  /* ((T[i+m] - mu[i+1]) - mulo[i+1]) + ((T[i] - mu[i]) - mulo[i]) */
     const double *w;   /* 1/norm of the centred window, or 1.0 (aamp); NaN marks an unusable window */
     int64_t l;         /* number of windows */
     /* Rounding bookkeeping (z-normalized mode; NULL in the others, or to turn it off).  Step i of

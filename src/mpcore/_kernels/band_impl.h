@@ -184,12 +184,49 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
     const int64_t m = pr->m;
     for (int64_t j = j0; j < j1; j++) acc[j] = 0.0;
     if (pr->mode == MP_ZNORM) {
-        const double mr = X->mu[r];
+        /* the deviations (x - mu) - mulo of both windows (mp_series.mulo); in vector code, as
+         * a plateau far above its noise reseeds often (acc may alias nothing here, but the
+         * compiler cannot know it and kept this loop scalar) */
+        const double mr = X->mu[r], lr = X->mulo ? X->mulo[r] : 0.0;
+        const double *ym = Y->mu + c0, *yl = Y->mulo ? Y->mulo + c0 : 0;
+        if (j1 - j0 < W) {
+            /* a lane or a few (the tracked rows' reseeds, a third of the time of a series of
+             * plateaus whose edges send every diagonal to a reseed): each a dot product of
+             * the two windows' deviations, in vector code along the window */
+            const vd vmr = VSET1(mr), vlr = VSET1(lr);
+            double sv[W];
+            for (int64_t j = j0; j < j1; j++) {
+                const double *xt = X->T + r, *yt = Y->T + c0 + j;
+                const double mc = ym[j], lc = yl ? yl[j] : 0.0;
+                const vd vmc = VSET1(mc), vlc = VSET1(lc);
+                vd sum = VSET1(0.0);
+                int64_t t = 0;
+                for (; t + W <= m; t += W)
+                    sum = VFMA(VSUB(VSUB(VLD(xt + t), vmr), vlr),
+                               VSUB(VSUB(VLD(yt + t), vmc), vlc), sum);
+                VST(sv, sum);
+                double tot = 0.0;
+                for (int q = 0; q < W; q++) tot += sv[q];
+                for (; t < m; t++) tot += ((xt[t] - mr) - lr) * ((yt[t] - mc) - lc);
+                acc[j] = tot;
+            }
+            return;
+        }
         for (int64_t t = 0; t < m; t++) {
-            const double a = X->T[r + t] - mr;
+            const double a = (X->T[r + t] - mr) - lr;
             const double *yt = Y->T + c0 + t;
-            const double *ym = Y->mu + c0;
-            for (int64_t j = j0; j < j1; j++) acc[j] += a * (yt[j] - ym[j]);
+            const vd va = VSET1(a);
+            int64_t j = j0;
+            if (yl) {
+                for (; j + W <= j1; j += W)
+                    VST(acc + j, VFMA(va, VSUB(VSUB(VLD(yt + j), VLD(ym + j)), VLD(yl + j)),
+                                      VLD(acc + j)));
+                for (; j < j1; j++) acc[j] += a * ((yt[j] - ym[j]) - yl[j]);
+            } else {
+                for (; j + W <= j1; j += W)
+                    VST(acc + j, VFMA(va, VSUB(VLD(yt + j), VLD(ym + j)), VLD(acc + j)));
+                for (; j < j1; j++) acc[j] += a * (yt[j] - ym[j]);
+            }
         }
     } else {
         for (int64_t t = 0; t < m; t++) {
