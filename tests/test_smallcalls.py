@@ -392,3 +392,22 @@ def test_window_stats_dd_hold_each_mean_to_double_double_precision(m):
         spread = max(abs(v - mean) for v in x)
         assert err <= Fraction(2.0**-48) * spread + Fraction(2.0**-100) * abs(mean), i
         assert abs(Fraction(ssd[i]) - q) <= Fraction(1e-13) * q, i
+
+
+def test_shift_is_exact_matches_twosum_in_numpy():
+    """_exact.shift_is_exact against TwoSum's error term in NumPy: an offset series less its
+    median rounds nothing; values below half the shift, in a lower binade than their
+    difference from it, do; non-finite values are left out."""
+    rng = np.random.default_rng(11)
+    for T in (1e6 + rng.standard_normal(300), np.r_[1.5e6 + rng.standard_normal(50), 5e5 + 0.1],
+              np.r_[1e6 + rng.standard_normal(20), np.nan, np.inf], rng.standard_normal(100)):
+        for shift, scale in ((float(np.median(T[np.isfinite(T)])), 2.0**-20), (0.0, 1.0)):
+            x = T[np.isfinite(T)] * scale
+            b = -shift * scale
+            d = x + b
+            bb = d - x
+            want = bool(np.all((x - (d - bb)) + (b - bb) == 0.0))
+            assert _exact.shift_is_exact(T, shift, scale) == want
+    # one unit in the last place of 5e5 is half a unit of 1e6, its difference from the shift
+    assert not _exact.shift_is_exact(np.r_[1.5e6, np.nextafter(5e5, 1e6)], 1.5e6, 2.0**-20)
+    assert _exact.shift_is_exact(1e6 + rng.standard_normal(100), 1e6, 2.0**-20)

@@ -517,6 +517,27 @@ def window_stats(const double[::1] T, int64_t m):
     return mu_arr, ssd_arr
 
 
+def shift_is_exact(const double[::1] T, double shift, double scale):
+    """Whether ``x * scale - shift * scale`` (the kernel series, as _series_points forms it)
+    rounds none of the finite values ``x`` of ``T``: TwoSum's error term is 0 for each (true
+    of an offset series less its median, Sterbenz).  One pass, no temporaries."""
+    cdef Py_ssize_t i, n = T.shape[0]
+    cdef double b = -shift * scale, x, d, bb
+    cdef bint exact = True
+    with nogil:
+        for i in range(n):
+            x = T[i]
+            if not _finite(x):
+                continue
+            x = x * scale
+            d = x + b
+            bb = d - x
+            if (x - (d - bb)) + (b - bb) != 0.0:
+                exact = False
+                break
+    return exact
+
+
 def window_stats_dd(const double[::1] T, int64_t m):
     """Means as double-doubles and sums of squared deviations from them (``mu``, ``mulo``,
     ``ssd``) of every window of length ``m``: the statistics of the kernel series

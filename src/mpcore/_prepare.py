@@ -114,16 +114,10 @@ def pnorm_centre(*series: np.ndarray) -> tuple[float, float]:
 
 
 def _shift_is_exact(T: np.ndarray, shift: float, scale: float) -> bool:
-    """Whether ``T * scale - shift * scale`` rounds none of the finite values (TwoSum's error
-    term is 0 for each): true of an offset series less its median (Sterbenz), false where
-    values far from the shift lost digits to it."""
-    x = T[np.isfinite(T)] * scale
-    b = -shift * scale
-    d = x + b
-    bb = d - x
-    with np.errstate(invalid="ignore"):
-        err = (x - (d - bb)) + (b - bb)
-    return bool(np.all(err == 0.0))
+    """Whether ``T * scale - shift * scale`` rounds none of the finite values: true of an
+    offset series less its median (Sterbenz), false where values far from the shift lost
+    digits to it.  (Compiled: _exact.shift_is_exact.)"""
+    return _exact.shift_is_exact(np.ascontiguousarray(T, dtype=np.float64), shift, scale)
 
 
 def prepare_series(T: np.ndarray, m: int, normalize: bool, isconstant_arg, name: str,
