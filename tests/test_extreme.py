@@ -156,7 +156,7 @@ def test_a_shift_that_rounds_values_keeps_the_near_flat_rule():
     rng = np.random.default_rng(5)
     T = 1.5e6 + random_walk(500, seed=5)
     T[200:260] = 5e5 + 0.1 * rng.standard_normal(60)
-    shift, scale = _prepare.pnorm_centre(T)
+    shift, scale = _prepare.kernel_centre(T)
     assert shift != 0.0 and not _prepare._shift_is_exact(T, shift, scale)
     job = _prepare.prepare_job(T, 12, None, True, True, 2.0, 1, None, None)
     assert len(job.series[0].flat)

@@ -39,7 +39,7 @@ class Series:
     """One input series as the kernels see it (arrays padded by ``PAD`` for the vector loops)."""
 
     l: int
-    T: np.ndarray  # kernel series: non-finite -> 0 (z-normalized: shifted by its mean)
+    T: np.ndarray  # kernel series: non-finite -> 0, less an offset or not (kernel_centre)
     mu: np.ndarray
     df: np.ndarray
     dg: np.ndarray
@@ -92,8 +92,8 @@ def common_scale(*series: np.ndarray, shift: float = 0.0) -> float:
     return _exact.common_scale(_f64(series), float(shift))
 
 
-def pnorm_centre(*series: np.ndarray) -> tuple[float, float]:
-    """The shift and scale of p-norm kernel series: the median (common_shift) where it lies
+def kernel_centre(*series: np.ndarray) -> tuple[float, float]:
+    """The shift and scale of the kernel series: the median (common_shift) where it lies
     outside the values' spread, an offset (1e6 + noise), else 0; and common_scale for it.
 
     p-norm distances ignore a shift; shifted by an offset, the kernels' running sums stay on
@@ -102,10 +102,9 @@ def pnorm_centre(*series: np.ndarray) -> tuple[float, float]:
     digits, and it would turn a constant stretch at the median into all-zero windows, which
     a partial search (scrump) has to track.
 
-    z-normalized kernel series too (prepare_job): shifted by an offset or not at all, the
-    series keeps every value exactly in the common case (_shift_is_exact), where a shift
-    within the spread rounded the values far from it (1e-7 noise on a plateau at 0, less a
-    median of 50, kept 7 of its digits)."""
+    z-normalized: shifted by an offset or not at all, the series keeps every value exactly in
+    the common case (_shift_is_exact), where a shift within the spread rounded the values far
+    from it (1e-7 noise on a plateau at 0, less a median of 50, kept 7 of its digits)."""
     shift = common_shift(*series)
     scale = common_scale(*series, shift=shift)
     if abs(shift) * scale < 1.0:
@@ -431,7 +430,7 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
     # Both modes: the median where it lies outside the values' spread (an offset), else 0,
     # so that the kernel series is the input itself, or the input less an offset, which
     # rounds none of its values (prepare_series' FLAT_SSD_EXACT)
-    shift, scale = pnorm_centre(*both)
+    shift, scale = kernel_centre(*both)
     if not normalize:
         _check_pnorm_range(both, m, p)
     sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale,

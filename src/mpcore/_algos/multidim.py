@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import _exact, _mengine, _threads, _validate
 from .._pipeline import run_threads
-from .._prepare import (EXCL_ZONE_DENOM, common_scale, common_shift, pnorm_centre,
+from .._prepare import (EXCL_ZONE_DENOM, common_scale, common_shift, kernel_centre,
                         prepare_series)
 
 #: STUMPY's multi-dimensional result: a named tuple, so ``P, I = mstump(T, m)`` unpacks.
@@ -283,13 +283,13 @@ def build_mjob(spec: MSpec, refine: bool = True) -> MJob:
                 cst[c, :l] = s.const
     else:
         mode = {2.0: MODE_P2, 1.0: MODE_P1}.get(spec.p, MODE_P)
-        # Each channel's kernel series is shifted by its own offset (pnorm_centre): a channel's
+        # Each channel's kernel series is shifted by its own offset (kernel_centre): a channel's
         # distances ignore its shift, and the kernels' sums (for p = 2, of squares and
         # products) then stay on the scale of its spread; on a channel with an offset of 1e4
         # or more they had rounding errors above the distances, and missed neighbours.  One
         # power-of-two scale for all channels (their distances are summed), exact; the exact
         # distances are taken on the scaled, unshifted values.
-        centres = [pnorm_centre(T[src]) for src in order]
+        centres = [kernel_centre(T[src]) for src in order]
         shifts = [sh for sh, _ in centres]
         scale = min(sc for _, sc in centres)
         unscale = 1.0 / scale

@@ -45,6 +45,11 @@ typedef struct {
      * + |mu_i| + |mu_i+1| and the step scale h_i = |df_i| + |dg_i|: an operand's rounding is
      * multiplied by the other side's step, never by its value (a product e_r e_c would
      * charge every pair of an offset or a random walk for its level, and track them all).
+     * With mulo, the operands are formed from deviations (x - mu) - mulo, each rounded
+     * relative to itself, so the value scale is that of the deviations: e_i = |df_i| + |dg_i|
+     * + |dev_i| + |dev_i+m| + 2^-40 (|mu_i| + |mu_i+1|) (the double-double means' own error,
+     * far below that), and a plateau far above its spread is bounded as tightly as a walk
+     * (_engine._series_e).
      * The rounding stays in the co-moment until the next reseed: an outlier leaves ~1e-16 of its
      * square there, which would swamp the co-moments of quiet windows further on.  eblk, hblk
      * and wblk hold the maxima of e, h and w (NaN as 0) over blocks of MP_BAND positions. */
