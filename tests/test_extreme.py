@@ -148,16 +148,20 @@ def test_plateaus_far_above_their_noise_are_ranked_by_the_kernels(noise):
     np.testing.assert_allclose(P[far], P_ref[far, 0].astype(np.float64), rtol=0, atol=tol)
 
 
-def test_a_shift_that_rounds_values_keeps_the_near_flat_rule():
-    """An offset series whose median rounds some values when subtracted (1.5e6 + a walk,
-    with a plateau at 5e5, whose difference from it lies in a higher binade) cannot give the kernels every value
-    exactly: the near-flat rule against the windows' magnitude applies as before, and the
-    answers stay exact."""
+def test_a_shift_that_rounds_values_is_not_taken():
+    """An offset whose subtraction would round some values (1.5e6 + a walk, with a plateau at
+    5e5, whose difference from it lies in a higher binade) is not taken: the z-normalized
+    kernel series is the input itself, the plateau is ranked by the kernels, and the answers
+    are exact.  prepare_series given such a shift keeps the near-flat rule against the
+    windows' magnitude (the kernels could not see those values exactly)."""
     rng = np.random.default_rng(5)
     T = 1.5e6 + random_walk(500, seed=5)
     T[200:260] = 5e5 + 0.1 * rng.standard_normal(60)
     shift, scale = _prepare.kernel_centre(T)
     assert shift != 0.0 and not _prepare._shift_is_exact(T, shift, scale)
     job = _prepare.prepare_job(T, 12, None, True, True, 2.0, 1, None, None)
-    assert len(job.series[0].flat)
+    assert len(job.series[0].flat) == 0
     checks.assert_profile(mpcore.stump(T, 12), T, 12)
+    s = _prepare.prepare_series(T, 12, True, None, "T_A_subseq_isconstant", shift, scale,
+                                tracked=True)
+    assert len(s.flat)

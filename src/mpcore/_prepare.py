@@ -427,10 +427,14 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
         mode = {2.0: MODE_AAMP_P2, 1.0: MODE_AAMP_P1}.get(p, MODE_AAMP_P)
     excl_zone = int(math.ceil(m / EXCL_ZONE_DENOM))
     both = (A,) if ignore_trivial else (A, B)  # validated: float64, contiguous
-    # Both modes: the median where it lies outside the values' spread (an offset), else 0,
-    # so that the kernel series is the input itself, or the input less an offset, which
-    # rounds none of its values (prepare_series' FLAT_SSD_EXACT)
+    # Both modes: the median where it lies outside the values' spread (an offset), else 0.
+    # z-normalized, the kernel series must hold every value exactly (prepare_series'
+    # FLAT_SSD_EXACT): where the offset would round some (plateaus at 20 and 80 less a median
+    # of 80), the series itself is taken instead, as its double-double means need no shift
+    # (with the offset, every plateau window took an exact distance profile: 20x the time).
     shift, scale = kernel_centre(*both)
+    if normalize and shift != 0.0 and not all(_shift_is_exact(x, shift, scale) for x in both):
+        shift, scale = 0.0, common_scale(*both, shift=0.0)
     if not normalize:
         _check_pnorm_range(both, m, p)
     sa = prepare_series(A, m, normalize, A_isconstant, "T_A_subseq_isconstant", shift, scale,
