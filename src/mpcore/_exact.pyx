@@ -522,17 +522,14 @@ def shift_is_exact(const double[::1] T, double shift, double scale):
     rounds none of the finite values ``x`` of ``T``: TwoSum's error term is 0 for each (true
     of an offset series less its median, Sterbenz).  One pass, no temporaries."""
     cdef Py_ssize_t i, n = T.shape[0]
-    cdef double b = -shift * scale, x, d, bb
+    cdef double b = -shift * scale, d, e
     cdef bint exact = True
     with nogil:
         for i in range(n):
-            x = T[i]
-            if not _finite(x):
+            if not _finite(T[i]):
                 continue
-            x = x * scale
-            d = x + b
-            bb = d - x
-            if (x - (d - bb)) + (b - bb) != 0.0:
+            _two_sum(T[i] * scale, b, &d, &e)
+            if e != 0.0:
                 exact = False
                 break
     return exact
