@@ -485,11 +485,26 @@ static void MP_NAME(score_sparse_)(const mp_params *pr, const mp_series *X, cons
 
 /* The same for the p-norm modes: a step adds |b|^p - |a|^p with a = x_r - y_c, b = x_r+m - y_c+m,
  * so its rounding is at most MP_ROUND (p+2) 2^(p-1) / 4 (e_r + e_c) with e_i = |T_i|^p +
- * |T_i+m|^p; a lane is recomputed exactly before that exceeds MP_SCORE_TOL of q_r + q_c, the
- * pair's own magnitude (q = sum of |T|^p over the window), which bounds its distance^p by
- * 2^(p-1) (q_r + q_c). */
+ * |T_i+m|^p; rows whose steps are that small run in the lean loop while the period's steps
+ * stay within MP_SCORE_TOL of its smallest pair magnitude q_r + q_c (q = sum of |T|^p over
+ * the window, which bounds the pair's distance^p by 2^(p-1) (q_r + q_c)); other rows are
+ * tracked (track_row_aamp_, against each lane's own value). */
 static double MP_NAME(aamp_lim_)(const mp_params *pr) {
     return MP_SCORE_TOL / (MP_ROUND * (pr->p + 2.0) * pow(2.0, pr->p - 1.0) / 4.0);
+}
+
+/* Tracked rows keep a tighter bound, from the magnitudes the step really rounds: a step's
+ * terms ta = |a|^p and tb = |b|^p are rounded relative to themselves ((p + 1) eps, a's rounding
+ * raised to the p-th power and the power's own), the sums relative to |acc| + ta + tb, so the
+ * step leaves at most MP_ROUND (p + 3) / 4 (ta + tb + |acc|), and err sums ta + tb + |acc|.
+ * A lane is recomputed before it is scored with err >= tlim |acc|: MP_SCORE_TOL of its own
+ * value, not of q_r + q_c.  The pair's magnitude is no measure of its distance where both
+ * windows lie far from the kernel series' 0 (a level 1e8 above the rest, which no one shift
+ * centres): a diagonal that ran through cells of the two levels (acc ~ m 1e16) and on into
+ * cells of the upper level alone kept ~ulp(1e17) of rounding in distances^2 of ~10, far
+ * below MP_SCORE_TOL of q_r + q_c ~ m 1e16, and ranked the upper level's neighbours by noise. */
+static double MP_NAME(aamp_tlim_)(const mp_params *pr) {
+    return MP_SCORE_TOL / (MP_ROUND * (pr->p + 3.0) / 4.0);
 }
 
 static void MP_NAME(track_row_aamp_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
@@ -498,20 +513,19 @@ static void MP_NAME(track_row_aamp_)(const mp_params *pr, const mp_series *X, co
                                      double *err, const int mode, const int do_rows,
                                      const int do_cols) {
     const int64_t m = pr->m;
-    const double lim = MP_NAME(aamp_lim_)(pr), p = pr->p;
-    const double qr = X->q[r], er = X->e[r];
+    const double lim = MP_NAME(aamp_tlim_)(pr), p = pr->p;
     const vd vnw = VSET1(-X->w[r]), va = VSET1(X->T[r]), vb = VSET1(X->T[r + m]);
-    const vd vqr = VSET1(qr), ver = VSET1(er), vlim = VSET1(lim), vinf = VSET1(INFINITY);
+    const vd vlim = VSET1(lim), vinf = VSET1(INFINITY);
     const vd vfloor = VSET1(MP_ERR_FLOOR);
     vd vrthr = VSET1(do_rows ? rows->thr[r] : INFINITY);
     double sv[W];
     for (int64_t v = 0; v < nvec; v++) {
         const int64_t j = v * W, c = r + d0 + j;
         vd cv = VLD(acc + j), ev = VLD(err + j);
-        const vd cap = VADD(VMUL(vlim, VADD(VLD(Y->q + c), vqr)), vfloor);
+        const vd cap = VFMA(vlim, VABS(cv), vfloor);
         if (MP_UNLIKELY(VANY_GE2(ev, cap, cap))) {
             for (int q = 0; q < W; q++)
-                if (err[j + q] >= lim * (Y->q[c + q] + qr) + MP_ERR_FLOOR)
+                if (err[j + q] >= lim * fabs(acc[j + q]) + MP_ERR_FLOOR)
                     MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
             cv = VLD(acc + j);
             ev = VLD(err + j);
@@ -523,23 +537,38 @@ static void MP_NAME(track_row_aamp_)(const mp_params *pr, const mp_series *X, co
             if (do_rows) vrthr = VSET1(rows->thr[r]);
         }
         const vd a = VSUB(va, VLD(Y->T + c)), b = VSUB(vb, VLD(Y->T + c + m));
-        if (mode == MP_AAMP_P2)
+        vd terms;
+        if (mode == MP_AAMP_P2) { /* (the state by the very operations of rows_) */
+            terms = VFMA(a, a, VMUL(b, b));
+            ev = VADD(ev, VADD(terms, VABS(cv)));
             cv = VFMA(b, b, VFNMA(a, a, cv));
-        else
+        } else {
+            terms = VADD(VABS(a), VABS(b));
+            ev = VADD(ev, VADD(terms, VABS(cv)));
             cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+        }
         VST(acc + j, cv);
-        VST(err + j, VADD(ev, VADD(VLD(Y->e + c), ver)));
+        VST(err + j, ev);
     }
     for (int64_t j = jtail; j < nd; j++) {
         const int64_t c = r + d0 + j;
-        if (err[j] >= lim * (Y->q[c] + qr) + MP_ERR_FLOOR)
+        if (err[j] >= lim * fabs(acc[j]) + MP_ERR_FLOOR)
             MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
         sv[0] = -acc[j] * Y->w[c] * X->w[r];
         MP_NAME(slow_lanes_)(sv, 1, r, c, do_rows ? rows : 0, do_cols ? cols : 0);
         const double a = X->T[r] - Y->T[c], b = X->T[r + m] - Y->T[c + m];
-        acc[j] += MP_NAME(pnorm_term_)(b, mode, p) - MP_NAME(pnorm_term_)(a, mode, p);
-        err[j] += Y->e[c] + er;
+        const double ta = MP_NAME(pnorm_term_)(a, mode, p), tb = MP_NAME(pnorm_term_)(b, mode, p);
+        err[j] += (ta + tb) + fabs(acc[j]);
+        acc[j] += tb - ta;
     }
+}
+
+/* Whether a p-norm state leaving tracked rows for the lean loop must be recomputed: its error
+ * bound err (track_row_aamp_'s units) is over MP_SCORE_TOL of its own value, or of the
+ * period's smallest pair magnitude wmax, to which the lean loop's own rounding is held. */
+static inline int MP_NAME(aamp_stale_)(const mp_params *pr, double err, double acc, double wmax) {
+    const double ref = fabs(acc) < wmax ? fabs(acc) : wmax;
+    return err >= MP_NAME(aamp_tlim_)(pr) * ref + MP_ERR_FLOOR;
 }
 
 /* Smallest value of a block-minimum array (qblk) over positions [a, b), b > a. */
@@ -665,7 +694,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
             if (tracking) { /* back to the lean loop: leave no lane with error that could matter */
                 for (int64_t j = 0; j < nd; j++)
                     if (mode == MP_ZNORM ? err[j] * wmax >= lim
-                                         : err[j] >= lim * wmax + MP_ERR_FLOOR)
+                                         : MP_NAME(aamp_stale_)(pr, err[j], acc[j], wmax))
                         MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
                 tracking = 0;
             }
@@ -928,17 +957,22 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
 
 /* Rows [r0, r1) of diagonal d in a p-norm mode, in scalar code with the rounding tracked as
  * track_row_aamp_ tracks it in a band: the state is recomputed exactly before a cell is scored
- * with an error bound above MP_SCORE_TOL of the pair's own magnitude (q_r + q_c). */
+ * with an error bound above MP_SCORE_TOL of its own value (aamp_tlim_). */
 static void MP_NAME(track_rows_aamp_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                       int64_t d, int64_t r0, int64_t r1, int seed, double *state,
                                       double *err, mp_topk *rows, mp_topk *cols, const int mode) {
-    const double lim = MP_NAME(aamp_lim_)(pr);
+    const double lim = MP_NAME(aamp_tlim_)(pr);
     double cur, e = *err;
     int64_t r = MP_NAME(diag_start_)(pr, X, Y, d, r0, seed, state, &cur, &e, rows, cols, mode);
     for (; r < r1; r++) {
-        cur += MP_NAME(delta1_)(pr, X, Y, r - 1, r - 1 + d, mode);
-        e += X->e[r - 1] + Y->e[r - 1 + d];
-        if (e >= lim * (X->q[r] + Y->q[r + d]) + MP_ERR_FLOOR) {
+        /* (delta1_'s operations, with the terms kept for the bound) */
+        const double a = X->T[r - 1] - Y->T[r - 1 + d];
+        const double b = X->T[r - 1 + pr->m] - Y->T[r - 1 + d + pr->m];
+        const double ta = MP_NAME(pnorm_term_)(a, mode, pr->p);
+        const double tb = MP_NAME(pnorm_term_)(b, mode, pr->p);
+        e += (ta + tb) + fabs(cur);
+        cur += tb - ta;
+        if (e >= lim * fabs(cur) + MP_ERR_FLOOR) {
             MP_NAME(seed_)(pr, X, Y, r, r + d, 0, 1, &cur);
             e = 0.0;
         }
@@ -1076,7 +1110,7 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                 }
                 if (tracking[j] != 0.0) { /* back to the lean loop, with no error that matters */
                     if (mode == MP_ZNORM ? err[j] * wmax[j] >= lim
-                                         : err[j] >= lim * wmax[j] + MP_ERR_FLOOR)
+                                         : MP_NAME(aamp_stale_)(pr, err[j], state[j], wmax[j]))
                         seed = 1;
                     err[j] = 0.0;
                     tracking[j] = 0.0;
