@@ -157,6 +157,60 @@ def test_pnorm_values_1e8_apart_scraamp(p):
     checks.assert_ties(D, rows, obj.right_I_, R_ref, tol, "right_I")
 
 
+
+def _far_levels(n, seed, sign=1.0):
+    """A random walk on two levels 1e8 and 2e8 (sign -1: -1e8 and -2e8), with a bump of 1e6
+    over 12 points inside the outer one: every window lies far from the kernel series' 0
+    against its own spread (the median lies between the levels, within the values' spread, so
+    no shift is taken)."""
+    T = random_walk(n, seed=seed) + sign * 1e8
+    T[n // 2 :] += sign * 1e8
+    T[(3 * n) // 4 : (3 * n) // 4 + 12] += sign * 1e6
+    return T
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+def test_pnorm_levels_far_from_zero(p, sign, kernel):
+    """The lean loop's bound on the p-norm rounding, from magnitudes measured about a centre
+    near the windows (mp_series.zblk), not about the kernel series' 0: measured from 0, every
+    window of a level 1e8 away looked as large as the level, the bump's rows stepped by far
+    less than 1e-8 of that and ran untracked, and the rounding of their sums outweighed the
+    level's own distances (levels 1e8 and 2e8 with a bump: at p = 2, 635 rows of 1485 wrong,
+    506 of an AB-join's; p = 3: 707; at n = 20000 with levels 0 and 1e8, m = 100, p = 3, 5083
+    rows)."""
+    m = 16
+    T = _far_levels(1500, seed=50, sign=sign)
+    checks.assert_profile(mpcore.aamp(T, m, p=p), T, m, normalize=False, p=p)
+    checks.assert_profile(mpcore.aamp(T, m, p=p, k=3), T, m, k=3, normalize=False, p=p)
+    TB = _far_levels(900, seed=51, sign=sign)
+    checks.assert_profile(mpcore.aamp(T, m, TB, ignore_trivial=False, p=p), T, m, TB,
+                          normalize=False, p=p)
+    checks.assert_profile(mpcore.aamp(TB, m, T, ignore_trivial=False, p=p, k=3), TB, m, T,
+                          k=3, normalize=False, p=p)
+
+
+@pytest.mark.parametrize("p", [2.0, 3.0])
+def test_pnorm_levels_far_from_zero_relatives(p):
+    """The same series through the kernels' other callers: scraamp (the diagonal-list
+    kernels; 289 rows of 885 wrong at p = 2) and aampi's block updates (13 of 885)."""
+    m = 16
+    T = _far_levels(900, seed=50)
+    P_ref, I_ref, L_ref, R_ref, D = naive.stump(T, m, None, 1, False, p)
+    tol = checks.RTOL * checks._scale(D)
+    rows = np.arange(len(P_ref))
+    np.random.seed(0)
+    obj = mpcore.scraamp(T, m, percentage=1.0, p=p)
+    obj.update()
+    np.testing.assert_allclose(obj.P_, P_ref[:, 0].astype(np.float64), rtol=0, atol=tol)
+    checks.assert_ties(D, rows, obj.I_, I_ref[:, 0], tol, "I")
+    checks.assert_ties(D, rows, obj.left_I_, L_ref, tol, "left_I")
+    checks.assert_ties(D, rows, obj.right_I_, R_ref, tol, "right_I")
+    stream = mpcore.aampi(T[:500], m, egress=False, p=p)
+    stream.update(T[500:])
+    np.testing.assert_allclose(stream.P_, P_ref[:, 0].astype(np.float64), rtol=0, atol=tol)
+    checks.assert_ties(D, rows, stream.I_, I_ref[:, 0], tol, "I")
+
 def _plateaus(n, noise, seed):
     """A random walk with plateaus inserted at levels far above their noise (1e3 + 1e-9 noise,
     -40 + 1e-12 noise, ...): transitions stay unique shapes, so every neighbour is well

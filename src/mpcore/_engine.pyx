@@ -37,6 +37,7 @@ cdef extern from "_kernels/band.h":
         const double *wblk
         const double *q
         const double *qblk
+        const double *zblk
         int64_t sample
         int zeros_settled
     ctypedef struct mp_topk:
@@ -117,6 +118,7 @@ cdef int _fill_series(mp_series *s, obj) except -1:
     s.wblk = NULL
     s.q = NULL
     s.qblk = NULL
+    s.zblk = NULL
     s.sample = getattr(obj, "sample", 0)
     if s.sample < 0:
         raise ValueError("sample must be >= 0")
@@ -126,7 +128,7 @@ cdef int _fill_series(mp_series *s, obj) except -1:
 
 cdef inline Py_ssize_t _bookkeeping_size(int64_t l) noexcept nogil:
     cdef Py_ssize_t n = l + MP_PAD
-    return 3 * n + 4 * ((n + MP_BAND - 1) // MP_BAND)
+    return 3 * n + 5 * ((n + MP_BAND - 1) // MP_BAND)
 
 
 cdef inline double _pw(double x, int mode, double p) noexcept nogil:
@@ -170,12 +172,46 @@ cdef void _window_top(const mp_series *s, int64_t m, double *top, int64_t *dq, P
         top[i] = 0.0
 
 
+cdef double _select(double *v, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
+    """The k-th smallest of v[0 .. n) (0 <= k < n; v is reordered): Hoare's selection, the
+    pivot the median of three."""
+    cdef Py_ssize_t lo = 0, hi = n - 1, i, j
+    cdef double piv, t, a, b, c
+    while hi > lo:
+        a = v[lo]
+        b = v[(lo + hi) // 2]
+        c = v[hi]
+        piv = max(min(a, b), min(max(a, b), c))
+        i = lo
+        j = hi
+        while i <= j:
+            while v[i] < piv:
+                i += 1
+            while v[j] > piv:
+                j -= 1
+            if i <= j:
+                t = v[i]
+                v[i] = v[j]
+                v[j] = t
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return v[k]
+    return v[k]
+
+
 cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
                             double *buf) noexcept nogil:
     """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, and
     z-normalized h, the maxima of e, h and w over blocks of MP_BAND positions, and for the
-    p-norm modes q with its block minima; padding included (e = h = 0, w = NaN, q = inf)."""
+    p-norm modes q with its block minima and the blocks' centres zblk; padding included
+    (e = h = 0, w = NaN, q = inf)."""
     cdef Py_ssize_t n = s.l + MP_PAD, nblk = (n + MP_BAND - 1) // MP_BAND, i, b, t
+    cdef Py_ssize_t g, grp, g0, g1, nv, lastb
     cdef double *e = buf
     cdef double *eblk = buf + n
     cdef double *wblk = eblk + nblk
@@ -183,9 +219,35 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
     cdef double *qblk = q + n
     cdef double *h = qblk + nblk
     cdef double *hblk = h + n
-    cdef double x, run = 0.0, out
+    cdef double *zblk = hblk + nblk
+    cdef double *tmp
+    cdef double x, z, run = 0.0, out
     if mode == 0:
         _series_e(s, m, e, 0, n)
+    else:
+        # p-norms: every magnitude is measured from a centre near the windows (see
+        # mp_series.zblk): the median of the values of groups of `grp` positions (MP_BAND
+        # blocks, at least m of them, so that q costs O(n) to start afresh at each group)
+        grp = MP_BAND * ((m + MP_BAND - 1) // MP_BAND)
+        lastb = 0
+        tmp = <double *> malloc(grp * sizeof(double))
+        g0 = 0
+        while g0 < s.l:
+            g1 = min(g0 + grp, s.l + m - 1)
+            nv = g1 - g0
+            if tmp != NULL:
+                for t in range(nv):
+                    tmp[t] = s.T[g0 + t]
+                z = _select(tmp, nv, nv // 2)
+            else:
+                z = 0.0  # (out of memory: the kernel series' 0, as a centre, is still sound)
+            for b in range(g0 // MP_BAND, min(g0 + grp, s.l + MP_BAND - 1) // MP_BAND):
+                zblk[b] = z
+                lastb = b
+            g0 += grp
+        free(tmp)
+        for b in range(lastb + 1, nblk):
+            zblk[b] = zblk[lastb] if s.l > 0 else 0.0  # (padding: no pair, no step of its own)
     for i in range(n):
         h[i] = 0.0
         if i >= s.l:
@@ -193,7 +255,8 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
         elif mode == 0:
             h[i] = fabs(s.df[i]) + fabs(s.dg[i])
         else:
-            e[i] = _pw(s.T[i], mode, p) + _pw(s.T[i + m], mode, p)
+            z = zblk[i // MP_BAND]
+            e[i] = _pw(s.T[i] - z, mode, p) + _pw(s.T[i + m] - z, mode, p)
     for b in range(nblk):
         eblk[b] = 0.0
         hblk[b] = 0.0
@@ -214,29 +277,36 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
     s.hblk = hblk
     s.wblk = wblk
     if mode == 0:
+        s.zblk = NULL
         return
-    # q: a running sum of |T|^p, recomputed where removing a term could have cancelled most of
-    # it (an outlier leaving the window), so that quiet windows keep their own small magnitude
-    for t in range(m):
-        run += _pw(s.T[t], mode, p)
+    # q: a running sum of |T - z|^p, started afresh at each group (whose windows share z) and
+    # recomputed where removing a term could have cancelled most of it (an outlier leaving the
+    # window), so that quiet windows keep their own small magnitude
     for i in range(n):
         if i >= s.l:
             q[i] = INFINITY
             continue
-        if i > 0:
-            out = _pw(s.T[i - 1], mode, p)
-            run += _pw(s.T[i + m - 1], mode, p) - out
+        z = zblk[i // MP_BAND]
+        if i % grp == 0:
+            run = 0.0
+            for t in range(m):
+                run += _pw(s.T[i + t] - z, mode, p)
+        else:
+            out = _pw(s.T[i - 1] - z, mode, p)
+            run += _pw(s.T[i + m - 1] - z, mode, p) - out
             if out > 1e3 * run or run < 0.0:
                 run = 0.0
                 for t in range(m):
-                    run += _pw(s.T[i + t], mode, p)
+                    run += _pw(s.T[i + t] - z, mode, p)
         q[i] = run if s.w[i] == s.w[i] else INFINITY  # w is NaN where the window is unusable
         b = i // MP_BAND
-        # (an all-zero window's pairs need no guard where the twins settle it: see band.h)
+        # (a window of its centre's value alone: its pairs need no guard where the twins
+        # settle it, see band.h)
         if q[i] < qblk[b] and (q[i] != 0.0 or not s.zeros_settled):
             qblk[b] = q[i]
     s.q = q
     s.qblk = qblk
+    s.zblk = zblk
 
 
 cdef void _fill_topk(mp_topk *t, obj):

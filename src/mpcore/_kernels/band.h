@@ -58,8 +58,21 @@ typedef struct {
     const double *eblk;
     const double *hblk;
     const double *wblk;
+    /* p-norms: the magnitudes behind the bound, measured from a centre near the windows
+     * instead of the kernel series' 0: zblk holds each block's centre z (the median of the
+     * values of its group of blocks, at least m positions), e_i = |T_i - z|^p + |T_i+m - z|^p
+     * and q_i = the sum of |T - z|^p over window i (z: its block's).  A step of a diagonal
+     * through (r, c) adds |b|^p - |a|^p with a = (T_r - z_r) - (T_c - z_c) + (z_r - z_c), so
+     * |a|^p + |b|^p <= 3^(p-1) (e_r + e_c + 2 |z_r - z_c|^p), and a pair's distance^p is at
+     * most 3^(p-1) (q_r + q_c + m |z_r - z_c|^p).  From 0 instead (a single z for all), a
+     * level 1e8 above the rest made every window of it look as large as its level: a bump
+     * of 1e6 inside it stepped by less than MP_SCORE_TOL of those magnitudes, so its rows
+     * ran in the lean loop, and their rounding (~ulp of the bump's sums) ranked the level's
+     * neighbours, whose distances are ~1e-12 of those magnitudes.  qblk: the block minima of
+     * q. */
     const double *q;
     const double *qblk;
+    const double *zblk;
     /* 0, or preSCRIMP's sampling step: its samples are the windows at multiples of it.  As the
      * column series of a band, its sampled lanes (a regular stride of them) are scored into the
      * sparse tables (srows, scols) in scalar code while the recurrence of every diagonal runs in
@@ -67,12 +80,14 @@ typedef struct {
      * rows and cols.  So one pass of a series with itself gives both of preSCRIMP's sides:
      * each sample's whole profile, and each window's offers from the samples. */
     int64_t sample;
-    /* p-norms: nonzero where finalize offers every all-zero window (all its values at the
-     * kernel series' 0: the shift) the windows identical to it (mpcore/_twins.py).  The bound
-     * on a band's rounding (qblk, the block minima of q) then leaves out the windows whose q is
-     * 0, so that one all-zero window does not send its whole band down the tracked path; two
-     * such windows' scores may carry that rounding, which matters to none: a row with enough
-     * of them is settled before the pass, and finalize offers the others theirs.  0: every
+    /* p-norms: nonzero where finalize offers every window the windows identical to it
+     * (mpcore/_twins.py).  The bound on a band's rounding (qblk, the block minima of q) then
+     * leaves out the windows whose q is 0 (all their values at their block's centre z: a
+     * zero-filled gap, a plateau), so that one such window does not send its whole band down
+     * the tracked path; two such windows' scores may carry that rounding, which matters to
+     * none: two of one centre are identical (a row with enough of them is settled before the
+     * pass, and finalize offers the others theirs), two of centres apart are m |z_r - z_c|^p
+     * apart, which their steps' rounding (2 |z_r - z_c|^p each) cannot approach.  0: every
      * pair is guarded (scrump's partial passes, which have no twins). */
     int zeros_settled;
 } mp_series;

@@ -484,13 +484,40 @@ static void MP_NAME(score_sparse_)(const mp_params *pr, const mp_series *X, cons
 #endif
 
 /* The same for the p-norm modes: a step adds |b|^p - |a|^p with a = x_r - y_c, b = x_r+m - y_c+m,
- * so its rounding is at most MP_ROUND (p+2) 2^(p-1) / 4 (e_r + e_c) with e_i = |T_i|^p +
- * |T_i+m|^p; rows whose steps are that small run in the lean loop while the period's steps
- * stay within MP_SCORE_TOL of its smallest pair magnitude q_r + q_c (q = sum of |T|^p over
- * the window, which bounds the pair's distance^p by 2^(p-1) (q_r + q_c)); other rows are
- * tracked (track_row_aamp_, against each lane's own value). */
+ * so its rounding is at most MP_ROUND (p+2) 3^(p-1) / 4 (e_r + e_c + 2 |z_r - z_c|^p), the
+ * magnitudes measured from the windows' block centres z (mp_series.zblk: e_i = |T_i - z|^p +
+ * |T_i+m - z|^p); rows whose steps are that small run in the lean loop while the period's
+ * steps stay within MP_SCORE_TOL of its smallest pair magnitude q_r + q_c (q = sum of
+ * |T - z|^p over the window); other rows are tracked (track_row_aamp_, against each lane's
+ * own value).  Measured from the kernel series' 0 instead, a period of windows all far from
+ * it (a level 1e8 above the rest) held its rounding to 1e-8 of their level, not of their
+ * spread: a bump of 1e6 inside it ran in the lean loop, and the rounding of its sums (~ulp of
+ * m 1e12) outweighed the level's distances^p (~10) for the rest of the period. */
 static double MP_NAME(aamp_lim_)(const mp_params *pr) {
-    return MP_SCORE_TOL / (MP_ROUND * (pr->p + 2.0) * pow(2.0, pr->p - 1.0) / 4.0);
+    return MP_SCORE_TOL / (MP_ROUND * (pr->p + 2.0) * pow(3.0, pr->p - 1.0) / 4.0);
+}
+
+/* The largest |z_x - z_y| of a row block in [a, b) and a column block in [c, d) (b > a,
+ * d > c): the centres' part of a step's bound (aamp_lim_). */
+static inline double MP_NAME(blkdz_)(const double *zx, int64_t a, int64_t b, const double *zy,
+                                     int64_t c, int64_t d) {
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (int64_t i = a / MP_BAND; i <= (b - 1) / MP_BAND; i++) {
+        xlo = zx[i] < xlo ? zx[i] : xlo;
+        xhi = zx[i] > xhi ? zx[i] : xhi;
+    }
+    for (int64_t i = c / MP_BAND; i <= (d - 1) / MP_BAND; i++) {
+        ylo = zy[i] < ylo ? zy[i] : ylo;
+        yhi = zy[i] > yhi ? zy[i] : yhi;
+    }
+    return xhi - ylo > yhi - xlo ? xhi - ylo : yhi - xlo;
+}
+
+/* The smallest q_r + q_c of a period, from the minima qx of its rows and qy of its columns
+ * (qblk); a side with no window counted (inf: unusable, or settled zeros) bounds nothing. */
+static inline double MP_NAME(qpair_)(double qx, double qy) {
+    if (qx == INFINITY && qy == INFINITY) return INFINITY;
+    return (qx == INFINITY ? 0.0 : qx) + (qy == INFINITY ? 0.0 : qy);
 }
 
 /* Tracked rows keep a tighter bound, from the magnitudes the step really rounds: a step's
@@ -626,10 +653,14 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
      * MP_ROUND * reseed * quiet to any co-moment, which is MP_SCORE_TOL of the quietest pair of
      * windows the period reaches (wmax); rows above it (an outlier in the row or in the band's
      * columns) run in track_row_, which tracks each diagonal's error. */
-    const int track = X->e && Y->e && (mode == MP_ZNORM || (X->q && Y->q));
+    const int track = X->e && Y->e && (mode == MP_ZNORM || (X->q && Y->q && X->zblk && Y->zblk));
     const double lim = mode == MP_ZNORM ? MP_SCORE_TOL / MP_ROUND : MP_NAME(aamp_lim_)(pr);
     double *err = acc + nlanes + W; /* the scratch holds both (MP_PAD entries each) */
     double quiet = INFINITY, wmax = 0.0;
+    /* p-norms: the columns' part of a step's bound, ec + 2 |z_r - z_c|^p, for the blocks it
+     * was taken over (it changes only where the rows or columns enter another block) */
+    double cstep = 0.0;
+    int64_t ckey[4] = {-1, -1, -1, -1};
     int tracking = 0;
     int64_t cells = 0;
 
@@ -647,7 +678,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 } else { /* wmax: here the smallest q_r + q_c of the period */
                     const double qx = MP_NAME(blkmin_)(X->qblk, r, r1);
                     const double qy = MP_NAME(blkmin_)(Y->qblk, r + d0, r1 - 1 + d0 + nlanes);
-                    wmax = 2.0 * (qx < qy ? qx : qy);
+                    wmax = MP_NAME(qpair_)(qx, qy);
                     quiet = lim * wmax / (double)(r1 - r);
                 }
                 tracking = 0;
@@ -659,12 +690,23 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
         if (track) {
             double er = 0.0, hr = 0.0, step;
             for (int64_t q = 0; q < nr; q++) er = X->e[r + q] > er ? X->e[r + q] : er;
-            const double ec = MP_NAME(blkmax_)(Y->eblk, r + d0, r + nr - 1 + d0 + nlanes);
             if (mode == MP_ZNORM) {
+                const double ec = MP_NAME(blkmax_)(Y->eblk, r + d0, r + nr - 1 + d0 + nlanes);
                 for (int64_t q = 0; q < nr; q++) hr = X->h[r + q] > hr ? X->h[r + q] : hr;
                 step = er * MP_NAME(blkmax_)(Y->hblk, r + d0, r + nr - 1 + d0 + nlanes) + hr * ec;
-            } else {
-                step = er + ec;
+            } else { /* (the centres' part: see aamp_lim_) */
+                const int64_t c1 = r + nr - 1 + d0 + nlanes;
+                if (r / MP_BAND != ckey[0] || (r + nr - 1) / MP_BAND != ckey[1] ||
+                    (r + d0) / MP_BAND != ckey[2] || (c1 - 1) / MP_BAND != ckey[3]) {
+                    const double dz = MP_NAME(blkdz_)(X->zblk, r, r + nr, Y->zblk, r + d0, c1);
+                    cstep = MP_NAME(blkmax_)(Y->eblk, r + d0, c1) +
+                            2.0 * MP_NAME(pnorm_term_)(dz, mode, pr->p);
+                    ckey[0] = r / MP_BAND;
+                    ckey[1] = (r + nr - 1) / MP_BAND;
+                    ckey[2] = (r + d0) / MP_BAND;
+                    ckey[3] = (c1 - 1) / MP_BAND;
+                }
+                step = er + cstep;
             }
             if (step > quiet) {
                 if (mode == MP_ZNORM) {
@@ -1050,7 +1092,7 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
      * previous block was tracked */
     double *state = scratch, *err = scratch + nd, *quiet = scratch + 2 * nd;
     double *wmax = scratch + 3 * nd, *tracking = scratch + 4 * nd;
-    const int track = X->e && Y->e && (mode == MP_ZNORM || (X->q && Y->q));
+    const int track = X->e && Y->e && (mode == MP_ZNORM || (X->q && Y->q && X->zblk && Y->zblk));
     const double lim = mode == MP_ZNORM ? MP_SCORE_TOL / MP_ROUND : MP_NAME(aamp_lim_)(pr);
     int64_t maxrows = 0, cells = 0;
     for (int64_t j = 0; j < nd; j++) {
@@ -1083,7 +1125,7 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                     } else { /* wmax: here the smallest q_r + q_c of the period */
                         const double qx = MP_NAME(blkmin_)(X->qblk, r0, s1);
                         const double qy = MP_NAME(blkmin_)(Y->qblk, r0 + d, s1 + d);
-                        wmax[j] = 2.0 * (qx < qy ? qx : qy);
+                        wmax[j] = MP_NAME(qpair_)(qx, qy);
                         quiet[j] = lim * wmax[j] / (double)(s1 - r0);
                     }
                     err[j] = 0.0;
@@ -1095,7 +1137,9 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
                 const double ey = MP_NAME(blkmax_)(Y->eblk, a0 + d, end + d);
                 const double step = mode == MP_ZNORM ?
                     ex * MP_NAME(blkmax_)(Y->hblk, a0 + d, end + d) +
-                        MP_NAME(blkmax_)(X->hblk, a0, end) * ey : ex + ey;
+                        MP_NAME(blkmax_)(X->hblk, a0, end) * ey :
+                    ex + ey + 2.0 * MP_NAME(pnorm_term_)(
+                        MP_NAME(blkdz_)(X->zblk, a0, end, Y->zblk, a0 + d, end + d), mode, pr->p);
                 if (step > quiet[j]) {
                     if (mode == MP_ZNORM)
                         MP_NAME(diag_rows_)(pr, X, Y, d, r0, end, seed, state + j, err + j,
