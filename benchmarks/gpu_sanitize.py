@@ -20,4 +20,10 @@ for k in (1, 3):
     mpcore.gpu_aamp(T, 30, k=k)
     mpcore.gpu_aamp(T, 30, p=3.0, k=k)
 mpcore.gpu_stump(T[:1300], 8)
+spike = T.copy()  # p-norm lanes through a spike: recomputed exactly once it has passed
+spike[1000] = 1e8
+mpcore.gpu_aamp(spike, 30)
+counts = rng.integers(0, 3, 1500).astype(float)  # exact ties: both sides' orders (later)
+for k in (1, 2):
+    mpcore.gpu_aamp(counts, 6, k=k)
 print("sanitizer workload done")

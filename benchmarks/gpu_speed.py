@@ -37,9 +37,12 @@ def _median_time(fn, reps):
     return float(np.median(ts))
 
 
-def mpcore_rows(sizes, m, k, reps):
+def mpcore_rows(sizes, m, k, reps, pass_only=False, normalize=True):
     import mpcore
     from mpcore import _gpu_api, _pipeline, _prepare
+
+    call = mpcore.gpu_stump if normalize else mpcore.gpu_aamp
+    what = "" if normalize else " aamp"
 
     mpcore.gpu_stump(np.cumsum(np.random.default_rng(0).standard_normal(4 * m)), m)  # context
     rows = []
@@ -49,17 +52,23 @@ def mpcore_rows(sizes, m, k, reps):
         l = n - m + 1
         cells = l * l / 2
         r = reps if e <= 19 else max(2, reps // 2)
-        t_prep = _median_time(lambda: _prepare.prepare_job(T, m, None, True, True, 2.0, k,
-                                                           None, None), r)
-        job = _prepare.prepare_job(T, m, None, True, True, 2.0, k, None, None)
+        t_prep = _median_time(lambda: _prepare.prepare_job(T, m, None, True, normalize, 2.0,
+                                                           k, None, None), r)
+        job = _prepare.prepare_job(T, m, None, True, normalize, 2.0, k, None, None)
         t_pass = _median_time(lambda: _gpu_api.run_gpu(job, [0]), r)
+        if pass_only:
+            rows.append(dict(n=n, m=m, k=k, cells=cells, pass_s=t_pass,
+                             pass_cells_per_s=cells / t_pass))
+            print(f"mpcore{what} n=2^{e} m={m} k={k}: pass {t_pass:.4f} s "
+                  f"({cells / t_pass:.3e} cells/s)", flush=True)
+            continue
         tables = _pipeline.merge(job, _gpu_api.run_gpu(job, [0]))
         t_fin = _median_time(lambda: _pipeline.finalize(job, _copy(tables)), r)
-        t_call = _median_time(lambda: mpcore.gpu_stump(T, m, k=k), r)
+        t_call = _median_time(lambda: call(T, m, k=k), r)
         rows.append(dict(n=n, m=m, k=k, cells=cells, pass_s=t_pass, call_s=t_call,
                          prepare_s=t_prep, finalize_s=t_fin,
                          pass_cells_per_s=cells / t_pass, call_cells_per_s=cells / t_call))
-        print(f"mpcore n=2^{e} m={m} k={k}: pass {t_pass:.4f} s ({cells / t_pass:.3e} cells/s), "
+        print(f"mpcore{what} n=2^{e} m={m} k={k}: pass {t_pass:.4f} s ({cells / t_pass:.3e} cells/s), "
               f"call {t_call:.4f} s ({cells / t_call:.3e}); prepare {t_prep:.4f} s, "
               f"finalize {t_fin:.4f} s", flush=True)
     return rows
@@ -164,6 +173,8 @@ def main():
     ap.add_argument("--stumpy-max", type=int, default=0)
     ap.add_argument("--stumpy-path", default="", help="PYTHONPATH for the STUMPY subprocess")
     ap.add_argument("--json", default="")
+    ap.add_argument("--pass-only", action="store_true", help="time the pass alone")
+    ap.add_argument("--aamp", action="store_true", help="gpu_aamp (p = 2) instead of gpu_stump")
     ap.add_argument("--host-only", type=float, default=0.0, metavar="SECONDS",
                     help="no GPU: time the host side, the pass replaced by a wait")
     a = ap.parse_args()
@@ -175,7 +186,9 @@ def main():
             with open(a.json, "w") as f:
                 json.dump(dict(host=rows), f, indent=1)
         return
-    rows = mpcore_rows(sizes, a.m, a.k, a.reps)
+    rows = mpcore_rows(sizes, a.m, a.k, a.reps, a.pass_only, not a.aamp)
+    if a.pass_only:
+        return
     srows = stumpy_rows([e for e in sizes if e <= a.stumpy_max], a.m, a.stumpy_path)
     print("\n| n | pass s | pass cells/s | call s | call cells/s | call/pass | STUMPY s | x STUMPY |")
     print("|---|---|---|---|---|---|---|---|")

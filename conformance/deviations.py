@@ -27,6 +27,17 @@ _SCRUMP_TIES = Unstable(
     "the draw. The distances are equal (each test asserts P first); only such indices differ."
 )
 
+_GPU_TIES = Unstable(
+    "mpcore's gpu_stump returns exactly what its stump returns (one pipeline; the GPU only "
+    "ranks), so among windows at exactly the same distance it follows STUMPY's CPU order (the "
+    "nearest in time, the left one first; naive.stump's diagonal walk). STUMPY's own GPU "
+    "kernels order such ties by index instead (naive.stump(row_wise=True)), so STUMPY's CPU and "
+    "GPU answers differ there, and one pipeline can match only one of them. The distances are "
+    "equal; only the indices of exact ties differ (here between windows a custom isconstant "
+    "rule makes constant, 0 apart). Whether the test's unseeded random data holds such ties "
+    "beyond the exclusion zone depends on the draw: a pass counts as a pass."
+)
+
 DEVIATIONS = {
     "test_stump.py::test_stump_int_input": _INT_INPUT,
     "test_aamp.py::test_aamp_int_input": _INT_INPUT,
@@ -35,6 +46,7 @@ DEVIATIONS = {
     # Run only where numba sees a CUDA device (skipped elsewhere).
     "test_gpu_stump.py::test_gpu_stump_int_input": _INT_INPUT,
     "test_gpu_aamp.py::test_gpu_aamp_int_input": _INT_INPUT,
+    "test_gpu_stump.py::test_gpu_stump_self_join_custom_isconstant": _GPU_TIES,
     # The same rule for names mpcore does not provide yet: these modules run once they land.
     "test_aampi.py::test_aampi_int_input": _INT_INPUT,
     "test_stumpi.py::test_stumpi_int_input": _INT_INPUT,

@@ -8,8 +8,10 @@
 //           acc(r+1,c+1) = acc - (X.T[r]-Y.T[c])^2 + (X.T[r+m]-Y.T[c+m])^2
 //   mode 2  as mode 1 with |x|^p.
 //   Each row keeps its k best columns and each column its k best rows under the
-//   total order "higher score wins, equal score -> lower index wins"; NaN never
-//   wins.  Results do not depend on the launch configuration or on timing.
+//   total order "higher score wins, equal score -> lower index wins" (or, for a
+//   side marked `later`, the higher index: a self-join's left table, where
+//   STUMPY's order takes the nearest window before the row); NaN never wins.
+//   Results do not depend on the launch configuration or on timing.
 //
 // Layout (the "why"):
 //   * A block owns a band of BW = NT*DPT consecutive diagonals and a chunk of
@@ -42,6 +44,7 @@
 //     that column's key.
 #include "mpcore_cuda.h"
 
+#include <cuda/atomic>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -49,14 +52,23 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <vector>
 
 namespace {
 
-constexpr int NT = 128;     // threads per block (4 warps)
-constexpr int TH = 128;     // rows per shared-memory sub-tile
-constexpr int RC = 4096;    // rows per work item = exact re-seed interval
+// The shape below is the one measured best; the macros exist so that
+// benchmarks/gpu_check.sh can time other shapes (VARIANTS) without editing.
+#ifndef MPCORE_NT
+#define MPCORE_NT 128
+#endif
+#ifndef MPCORE_TH
+#define MPCORE_TH 256
+#endif
+constexpr int NT = MPCORE_NT;  // threads per block
+constexpr int TH = MPCORE_TH;  // rows per shared-memory sub-tile (fewer barriers: 256 beat 128)
+constexpr int RC = 4096;       // rows per work item = exact re-seed interval
 constexpr unsigned FULL = 0xffffffffu;
 
 #ifndef MPCORE_MINB
@@ -65,10 +77,14 @@ constexpr unsigned FULL = 0xffffffffu;
 #ifndef MPCORE_DPT
 #define MPCORE_DPT 8
 #endif
+#ifndef MPCORE_MINB_P
+// p-norms: their drift bookkeeping needs the registers of 3 blocks of 128 threads per SM
+#define MPCORE_MINB_P (MPCORE_MINB * 3 / 4)
+#endif
 constexpr int DPT = MPCORE_DPT;  // diagonals (and columns) per thread
 constexpr int BW = NT * DPT;     // diagonals per band
 constexpr int NC = TH + BW;      // columns staged per sub-tile
-static_assert(TH % DPT == 0 && RC % TH == 0 && NC % DPT == 0, "tiling");
+static_assert(TH % DPT == 0 && RC % TH == 0 && NC % DPT == 0 && TH % NT == 0, "tiling");
 
 struct Args {
     long long m;
@@ -82,6 +98,7 @@ struct Args {
     long long nbands, item_base;
     double *rs; long long *ri; unsigned *rlock; const double *rhint;  // row side (may be null)
     double *cs; long long *ci; unsigned *clock; const double *chint;  // column side (may be null)
+    int rlater, clater;  // equal scores: the higher index wins on that side
 };
 
 struct Smem {
@@ -102,13 +119,41 @@ template <int MODE> __device__ __forceinline__ int thr_key(double s) {
     return hi < 0 ? hi : hi + 1;  // q > 0 for any reachable s, so hi + 1 cannot overflow
 }
 
-__device__ __forceinline__ double vload(const double *p) { return *(const volatile double *)p; }
+// One window's staged operands: its weight w, its two recurrence terms (df, dg, or T[i] and
+// T[i + m]) and its threshold key (INT_MIN where the side is not wanted), from its table's
+// k-th best score or the caller's hint where that is higher.  The score is a filter's value:
+// one older than the latest is lower (scores only rise), which lets more cells through and
+// never changes a result; hence a plain L2 load (__ldcg), not a volatile one.  Past the series
+// (idx >= l): w = NaN, terms 0, key INT_MIN, never a candidate.  The loads use a clamped,
+// always valid index and no branch, so a staging loop keeps several windows' loads in flight
+// at once (with a branch per window, each window waited for its own round trip to L2).
+template <int MODE>
+__device__ __forceinline__ void stage_window(const double *T, const double *df, const double *dg,
+                                             const double *W, long long l, long long m,
+                                             const double *S, const double *hint, int k,
+                                             long long idx, double &w, double &va, double &vb,
+                                             int &key) {
+    const bool ok = idx < l;
+    const long long i = ok ? idx : l - 1;
+    w = W[i];
+    va = MODE == 0 ? df[i] : T[i];
+    vb = MODE == 0 ? dg[i] : T[i + 1 < l ? i + m : i];  // T[i + m] exists for i + 1 < l only
+    // (W + i stands in for a missing array: every load is issued, none waits for a branch)
+    const double kth = __ldcg(S ? S + i * k + k - 1 : W + i);
+    const double floor = __ldg(hint ? hint + i : W + i);
+    key = S ? thr_key<MODE>(hint ? fmax(kth, floor) : kth) : INT_MIN;
+    if (MODE != 0 && !(i + 1 < l)) vb = 0.0;
+    if (!ok) {
+        w = NAN;
+        va = vb = 0.0;
+        key = INT_MIN;
+    }
+}
 
-// The k-th best score at pos, or the caller's hint when that is higher.
-__device__ __forceinline__ double kth_best(const double *S, const double *hint, long long pos, int k) {
-    double s = vload(S + pos * k + k - 1);
-    if (hint) s = fmax(s, __ldg(hint + pos));
-    return s;
+// Whether (v, idx) goes before (w, jdx): the higher score, then the lower index
+// (the higher with later).
+__device__ __forceinline__ bool before(double v, long long idx, double w, long long jdx, int later) {
+    return v > w || (v == w && (later ? idx > jdx : idx < jdx));
 }
 
 // Exact insertion of (v, idx) into the sorted k-list at pos, under a per-entry
@@ -116,18 +161,24 @@ __device__ __forceinline__ double kth_best(const double *S, const double *hint, 
 // never decreases, so a strictly smaller v can never enter.  Returns the k-th
 // score after the insertion (or the pre-test value).
 __device__ __forceinline__ double offer(double *S, long long *I, unsigned *L, long long pos, int k, double v,
-                        long long idx) {
+                        long long idx, int later) {
     double *P = S + pos * k;
     long long *J = I + pos * k;
-    const double pre = vload(P + k - 1);
+    const double pre = __ldcg(P + k - 1);  // (a pre-test: an older value only lets more in)
     if (!(v >= pre)) return pre;
-    while (atomicCAS(L + pos, 0u, 1u) != 0u) __nanosleep(32);
-    __threadfence();
+    // acquire/release on the lock word orders the entries' accesses (two full fences, as
+    // before, cost 3% of the kernel at n = 2^20)
+    cuda::atomic_ref<unsigned, cuda::thread_scope_device> lock(L[pos]);
+    unsigned free = 0u;
+    while (!lock.compare_exchange_weak(free, 1u, cuda::memory_order_acquire, cuda::memory_order_relaxed)) {
+        free = 0u;
+        __nanosleep(32);
+    }
     volatile double *vP = P;
     volatile long long *vJ = J;
-    if (v > vP[k - 1] || (v == vP[k - 1] && idx < vJ[k - 1])) {
+    if (before(v, idx, vP[k - 1], vJ[k - 1], later)) {
         int q = k - 1;
-        while (q > 0 && (v > vP[q - 1] || (v == vP[q - 1] && idx < vJ[q - 1]))) {
+        while (q > 0 && before(v, idx, vP[q - 1], vJ[q - 1], later)) {
             vP[q] = vP[q - 1];
             vJ[q] = vJ[q - 1];
             --q;
@@ -136,8 +187,7 @@ __device__ __forceinline__ double offer(double *S, long long *I, unsigned *L, lo
         vJ[q] = idx;
     }
     const double kth = vP[k - 1];
-    __threadfence();
-    atomicExch(L + pos, 0u);
+    lock.store(0u, cuda::memory_order_release);
     return kth;
 }
 
@@ -173,15 +223,47 @@ __device__ void seed(const Args &a, long long r, long long c0, int nvalid, doubl
     for (int j = 0; j < DPT; ++j) out[j] = j < nvalid ? acc[j] : (double)NAN;
 }
 
+// The exact O(m) value of one p-norm cell (r, c): the seed's sum, in the seed's order.
+template <int MODE>
+__device__ __noinline__ double exact_acc(const Args &a, long long r, long long c) {
+    double acc = 0.0;
+    for (long long t = 0; t < a.m; ++t) {
+        const double e = __ldg(a.xT + r + t) - __ldg(a.yT + c + t);
+        acc = MODE == 1 ? fma(e, e, acc) : acc + pow(fabs(e), a.p);
+    }
+    return acc;
+}
+
+// p-norm drift.  A running sum that passed through large terms (a spike, a level far from
+// the other windows' values) keeps their rounding after they leave: after S <= RC steps
+// from an exact value it is within 2^-40 * S/4096 of the largest value it held.  Each lane
+// keeps the high word of that largest value (hm); the drift is its difference from the
+// current one's, in binades times 2^20.  Past RESEED_DRIFT (2^18: a relative error above
+// 2^-21, which the keys' +1 no longer absorbs) the lane is recomputed exactly (the warp takes
+// the slow path for it); past EXACT_DRIFT (2^12: above 2^-27, the CPU kernels' 1e-8) a
+// candidate's score is computed exactly, the running sum left as it is.  Both depend only on
+// the lane's own values, so results do not depend on timing.  (z-normalized windows: see
+// untracked() in _prepare.py.)
+constexpr unsigned RESEED_DRIFT = 18u << 20;
+constexpr unsigned EXACT_DRIFT = 12u << 20;
+// hm less the current high word h, unsigned: a sum rounded below 0 (h < 0 as an int) counts
+// as drifted past both limits, and is recomputed.
+__device__ __forceinline__ unsigned drift(int hm, int h) { return (unsigned)hm - (unsigned)h; }
+
 // The ranking score from t = acc * wy: the same expression and rounding as the CPU
 // kernels (band_impl.h), so both rank near-ties alike.
 template <int MODE> __device__ __forceinline__ double cell_score(double t, double wx) {
     return MODE == 0 ? t * wx : t * -wx;
 }
 
-// q = C - score, rounded once; only its high word is used, as a filter.
-template <int MODE> __device__ __forceinline__ int cell_key(double t, double wx) {
-    return __double2hiint(MODE == 0 ? fma(-t, wx, 2.0) : fma(t, wx, 1.0));
+// q = C - score, rounded once; only its high word is used, as a filter.  The weights'
+// product wxy = wy * wx is taken first (the exact score multiplies by wy, then wx), so that
+// nothing of the filter outlives its compare: the key's +1 absorbs the difference of a few
+// ulps.  (With the score's own t = acc * wy the eight t's stayed live for the slow path and
+// the eight keys were computed one after another in one register pair, each waiting for the
+// last: 3% slower on an H200.)
+template <int MODE> __device__ __forceinline__ int cell_key(double acc, double wxy) {
+    return __double2hiint(MODE == 0 ? fma(-acc, wxy, 2.0) : fma(acc, wxy, 1.0));
 }
 
 template <int MODE>
@@ -213,25 +295,28 @@ __device__ __forceinline__ void slow_path(const Args &a, long long r, long long 
         if (a.k == 1) {  // one merge per warp and row
             if (__any_sync(FULL, row_cand)) {
                 double v = -INFINITY;
-                long long idx = LLONG_MAX;
+                long long idx = -1;
                 if (row_cand) {
 #pragma unroll 1
-                    for (int j = 0; j < DPT; ++j)  // ascending j: the lowest index wins ties
-                        if (sc[j] > v) { v = sc[j]; idx = c0 + j; }
+                    for (int j = 0; j < DPT; ++j)
+                        if (sc[j] > -INFINITY && (idx < 0 || before(sc[j], c0 + j, v, idx, a.rlater))) {
+                            v = sc[j];
+                            idx = c0 + j;
+                        }
                 }
 #pragma unroll
                 for (int off = 16; off > 0; off >>= 1) {
                     const double ov = __shfl_xor_sync(FULL, v, off);
                     const long long oi = __shfl_xor_sync(FULL, idx, off);
-                    if (ov > v || (ov == v && oi < idx)) { v = ov; idx = oi; }
+                    if (oi >= 0 && (idx < 0 || before(ov, oi, v, idx, a.rlater))) { v = ov; idx = oi; }
                 }
-                if (lane == 0 && v > -INFINITY) offer(a.rs, a.ri, a.rlock, r, 1, v, idx);
+                if (lane == 0 && idx >= 0) offer(a.rs, a.ri, a.rlock, r, 1, v, idx, a.rlater);
             }
         } else if (row_cand) {
 #pragma unroll 1
             for (int j = 0; j < DPT; ++j)
                 if (sc[j] > -INFINITY && may_enter<MODE>(sc[j], rk))
-                    offer(a.rs, a.ri, a.rlock, r, a.k, sc[j], c0 + j);
+                    offer(a.rs, a.ri, a.rlock, r, a.k, sc[j], c0 + j, a.rlater);
         }
     }
     if (a.cs) {
@@ -239,14 +324,14 @@ __device__ __forceinline__ void slow_path(const Args &a, long long r, long long 
         for (int j = 0; j < DPT; ++j) {
             // NaN, padding and cells that cannot beat the column's k-th best never get here
             if (sc[j] > -INFINITY && c0 + j < a.lY && may_enter<MODE>(sc[j], ck[j])) {
-                nk[j] = thr_key<MODE>(offer(a.cs, a.ci, a.clock, c0 + j, a.k, sc[j], r));
+                nk[j] = thr_key<MODE>(offer(a.cs, a.ci, a.clock, c0 + j, a.k, sc[j], r, a.clater));
             }
         }
     }
 }
 
 template <int MODE>
-__global__ void __launch_bounds__(NT, MPCORE_MINB) pass_kernel(const Args a) {
+__global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) pass_kernel(const Args a) {
     __shared__ Smem sm;
     const int t = threadIdx.x, lane = t & 31;
 
@@ -267,6 +352,7 @@ __global__ void __launch_bounds__(NT, MPCORE_MINB) pass_kernel(const Args a) {
 
     double cov[DPT], wy[DPT], ay[DPT], by[DPT];
     int ck[DPT];
+    int hm[DPT];  // p-norms: the high word of each lane's largest value since its last exact one
 #pragma unroll
     // INT_MAX: neutral for the min with the key handed over by lane + 1 (none at the first row)
     for (int j = 0; j < DPT; ++j) { wy[j] = ay[j] = by[j] = 0.0; ck[j] = INT_MAX; }
@@ -277,31 +363,23 @@ __global__ void __launch_bounds__(NT, MPCORE_MINB) pass_kernel(const Args a) {
         // Stage rows and columns of this sub-tile with their threshold keys.
         // Padding (past the series): w = NaN, others 0, key INT_MIN (never a
         // candidate); the NaN also masks cells outside the pass.
-        for (int i = t; i < TH; i += NT) {
-            const long long r = R0 + rho0 + i;
-            const bool ok = r < a.lX;
-            double w = NAN, xa = 0.0, xb = 0.0;
-            int key = INT_MIN;
-            if (ok) {
-                w = a.xw[r];
-                xa = MODE == 0 ? a.xdf[r] : a.xT[r];
-                xb = MODE == 0 ? a.xdg[r] : (r + 1 < a.lX ? a.xT[r + a.m] : 0.0);
-                if (a.rs) key = thr_key<MODE>(kth_best(a.rs, a.rhint, r, a.k));
-            }
+#pragma unroll
+        for (int u = 0; u < TH / NT; ++u) {
+            const int i = t + u * NT;
+            double w, xa, xb;
+            int key;
+            stage_window<MODE>(a.xT, a.xdf, a.xdg, a.xw, a.lX, a.m, a.rs, a.rhint, a.k,
+                               R0 + rho0 + i, w, xa, xb, key);
             sm.row_wa[i] = make_double2(w, xa);
             sm.row_bk[i] = make_double2(xb, __hiloint2double(0, key));
         }
-        for (int v = t; v < NC; v += NT) {
-            const long long c = C0 + rho0 + v;
-            const bool ok = c < a.lY;
-            double w = NAN, ya = 0.0, yb = 0.0;
-            int key = INT_MIN;
-            if (ok) {
-                w = a.yw[c];
-                ya = MODE == 0 ? a.ydf[c] : a.yT[c];
-                yb = MODE == 0 ? a.ydg[c] : (c + 1 < a.lY ? a.yT[c + a.m] : 0.0);
-                if (a.cs) key = thr_key<MODE>(kth_best(a.cs, a.chint, c, a.k));
-            }
+#pragma unroll 3
+        for (int u = 0; u < NC / NT; ++u) {
+            const int v = t + u * NT;
+            double w, ya, yb;
+            int key;
+            stage_window<MODE>(a.yT, a.ydf, a.ydg, a.yw, a.lY, a.m, a.cs, a.chint, a.k,
+                               C0 + rho0 + v, w, ya, yb, key);
             sm.col[0][v % DPT][v / DPT] = w;
             sm.col[1][v % DPT][v / DPT] = ya;
             sm.col[2][v % DPT][v / DPT] = yb;
@@ -312,6 +390,10 @@ __global__ void __launch_bounds__(NT, MPCORE_MINB) pass_kernel(const Args a) {
             // Diagonals of this thread with a cell in row r form a prefix of j.
             const int nv = r < a.lX ? (int)max(0LL, min((long long)DPT, min(a.d_stop, a.lY - r) - dt)) : 0;
             seed<MODE>(a, r, r + dt, nv, cov);
+            if (MODE != 0) {
+#pragma unroll
+                for (int j = 0; j < DPT; ++j) hm[j] = __double2hiint(cov[j]);
+            }
         }
         __syncthreads();
         if (sub == 0) {  // initial column window: columns t*DPT + j, j < DPT-1
@@ -350,20 +432,39 @@ __global__ void __launch_bounds__(NT, MPCORE_MINB) pass_kernel(const Args a) {
 #pragma unroll
                 for (int j = 0; j < DPT; ++j) {
                     const int q = (s + j) % DPT;
-                    hit |= cell_key<MODE>(cov[j] * wy[q], wx) <= max(ck[q], rk);  // row's or column's
+                    // the row's or the column's threshold: two compares, no max (a max wrote
+                    // the key's dead low word, and waited for it)
+                    const int key = cell_key<MODE>(cov[j], wy[q] * wx);
+                    hit |= (key <= ck[q]) | (key <= rk);
+                    if (MODE != 0) {
+                        const int h = __double2hiint(cov[j]);
+                        hm[j] = max(hm[j], h);
+                        hit |= drift(hm[j], h) > RESEED_DRIFT;
+                    }
                 }
 
                 if (__any_sync(FULL, hit)) {  // rare: exact scores and merges
+                    const long long r = R0 + rho0 + rl;
                     // in local memory, so the loops of the slow path need no unrolling
                     double sc[DPT];
                     int kk[DPT], nk[DPT];
 #pragma unroll
                     for (int j = 0; j < DPT; ++j) {
-                        sc[j] = cell_score<MODE>(cov[j] * wy[(s + j) % DPT], wx);
-                        kk[j] = ck[(s + j) % DPT];
+                        const int q = (s + j) % DPT;
+                        // (a cell past the series or the pass: NaN scores, left as they are)
+                        const bool cell = r < a.lX && r + dt + j < a.lY && dt + j < a.d_stop;
+                        if (MODE != 0 && cell && drift(hm[j], __double2hiint(cov[j])) > RESEED_DRIFT) {
+                            cov[j] = exact_acc<MODE>(a, r, r + dt + j);
+                            hm[j] = __double2hiint(cov[j]);
+                        }
+                        sc[j] = cell_score<MODE>(cov[j] * wy[q], wx);
+                        kk[j] = ck[q];
                         nk[j] = INT_MAX;
+                        if (MODE != 0 && cell && drift(hm[j], __double2hiint(cov[j])) > EXACT_DRIFT &&
+                            sc[j] > -INFINITY && (may_enter<MODE>(sc[j], rk) || may_enter<MODE>(sc[j], kk[j])))
+                            sc[j] = cell_score<MODE>(exact_acc<MODE>(a, r, r + dt + j) * wy[q], wx);
                     }
-                    slow_path<MODE>(a, R0 + rho0 + rl, dt, lane, rk, sc, kk, nk);
+                    slow_path<MODE>(a, r, dt, lane, rk, sc, kk, nk);
 #pragma unroll
                     for (int j = 0; j < DPT; ++j) ck[(s + j) % DPT] = min(ck[(s + j) % DPT], nk[j]);
                 }
@@ -477,8 +578,8 @@ extern "C" int mpcore_cuda_pass(
     int64_t lY, const double *Y_T, const double *Y_mu, const double *Y_df,
     const double *Y_dg, const double *Y_w,
     int64_t d_start, int64_t d_stop,
-    double *row_score, int64_t *row_idx, const double *row_hint,
-    double *col_score, int64_t *col_idx, const double *col_hint,
+    double *row_score, int64_t *row_idx, const double *row_hint, int row_later,
+    double *col_score, int64_t *col_idx, const double *col_hint, int col_later,
     char *err, int errlen) {
     if (err && errlen > 0) err[0] = '\0';
     if (mode < 0 || mode > 2) { set_err(err, errlen, "mpcore_cuda_pass: bad mode %d", mode); return 1; }
@@ -523,6 +624,17 @@ extern "C" int mpcore_cuda_pass(
         DevBuf bpre, brs, bri, brl, brh, bcs, bci, bcl, bch;
         Args a{};
         a.m = m; a.p = p; a.k = (int)k; a.lX = lX; a.lY = lY; a.d_start = d_start; a.d_stop = d_stop;
+        a.rlater = row_later != 0; a.clater = col_later != 0;
+        // MPCORE_CUDA_TIMING=1: print the copies' and the kernel's times (device events) to
+        // stderr, so that a pass's time can be split without a profiler.
+        const char *timing_env = getenv("MPCORE_CUDA_TIMING");
+        const bool timing = timing_env && timing_env[0] && timing_env[0] != '0';
+        cudaEvent_t ev[4] = {};
+        struct EventGuard { cudaEvent_t *e; ~EventGuard() { for (int i = 0; i < 4; ++i) if (e[i]) cudaEventDestroy(e[i]); } } eg{ev};
+        if (timing) {
+            for (int i = 0; i < 4; ++i) CK(cudaEventCreate(&ev[i]));
+            CK(cudaEventRecord(ev[0], st));
+        }
         const long long nX = lX + m - 1, nY = lY + m - 1;
         const bool z = mode == 0;
         a.xT = upload(bxT, X_T, nX, st, pooled);
@@ -563,11 +675,13 @@ extern "C" int mpcore_cuda_pass(
             CK(cudaMemsetAsync(a.clock, 0, sizeof(unsigned) * (size_t)lY, st));
         }
 
+        if (timing) CK(cudaEventRecord(ev[1], st));
         switch (mode) {
             case 0: launch_items<0>(a, 0, nitems, st); break;
             case 1: launch_items<1>(a, 0, nitems, st); break;
             default: launch_items<2>(a, 0, nitems, st); break;
         }
+        if (timing) CK(cudaEventRecord(ev[2], st));
         if (row_score) {
             CK(cudaMemcpyAsync(row_score, a.rs, sizeof(double) * (size_t)(lX * k), cudaMemcpyDeviceToHost, st));
             CK(cudaMemcpyAsync(row_idx, a.ri, sizeof(long long) * (size_t)(lX * k), cudaMemcpyDeviceToHost, st));
@@ -576,7 +690,18 @@ extern "C" int mpcore_cuda_pass(
             CK(cudaMemcpyAsync(col_score, a.cs, sizeof(double) * (size_t)(lY * k), cudaMemcpyDeviceToHost, st));
             CK(cudaMemcpyAsync(col_idx, a.ci, sizeof(long long) * (size_t)(lY * k), cudaMemcpyDeviceToHost, st));
         }
+        if (timing) CK(cudaEventRecord(ev[3], st));
         CK(cudaStreamSynchronize(st));
+        if (timing) {
+            float ms[3];
+            for (int i = 0; i < 3; ++i) CK(cudaEventElapsedTime(&ms[i], ev[i], ev[i + 1]));
+            double cells = 0;
+            for (long long d = d_start; d < d_stop; ++d) cells += (double)std::min((long long)lX, (long long)lY - d);
+            fprintf(stderr, "mpcore_cuda_pass: mode %d k %lld lX %lld lY %lld d [%lld, %lld): "
+                    "upload %.3f ms, kernel %.3f ms (%.3e cells/s), download %.3f ms\n",
+                    mode, (long long)k, (long long)lX, (long long)lY, (long long)d_start,
+                    (long long)d_stop, ms[0], ms[1], cells / (ms[1] * 1e-3), ms[2]);
+        }
     } catch (const Failure &f) {
         set_err(err, errlen, "CUDA error in %s: %s (%s)", f.what, cudaGetErrorString(f.code),
                 cudaGetErrorName(f.code));

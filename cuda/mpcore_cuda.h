@@ -27,6 +27,9 @@ MPCORE_CUDA_API int mpcore_cuda_device_count(void);
  * per window (best first, empty = -inf/-1) and are merged into in place;
  * row_hint/col_hint (may be NULL) give a lower bound of each window's final
  * k-th best score, which lets the kernel skip cells that cannot enter.
+ * Equal scores keep the lower index, or the higher where row_later/col_later
+ * is nonzero (a self-join's left table).  MPCORE_CUDA_TIMING=1 in the
+ * environment prints the copies' and the kernel's times to stderr.
  * Returns 0 on success, else a nonzero code with a NUL-terminated message in
  * err[0:errlen]. */
 MPCORE_CUDA_API int mpcore_cuda_pass(
@@ -36,8 +39,8 @@ MPCORE_CUDA_API int mpcore_cuda_pass(
     int64_t lY, const double *Y_T, const double *Y_mu, const double *Y_df,
     const double *Y_dg, const double *Y_w,
     int64_t d_start, int64_t d_stop,
-    double *row_score, int64_t *row_idx, const double *row_hint,
-    double *col_score, int64_t *col_idx, const double *col_hint,
+    double *row_score, int64_t *row_idx, const double *row_hint, int row_later,
+    double *col_score, int64_t *col_idx, const double *col_hint, int col_later,
     char *err, int errlen);
 
 /* The kernel's compile-time shape: diagonals per thread, threads per block,

@@ -5,11 +5,15 @@ Every test is skipped (with the reason) when no CUDA GPU is usable, which is the
 normal case on CI machines; ``import mpcore._gpu`` itself never needs CUDA.
 """
 
+import math
+
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
+import checks
 import mpcore
+import naive
 from mpcore import _gpu
 
 pytestmark = pytest.mark.skipif(
@@ -63,23 +67,28 @@ def score_matrix(X, Y, m, mode, p, d_start, d_stop):
     return S
 
 
-def best(S):
-    """Row-wise best under the total order (higher score, then lower index)."""
-    idx = np.argmax(S, axis=1)  # argmax returns the first (lowest) index of the max
+def best(S, later=False):
+    """Row-wise best under the total order (higher score, then lower index; the higher with
+    ``later``)."""
+    if later:
+        idx = S.shape[1] - 1 - np.argmax(S[:, ::-1], axis=1)
+    else:
+        idx = np.argmax(S, axis=1)  # argmax returns the first (lowest) index of the max
     sc = S[np.arange(S.shape[0]), idx]
     idx = np.where(np.isneginf(sc), -1, idx)
     return sc, idx
 
 
-def topk(S, k):
+def topk(S, k, later=False):
     """Row-wise k best under the total order, padded with (-inf, -1)."""
-    order = np.lexsort((np.broadcast_to(np.arange(S.shape[1]), S.shape), -S), axis=1)[:, :k]
+    cols = np.broadcast_to(np.arange(S.shape[1]), S.shape)
+    order = np.lexsort((-cols if later else cols, -S), axis=1)[:, :k]
     sc = np.take_along_axis(S, order, axis=1)
     return sc, np.where(np.isneginf(sc), -1, order)
 
 
 def run(X, Y, m, mode, p, d_start, d_stop, rows=True, cols=True, init=None, k=1,
-        hints=(None, None)):
+        hints=(None, None), later=(False, False)):
     lX, lY = X["l"], Y["l"]
     rs, ri = (np.full(lX * k, -np.inf), np.full(lX * k, -1, np.int64)) if rows else (None, None)
     cs, ci = (np.full(lY * k, -np.inf), np.full(lY * k, -1, np.int64)) if cols else (None, None)
@@ -87,12 +96,13 @@ def run(X, Y, m, mode, p, d_start, d_stop, rows=True, cols=True, init=None, k=1,
         init(rs, ri, cs, ci)
     _gpu.run_pass(0, mode, m, p, lX, X["T"], X["mu"], X["df"], X["dg"], X["w"],
                   lY, Y["T"], Y["mu"], Y["df"], Y["dg"], Y["w"], d_start, d_stop,
-                  rs, ri, cs, ci, k=k, row_hint=hints[0], col_hint=hints[1])
+                  rs, ri, cs, ci, k=k, row_hint=hints[0], col_hint=hints[1],
+                  row_later=later[0], col_later=later[1])
     return rs, ri, cs, ci
 
 
-def check(S, got_score, got_idx, tol, exact_idx=False):
-    want_score, want_idx = best(S)
+def check(S, got_score, got_idx, tol, exact_idx=False, later=False):
+    want_score, want_idx = best(S, later)
     none = want_idx == -1
     np.testing.assert_array_equal(got_idx[none], -1)
     ok = ~none
@@ -171,6 +181,23 @@ def test_ties_take_lowest_index():
     rs, ri, cs, ci = run(X, X, m, 1, 2.0, 1, X["l"])
     check(S, rs, ri, 0.0, exact_idx=True)
     check(S.T, cs, ci, 0.0, exact_idx=True)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_later_side_keeps_the_highest_index(k):
+    """A side marked ``later`` (a self-join's left table) keeps the higher index of equal
+    scores, the other side the lower, for k = 1 (one warp-reduced merge per row) and top-k."""
+    m = 3
+    T = np.random.default_rng(7).integers(0, 3, 2500).astype(np.float64)
+    X = prepare(T, m, 1)
+    S = score_matrix(X, X, m, 1, 2.0, 1, X["l"])
+    for later in ((False, True), (True, False)):
+        rs, ri, cs, ci = run(X, X, m, 1, 2.0, 1, X["l"], k=k, later=later)
+        np.testing.assert_array_equal(ri.reshape(-1, k), topk(S, k, later[0])[1])
+        np.testing.assert_array_equal(ci.reshape(-1, k), topk(S.T, k, later[1])[1])
+        if k == 1:
+            check(S, rs, ri, 0.0, exact_idx=True, later=later[0])
+            check(S.T, cs, ci, 0.0, exact_idx=True, later=later[1])
 
 
 def test_merges_with_incoming_values():
@@ -266,11 +293,12 @@ def test_infinite_hint_skips_the_row():
     np.testing.assert_array_equal(ci[keep], plain[3][keep])
 
 
-@pytest.mark.parametrize("l", [1, 2, 3, 127, 128, 129, 1023, 1024, 1025, 1151, 1152, 1153,
-                               4095, 4096, 4097, 8191, 8192, 8193])
+@pytest.mark.parametrize("l", [1, 2, 3, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 1151,
+                               1152, 1153, 1279, 1280, 1281, 4095, 4096, 4097, 8191, 8192, 8193])
 def test_tile_edges(l):
-    # window counts around every tile size of the kernel: sub-tile rows (128), band width
-    # (1024), staged columns (1152), work-item rows (4096)
+    # window counts around every tile size of the kernel and of the shapes it was measured
+    # with: sub-tile rows (128, 256), band width (1024), staged columns (1152, 1280),
+    # work-item rows (4096)
     m = 4
     T = random_walk(l + m - 1, 18)
     X = prepare(T, m, 0)
@@ -435,7 +463,7 @@ def test_twins_settled_rows_match_the_cpu(k):
 
 def test_tile_edge_sweep_public_api():
     m = 8
-    for l in (1, 2, 127, 129, 1023, 1025, 1153, 4095, 4097, 8193):
+    for l in (1, 2, 127, 129, 255, 257, 1023, 1025, 1153, 1281, 4095, 4097, 8193):
         T = random_walk(l + m - 1, 24 + l)
         assert_same_profile(mpcore.gpu_stump(T, m), mpcore.stump(T, m), T, m)
 
@@ -467,3 +495,70 @@ def test_bad_device_id():
         mpcore.gpu_stump(T, 20, device_id=[0, 0])
     with pytest.raises(TypeError, match="device_id"):
         mpcore.gpu_stump(T, 20, device_id="0")
+
+
+@pytest.mark.parametrize("p, k", [(1.0, 1), (2.0, 1), (2.0, 3), (1.0, 2)])
+def test_integer_counts_every_tie_in_order(p, k):
+    """Small counts tie exactly between windows that are not identical: every index is the
+    reference's, in STUMPY's order (a self-join's left table keeps the later of equal
+    distances, the right table and an AB-join the lower), as on the CPU (test_ties)."""
+    rng = np.random.default_rng(int(10 * p) + k)
+    T = rng.integers(0, 3, 700).astype(float)
+    for m in (5, 12):
+        mp = mpcore.gpu_aamp(T, m, p=p, k=k)
+        D = naive.distance_matrix(T, m, normalize=False, p=p)
+        I, left, right = naive.tie_order_profile(D, k, math.ceil(m / 4))
+        np.testing.assert_array_equal(mp.I_.reshape(-1, k), I)
+        np.testing.assert_array_equal(mp.left_I_, left)
+        np.testing.assert_array_equal(mp.right_I_, right)
+    TB = rng.integers(0, 3, 300).astype(float)
+    mp = mpcore.gpu_aamp(T, 6, TB, ignore_trivial=False, p=p, k=k)
+    I, _, _ = naive.tie_order_profile(naive.distance_matrix(T, 6, TB, normalize=False, p=p), k)
+    np.testing.assert_array_equal(mp.I_.reshape(-1, k), I)
+
+
+def hard_series(kind, n=1500, seed=50):
+    """Inputs that are hard on the kernels' rounding (the CPU's test_extreme kinds)."""
+    rng = np.random.default_rng(seed)
+    T = random_walk(n, seed)
+    if kind == "offset":
+        return T + 1e6
+    if kind == "plateaus":  # levels far above their noise (test_extreme's series)
+        rng = np.random.default_rng(3)
+        T = random_walk(600, 3)
+        for start, level in zip(range(40, 450, 150), (1e3, -40.0, 7.25, 3e5)):
+            T[start : start + 120] = level + 1e-9 * rng.standard_normal(120)
+        return T
+    if kind == "spike":
+        T[n // 2] = 1e8
+        return T
+    if kind == "levels":  # two halves 1e8 apart
+        T[n // 2 :] += 1e8
+        return T
+    if kind == "levels_bump":  # and a bump inside the upper level
+        T[n // 2 :] += 1e8
+        T[1100:1150] += 1e6
+        return T
+    if kind == "tiny":
+        return T * 1e-300
+    if kind == "nearflat":
+        T[300:700] = 5.0 + 1e-9 * rng.standard_normal(400)
+        return T
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["offset", "plateaus", "spike", "levels", "levels_bump", "tiny",
+                                  "nearflat"])
+def test_hard_inputs_against_the_brute_force(kind):
+    """gpu_stump and gpu_aamp on inputs that stress the kernels' rounding: exact distances and
+    every neighbour a nearest one, against the long-double brute force."""
+    T = hard_series(kind)
+    m = 16
+    checks.assert_profile(mpcore.gpu_stump(T, m), T, m)
+    checks.assert_profile(mpcore.gpu_stump(T, m, k=2), T, m, k=2)
+    if kind != "plateaus":  # (an AB-join of two such series has near-repeats: test_extreme)
+        TB = hard_series(kind, 700, seed=51)
+        checks.assert_profile(mpcore.gpu_stump(T, m, TB, ignore_trivial=False), T, m, TB)
+    if kind not in ("plateaus", "nearflat"):  # (p-norms rank near-flat windows only so far:
+        for p in (1.0, 2.0):                   # README, "ranking resolution")
+            checks.assert_profile(mpcore.gpu_aamp(T, m, p=p), T, m, normalize=False, p=p)

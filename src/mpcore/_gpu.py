@@ -13,8 +13,10 @@ seeded with the exact O(m) dot product at the start of every 4096-row chunk;
 their hot loop only filters cells by the high word of ``C - score`` against
 per-window threshold keys (see ``cuda/mpcore_cuda.cu``), and every candidate
 that passes is re-scored in float64 and merged exactly, so the filter never
-changes a result.  Only the ranking comes from the GPU: final distances are
-recomputed exactly on the CPU.
+changes a result.  A p-norm diagonal whose running sum fell far below the
+largest value it held since its last exact value (large terms, such as a
+spike's, have left it with their rounding) is recomputed exactly.  Only the
+ranking comes from the GPU: final distances are recomputed exactly on the CPU.
 """
 
 from __future__ import annotations
@@ -58,8 +60,8 @@ def _bind(lib: ctypes.CDLL) -> None:
     lib.mpcore_cuda_pass.argtypes = (
         [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_double, ctypes.c_int64]
         + series + series
-        + [ctypes.c_int64, ctypes.c_int64, _dp, _ip, _dp, _dp, _ip, _dp,
-           ctypes.c_char_p, ctypes.c_int]
+        + [ctypes.c_int64, ctypes.c_int64, _dp, _ip, _dp, ctypes.c_int, _dp, _ip, _dp,
+           ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
     )
 
 
@@ -147,7 +149,8 @@ def run_pass(device: int, mode: int, m: int, p: float,
              lY: int, Y_T, Y_mu, Y_df, Y_dg, Y_w,
              d_start: int, d_stop: int,
              row_score=None, row_idx=None, col_score=None, col_idx=None,
-             k: int = 1, row_hint=None, col_hint=None) -> None:
+             k: int = 1, row_hint=None, col_hint=None, row_later: bool = False,
+             col_later: bool = False) -> None:
     """Run one pass on a GPU, merging into the given top-k profiles in place.
 
     The pass covers cells ``(r, c = r + d)`` with ``d_start <= d < d_stop``,
@@ -155,7 +158,8 @@ def run_pass(device: int, mode: int, m: int, p: float,
     ``row_score[r*k:(r+1)*k]``/``row_idx[...]`` (best first; empty slots are
     -inf/-1) and each column its ``k`` best rows in ``col_score``/``col_idx``,
     under the total order "higher score wins, equal score -> lower index wins"
-    (NaN never wins).  The result does not depend on the launch configuration.
+    (the higher index with ``row_later``/``col_later``; NaN never wins).  The
+    result does not depend on the launch configuration.
 
     Parameters
     ----------
@@ -192,6 +196,9 @@ def run_pass(device: int, mode: int, m: int, p: float,
         A lower bound of each window's final k-th best score (``l`` values,
         -inf where unknown), e.g. the pipeline's seeds: cells below it are
         skipped without changing the result.
+    row_later, col_later : bool, default False
+        Equal scores keep the higher index on that side (a self-join's left
+        table: STUMPY's order takes the nearest window before the row).
 
     Raises
     ------
@@ -220,9 +227,9 @@ def run_pass(device: int, mode: int, m: int, p: float,
         _f64("Y_w", Y_w, lY),
         int(d_start), int(d_stop),
         _f64("row_score", row_score, lX * k, True), _i64("row_idx", row_idx, lX * k),
-        _f64("row_hint", row_hint if row_score is not None else None, lX),
+        _f64("row_hint", row_hint if row_score is not None else None, lX), int(bool(row_later)),
         _f64("col_score", col_score, lY * k, True), _i64("col_idx", col_idx, lY * k),
-        _f64("col_hint", col_hint if col_score is not None else None, lY),
+        _f64("col_hint", col_hint if col_score is not None else None, lY), int(bool(col_later)),
     )
     err = ctypes.create_string_buffer(_ERRLEN)
     # The arrays stay referenced by the caller for the whole (GIL-free) call.

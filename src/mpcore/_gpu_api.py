@@ -74,7 +74,8 @@ def run_gpu(job: Job, device_ids: list[int]) -> list[list[Table]]:
                           ct.P if ct else None, ct.I if ct else None,
                           k=job.k,
                           row_hint=rt.thr[: rt.l] if rt else None,
-                          col_hint=ct.thr[: ct.l] if ct else None)
+                          col_hint=ct.thr[: ct.l] if ct else None,
+                          row_later=bool(rt and rt.later), col_later=bool(ct and ct.later))
 
     # one device per thread (the caller's among them); the first error is re-raised here
     _threads.each(lambda slot_device: work(*slot_device), list(enumerate(device_ids)),
