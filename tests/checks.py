@@ -1,6 +1,8 @@
 """Assertions shared by the tests: exact agreement with the reference, ties made explicit."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import naive
@@ -57,3 +59,23 @@ def assert_profile(mp, T_A, m, T_B=None, k=1, normalize=True, p=2.0, const_A=Non
     np.testing.assert_array_equal(np.asarray(mp[:, :k], dtype=np.float64), P)
     np.testing.assert_array_equal(np.asarray(mp[:, k : 2 * k], dtype=np.int64), I)
     return D
+
+
+def assert_integer_counts_tie_order(aamp, p, k):
+    """Small counts: p-norm distances are exact integers, so windows that are not identical
+    tie exactly too.  Every index ``aamp`` (``mpcore.aamp`` or ``gpu_aamp``) returns must be
+    the reference's: a self-join's left table keeps the later of equal distances (the nearest
+    in time before the row), its right table and an AB-join's the lower."""
+    rng = np.random.default_rng(int(10 * p) + k)
+    T = rng.integers(0, 3, 700).astype(float)
+    for m in (5, 12):
+        mp = aamp(T, m, p=p, k=k)
+        D = naive.distance_matrix(T, m, normalize=False, p=p)
+        I, left, right = naive.tie_order_profile(D, k, math.ceil(m / 4))
+        np.testing.assert_array_equal(mp.I_.reshape(-1, k), I)
+        np.testing.assert_array_equal(mp.left_I_, left)
+        np.testing.assert_array_equal(mp.right_I_, right)
+    TB = rng.integers(0, 3, 300).astype(float)
+    mp = aamp(T, 6, TB, ignore_trivial=False, p=p, k=k)
+    I, _, _ = naive.tie_order_profile(naive.distance_matrix(T, 6, TB, normalize=False, p=p), k)
+    np.testing.assert_array_equal(mp.I_.reshape(-1, k), I)

@@ -128,15 +128,18 @@ def test_pnorm_values_1e8_apart(name, p, kernel):
     q_r + q_c (~m 1e16), so nothing was recomputed and the upper level's neighbours were ranked
     by noise (levels, p = 2: 655 rows of 1485 wrong, 4.53 for 3.69; p = 3: 730).  Tracked
     rows now hold each score to 1e-8 of its own value."""
-    m = 16
-    T = _far_apart(name, 1000, seed=50)
+    _assert_aamp_joins(_far_apart(name, 1000, seed=50), _far_apart(name, 600, seed=51), p, k=2)
+
+
+def _assert_aamp_joins(T, TB, p, k, m=16):
+    """aamp against the brute force: T's self-join (k = 1 and k), T against TB (k = 1) and TB
+    against T (k)."""
     checks.assert_profile(mpcore.aamp(T, m, p=p), T, m, normalize=False, p=p)
-    checks.assert_profile(mpcore.aamp(T, m, p=p, k=2), T, m, k=2, normalize=False, p=p)
-    TB = _far_apart(name, 600, seed=51)
+    checks.assert_profile(mpcore.aamp(T, m, p=p, k=k), T, m, k=k, normalize=False, p=p)
     checks.assert_profile(mpcore.aamp(T, m, TB, ignore_trivial=False, p=p), T, m, TB,
                           normalize=False, p=p)
-    checks.assert_profile(mpcore.aamp(TB, m, T, ignore_trivial=False, p=p, k=2), TB, m, T,
-                          k=2, normalize=False, p=p)
+    checks.assert_profile(mpcore.aamp(TB, m, T, ignore_trivial=False, p=p, k=k), TB, m, T,
+                          k=k, normalize=False, p=p)
 
 
 @pytest.mark.parametrize("p", [2.0, 3.0])
@@ -155,7 +158,6 @@ def test_pnorm_values_1e8_apart_scraamp(p):
     checks.assert_ties(D, rows, obj.I_, I_ref[:, 0], tol, "I")
     checks.assert_ties(D, rows, obj.left_I_, L_ref, tol, "left_I")
     checks.assert_ties(D, rows, obj.right_I_, R_ref, tol, "right_I")
-
 
 
 def _far_levels(n, seed, sign=1.0):
@@ -179,15 +181,8 @@ def test_pnorm_levels_far_from_zero(p, sign, kernel):
     level's own distances (levels 1e8 and 2e8 with a bump: at p = 2, 635 rows of 1485 wrong,
     506 of an AB-join's; p = 3: 707; at n = 20000 with levels 0 and 1e8, m = 100, p = 3, 5083
     rows)."""
-    m = 16
-    T = _far_levels(1500, seed=50, sign=sign)
-    checks.assert_profile(mpcore.aamp(T, m, p=p), T, m, normalize=False, p=p)
-    checks.assert_profile(mpcore.aamp(T, m, p=p, k=3), T, m, k=3, normalize=False, p=p)
-    TB = _far_levels(900, seed=51, sign=sign)
-    checks.assert_profile(mpcore.aamp(T, m, TB, ignore_trivial=False, p=p), T, m, TB,
-                          normalize=False, p=p)
-    checks.assert_profile(mpcore.aamp(TB, m, T, ignore_trivial=False, p=p, k=3), TB, m, T,
-                          k=3, normalize=False, p=p)
+    _assert_aamp_joins(_far_levels(1500, seed=50, sign=sign), _far_levels(900, seed=51, sign=sign),
+                       p, k=3)
 
 
 @pytest.mark.parametrize("p", [2.0, 3.0])

@@ -5,7 +5,6 @@ Every test is skipped (with the reason) when no CUDA GPU is usable, which is the
 normal case on CI machines; ``import mpcore._gpu`` itself never needs CUDA.
 """
 
-import math
 
 import numpy as np
 import pytest
@@ -13,7 +12,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import checks
 import mpcore
-import naive
 from mpcore import _gpu
 
 pytestmark = pytest.mark.skipif(
@@ -500,21 +498,9 @@ def test_bad_device_id():
 @pytest.mark.parametrize("p, k", [(1.0, 1), (2.0, 1), (2.0, 3), (1.0, 2)])
 def test_integer_counts_every_tie_in_order(p, k):
     """Small counts tie exactly between windows that are not identical: every index is the
-    reference's, in STUMPY's order (a self-join's left table keeps the later of equal
-    distances, the right table and an AB-join the lower), as on the CPU (test_ties)."""
-    rng = np.random.default_rng(int(10 * p) + k)
-    T = rng.integers(0, 3, 700).astype(float)
-    for m in (5, 12):
-        mp = mpcore.gpu_aamp(T, m, p=p, k=k)
-        D = naive.distance_matrix(T, m, normalize=False, p=p)
-        I, left, right = naive.tie_order_profile(D, k, math.ceil(m / 4))
-        np.testing.assert_array_equal(mp.I_.reshape(-1, k), I)
-        np.testing.assert_array_equal(mp.left_I_, left)
-        np.testing.assert_array_equal(mp.right_I_, right)
-    TB = rng.integers(0, 3, 300).astype(float)
-    mp = mpcore.gpu_aamp(T, 6, TB, ignore_trivial=False, p=p, k=k)
-    I, _, _ = naive.tie_order_profile(naive.distance_matrix(T, 6, TB, normalize=False, p=p), k)
-    np.testing.assert_array_equal(mp.I_.reshape(-1, k), I)
+    reference's, in STUMPY's order, as on the CPU (test_ties): the kernel's left side keeps
+    the later of equal scores (col_later)."""
+    checks.assert_integer_counts_tie_order(mpcore.gpu_aamp, p, k)
 
 
 def hard_series(kind, n=1500, seed=50):

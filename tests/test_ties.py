@@ -160,21 +160,7 @@ def test_same_on_dask():
 @pytest.mark.parametrize("p", [1.0, 2.0])
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_integer_counts_every_tie_in_order(p, k):
-    """Small counts: p-norm distances are exact integers, so windows that are not identical
-    tie exactly too, and the kernels' sums tie with them.  Every index, not only those among
-    identical windows, is the reference's: a self-join's left table keeps the later of two
-    equal scores (the nearest in time before the row, mp_topk.later), its right table and an
-    AB-join's the lower."""
-    rng = np.random.default_rng(int(10 * p) + k)
-    T = rng.integers(0, 3, 700).astype(float)
-    for m in (5, 12):
-        mp = mpcore.aamp(T, m, p=p, k=k)
-        D = naive.distance_matrix(T, m, normalize=False, p=p)
-        I, left, right = naive.tie_order_profile(D, k, math.ceil(m / 4))
-        np.testing.assert_array_equal(mp.I_.reshape(-1, k), I)
-        np.testing.assert_array_equal(mp.left_I_, left)
-        np.testing.assert_array_equal(mp.right_I_, right)
-    TB = rng.integers(0, 3, 300).astype(float)
-    mp = mpcore.aamp(T, 6, TB, ignore_trivial=False, p=p, k=k)
-    I, _, _ = naive.tie_order_profile(naive.distance_matrix(T, 6, TB, normalize=False, p=p), k)
-    np.testing.assert_array_equal(mp.I_.reshape(-1, k), I)
+    """Small counts tie exactly between windows that are not identical, and the kernels' sums
+    tie with them: every index, not only those among identical windows, is the reference's
+    (mp_topk.later keeps a self-join's left table in STUMPY's order)."""
+    checks.assert_integer_counts_tie_order(mpcore.aamp, p, k)

@@ -16,6 +16,10 @@ cdef extern from "_kernels/window_top.h":
                        int64_t *dq) noexcept nogil
 
 
+cdef extern from "_kernels/select.h":
+    void mp_select(double *a, int64_t n, int64_t k) noexcept nogil
+
+
 cdef extern from "_kernels/reuse.h":
     void *mp_take(size_t bytes) noexcept nogil
     void mp_give(void *p) noexcept nogil
@@ -172,38 +176,6 @@ cdef void _window_top(const mp_series *s, int64_t m, double *top, int64_t *dq, P
         top[i] = 0.0
 
 
-cdef double _select(double *v, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
-    """The k-th smallest of v[0 .. n) (0 <= k < n; v is reordered): Hoare's selection, the
-    pivot the median of three."""
-    cdef Py_ssize_t lo = 0, hi = n - 1, i, j
-    cdef double piv, t, a, b, c
-    while hi > lo:
-        a = v[lo]
-        b = v[(lo + hi) // 2]
-        c = v[hi]
-        piv = max(min(a, b), min(max(a, b), c))
-        i = lo
-        j = hi
-        while i <= j:
-            while v[i] < piv:
-                i += 1
-            while v[j] > piv:
-                j -= 1
-            if i <= j:
-                t = v[i]
-                v[i] = v[j]
-                v[j] = t
-                i += 1
-                j -= 1
-        if k <= j:
-            hi = j
-        elif k >= i:
-            lo = i
-        else:
-            return v[k]
-    return v[k]
-
-
 cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
                             double *buf) noexcept nogil:
     """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, and
@@ -238,7 +210,8 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
             if tmp != NULL:
                 for t in range(nv):
                     tmp[t] = s.T[g0 + t]
-                z = _select(tmp, nv, nv // 2)
+                mp_select(tmp, nv, nv // 2)
+                z = tmp[nv // 2]
             else:
                 z = 0.0  # (out of memory: the kernel series' 0, as a centre, is still sound)
             for b in range(g0 // MP_BAND, min(g0 + grp, s.l + MP_BAND - 1) // MP_BAND):

@@ -8,7 +8,7 @@ import numpy as np
 
 from libc.math cimport sqrt, fabs, pow, frexp, ldexp, INFINITY, NAN
 from libc.stdint cimport int64_t, uint8_t, uint64_t
-from libc.stdlib cimport malloc, free, qsort
+from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromLongLong
@@ -289,6 +289,10 @@ cdef extern from *:
 cdef extern from "_kernels/window_top.h":
     void mp_window_top(const double *x, int64_t m, int64_t a, int64_t b, double *top,
                        int64_t *dq) noexcept nogil
+
+
+cdef extern from "_kernels/select.h":
+    void mp_select(double *a, int64_t n, int64_t k) noexcept nogil
 
 
 cdef extern from "_kernels/reuse.h":
@@ -1171,53 +1175,6 @@ def finite_top(series):
     return top
 
 
-cdef int _cmp_double(const void *a, const void *b) noexcept nogil:
-    cdef double x = (<const double *> a)[0], y = (<const double *> b)[0]
-    return (x > y) - (x < y)
-
-
-cdef void _select(double *a, int64_t n, int64_t k) noexcept nogil:
-    """Reorder ``a`` so that a[k] is its k-th smallest value, with nothing larger before it
-    and nothing smaller after it (Hoare's selection, median-of-three pivots; no NaN in ``a``).
-    A range that does not shrink fast enough is sorted instead: O(n log n) at worst."""
-    cdef int64_t lo = 0, hi = n - 1, i, j, mid, budget = 16, size = n
-    cdef double pivot, t
-    while size > 1:  # 16 + 2 log2(n) rounds: a good pivot halves the range in about 1.5
-        size >>= 1
-        budget += 2
-    while hi > lo:
-        if budget == 0:
-            qsort(&a[lo], hi - lo + 1, sizeof(double), _cmp_double)
-            return
-        budget -= 1
-        mid = lo + (hi - lo) // 2
-        if a[mid] < a[lo]:
-            t = a[mid]; a[mid] = a[lo]; a[lo] = t
-        if a[hi] < a[lo]:
-            t = a[hi]; a[hi] = a[lo]; a[lo] = t
-        if a[hi] < a[mid]:
-            t = a[hi]; a[hi] = a[mid]; a[mid] = t
-        pivot = a[mid]
-        i = lo
-        j = hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                t = a[i]; a[i] = a[j]; a[j] = t
-                i += 1
-                j -= 1
-        # a[lo..j] <= pivot <= a[i..hi], and everything between equals the pivot
-        if k <= j:
-            hi = j
-        elif k >= i:
-            lo = i
-        else:
-            return
-
-
 def common_shift(series):
     """:func:`mpcore._prepare.common_shift`: the median of all finite values, taken of the
     values scaled by a power of two (as ``np.median`` computes it: the middle value, or the
@@ -1243,7 +1200,7 @@ def common_shift(series):
                         cnt += 1
         with nogil:
             h = cnt // 2
-            _select(buf, cnt, h)
+            mp_select(buf, cnt, h)
             med = buf[h]
             if cnt % 2 == 0:  # np.median: the mean of the two middle values
                 lo = buf[0]
