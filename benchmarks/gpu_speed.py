@@ -68,9 +68,9 @@ def mpcore_rows(sizes, m, k, reps, pass_only=False, normalize=True):
         rows.append(dict(n=n, m=m, k=k, cells=cells, pass_s=t_pass, call_s=t_call,
                          prepare_s=t_prep, finalize_s=t_fin,
                          pass_cells_per_s=cells / t_pass, call_cells_per_s=cells / t_call))
-        print(f"mpcore{what} n=2^{e} m={m} k={k}: pass {t_pass:.4f} s ({cells / t_pass:.3e} cells/s), "
-              f"call {t_call:.4f} s ({cells / t_call:.3e}); prepare {t_prep:.4f} s, "
-              f"finalize {t_fin:.4f} s", flush=True)
+        print(f"mpcore{what} n=2^{e} m={m} k={k}: pass {t_pass:.4f} s "
+              f"({cells / t_pass:.3e} cells/s), call {t_call:.4f} s ({cells / t_call:.3e}); "
+              f"prepare {t_prep:.4f} s, finalize {t_fin:.4f} s", flush=True)
     return rows
 
 
