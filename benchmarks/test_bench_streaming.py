@@ -6,9 +6,12 @@ Run:
 Groups (one benchmark per library each, so the table shows the ratio):
 - ``scrump-n131072-m100``: ``scrump(T, 100, percentage=0.01)`` + one ``update()``
 - ``prescrump-n131072-m100``: ``prescrump(T, 100)``
-- ``stumpi-update-n100000-m100``: 100 single ``update(t)`` calls (egress), per call = time/100
-- ``stumpi-block-n100000-m100``: 1,000 points: mpcore's ``update(values)`` vs 1,000 STUMPY
-  ``update(t)`` calls
+- ``stumpi-update-{walk,plateaus}-n100000-m100``: 100 single ``update(t)`` calls (egress), per
+  call = time/100
+- ``stumpi-block-{walk,plateaus}-n100000-m100``: 1,000 points: mpcore's ``update(values)`` vs
+  1,000 STUMPY ``update(t)`` calls
+``plateaus``: levels 0..99, 500 points each, with noise of 1e-7 (windows a billion times above
+their spread; mpcore's updates took 15x a walk's until its co-moments).
 Both libraries use ``--bench-threads`` threads (default 2); STUMPY is warmed up (JIT) first on
 a small input, and both draw the same diagonals/samples (np.random seeded alike).
 """
@@ -83,16 +86,24 @@ def test_prescrump(benchmark, lib):
     benchmark.pedantic(run, rounds=1, iterations=1)
 
 
-def _stream(lib):
-    T = random_walk(N_STREAM + N_BLOCK, SEED)
+def _stream(lib, kind):
+    n = N_STREAM + N_BLOCK
+    if kind == "plateaus":
+        rng = np.random.default_rng(SEED)
+        levels = rng.integers(0, 100, n // 500 + 2).astype(float)
+        # (the updates start 200 points into a plateau: their windows lie on it)
+        T = np.repeat(levels, 500)[200 : n + 200] + 1e-7 * rng.standard_normal(n)
+    else:
+        T = random_walk(n, SEED)
     return lib.stumpi(T[:N_STREAM], M, egress=True), T[N_STREAM:]
 
 
-def test_stumpi_single_updates(benchmark, lib):
-    benchmark.group = f"stumpi-update-n{N_STREAM}-m{M}"
+@pytest.mark.parametrize("kind", ["walk", "plateaus"])
+def test_stumpi_single_updates(benchmark, lib, kind):
+    benchmark.group = f"stumpi-update-{kind}-n{N_STREAM}-m{M}"
 
     def setup():
-        stream, new = _stream(lib)
+        stream, new = _stream(lib, kind)
         return (stream, new[:N_SINGLE]), {}
 
     def run(stream, new):
@@ -102,11 +113,12 @@ def test_stumpi_single_updates(benchmark, lib):
     benchmark.pedantic(run, setup=setup, rounds=3, iterations=1)
 
 
-def test_stumpi_block_update(benchmark, lib):
-    benchmark.group = f"stumpi-block-n{N_STREAM}-m{M}"
+@pytest.mark.parametrize("kind", ["walk", "plateaus"])
+def test_stumpi_block_update(benchmark, lib, kind):
+    benchmark.group = f"stumpi-block-{kind}-n{N_STREAM}-m{M}"
 
     def setup():
-        return _stream(lib), {}
+        return _stream(lib, kind), {}
 
     def run(stream, new):
         if lib.__name__ == "mpcore":

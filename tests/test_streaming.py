@@ -495,34 +495,52 @@ def test_stumpys_private_attributes_hold_the_live_profile(egress):
 # ---------------------------------------------------------------------------------------------
 # series far from 0 or nearly flat: the streamed dot products' rounding (sb_allowance)
 
+_ULPS_LEVEL = 1e15
+
+
 def _scale_stream(kind, n, seed):
     rng = np.random.default_rng(seed)
     if kind == "offset":  # 1e6 + noise: the dot products are 1e12 m, the deviations 1
         return 1e6 + rng.standard_normal(n)
     if kind == "drift":  # a walk that leaves its start by 1e4 standard deviations
         return 1e3 * np.cumsum(rng.standard_normal(n)) + np.linspace(0, 1e7, n)
+    if kind == "plateaus":  # levels 0..99 with noise of 1e-7: windows 1e9 above their spread
+        levels = rng.integers(0, 100, n // 60 + 1).astype(float)
+        return np.repeat(levels, 60)[:n] + 1e-7 * rng.standard_normal(n)
+    if kind == "ulps":  # 1e15 plus multiples of its ulp (0.125): windows a few ulps wide
+        return _ULPS_LEVEL + rng.integers(0, 8, n) * 0.125
+    if kind == "tiny":  # a stretch of values of 1e-200 in a walk: their squares underflow
+        T = random_walk(n, seed)
+        T[n // 3 : n // 3 + 60] = 1e-200 * rng.standard_normal(60)
+        return T
     T = 2.0 * random_walk(n, seed)  # near-flat stretches (deviations 1e-9) in a walk
     for a in range(n // 5, n - 40, n // 3):
         T[a : a + 40] = 1.5 + 1e-9 * rng.standard_normal(40)
     return T
 
 
-@pytest.mark.parametrize("kind", ["offset", "nearflat", "drift"])
+@pytest.mark.parametrize("kind", ["offset", "nearflat", "drift", "plateaus", "ulps", "tiny"])
 @pytest.mark.parametrize("egress", [False, True])
 @pytest.mark.parametrize("k", [1, 3])
 def test_offset_and_near_flat_streams_against_brute_force(kind, egress, k):
     # Every pair whose distance a window's k-th best may hold must come within the bound that
     # sends it to an exact distance.  The bound was 16 u M^2 of the raw values, below the
     # dot products' own rounding: rows took a neighbour up to 5% farther than the nearest.
+    # Plateaus took 7x a walk's time (every pair within the bound), and windows of values of
+    # 1e-200 got no distance (their squares underflowed: inf).
     m, n0 = 20, 90
-    T = _scale_stream(kind, n0 + 150, seed={"offset": 9, "nearflat": 0, "drift": 0}[kind])
+    seed = {"offset": 9, "nearflat": 0, "drift": 0, "plateaus": 3, "ulps": 5, "tiny": 6}[kind]
+    T = _scale_stream(kind, n0 + 150, seed)
+    # (the reference of 1e15's ulps on the series less its level, exactly: long double holds
+    # their deviations to 1e-4 only)
+    Tr = T - _ULPS_LEVEL if kind == "ulps" else T
     stream = mpcore.stumpi(T[:n0], m, egress=egress, k=k)
     pos = n0
     for size in (1, 17, 1, 40, 3, 58, 30):  # single points and blocks
         stream.update(T[pos] if size == 1 else T[pos : pos + size])
         pos += size
         start = pos - n0 if egress else 0
-        _check(stream, _reference(T[:pos], m, start, k, True, 2.0), k)
+        _check(stream, _reference(Tr[:pos], m, start, k, True, 2.0), k)
 
 
 @pytest.mark.parametrize("kind", ["offset", "nearflat"])
@@ -542,12 +560,15 @@ def test_stumpi_ab_offset_and_near_flat(kind):
                                atol=1e-12)
 
 
-@pytest.mark.parametrize("kind", ["offset", "nearflat", "drift", "spike"])
+@pytest.mark.parametrize("kind", ["offset", "nearflat", "drift", "spike", "plateaus"])
 @pytest.mark.parametrize("normalize", [True, False])
 def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normalize):
     # the invariant the filter rests on, after thousands of points (chains refreshed every few
-    # m columns, the series re-centered as the buffers move): |QT[w] - exact| <= K S_w S_q
-    # (sb_coef), S the largest norm of the centered windows a chain went through
+    # m columns, the series re-centered as the buffers move).  p-norms: |QT[w] - exact| <=
+    # K S_w S_q (sb_coef), S the largest norm of the centered windows a chain went through;
+    # z-normalized, the co-moments of the deviations from the means: |X[w] - exact| <=
+    # al Z_w + ga (sb_zbound), Z_w from the largest norm of the deviations and step terms of
+    # the windows the column's chain went through, al and ga from the new window's
     m = 12
     if kind == "spike":
         T = np.random.default_rng(35).standard_normal(4000) * 1e-3
@@ -561,14 +582,51 @@ def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normal
     Tc = stream._Tcbuf[a : a + n]
     np.testing.assert_array_equal(Tc, (T[-n:] - stream._center) * stream._scale)
     W = np.lib.stride_tricks.sliding_window_view(Tc.astype(np.longdouble), m)
-    exact = W @ Tc[-m:].astype(np.longdouble)
-    rss = np.sqrt((W * W).sum(axis=1)).astype(float)
-    np.testing.assert_allclose(stream._rss[a : a + l], rss, rtol=1e-14)
-    sbar = stream._sbar[a : a + l]
     h = mpcore._stream.REFRESH_PER_M * m + 1  # a chain's reach: R + 1 windows back
+    u = 2.0**-53
+    rss = stream._rss[a : a + l]
+    sbar = stream._sbar[a : a + l]
+    if normalize:
+        # the deviations from the stored two-part means
+        mu = stream._mu[a : a + l].astype(np.longdouble) + stream._mc[a : a + l]
+        D = W - mu[:, None]
+        dev = np.sqrt((D * D).sum(axis=1)).astype(float)
+        assert (rss >= dev).all()
+        E = W - W.mean(axis=1)[:, None]  # from the exact means
+        exact = E @ E[-1]
+        R, g = h - 1, stream._gbase
+        starts = [max(0, w - (w + g) % R) for w in range(l)]  # the last direct column
+        # each window's entering transition's G bounds its |df| and |dg|
+        df, dg = stream._df[a : a + l - 1], stream._dg[a : a + l - 1]
+        gin = np.concatenate([[0.0], np.maximum(np.abs(df), np.abs(dg))])
+        cbar, cgbar, czbar, sgbar = (getattr(stream, f"_{x}")[a : a + l]
+                                     for x in ("cbar", "cgbar", "czbar", "sgbar"))
+        for w in range(l):
+            assert cbar[w] >= rss[starts[w] : w + 1].max()
+            assert cgbar[w] >= gin[starts[w] + 1 : w + 1].max(initial=0.0)
+            assert sgbar[w] >= gin[max(0, w - h) : w + 1].max()
+        al, ga, v = mpcore._stream.pair_zbound(m, stream._M, sbar[-1], sgbar[-1])
+        assert v == pytest.approx(6 / math.sqrt(2), rel=1e-12)
+        np.testing.assert_allclose(czbar, math.sqrt(2) * cbar + v * cgbar, rtol=1e-15)
+        # as derived (sb_zbound), at a refresh period of a few m: u R Z_q a column's Z
+        sz = math.sqrt(2) * sbar[-1] + v * sgbar[-1]
+        assert al <= u * (4 * m + m / 8 + 4 + 4 * math.sqrt(m)) * sz * 1.01 + 1e-40
+        bound = al * czbar + ga
+    else:
+        exact = W @ Tc[-m:].astype(np.longdouble)
+        np.testing.assert_allclose(rss, np.sqrt((W * W).sum(axis=1)).astype(float), rtol=1e-14)
+        K = mpcore._stream.pair_coef(m)
+        # the bound as its derivation gives it (sb_coef), at a refresh period of a few m
+        assert K <= u * ((m / 8 + 4) + 5 * 4 * m + 8 * math.sqrt(m) + 8)
+        bound = K * sbar * sbar[-1]
     assert all(sbar[w] >= rss[max(0, w - h) : w + 1].max() * (1 - 1e-14) for w in range(h, l))
-    K, u = mpcore._stream.pair_coef(m), 2.0**-53
-    # the bound as its derivation gives it (sb_coef), at a refresh period of a few m
-    assert K <= u * ((m / 8 + 4) + 5 * 4 * m + 8 * math.sqrt(m) + 8)
     err = np.abs(stream._QT[a : a + l] - exact).astype(float)
-    assert (err <= K * sbar * sbar[-1]).all()
+    assert (err <= bound).all()
+    # and it is tight where the deviations are small: on a plateau a correlation's bound is
+    # under 1e-10; the centered values' dot products had one of about 100 there (every pair
+    # took an exact distance), and one-double means one of 4e-5
+    if kind == "plateaus" and normalize:
+        sig = stream._sig[a : a + l]
+        calm = (cbar < 1e-6) & (sbar[-1] < 1e-6)
+        assert calm.sum() > l // 4
+        assert (bound[calm] / (m * sig[calm] * sig[-1]) < 1e-10).all()

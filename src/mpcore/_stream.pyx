@@ -503,6 +503,14 @@ cdef extern from "_kernels/stream_block.h":
         const double *ss
         const double *sbar
         double K
+        const double *df
+        const double *dg
+        const double *czbar
+        const double *sgbar
+        const double *mc
+        const double *zdev
+        int64_t nzdev
+        double M
         const double *zt
         const double *isig
         const uint8_t *cst
@@ -542,51 +550,160 @@ cdef extern from "_kernels/stream_block.h":
                     int64_t m) noexcept nogil
     double sb_dot(const double *x, const double *y, int64_t m) noexcept nogil
     double sb_coef(int64_t m, int64_t R) noexcept nogil
+    double sb_zweight(int64_t m) noexcept nogil
+    void sb_zbound(int64_t m, int64_t R, double M, double sZ, double *al,
+                   double *ga) noexcept nogil
+    void sb_devs(const double *x, double mx, double lx, int64_t m, double *out) noexcept nogil
+    double sb_codev(const double *x, double mx, double lx, const double *dy,
+                    int64_t m) noexcept nogil
+    void sb_zstep(const double *Tc, const double *mu, const double *mc, int64_t i, int64_t m,
+                  double *df, double *dg) noexcept nogil
     double sb_pdist(const double *x, const double *y, int64_t m, double p) noexcept nogil
 
 
-# A streamed dot product is recomputed directly every REFRESH * m columns (sb_tile), so that
-# its rounding error stays within sb_coef's bound however long the stream.  The period sets the
-# bound, K ~ (m/8 + 5 REFRESH m) u, against the direct sums' cost, one multiply-add per column
-# and point over REFRESH.  The bound decides how many pairs of a nearly flat window need an
-# exact distance: single updates of a walk entering a flat stretch (n = 16,384, m = 64) took
-# 67, 111 and 450 us a point at periods m, 2m and 4m (a walk: 60 us at each), while a walk's
-# block update costs 6% more at m than at 2m.
+# A streamed dot product (z-normalized: co-moment) is recomputed directly every REFRESH * m
+# columns (sb_tile), so that its rounding error stays within sb_coef's (sb_zbound's) bound
+# however long the stream.  The period sets the bound, K ~ (m/8 + 5 REFRESH m) u (sb_zbound:
+# ~REFRESH m u), against the direct sums' cost, one multiply-add per column and point over
+# REFRESH.  The bound decides how many pairs of a nearly flat window need an exact distance:
+# single updates of a walk entering a flat stretch (n = 16,384, m = 64) took 67, 111 and 450 us
+# a point at periods m, 2m and 4m (a walk: 60 us at each), while a walk's block update costs 6%
+# more at m than at 2m.  With the co-moments (n = 16,384, m = 50): 60 us at m and 85 us at 2m
+# (a walk: 60 us at both), and a walk's block update within noise of 2m's.
 DEF REFRESH = 1
 REFRESH_PER_M = REFRESH  # (for the tests of the bound)
 
 
 cdef inline void _wterms(const double *x, int64_t m, double M, double *mu, double *sig,
-                         double *ss) noexcept nogil:
+                         double *ss, double *dev=NULL, double *mc=NULL) noexcept nogil:
     """The kernel's terms of a centered window (sb_coef): its mean, compensated (the
     mean of its deviations from the first one added back), its standard deviation, at least
     u M so that a window whose centered values round alike keeps finite bounds, within which
-    it meets every other window, and its sum of squares."""
-    cdef double mean = 0.0, sumsq = 0.0, s = 0.0, q = 0.0, d
+    it meets every other window, and its sum of squares.
+
+    For the co-moments (sb_zbound), with ``mc`` and ``dev``: the mean as two doubles,
+    ``mu + mc``, the plain mean plus the mean of the deviations from it, these summed with
+    their subtractions' errors (TwoSum) in a compensated sum (Neumaier), so that it is within
+    d = 2 m^1.5 u^2 S + 2 m u^2 M of the exact mean (a plain sum of the deviations was within
+    u sqrt(m) S, which a step's df multiplied); the standard deviation from the deviations
+    from ``mu + mc`` (a second pass), with no floor but the least normal double: the values
+    are not centered here, and a window m ulps of its level wide had one from the plain
+    mean's, whose error was as large, and a floor of u M above its own; and S, at least the
+    norm of those deviations: their sum of squares rounded up, plus sqrt(m) u^2 M."""
+    cdef double mean = 0.0, sumsq = 0.0, s = 0.0, c = 0.0, q = 0.0, d, cx, bb, tt
+    cdef double u = 1.1102230246251565e-16
     cdef int64_t t
     for t in range(m):
         mean += x[t]
         sumsq += x[t] * x[t]
     mean /= m
-    for t in range(m):
-        d = x[t] - mean
-        s += d
-        q += d * d
-    mu[0] = mean + s / m
-    sig[0] = max(sqrt(max(q - s * s / m, 0.0) / m), 1.1102230246251565e-16 * M)
+    if mc == NULL:
+        for t in range(m):
+            d = x[t] - mean
+            s += d
+            q += d * d
+    else:
+        for t in range(m):
+            d = x[t] - mean
+            bb = d - x[t]
+            c += (x[t] - (d - bb)) + (-mean - bb)  # what the subtraction rounded off
+            tt = s + d
+            c += ((s - tt) + d) if fabs(s) >= fabs(d) else ((d - tt) + s)
+            s = tt
+        s += c
+    cx = s / m
+    mu[0] = mean + cx
     ss[0] = sumsq
+    if mc == NULL:
+        sig[0] = max(sqrt(max(q - s * s / m, 0.0) / m), u * M)
+        return
+    bb = mu[0] - mean  # TwoSum: mu + mc == mean + cx exactly
+    mc[0] = (mean - (mu[0] - bb)) + (cx - bb)
+    for t in range(m):
+        d = (x[t] - mu[0]) - mc[0]
+        q += d * d
+    sig[0] = max(sqrt(q / m), 2.2250738585072014e-308)
+    if dev != NULL:
+        dev[0] = sqrt(q) * (1.0 + (m + 8) * u + 4.0 * m * m * u * u) + \
+            3.0 * m * sqrt(<double> m) * u * u * M
 
 
 def window_terms(const double[::1] Tc, int64_t m, double M, double[::1] mu, double[::1] sig,
-                 double[::1] ss):
-    """``mu``, ``sig``, ``ss`` of every window of the centered series ``Tc`` (_wterms), as
+                 double[::1] ss, double[::1] dev=None, double[::1] mc=None):
+    """``mu``, ``sig``, ``ss`` (and, for the co-moments, ``dev`` and ``mc``: sb_zbound's S and
+    the means' low parts) of every window of the centered series ``Tc`` (_wterms), as
     :class:`StreamBlock` forms them for a new window."""
     cdef int64_t w, l = Tc.shape[0] - m + 1
-    if mu.shape[0] < l or sig.shape[0] < l or ss.shape[0] < l:
+    if mu.shape[0] < l or sig.shape[0] < l or ss.shape[0] < l or \
+            (dev is not None and dev.shape[0] < l) or (mc is not None and mc.shape[0] < l):
         raise ValueError("window_terms: the outputs are shorter than the windows")
+    cdef double *pd = &dev[0] if dev is not None and l > 0 else NULL
+    cdef double *pc = &mc[0] if mc is not None and l > 0 else NULL
     with nogil:
         for w in range(l):
-            _wterms(&Tc[w], m, M, &mu[w], &sig[w], &ss[w])
+            _wterms(&Tc[w], m, M, &mu[w], &sig[w], &ss[w], pd + w if pd != NULL else NULL,
+                    pc + w if pc != NULL else NULL)
+
+
+def transition_terms(const double[::1] Tc, const double[::1] mu, const double[::1] mc,
+                     int64_t m, double[::1] df, double[::1] dg):
+    """Each window's transition terms to the next, ``df`` and ``dg`` (sb_zstep), as
+    :class:`StreamBlock` forms them when a window follows."""
+    cdef int64_t i, l = Tc.shape[0] - m + 1
+    if mu.shape[0] < l or mc.shape[0] < l or df.shape[0] < l - 1 or dg.shape[0] < l - 1:
+        raise ValueError("transition_terms: the arrays are shorter than the windows")
+    with nogil:
+        for i in range(l - 1):
+            sb_zstep(&Tc[0], &mu[0], &mc[0], i, m, &df[i], &dg[i])
+
+
+def codots(const double[::1] Tc, const double[::1] mu, const double[::1] mc, int64_t m,
+           double[::1] out):
+    """The co-moments of every window of ``Tc`` with the last (their deviations from the
+    two-part means ``mu + mc``), summed as the kernel's direct ones are (``sb_codev``)."""
+    cdef int64_t w, l = Tc.shape[0] - m + 1
+    if l < 1 or mu.shape[0] < l or mc.shape[0] < l or out.shape[0] < l:
+        raise ValueError("codots: no window, or arrays shorter than the windows")
+    dq_a = np.empty(m)
+    cdef double[::1] dq = dq_a
+    with nogil:
+        sb_devs(&Tc[l - 1], mu[l - 1], mc[l - 1], m, &dq[0])
+        for w in range(l):
+            out[w] = sb_codev(&Tc[w], mu[w], mc[w], &dq[0], m)
+
+
+def refresh_devs(const double[::1] Tc, const double[::1] mu, const double[::1] mc, int64_t m,
+                 int64_t g, double[:, ::1] zdev):
+    """The deviations (sb_devs) of every window of ``Tc`` whose global index ``w + g`` is a
+    multiple of ``REFRESH * m``, into row ``((w + g) / (REFRESH * m)) % len(zdev)`` of ``zdev``:
+    the kernel's refreshed co-moments are their dot products with the new window's."""
+    cdef int64_t w, l = Tc.shape[0] - m + 1, per = REFRESH * m, ns = zdev.shape[0]
+    if mu.shape[0] < l or mc.shape[0] < l or zdev.shape[1] != m or ns * per < l + 2 * per:
+        raise ValueError("refresh_devs: arrays too short for the windows")
+    with nogil:
+        for w in range(l):
+            if (w + g) % per == 0:
+                sb_devs(&Tc[w], mu[w], mc[w], m, &zdev[((w + g) // per) % ns, 0])
+
+
+def chain_starts(const double[::1] S, const double[::1] Gin, int64_t m, int64_t g,
+                 double[::1] cbar, double[::1] cgbar, double[::1] czbar):
+    """What column w's co-moment went through since it was last computed directly (from the
+    last window whose global index ``w + g`` is a multiple of ``REFRESH * m``, or from the
+    first): ``cbar[w]``, the largest ``S`` of those windows, ``cgbar[w]``, the largest ``Gin``
+    (each window's entering transition's G) after the first of them, and ``czbar[w]``, their
+    Z (sb_zbound)."""
+    cdef int64_t w, l = S.shape[0], per = REFRESH * m
+    cdef double v = sb_zweight(m), r2 = sqrt(2.0)
+    cdef bint start
+    if Gin.shape[0] < l or cbar.shape[0] < l or cgbar.shape[0] < l or czbar.shape[0] < l:
+        raise ValueError("chain_starts: the arrays are shorter than the windows")
+    with nogil:
+        for w in range(l):
+            start = w == 0 or (w + g) % per == 0
+            cbar[w] = S[w] if start else max(cbar[w - 1], S[w])
+            cgbar[w] = 0.0 if start else max(cgbar[w - 1], Gin[w])
+            czbar[w] = r2 * cbar[w] + v * cgbar[w]
 
 
 def window_zterms(const double[::1] T, int64_t m, double[:, ::1] out):
@@ -636,20 +753,32 @@ def pair_coef(int64_t m):
     return sb_coef(m, REFRESH * m)
 
 
-def chain_norms(const double[::1] ss, int64_t m, double[::1] rss, double[::1] sbar):
+def pair_zbound(int64_t m, double M, double sS, double sG):
+    """``(al, ga)`` of the bound ``al cZ + ga`` of a streamed co-moment's rounding
+    (``sb_zbound``, at the refresh period REFRESH * m; ``M`` the bound of |Tc|, ``sS`` and
+    ``sG`` the new window's S and G), and ``v``, G's weight in Z (``Z = sqrt(2) S + v G``)."""
+    cdef double al, ga, v = sb_zweight(m)
+    sb_zbound(m, REFRESH * m, M, sqrt(2.0) * sS + v * sG, &al, &ga)
+    return al, ga, v
+
+
+def chain_norms(const double[::1] ss, int64_t m, double[::1] rss, double[::1] sbar,
+                bint roots=True):
     """From the centered windows' sums of squares ``ss`` (window_terms'): their roots ``rss``
     and ``sbar``, the largest of those of the windows ``w - REFRESH * m - 1 .. w`` (from the
     first): what a streamed dot product's chain went through since it was last computed
-    directly (``sb_coef``).  O(l) for the sliding maximum (van Herk / Gil-Werman: blocks' prefix
-    and suffix maxima)."""
-    cdef int64_t l = ss.shape[0], w, h = REFRESH * m + 1, b0
+    directly (``sb_coef``).  ``roots=False``: ``rss`` holds the norms already (z-normalized,
+    sb_zbound's S) and ``ss`` is not read.  O(l) for the sliding maximum (van Herk /
+    Gil-Werman: blocks' prefix and suffix maxima)."""
+    cdef int64_t l = rss.shape[0] if not roots else ss.shape[0], w, h = REFRESH * m + 1, b0
     if rss.shape[0] < l or sbar.shape[0] < l:
         raise ValueError("chain_norms: the outputs are shorter than the windows")
     suf_a = np.empty(max(l, 1))
     cdef double[::1] suf = suf_a
     with nogil:
-        for w in range(l):
-            rss[w] = sqrt(ss[w])
+        if roots:
+            for w in range(l):
+                rss[w] = sqrt(ss[w])
         # blocks of h + 1 windows: sbar[w] = max(suffix max of w - h in its block, prefix max
         # of w in its block), the window [w - h, w] spanning at most two blocks
         for w in range(l - 1, -1, -1):
@@ -680,10 +809,14 @@ cdef class StreamBlock:
     inf), and ``ss`` is NaN for the latter too: the kernel's lower bounds need no division and
     no test.  The buffers must have room for every value.
 
-    The kernel's dot products, means, standard deviations and sums of squares are of the
-    centered series ``Tc = (T - center) * scale`` (scale a power of two, 1 for p-norms), and
-    ``M`` bounds ``|Tc|``: what their rounding bound is in terms of (``sb_allowance``).  The
-    exact distances are of ``T`` itself.
+    The kernel's dot products (z-normalized: co-moments), means, standard deviations and sums
+    of squares are of the centered series ``Tc = (T - center) * scale`` (scale a power of two,
+    1 for p-norms; z-normalized, center 0, so that ``Tc`` holds ``T`` exactly), and ``M`` bounds
+    ``|Tc|``: what their rounding bounds are in terms of (``sb_coef``, ``sb_zbound``).  The
+    co-moments step with each window's transition terms ``df``, ``dg`` and the two-part means
+    ``mu + mc``; ``cbar``, ``cgbar``, ``czbar`` and ``sgbar`` are the chains' S, G and Z, and
+    ``zdev`` the refreshed windows' deviations (sb_zbound).  The exact distances are of ``T``
+    itself.
     """
     cdef sb_ctx c
     cdef list keep
@@ -697,24 +830,31 @@ cdef class StreamBlock:
 
     def __init__(self, const double[::1] values, double[::1] T, double[::1] Tc,
                  double center, double scale, uint8_t[::1] fin, double[::1] mu,
-                 double[:, ::1] zt, double[::1] rss, double[::1] sbar, double[::1] sig,
-                 double[::1] isig, uint8_t[::1] cst,
+                 double[:, ::1] zt, double[::1] rss, double[::1] sbar, double[::1] cbar,
+                 double[::1] cgbar, double[::1] czbar, double[::1] sgbar, double[::1] df,
+                 double[::1] dg, double[:, ::1] zdev,
+                 double[::1] mc, double[::1] sig,
+                 double[::1] isig,
+                 uint8_t[::1] cst,
                  uint8_t[::1] wvalid, double[::1] ss, double[::1] QT, double[:, ::1] P,
                  int64_t[:, ::1] I, double[::1] left_P, int64_t[::1] left_I, int64_t a,
                  int64_t n, int64_t gbase, double M, int64_t m, int64_t excl, bint egress,
                  bint normalize, double p, int64_t nparts, int64_t tile):
         cdef int64_t b = values.shape[0], v, t, r, l, qq, k = P.shape[1]
-        cdef double x, xc, lo, hi, acc
+        cdef double x, xc, lo, hi, acc, gin, r2 = sqrt(2.0), zw = sb_zweight(m)
         cdef int64_t h = REFRESH * m + 1
         cdef bint finite, valid
         if b < 1 or nparts < 1 or tile < 1:
             raise ValueError("StreamBlock: empty block, no part or no tile")
-        if a + n + b > T.shape[0] or a + n + b - m + 1 > P.shape[0]:
+        if a + n + b > T.shape[0] or a + n + b - m + 1 > P.shape[0] or \
+                min(cbar.shape[0], cgbar.shape[0], czbar.shape[0], sgbar.shape[0], df.shape[0],
+                    dg.shape[0], mc.shape[0]) < a + n + b - m + 1 or zdev.shape[1] != m or \
+                (normalize and zdev.shape[0] * REFRESH * m < n + b + 2 * REFRESH * m):
             raise ValueError("StreamBlock: the buffers have no room for the block")
         lo_a = np.empty(b, dtype=np.int64)
         q_a = np.empty(b, dtype=np.int64)
         cdef int64_t[::1] lov = lo_a, qv = q_a
-        cdef int64_t a0 = a, g0 = gbase
+        cdef int64_t a0 = a, g0 = gbase, per = REFRESH * m
         with nogil:
             for v in range(b):
                 x = values[v]
@@ -738,14 +878,34 @@ cdef class StreamBlock:
                         valid = False
                         break
                 wvalid[qq] = valid
-                # _wterms' sum of squares also gives the chains' norm (sb_coef), of every window:
-                # a chain goes through windows holding NaN/inf too (stored as the center)
-                _wterms(&Tc[a + n - m], m, M, &mu[qq], &sig[qq], &ss[qq])
-                rss[qq] = sqrt(ss[qq])
+                # the chains' norm of every window, _wterms' S (sb_zbound) or the root of its sum
+                # of squares (sb_coef): a chain goes through windows holding NaN/inf too (stored
+                # as the center)
+                _wterms(&Tc[a + n - m], m, M, &mu[qq], &sig[qq], &ss[qq],
+                        &rss[qq] if normalize else NULL, &mc[qq] if normalize else NULL)
+                if not normalize:
+                    rss[qq] = sqrt(ss[qq])
                 acc = rss[qq]
                 for t in range(max(0, qq - h), qq):
                     acc = max(acc, rss[t])
                 sbar[qq] = acc
+                if normalize:  # the co-moments' step to this window, and its chains' S, G
+                    if qq > 0:
+                        sb_zstep(&Tc[0], &mu[0], &mc[0], qq - 1, m, &df[qq - 1], &dg[qq - 1])
+                    gin = max(fabs(df[qq - 1]), fabs(dg[qq - 1])) if qq > 0 else 0.0
+                    if qq == 0 or (qq + g0 - a0) % per == 0:
+                        cbar[qq] = rss[qq]
+                        cgbar[qq] = 0.0
+                    else:
+                        cbar[qq] = max(cbar[qq - 1], rss[qq])
+                        cgbar[qq] = max(cgbar[qq - 1], gin)
+                    czbar[qq] = r2 * cbar[qq] + zw * cgbar[qq]
+                    if (qq + g0 - a0) % per == 0:  # a refreshed column: its deviations
+                        sb_devs(&Tc[qq], mu[qq], mc[qq], m,
+                                &zdev[((qq + g0 - a0) // per) % zdev.shape[0], 0])
+                    for t in range(max(1, qq - h), qq):
+                        gin = max(gin, fabs(df[t - 1]), fabs(dg[t - 1]))
+                    sgbar[qq] = gin
                 if valid:
                     lo = T[a + n - m]
                     hi = lo
@@ -793,13 +953,13 @@ cdef class StreamBlock:
         cdef int64_t[::1] Iq = Iq_a
         tile = min(tile, U1 - U0)
         # X, Y, thr, the chunk's scores, the exact and set-aside candidates (value, column), the
-        # windows' two factors, k
-        cdef int64_t bufsize = 2 * (tile + 1) + tile + SB_CHUNK + 6 * tile + 2 * k
+        # windows' factor, k and k (the zeros' columns), the new window's deviations
+        cdef int64_t bufsize = 2 * (tile + 1) + 6 * tile + SB_CHUNK + 2 * k + m
         buf_a = np.empty(nparts * bufsize)
         cdef double[::1] buf = buf_a
         self.lbuf = np.empty(nparts * 2 * (b + 1))
         self.state = np.zeros(nparts, dtype=np.uint8)
-        self.keep = [T, Tc, zt, rss, sbar, mu, sig, isig, ss, cst, wvalid, QT, P, I, left_P,
+        self.keep = [T, Tc, zt, rss, sbar, cbar, cgbar, czbar, sgbar, df, dg, mc, zdev, mu, sig, isig, ss, cst, wvalid, QT, P, I, left_P,
                      left_I, lo_a, q_a, bounds_a, hlo_a, hoff_a, halo_a, Pq_a, Iq_a, Uq_a, buf_a]
         self.left_P = &left_P[0]
         self.left_I = &left_I[0]
@@ -808,6 +968,14 @@ cdef class StreamBlock:
         self.c.zt = &zt[0, 0]
         self.c.sbar = &sbar[0]
         self.c.K = sb_coef(m, REFRESH * m)
+        self.c.df = &df[0]
+        self.c.dg = &dg[0]
+        self.c.mc = &mc[0]
+        self.c.zdev = &zdev[0, 0]
+        self.c.nzdev = zdev.shape[0]
+        self.c.czbar = &czbar[0]
+        self.c.sgbar = &sgbar[0]
+        self.c.M = M
         self.c.mu = &mu[0]
         self.c.sig = &sig[0]
         self.c.ss = &ss[0]

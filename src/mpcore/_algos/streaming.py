@@ -3,9 +3,11 @@
 The state lives in preallocated buffers (series, window statistics, dot products, profile),
 with a live region that moves forward on egress and is compacted to the front when it reaches
 the end, or doubled when it grows: no per-point reallocation.  Updates are compiled
-(``_stream.StreamBlock``, GIL released): the sliding dot products of each new window are updated
-from the previous ones (O(l) a point), and only rows whose approximate distance comes within a
-rounding bound of their k-th best get an exact distance, so every stored distance is exact.  A
+(``_stream.StreamBlock``, GIL released): each new window's sliding dot products (z-normalized:
+co-moments, the windows' deviations from their means, by the batch kernels' recurrence) are
+updated from the previous ones (O(l) a point), and only rows whose approximate distance comes
+within a rounding bound of their k-th best get an exact distance, so every stored distance is
+exact.  A
 block of points is split by windows over the threads, each advancing its windows through all
 the block's points (``_kernels/stream_block.h``).
 """
@@ -33,14 +35,20 @@ _MAX_BLOCK = 1024
 _TILE = 2048
 
 
-def _center_scale(values: np.ndarray, normalize: bool) -> tuple[float, float]:
+def _center_scale(values: np.ndarray, normalize: bool,
+                  shift: bool = True) -> tuple[float, float]:
     """The center (the median) of the finite ``values`` and, z-normalized, a power-of-two scale
     that brings the centered values' largest magnitude into [1, 2) (1 for p-norms, whose
     distances are in the series' units).  The median, not the mid-range: a spike then leaves
-    every other window's centered values as small as in a clean series (sb_coef)."""
+    every other window's centered values as small as in a clean series (sb_coef).
+
+    ``shift=False``: the center is 0, so that the scaled values are exact (a power of two), as
+    the co-moments of stumpi need (sb_zbound: their bound is in the deviations' terms, and a
+    shift rounds values by u of their level, which a plateau's noise of 1e-9 of it cannot
+    bear)."""
     if not values.size:
         return 0.0, 1.0
-    center = float(np.median(values))
+    center = float(np.median(values)) if shift else 0.0
     span = float(np.max(np.abs(values - center)))
     if not normalize or not 0.0 < span < math.inf:
         return center, 1.0
@@ -96,8 +104,16 @@ class _Incremental(_threads.Guarded):
         self._Tbuf[:n] = Tz
         self._Tcbuf = np.zeros(cap)
         self._ztbuf = np.zeros((cap, 3))  # z-normalized: each window's exact terms
-        self._rss = np.zeros(cap)  # the centered windows' norms, and their chains' (sbar)
+        self._rss = np.zeros(cap)  # the windows' norms for the bounds, and their chains'
         self._sbar = np.zeros(cap)
+        self._cbar = np.zeros(cap)  # z-normalized: each column's own chain's (sb_zbound)
+        self._cgbar = np.zeros(cap)  # ... and its transitions', their Z, and the last R + 1
+        self._czbar = np.zeros(cap)  # windows' transitions'
+        self._sgbar = np.zeros(cap)
+        self._df = np.zeros(cap)  # z-normalized: each window's step terms to the next
+        self._dg = np.zeros(cap)
+        self._mc = np.zeros(cap)  # z-normalized: the low part of each window's mean
+        self._zdev = self._new_zdev(cap)
         if self._normalize:
             _stream.window_zterms(Tz, m, self._ztbuf)
         self._fin = np.zeros(cap, dtype=bool)
@@ -128,29 +144,36 @@ class _Incremental(_threads.Guarded):
         self._left_Pbuf[rows] = out
 
     def _recenter(self) -> None:
-        """The kernel's view of the live series, afresh: ``Tc = (T - center) * scale``, with the
-        center the median and (z-normalized) a power-of-two scale that brings ``|Tc|`` near 1,
-        and the live windows' statistics and dot products with the last window of it.
+        """The kernel's view of the live series, afresh: ``Tc = (T - center) * scale``, and the
+        live windows' statistics and dot products (z-normalized: co-moments) with the last
+        window of it.
 
-        The kernel's rounding bound is in terms of the centered windows' norms (``sb_coef``):
-        centered, a series far from 0 (an offset of 1e6, a drift) filters as tightly as one
-        near it, where ``T`` itself gave bounds too wide to filter and, before they were
-        derived, too narrow to be right.  Called at setup and whenever the buffers move (every
-        ~n points), so that a drifting stream is re-centered and its chains restart exactly.
-        ``M`` (``max |Tc|``) floors the windows' standard deviations (``_stream._wterms``).
+        p-norms: the center is the median, and the kernel's rounding bound is in terms of the
+        centered windows' norms (``sb_coef``): centered, a series far from 0 (an offset of 1e6,
+        a drift) filters as tightly as one near it, where ``T`` itself gave bounds too wide to
+        filter and, before they were derived, too narrow to be right.  Z-normalized, the center
+        is 0 and the scale a power of two that brings ``|Tc|`` near 1, so that ``Tc`` holds
+        ``T``'s values exactly, and the co-moments' bound is in terms of the windows'
+        deviations from their means (``sb_zbound``): an offset, a drift or a plateau far from
+        the others filters as tightly as a walk.  Called at setup and whenever the buffers move
+        (every ~n points), so that a drifting stream is re-scaled and its chains restart
+        exactly.  ``M`` (``max |Tc|``) floors the windows' standard deviations
+        (``_stream._wterms``) and bounds the means' rounding.
         """
         a, n, m = self._a, self._n, self._m
         l = n - m + 1
         T, fin = self._Tbuf[a : a + n], self._fin[a : a + n]
-        center, scale = _center_scale(T[fin], self._normalize)
+        center, scale = _center_scale(T[fin], self._normalize, shift=not self._normalize)
         Tc = np.where(fin, T - center, 0.0) * scale
         self._center, self._scale = center, scale
         self._Tcbuf[a : a + n] = Tc
         self._M = M = float(np.max(np.abs(Tc))) if n else 0.0
         wvalid = self._wvalid[a : a + l] != 0
         # in C, O(1) memory a window: as StreamBlock forms a new window's
+        z = self._normalize
         _stream.window_terms(Tc, m, M, self._mu[a : a + l], self._sig[a : a + l],
-                             self._ss[a : a + l])
+                             self._ss[a : a + l], self._rss[a : a + l] if z else None,
+                             self._mc[a : a + l] if z else None)
         if self._normalize:
             # what the kernel's lower bounds use: 1/sig (0 for a constant window), and NaN for a
             # window holding NaN/inf so that it never comes within any bound
@@ -159,9 +182,32 @@ class _Incremental(_threads.Guarded):
             isig[~wvalid] = np.nan
             self._isig[a : a + l] = isig
         # the chains restart here, so their norms count from the first live window on
-        _stream.chain_norms(self._ss[a : a + l], m, self._rss[a : a + l], self._sbar[a : a + l])
+        rss = self._rss[a : a + l]
+        _stream.chain_norms(rss if z else self._ss[a : a + l], m, rss, self._sbar[a : a + l],
+                            roots=not z)
         self._ss[a : a + l][~wvalid] = np.nan
-        _stream.dots(Tc, Tc[n - m :], self._QT[a : a + l])
+        if z:
+            _stream.transition_terms(Tc, self._mu[a : a + l], self._mc[a : a + l], m,
+                                     self._df[a : a + l], self._dg[a : a + l])
+            # each window's entering transition's G (sb_zbound; none for the first)
+            gin = np.zeros(l)
+            gin[1:] = np.maximum(np.abs(self._df[a : a + l - 1]), np.abs(self._dg[a : a + l - 1]))
+            _stream.chain_norms(gin, m, gin, self._sgbar[a : a + l], roots=False)
+            _stream.chain_starts(rss, gin, m, self._gbase, self._cbar[a : a + l],
+                                 self._cgbar[a : a + l], self._czbar[a : a + l])
+            _stream.codots(Tc, self._mu[a : a + l], self._mc[a : a + l], m,
+                           self._QT[a : a + l])
+            _stream.refresh_devs(Tc, self._mu[a : a + l], self._mc[a : a + l], m, self._gbase,
+                                 self._zdev)
+        else:
+            _stream.dots(Tc, Tc[n - m :], self._QT[a : a + l])
+
+    def _new_zdev(self, cap: int) -> np.ndarray:
+        """Room for the deviations of the windows whose co-moments the kernel refreshes (every
+        ``R = REFRESH * m``-th, by global index, _stream.refresh_devs) among ``cap`` values: a
+        ring of rows, enough for every window live during a block and two more."""
+        per = _stream.REFRESH_PER_M * self._m
+        return np.zeros((cap // per + 3, self._m) if self._normalize else (1, self._m))
 
     def _ask_isconstant(self, S: np.ndarray) -> np.ndarray:
         """The caller's constant rule on the series ``S``: a bool per window, checked."""
@@ -188,20 +234,25 @@ class _Incremental(_threads.Guarded):
                 buf = getattr(self, name)
                 buf[:n] = buf[a : a + n]
             for name in ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_ztbuf",
-                         "_rss", "_sbar", "_Pbuf", "_Ibuf", "_left_Pbuf", "_left_Ibuf"):
+                         "_rss", "_sbar", "_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc",
+                         "_Pbuf", "_Ibuf",
+                         "_left_Pbuf", "_left_Ibuf"):
                 buf = getattr(self, name)
                 buf[:l] = buf[a : a + l]
             self._a = 0
         else:
             for name in ("_Tbuf", "_Tcbuf", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid",
-                         "_ss", "_QT", "_ztbuf", "_rss", "_sbar", "_Pbuf", "_Ibuf", "_left_Pbuf",
-                         "_left_Ibuf"):
+                         "_ss", "_QT", "_ztbuf", "_rss", "_sbar", "_cbar", "_cgbar", "_czbar", "_sgbar",
+                         "_df",
+                         "_dg", "_mc",
+                         "_Pbuf", "_Ibuf", "_left_Pbuf", "_left_Ibuf"):
                 buf = getattr(self, name)
                 fill = {"_Pbuf": np.inf, "_left_Pbuf": np.inf, "_Ibuf": -1,
                         "_left_Ibuf": -1}.get(name, 0)
                 new = np.full((2 * cap,) + buf.shape[1:], fill, dtype=buf.dtype)
                 new[:cap] = buf
                 setattr(self, name, new)
+            self._zdev = self._new_zdev(2 * cap)
         self._recenter()
 
     def _push(self, t: float) -> tuple[int, int]:
@@ -245,8 +296,9 @@ class _Incremental(_threads.Guarded):
                 nparts = max(1, min(_threads.resolve(None), cols // _MIN_PART))
             blk = _stream.StreamBlock(
                 part, self._Tbuf, self._Tcbuf, self._center, self._scale, self._fin.view(np.uint8),
-                self._mu, self._ztbuf, self._rss, self._sbar, self._sig, self._isig, self._cst,
-                self._wvalid, self._ss, self._QT, self._Pbuf, self._Ibuf,
+                self._mu, self._ztbuf, self._rss, self._sbar, self._cbar, self._cgbar,
+                self._czbar, self._sgbar, self._df, self._dg, self._zdev, self._mc, self._sig,
+                self._isig, self._cst, self._wvalid, self._ss, self._QT, self._Pbuf, self._Ibuf,
                 self._left_Pbuf, self._left_Ibuf, self._a, self._n, self._gbase, self._M, m,
                 self._excl, self._egress, self._normalize, self._p, nparts, _TILE)
             if custom and self._wvalid[blk.q0]:  # an error here leaves the stream as it was

@@ -67,8 +67,21 @@ typedef struct {
      * and sums of squares ss are of (sb_coef); T is for exact distances */
     const double *Tc;
     const double *mu, *sig, *ss;
-    const double *sbar; /* each window's S (sb_coef) */
+    const double *sbar; /* each window's S (sb_coef; z-normalized: sb_zbound's sS, of the
+                           last R + 1 windows, for the new window's side) */
     double K;           /* sb_coef(m, R) */
+    /* z-normalized: the dot products are co-moments of the windows' deviations from their
+     * means, stepped by the transition terms df, dg (sb_tile); czbar is each column's Z over
+     * its own chain, sbar (above) and sgbar the new window's S and G over the last R + 1
+     * (sb_zbound) */
+    const double *df, *dg, *czbar, *sgbar;
+    const double *mc; /* z-normalized: the low part of each window's mean (sb_zbound) */
+    /* z-normalized: the deviations (sb_devs) of each window whose global index g is a
+     * multiple of R, m values at zdev + ((g / R) % nzdev) m: a refreshed co-moment is then a
+     * plain dot product (the deviations' subtractions cost a walk's block updates 7%) */
+    const double *zdev;
+    int64_t nzdev;
+    double M;         /* z-normalized: the bound of |Tc| */
     const double *zt; /* z-normalized: each window's exact terms, 3 a window (sb_zterms) */
     /* z-normalized: 1/sig of a usable window, 0 for a constant one, NaN for one holding NaN/inf;
      * ss (p-norms: the window's sum of squares) is NaN for those likewise */
@@ -113,24 +126,36 @@ static inline void sb_insert(double *P, int64_t *I, int64_t k, double d, int64_t
 
 /* A window's exact z-normalization terms t = (mx, cx, 1/sd): its mean mx, the mean cx of its
  * deviations from mx (what mx's rounding left in them, as the batch refinement keeps it) and
- * the inverse of its standard deviation.  A window far from 0 (1e6 + noise) or nearly flat then
- * has deviations (x - mx) - cx good to u of themselves, where plain two passes leave u of the
- * values in every one.  Taken once a window (StreamBlock), so that an exact distance is one
- * pass over its two windows (sb_zpass). */
+ * the inverse of its standard deviation, from the deviations (x - mx) - cx themselves (a
+ * second pass, rather than the sum of squares less the square of the sum).  A window far from
+ * 0 (1e6 + noise) or nearly flat then has deviations good to u of themselves, where plain two
+ * passes leave u of the values in every one.  The squares are of the deviations scaled by a
+ * power of two (exact) that brings the largest near 1: a window of values of 1e-200 had its
+ * squares underflow, an infinite 1/sd, and no distance (inf).  Taken once a window
+ * (StreamBlock), so that an exact distance is one pass over its two windows (sb_zpass). */
 static inline void sb_zterms(const double *x, int64_t m, double *t3) {
-    double mean = 0.0, s = 0.0, q = 0.0, d;
+    double mean = 0.0, s = 0.0, q = 0.0, d, cx, top = 0.0, sc;
     int64_t t;
+    int e;
     for (t = 0; t < m; t++)
         mean += x[t];
     mean /= m;
+    for (t = 0; t < m; t++)
+        s += x[t] - mean;
+    cx = s / m;
     for (t = 0; t < m; t++) {
-        d = x[t] - mean;
-        s += d;
+        d = fabs((x[t] - mean) - cx);
+        top = d > top ? d : top;
+    }
+    frexp(top, &e);
+    sc = ldexp(1.0, -e); /* top * sc in [0.5, 1) */
+    for (t = 0; t < m; t++) {
+        d = ((x[t] - mean) - cx) * sc;
         q += d * d;
     }
     t3[0] = mean;
-    t3[1] = s / m;
-    t3[2] = sqrt(m / (q - s * s / m));
+    t3[1] = cx;
+    t3[2] = sqrt(m / q) * sc;
 }
 
 /* The z-normalized distance of two non-constant windows from their terms (two sums, so that
@@ -212,6 +237,90 @@ static inline double sb_dot(const double *x, const double *y, int64_t m) {
     for (; t < m; t++)
         a[0] += x[t] * y[t];
     return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+/* z-normalized, the kernel keeps co-moments X[w] = sum_t (x_t - mu_w)(y_t - mu_q) of the
+ * windows' deviations from their means rather than dot products of the centered values: a dot
+ * product's rounding is in terms of the values' magnitudes, and a window on a plateau far
+ * from the center (level 50 with noise of 1e-7) sat under a bound a billion times its own
+ * spread, so that every pair took an exact distance (7x a walk's time a point).  Each step is
+ * the diagonal recurrence of the batch kernels:
+ *   X[w] at q = X[w - 1] at q - 1 + df[w - 1] dg[q - 1] + dg[w - 1] df[q - 1],
+ * with df[i] = (Tc[i + m] - Tc[i]) / 2 and dg[i] = (Tc[i + m] - mu[i + 1]) + (Tc[i] - mu[i])
+ * (window i's transition to i + 1), and every R-th column is computed directly (sb_codev).
+ * A mean is held as two doubles, mu + mc (_stream._wterms: the plain mean and the mean of the
+ * deviations from it, summed exactly), and a deviation taken as (x - mu) - mc: a mean rounded
+ * to one double is off by u M (M >= |Tc|), and that error, times a step's df where a step
+ * enters the new window, stayed in every co-moment of a plateau for R points.
+ * The rounding, to first order, u the unit roundoff: with S_i >= the norm of window i's
+ * deviations from its stored mean (hence >= any one of them; _wterms), H = max(S_i, S_i+1)
+ * over a transition and G >= its |df| and |dg| (|dg| <= 2 H, and |df| is one value's change,
+ * about S / sqrt(m) in a smooth series); the stored mean within d = 2 m^1.5 u^2 S + 2 m u^2 M
+ * of the exact one (_wterms' compensated sum), so that dg is within 6 u H + 2 u^2 M of itself
+ * and 2 d of the exact means':
+ *   - a step's own operations: u (2 |X| + 3 |df_w dg_q| + 2 |dg_w df_q|)
+ *     <= u (2 H_w H_q + 5 G_w G_q);
+ *   - its inputs' errors, times the other factors: at most
+ *     u (2 G_w G_q + v (G_w H_q + H_w G_q)) + 6 m u^2 M (G_w + G_q), v = 6 + 4 m^1.5 u;
+ *   so with Z = sqrt(2) H + (v / sqrt(2)) G (Z_w Z_q holds every product above: v^2 / 2 >= 7),
+ *   a step is within u Z_w Z_q + 6 m u^2 M (G_w + G_q);
+ *   - a direct co-moment: u (m/8 + 4 + 4 sqrt(m)) S_w S_q (the deviations within 2 u (S + d)
+ *     each, a product, eight partial sums), and m d_w d_q for the means' error, under
+ *     8 m^4 u^4 S_w S_q + 8 m^2.5 u^4 M (S_w + S_q) + 8 m^3 u^4 M^2;
+ * over at most R steps since the column was computed directly (the columns whose global index
+ * is a multiple of R, and the first live one).  With cZ_w from the largest S and G of column
+ * w's chain (windows and transitions from the last multiple of R to w) and sZ_q from those of
+ * the new window's last R + 1 (S <= Z / sqrt(2), G <= sqrt(2) Z / v):
+ *   |X[w] - exact| <= K1 cZ_w sZ_q + K2 (cZ_w + sZ_q) + K3,
+ *   K1 = u (R + (m/8 + 4 + 4 sqrt(m) + 8 m^4 u^3) / 2),
+ *   K2 = 6 sqrt(2) R m u^2 M / v + 8 m^2.5 u^4 M, K3 = 8 m^3 u^4 M^2.
+ * Deviations are as small as the window's spread, so a plateau window filters as tightly as a
+ * walk's, and a step leaves wide bounds only on the columns whose chain went through it. */
+static inline double sb_zweight(int64_t m) { /* v / sqrt(2): G's weight in Z */
+    const double md = (double) m;
+    return (6.0 + 4.0 * md * sqrt(md) * 1.1102230246251565e-16) * 0.7071067811865476;
+}
+
+/* The bound of a co-moment as al cZ_w + ga (sb_zbound's derivation), sZ the new window's. */
+static inline void sb_zbound(int64_t m, int64_t R, double M, double sZ, double *al,
+                             double *ga) {
+    const double u = 1.1102230246251565e-16, md = (double) m, sm = sqrt(md), Rd = (double) R;
+    const double v = 6.0 + 4.0 * md * sm * u, u4 = u * u * u * u;
+    const double K1 = u * (Rd + (md / 8.0 + 4.0 + 4.0 * sm + 8.0 * md * md * md * md * u * u * u)
+                           * 0.5);
+    const double K2 = 6.0 * 1.4142135623730951 * Rd * md * u * u * M / v
+                      + 8.0 * md * md * sm * u4 * M;
+    const double K3 = 8.0 * md * md * md * u4 * M * M;
+    *al = K1 * sZ + K2;
+    *ga = K2 * sZ + K3;
+}
+
+/* A window's deviations from its mean held as two doubles (mx + lx). */
+static inline void sb_devs(const double *x, double mx, double lx, int64_t m, double *out) {
+    int64_t t;
+    for (t = 0; t < m; t++)
+        out[t] = (x[t] - mx) - lx;
+}
+
+/* A direct co-moment of a window of the centered series (its mean mx + lx) with deviations
+ * dy (sb_devs): eight sums (sb_dot of both windows' deviations, bit for bit). */
+static inline double sb_codev(const double *x, double mx, double lx, const double *dy,
+                              int64_t m) {
+    double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    int64_t t = 0, r;
+    for (; t + 8 <= m; t += 8)
+        for (r = 0; r < 8; r++)
+            a[r] += ((x[t + r] - mx) - lx) * dy[t + r];
+    for (; t < m; t++)
+        a[0] += ((x[t] - mx) - lx) * dy[t];
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+/* Window i's transition terms to window i + 1 (the co-moments' steps, sb_zbound). */
+static inline void sb_zstep(const double *Tc, const double *mu, const double *mc, int64_t i,
+                            int64_t m, double *df, double *dg) {
+    *df = (Tc[i + m] - Tc[i]) * 0.5;
+    *dg = ((Tc[i + m] - mu[i + 1]) - mc[i + 1]) + ((Tc[i] - mu[i]) - mc[i]);
 }
 
 /* Offer distance d between column w (tile slot i) and new window qv to both rows. */
@@ -376,12 +485,15 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
     const double *T = c->T, *Tc = c->Tc;
     double *X = c->buf + part * c->bufsize, *Y = X + (nt + 1);
     double *thr = Y + (nt + 1), *low = thr + nt, *Ld = low + SB_CHUNK, *Cl = Ld + nt;
-    double *wa = Cl + nt, *wb = wa + nt;
-    double *kbuf = wb + nt, *tmp;
+    double *wa = Cl + nt;
+    double *kbuf = wa + nt, *tmp;
     int64_t *Lw = (int64_t *) (kbuf + k), *Cw = Lw + nt, *zc = Cw + nt;
-    /* the windows' terms of the lower bound: (mu, 1/sig), or (sum of squares, unused) */
-    const double *wmu = (c->normalize ? c->mu : c->ss) + c0, *wis = c->isig + c0;
-    const double *sb = c->sbar + c0;
+    double *dq = (double *) (zc + k); /* z-normalized: the new window's deviations (m) */
+    /* the windows' terms of the lower bound: 1/sig, or their sums of squares */
+    const double *wss = c->ss + c0, *wis = c->isig + c0;
+    /* the columns' S for their rounding bounds: Z of their own chain (z-normalized, sb_zbound)
+     * or S of the last R + 1 windows (p-norms, sb_coef) */
+    const double *sb = (c->normalize ? c->czbar : c->sbar) + c0;
     const double eps = 2.220446049250313e-16, sqm = sqrt((double) m);
     int64_t i, i0, i1, v, w, cnt;
 
@@ -393,19 +505,17 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
          * thr = C0 - (k-th best distance)^2.  A window holding NaN/inf is never a candidate:
          * its score is NaN (isig, ss).  A constant one always is (its distance is known
          * without its dot product): its threshold stays -inf, its score finite (isig = 0).
-         * z-normalized, W = (1/sq) (wa (QT + A) - m mq wb) with wa = 2/sig, wb = 2 mu/sig
-         * and A = Kq S_w the column's bound (sb_coef): the lower bound 2m - 2 (QT - m mq mu)
-         * / (sq sig) - bound, bound = 2 A / (sq sig) + e0, in four products.  (Separate loops:
-         * with one point a block, this runs at every point over every column.) */
+         * z-normalized, W = (1/sq) wa (X + A) with wa = 2/sig and A = al cbar_w + be the
+         * co-moment's bound (sb_zbound): the lower bound 2m - 2 X / (sq sig) - bound,
+         * bound = 2 A / (sq sig) + e0.  (Separate loops: with one point a block, this runs at
+         * every point over every column.) */
         const double *Pk = c->P + c0 * k + k - 1;
         const uint8_t *cst = c->cst + c0;
         for (i = 0; i < nt; i++)
             thr[i] = sb_row_thr(c, Pk[i * k]);
         if (c->normalize) {
-            for (i = 0; i < nt; i++) {
+            for (i = 0; i < nt; i++)
                 wa[i] = 2.0 * wis[i];
-                wb[i] = 2.0 * wmu[i] * wis[i];
-            }
             for (i = 0; i < nt; i++)
                 thr[i] = cst[i] ? -INFINITY : thr[i];
         }
@@ -420,20 +530,38 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
             continue;
         }
         if (r0 < hi) { /* column w from column w - 1 one point earlier (slot w - c0 in X) */
-            const double tdrop = Tc[qv - 1];
-            const double *x = X + (r0 - c0), *tl = Tc + (r0 - 1), *tr = Tc + (r0 + m - 1);
+            const double *x = X + (r0 - c0);
             double *y = Y + (r0 - c0 + 1);
             const int64_t len = hi - r0;
             int64_t w0 = r0 + (R - (r0 + c->G) % R) % R;
             X[0] = lb[v];
-            for (i = 0; i < len; i++)
-                y[i] = x[i] - tl[i] * tdrop + tr[i] * tnew;
+            if (c->normalize) { /* co-moments (sb_zbound) */
+                const double dfq = c->df[qv - 1], dgq = c->dg[qv - 1];
+                const double *fw = c->df + (r0 - 1), *gw = c->dg + (r0 - 1);
+                for (i = 0; i < len; i++)
+                    y[i] = x[i] + fw[i] * dgq + gw[i] * dfq;
+            } else {
+                const double tdrop = Tc[qv - 1];
+                const double *tl = Tc + (r0 - 1), *tr = Tc + (r0 + m - 1);
+                for (i = 0; i < len; i++)
+                    y[i] = x[i] - tl[i] * tdrop + tr[i] * tnew;
+            }
             /* every R-th column afresh: no chain of rounding errors is longer than R steps */
+            if (c->normalize && w0 < hi)
+                sb_devs(Tc + qv, c->mu[qv], c->mc[qv], m, dq);
             for (w = w0; w < hi; w += R)
-                Y[w - c0 + 1] = sb_dot(Tc + w, Tc + qv, m);
+                Y[w - c0 + 1] = c->normalize
+                                    ? sb_dot(c->zdev + ((w + c->G) / R) % c->nzdev * m, dq, m)
+                                    : sb_dot(Tc + w, Tc + qv, m);
         }
-        if (lov >= c0 && lov < hi) /* the first live window: computed directly */
-            Y[lov - c0 + 1] = sb_dot(Tc + lov, Tc + qv, m);
+        if (lov >= c0 && lov < hi) { /* the first live window: computed directly */
+            if (c->normalize) {
+                sb_devs(Tc + qv, c->mu[qv], c->mc[qv], m, dq);
+                Y[lov - c0 + 1] = sb_codev(Tc + lov, c->mu[lov], c->mc[lov], dq, m);
+            } else {
+                Y[lov - c0 + 1] = sb_dot(Tc + lov, Tc + qv, m);
+            }
+        }
         tmp = X;
         X = Y;
         Y = tmp;
@@ -460,13 +588,16 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
             } else {
                 /* lower bound of the squared distance: the approximate one less its rounding
                  * bound */
-                /* QT[w] within Kq S_w (sb_coef); p-norms: each sum of squares within m u of
-                 * itself (taken as 2m u) */
+                /* z-normalized: X[w] within al cZ_w + ga (sb_zbound); p-norms: within
+                 * Kq S_w (sb_coef), and each sum of squares within m u of itself (taken as
+                 * 2m u) */
                 const double Kq = c->K * c->sbar[qv], m4u = 2.0 * eps * m, e0 = c->e0;
-                double isq = 0.0, mmq = 0.0, base = 0.0;
+                double isq = 0.0, base = 0.0, al = 0.0, ga = 0.0;
                 if (c->normalize) {
                     isq = 1.0 / c->sig[qv];
-                    mmq = m * c->mu[qv];
+                    sb_zbound(m, R, c->M,
+                              1.4142135623730951 * c->sbar[qv] + sb_zweight(m) * c->sgbar[qv],
+                              &al, &ga);
                 } else {
                     base = c->ss[qv];
                 }
@@ -482,15 +613,14 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                     cnt = 0;
                     if (c->normalize) {
                         for (i = i0; i < i1; i++) {
-                            const double W =
-                                isq * (wa[i] * (X[i + 1] + Kq * sb[i]) - mmq * wb[i]);
+                            const double W = isq * (wa[i] * (X[i + 1] + (sb[i] * al + ga)));
                             low[i - i0] = W;
                             cnt += (W > thr[i]) | (W > uth);
                         }
                     } else {
                         for (i = i0; i < i1; i++) { /* C0 = 0: W = -(lower bound) */
-                            const double sl = 2.0 * Kq * sb[i] + m4u * (wmu[i] + base) + e0;
-                            const double W = sl - (wmu[i] + base - 2.0 * X[i + 1]);
+                            const double sl = 2.0 * Kq * sb[i] + m4u * (wss[i] + base) + e0;
+                            const double W = sl - (wss[i] + base - 2.0 * X[i + 1]);
                             low[i - i0] = W;
                             cnt += (W > thr[i]) | (W > uth);
                         }
@@ -521,8 +651,8 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                         } else { /* only the new row: set aside, with its upper bound */
                             lw = C0 - W;
                             ub = lw + 2.0 * (c->normalize
-                                                 ? 2.0 * Kq * sb[i] * (isq * wis[i]) + e0
-                                                 : 2.0 * Kq * sb[i] + m4u * (wmu[i] + base) + e0);
+                                                 ? 2.0 * (sb[i] * al + ga) * (isq * wis[i]) + e0
+                                                 : 2.0 * Kq * sb[i] + m4u * (wss[i] + base) + e0);
                             Cl[nC] = lw;
                             Cw[nC++] = w;
                             sb_keep(Uv, k, ub);
