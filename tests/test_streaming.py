@@ -543,16 +543,19 @@ def test_offset_and_near_flat_streams_against_brute_force(kind, egress, k):
         _check(stream, _reference(Tr[:pos], m, start, k, True, 2.0), k)
 
 
-@pytest.mark.parametrize("kind", ["offset", "nearflat"])
+@pytest.mark.parametrize("kind", ["offset", "nearflat", "plateaus", "ulps", "tiny"])
 def test_stumpi_ab_offset_and_near_flat(kind):
-    seed = {"offset": 4, "nearflat": 0}[kind]
+    # (plateaus: the reference's windows took an exact distance at every point, 4x a walk's
+    # time, until the co-moments; tiny values had no distance)
+    seed = {"offset": 4, "nearflat": 0, "plateaus": 7, "ulps": 8, "tiny": 9}[kind]
     R = _scale_stream(kind, 200, seed)
     T = _scale_stream(kind, 200, seed + 100)
     m, n0, k = 20, 40, 2
     stream = mpcore.stumpi_ab(T[:n0], m, R, k=k, egress=False)
     for s in range(n0, len(T), 15):
         stream.update(T[s : s + 15])
-    D = naive.distance_matrix(T, m, R, True, 2.0).astype(float)
+    level = _ULPS_LEVEL if kind == "ulps" else 0.0  # (see the self-join's test)
+    D = naive.distance_matrix(T - level, m, R - level, True, 2.0).astype(float)
     P = naive.matrix_profile(D, k)[0]
     Pr = naive.matrix_profile(D.T, k)[0]
     np.testing.assert_allclose(stream.P_.reshape(-1, k), P.astype(float), rtol=1e-12, atol=1e-12)

@@ -6,7 +6,7 @@ merge and exact refinement finish the job.  Every loop runs with the GIL release
 """
 import numpy as np
 
-from libc.math cimport fabs, pow, sqrt, INFINITY, NAN, isnan
+from libc.math cimport fabs, ilogb, ldexp, pow, sqrt, INFINITY, NAN, isnan
 from libc.stdint cimport int64_t, uint8_t
 from libc.stdlib cimport malloc, free
 
@@ -590,7 +590,8 @@ cdef inline void _wterms(const double *x, int64_t m, double M, double *mu, doubl
     are not centered here, and a window m ulps of its level wide had one from the plain
     mean's, whose error was as large, and a floor of u M above its own; and S, at least the
     norm of those deviations: their sum of squares rounded up, plus sqrt(m) u^2 M."""
-    cdef double mean = 0.0, sumsq = 0.0, s = 0.0, c = 0.0, q = 0.0, d, cx, bb, tt
+    cdef double mean = 0.0, sumsq = 0.0, s = 0.0, c = 0.0, q = 0.0, d, cx, bb, tt, sc
+    cdef double top = 0.0
     cdef double u = 1.1102230246251565e-16
     cdef int64_t t
     for t in range(m):
@@ -619,12 +620,17 @@ cdef inline void _wterms(const double *x, int64_t m, double M, double *mu, doubl
         return
     bb = mu[0] - mean  # TwoSum: mu + mc == mean + cx exactly
     mc[0] = (mean - (mu[0] - bb)) + (cx - bb)
+    # the squares of the deviations scaled by a power of two that brings the largest near 1
+    # (exact): a window of values of 1e-200 had its squares underflow, and sig with them
     for t in range(m):
-        d = (x[t] - mu[0]) - mc[0]
+        top = max(top, fabs((x[t] - mu[0]) - mc[0]))
+    sc = ldexp(1.0, -ilogb(top) - 1) if top > 0.0 else 1.0
+    for t in range(m):
+        d = ((x[t] - mu[0]) - mc[0]) * sc
         q += d * d
-    sig[0] = max(sqrt(q / m), 2.2250738585072014e-308)
+    sig[0] = max(sqrt(q / m) / sc, 2.2250738585072014e-308)
     if dev != NULL:
-        dev[0] = sqrt(q) * (1.0 + (m + 8) * u + 4.0 * m * m * u * u) + \
+        dev[0] = sqrt(q) / sc * (1.0 + (m + 8) * u + 4.0 * m * m * u * u) + \
             3.0 * m * sqrt(<double> m) * u * u * M
 
 
@@ -658,16 +664,23 @@ def transition_terms(const double[::1] Tc, const double[::1] mu, const double[::
 
 
 def codots(const double[::1] Tc, const double[::1] mu, const double[::1] mc, int64_t m,
-           double[::1] out):
-    """The co-moments of every window of ``Tc`` with the last (their deviations from the
-    two-part means ``mu + mc``), summed as the kernel's direct ones are (``sb_codev``)."""
+           double[::1] out, const double[::1] q=None):
+    """The co-moments of every window of ``Tc`` with its last, or with the window ``q`` (its
+    length the window's), their deviations from the two-part means ``mu + mc`` (``q``'s its
+    own, _wterms'), summed as the kernel's direct ones are (``sb_codev``)."""
     cdef int64_t w, l = Tc.shape[0] - m + 1
-    if l < 1 or mu.shape[0] < l or mc.shape[0] < l or out.shape[0] < l:
+    cdef double qm = 0.0, qs = 0.0, qss = 0.0, qdev = 0.0, qmc = 0.0
+    if l < 1 or mu.shape[0] < l or mc.shape[0] < l or out.shape[0] < l or \
+            (q is not None and q.shape[0] != m):
         raise ValueError("codots: no window, or arrays shorter than the windows")
     dq_a = np.empty(m)
     cdef double[::1] dq = dq_a
     with nogil:
-        sb_devs(&Tc[l - 1], mu[l - 1], mc[l - 1], m, &dq[0])
+        if q is None:
+            sb_devs(&Tc[l - 1], mu[l - 1], mc[l - 1], m, &dq[0])
+        else:
+            _wterms(&q[0], m, 0.0, &qm, &qs, &qss, &qdev, &qmc)
+            sb_devs(&q[0], qm, qmc, m, &dq[0])
         for w in range(l):
             out[w] = sb_codev(&Tc[w], mu[w], mc[w], &dq[0], m)
 
@@ -1085,26 +1098,49 @@ def stream_step_ab(const double[::1] S, const uint8_t[::1] fin, double center, d
                    const double[::1] muR, const double[::1] sigR, const uint8_t[::1] cstR,
                    const uint8_t[::1] validR, const double[::1] ssR, double[::1] Pq,
                    int64_t[::1] Iq, double[:, ::1] PR, int64_t[:, ::1] IR, int64_t m,
-                   bint normalize, double p, double M, int64_t gq):
+                   bint normalize, double p, double M, int64_t gq,
+                   const double[::1] mcR=None, const double[::1] dfR=None,
+                   const double[::1] dgR=None, const double[::1] czR=None,
+                   const double[:, ::1] zdevR=None, double[::1] ringS=None,
+                   double[::1] ringG=None):
     """One update of a streaming AB-join, the new point already appended to the live stream
     ``S`` (``fin``: which of its values are finite; the others are stored as 0): ``QT`` (dot
     products of the previous last stream window with every window of the fixed reference
-    ``R``) is updated in place to the new window's (O(l_R)); the new window's own top-k over
-    ``R`` goes to ``Pq``/``Iq``, and every reference row that it beats takes its global index
-    ``gq`` (``PR``/``IR``).  Rows come within a rounding bound of their k-th best before an
-    exact distance is computed, as in :class:`StreamBlock`: ``QT`` and the statistics
-    ``muR, sigR, ssR`` are of the centered series ``Rc = (R - center) * scale`` and likewise
-    the stream's, every ``REFRESH * m``-th dot product is computed directly, and ``M``, the
-    bound of the centered values seen so far, is returned updated.  GIL released."""
+    ``R``; z-normalized, co-moments) is updated in place to the new window's (O(l_R)); the new
+    window's own top-k over ``R`` goes to ``Pq``/``Iq``, and every reference row that it beats
+    takes its global index ``gq`` (``PR``/``IR``).  Rows come within a rounding bound of their
+    k-th best before an exact distance is computed, as in :class:`StreamBlock`: ``QT`` and the
+    statistics ``muR, sigR, ssR`` are of the centered series ``Rc = (R - center) * scale`` and
+    likewise the stream's, every ``REFRESH * m``-th one is computed directly, and ``M``, the
+    bound of the centered values seen so far, is returned updated.
+
+    p-norms: dot products, within sb_coef's bound, the stream's side S_q taken as sqrt(m) M.
+    Z-normalized (center 0): co-moments, stepped as StreamBlock's (sb_zbound), with the
+    reference's two-part means' low parts ``mcR``, transition terms ``dfR``, ``dgR``, chains' Z
+    ``czR`` (refreshed every ``REFRESH * m``-th window) and refreshed windows' deviations
+    ``zdevR`` (row j // (REFRESH * m)); ``ringS``/``ringG`` hold the S and entering G of the
+    stream's last ``REFRESH * m + 1`` windows (slot: global index modulo their length), the new
+    window's written here.  GIL released."""
     cdef int64_t n = S.shape[0], lR = R.shape[0] - m + 1, j, t, k = Pq.shape[0]
-    cdef int64_t per = REFRESH * m
+    cdef int64_t per = REFRESH * m, nring = 0
     cdef double tnew, tdrop = 0.0, d2, d, corr, bound, kth, mq = 0.0, sq = 0.0, ssq = 0.0
     cdef double u = 1.1102230246251565e-16, sqm = sqrt(<double> m), A, e0, lo, hi
+    cdef double mcq = 0.0, devq = 0.0, mo = 0.0, so = 0.0, sso = 0.0, mco = 0.0, devo = 0.0
+    cdef double dfq = 0.0, dgq = 0.0, sS = 0.0, sG = 0.0, al = 0.0, ga = 0.0
     cdef bint direct = (not normalize) and p != 2.0, validq = True, cq
     cdef double tq[3]
-    cdef double *Sc = <double *> malloc((m + 1) * sizeof(double))
+    if normalize and (mcR is None or dfR is None or dgR is None or czR is None or
+                      zdevR is None or ringS is None or ringG is None):
+        raise ValueError("stream_step_ab: the z-normalized terms are missing")
+    if normalize:
+        nring = ringS.shape[0]
+        if ringG.shape[0] != nring or nring < per + 1 or zdevR.shape[1] != m or \
+                zdevR.shape[0] * per < lR:
+            raise ValueError("stream_step_ab: the z-normalized terms' shapes do not fit")
+    cdef double *Sc = <double *> malloc((2 * m + 1) * sizeof(double))
     if Sc == NULL:
         raise MemoryError()
+    cdef double *dq = Sc + m + 1
     with nogil:
         # the centered values of the last window, after the one that left it (when there is one)
         for t in range(m + 1 if n > m else m):
@@ -1112,6 +1148,8 @@ def stream_step_ab(const double[::1] S, const uint8_t[::1] fin, double center, d
             Sc[t] = (S[j] - center) * scale if fin[j] else 0.0
         if n > m:
             tdrop = Sc[0]
+            if normalize:  # the window that left: its two-part mean, for the step's dg
+                _wterms(Sc, m, M, &mo, &so, &sso, &devo, &mco)
             Sc = Sc + 1
         tnew = Sc[m - 1]
         M = max(M, fabs(tnew))
@@ -1120,18 +1158,37 @@ def stream_step_ab(const double[::1] S, const uint8_t[::1] fin, double center, d
             validq = validq and fin[n - m + t] != 0
             lo = min(lo, S[n - m + t])
             hi = max(hi, S[n - m + t])
-        _wterms(Sc, m, M, &mq, &sq, &ssq)
+        if normalize:
+            _wterms(Sc, m, M, &mq, &sq, &ssq, &devq, &mcq)
+            sb_devs(Sc, mq, mcq, m, dq)
+            if n > m:  # the step to this window (sb_zstep's operations)
+                dfq = (tnew - tdrop) * 0.5
+                dgq = ((tnew - mq) - mcq) + ((tdrop - mo) - mco)
+            ringS[gq % nring] = devq
+            ringG[gq % nring] = max(fabs(dfq), fabs(dgq))
+            for t in range(nring):
+                sS = max(sS, ringS[t])
+                sG = max(sG, ringG[t])
+            sb_zbound(m, per, M, sqrt(2.0) * sS + sb_zweight(m) * sG, &al, &ga)
+        else:
+            _wterms(Sc, m, M, &mq, &sq, &ssq)
         if normalize and validq:
             sb_zterms(&S[n - m], m, tq)
         cq = normalize and lo == hi
-        # QT[j] within K sbarR[j] S_q (sb_coef), the stream's side S_q taken as sqrt(m) M; the
-        # sums of squares within m u of themselves each (taken as 2m u)
+        # p-norms: QT[j] within K sbarR[j] S_q (sb_coef), the stream's side S_q taken as
+        # sqrt(m) M; the sums of squares within m u of themselves each (taken as 2m u)
         A = sb_coef(m, per) * sqrt(<double> m) * M
         e0 = 1e-12 + 64.0 * m * u
         for j in range(lR - 1, -1, -1):
             if n > m and j % per != 0:
-                QT[j] = QT[j - 1] - Rc[j - 1] * tdrop + Rc[j + m - 1] * tnew
-            else:  # the first window, every per-th, and all at the stream's first window
+                if normalize:
+                    QT[j] = QT[j - 1] + dfR[j - 1] * dgq + dgR[j - 1] * dfq
+                else:
+                    QT[j] = QT[j - 1] - Rc[j - 1] * tdrop + Rc[j + m - 1] * tnew
+            elif normalize:  # the first window, every per-th, and all at the stream's first
+                QT[j] = sb_dot(&zdevR[j // per, 0], dq, m) if j % per == 0 else \
+                    sb_codev(&Rc[j], muR[j], mcR[j], dq, m)
+            else:
                 QT[j] = sb_dot(&Rc[j], Sc, m)
         if n > m:
             Sc = Sc - 1
@@ -1149,9 +1206,10 @@ def stream_step_ab(const double[::1] S, const uint8_t[::1] fin, double center, d
                     if d < Pq[k - 1]:
                         sb_insert(&Pq[0], &Iq[0], k, d, j)
                     continue
-                corr = (QT[j] - m * mq * muR[j]) / (m * sq * sigR[j])
-                d2 = 2.0 * m * (1.0 - corr)
-                bound = 2.0 * A * sbarR[j] / (sq * sigR[j]) + e0
+                # d2 - bound = 2m - e0 - 2 (X + A) / (sq sig) as StreamBlock's scan forms it:
+                # no product of the two deviations (tiny windows' underflowed, 0 / 0)
+                d2 = 2.0 * m - e0
+                bound = (1.0 / sq) * ((2.0 / sigR[j]) * (QT[j] + (al * czR[j] + ga)))
             elif direct:
                 d2 = 0.0
                 bound = INFINITY

@@ -567,24 +567,27 @@ class stumpi_ab(_Incremental):
         self._cstR = (self._const_of(self._R, self._validR) if normalize
                       else np.zeros(len(self._validR), bool)).astype(np.uint8)
         self._validR = self._validR.astype(np.uint8)
-        # the kernel's view, as stumpi's (_recenter): both series less one center, scaled
-        # alike (the reference's once, the stream's values as they come), and the bound _Mab
-        # of its magnitudes (not stumpi's _M, which _make_room renews for the stream alone)
+        # the kernel's view, as stumpi's (_recenter): both series less one center (z-normalized:
+        # 0, the values exact), scaled alike (the reference's once, the stream's values as they
+        # come), and the bound _Mab of its magnitudes (not stumpi's _M, which _make_room renews
+        # for the stream alone)
         Sf = np.isfinite(S)
-        self._abc = _center_scale(np.concatenate([R[fin], S[Sf]]), normalize)
+        self._abc = _center_scale(np.concatenate([R[fin], S[Sf]]), normalize,
+                                  shift=not normalize)
         self._Rc = self._centered(R, fin)
-        self._Mab = max(float(np.max(np.abs(self._Rc))),
-                      float(np.max(np.abs(self._centered(S, Sf)))))
+        Sc = self._centered(S, Sf)
+        self._Mab = max(float(np.max(np.abs(self._Rc))), float(np.max(np.abs(Sc))))
         lR = len(self._validR)
         self._muR, self._sigR, self._ssR, self._QTR = (np.empty(lR) for _ in range(4))
-        _stream.window_terms(self._Rc, m, self._Mab, self._muR, self._sigR, self._ssR)
         self._zR = np.zeros((lR, 3))
         self._sbarR = np.empty(lR)
-        _stream.chain_norms(self._ssR, m, np.empty(lR), self._sbarR)
-        if normalize:
-            _stream.window_zterms(self._R, m, self._zR)
         n = S.shape[0]
-        _stream.dots(self._Rc, self._centered(S[n - m :], Sf[n - m :]), self._QTR)
+        if normalize:
+            self._setup_zterms(Sc)
+        else:
+            _stream.window_terms(self._Rc, m, self._Mab, self._muR, self._sigR, self._ssR)
+            _stream.chain_norms(self._ssR, m, np.empty(lR), self._sbarR)
+            _stream.dots(self._Rc, Sc[n - m :], self._QTR)
         self._PR = np.ascontiguousarray(np.asarray(ref[:, :k], dtype=np.float64))
         self._IR = np.ascontiguousarray(np.asarray(ref[:, k : 2 * k], dtype=np.int64))
 
@@ -592,16 +595,49 @@ class stumpi_ab(_Incremental):
         center, scale = self._abc
         return np.where(fin, values - center, 0.0) * scale
 
+    def _setup_zterms(self, Sc: np.ndarray) -> None:
+        """The z-normalized co-moments' terms (``_stream.stream_step_ab``, sb_zbound): the
+        reference's windows' two-part means, deviations' norms S, transition terms, chains' Z
+        (a chain restarts at every ``REFRESH * m``-th window) and refreshed windows' deviations;
+        the S and entering G of the stream's last ``REFRESH * m + 1`` windows (a ring); and the
+        co-moments with the stream's last window ``Sc`` (centered values)."""
+        m, lR = self._m, len(self._validR)
+        per = _stream.REFRESH_PER_M * m
+        self._mcR, devR, self._dfR, self._dgR = (np.zeros(lR) for _ in range(4))
+        _stream.window_terms(self._Rc, m, self._Mab, self._muR, self._sigR, self._ssR, devR,
+                             self._mcR)
+        _stream.transition_terms(self._Rc, self._muR, self._mcR, m, self._dfR, self._dgR)
+        gin = np.zeros(lR)
+        gin[1:] = np.maximum(np.abs(self._dfR[:-1]), np.abs(self._dgR[:-1]))
+        self._czR = np.zeros(lR)
+        _stream.chain_starts(devR, gin, m, 0, np.zeros(lR), np.zeros(lR), self._czR)
+        self._zdevR = np.zeros((lR // per + 3, m))
+        _stream.refresh_devs(self._Rc, self._muR, self._mcR, m, 0, self._zdevR)
+        self._ringS, self._ringG = np.zeros(per + 1), np.zeros(per + 1)
+        lS = len(Sc) - m + 1
+        mu, sig, ss, dev, mc, df, dg = (np.zeros(lS) for _ in range(7))
+        _stream.window_terms(Sc, m, self._Mab, mu, sig, ss, dev, mc)
+        _stream.transition_terms(Sc, mu, mc, m, df, dg)
+        for w in range(max(0, lS - per - 1), lS):  # by the windows' global indices
+            g = self._gbase + w
+            self._ringS[g % (per + 1)] = dev[w]
+            self._ringG[g % (per + 1)] = max(abs(df[w - 1]), abs(dg[w - 1])) if w else 0.0
+        _stream.window_zterms(self._R, m, self._zR)
+        _stream.codots(self._Rc, self._muR, self._mcR, m, self._QTR, Sc[lS - 1 :])
+
     def _append(self, t: float) -> None:
         m = self._m
         a, n = self._push(t)
         center, scale = self._abc
+        z = (dict(mcR=self._mcR, dfR=self._dfR, dgR=self._dgR, czR=self._czR,
+                  zdevR=self._zdevR, ringS=self._ringS, ringG=self._ringG)
+             if self._normalize else {})
         self._Mab = _stream.stream_step_ab(
             self._Tbuf[a : a + n], self._fin[a : a + n].view(np.uint8), center, scale, self._R,
             self._Rc, self._zR, self._sbarR, self._QTR, self._muR, self._sigR, self._cstR,
             self._validR, self._ssR,
             self._Pbuf[a + n - m], self._Ibuf[a + n - m], self._PR, self._IR, m,
-            self._normalize, self._p, self._Mab, self._gbase + n - m)
+            self._normalize, self._p, self._Mab, self._gbase + n - m, **z)
 
     @property
     @_threads.locked
