@@ -14,7 +14,9 @@ and the host share of the call split into its steps.  ``--stumpy-max E`` also ti
 host waits on the GPU) that gives each window a neighbour drawn at random on each side, past
 its exclusion zone (a real profile's neighbours are as scattered: boxing them costs more than
 boxing neighbours in order), and it prints the median host side of ``gpu_stump`` (the call's
-time less the wait), what the host adds to a pass.
+time less the wait), what the host adds to a pass.  Both modes also time the host's steps
+alone (``host_stages``: preparation, seeds, the near-flat rule, the series' facts, the exact
+distances, the object table).
 """
 from __future__ import annotations
 
@@ -65,13 +67,53 @@ def mpcore_rows(sizes, m, k, reps, pass_only=False, normalize=True):
         tables = _pipeline.merge(job, _gpu_api.run_gpu(job, [0]))
         t_fin = _median_time(lambda: _pipeline.finalize(job, _copy(tables)), r)
         t_call = _median_time(lambda: call(T, m, k=k), r)
+        stages = host_stages(T, m, k, lambda j: _pipeline.merge(j, _gpu_api.run_gpu(j, [0])),
+                             r, normalize) if normalize else {}
         rows.append(dict(n=n, m=m, k=k, cells=cells, pass_s=t_pass, call_s=t_call,
                          prepare_s=t_prep, finalize_s=t_fin,
-                         pass_cells_per_s=cells / t_pass, call_cells_per_s=cells / t_call))
+                         pass_cells_per_s=cells / t_pass, call_cells_per_s=cells / t_call,
+                         **{f"{x}_s": t for x, t in stages.items()}))
         print(f"mpcore{what} n=2^{e} m={m} k={k}: pass {t_pass:.4f} s "
               f"({cells / t_pass:.3e} cells/s), call {t_call:.4f} s ({cells / t_call:.3e}); "
               f"prepare {t_prep:.4f} s, finalize {t_fin:.4f} s", flush=True)
+        if stages:
+            print(_stages_line(e, stages), flush=True)
     return rows
+
+
+def host_stages(T, m, k, tables_of, reps, normalize=True):
+    """The host's steps of one call, each timed alone (medians, seconds): ``prepare`` (validate,
+    window statistics, twins; no seeds), ``seeds`` (the first band's pass on the CPU),
+    ``untracked`` (the GPU's near-flat rule), ``facts`` (series_facts: the windows' exact
+    statistics and classes, which the call runs beside the pass), ``select`` (the exact
+    distances of the candidates) and ``box`` (STUMPY's object table).  ``tables_of(job)``
+    gives the merged tables a pass would (the GPU's, or drawn neighbours)."""
+    from mpcore import _pipeline, _prepare
+    from mpcore._mparray import mparray
+
+    out = {}
+    out["prepare"] = _median_time(lambda: _prepare.prepare_job(T, m, None, True, normalize, 2.0,
+                                                               k, None, None, seeds=False), reps)
+    job = _prepare.prepare_job(T, m, None, True, normalize, 2.0, k, None, None)
+    out["seeds"] = _median_time(lambda: _prepare.start_thresholds(job), reps)
+    out["untracked"] = _median_time(lambda: _prepare.untracked(job), reps)
+    out["facts"] = _median_time(lambda: _pipeline.series_facts(job, None, {}), reps)
+    cache = _pipeline.series_facts(job, None, {})
+    tables = tables_of(job)
+    X, l = job.series[0], job.series[0].l
+    stats = cache["stats"]
+    cand = np.concatenate([t.I.reshape(l, k) for t in tables[:2]], axis=1)
+    out["select"] = _median_time(lambda: _pipeline._select(job, X, X, cand.copy(), None,
+                                                           (stats[0], stats[0]), True), reps)
+    I, D, left, right = _pipeline._select(job, X, X, cand.copy(), None, (stats[0], stats[0]),
+                                          True)
+    out["box"] = _median_time(lambda: mparray._from_columns(D, I, left, right, m, k, 4), reps)
+    return out
+
+
+def _stages_line(e, st):
+    return (f"host steps n=2^{e}: " + ", ".join(f"{name} {t:.4f}" for name, t in st.items())
+            + " s")
 
 
 def host_rows(sizes, m, k, reps, wait):
@@ -101,10 +143,8 @@ def host_rows(sizes, m, k, reps, wait):
 
     def fake_pass(job, device_ids):
         _prepare.untracked(job)
-        tables = job.new_tables()  # (as run_gpu: the device's tables)
+        tables = _drawn_tables(job, neighbours)  # (as run_gpu: the device's tables)
         time.sleep(wait)
-        for t, c in zip(tables, neighbours(job)):
-            t.I.reshape(t.l, t.k)[:, 0] = c
         return [tables]
 
     _gpu_api.run_gpu = fake_pass
@@ -113,10 +153,21 @@ def host_rows(sizes, m, k, reps, wait):
         T = np.cumsum(np.random.default_rng(e).standard_normal(2**e))
         mpcore.gpu_stump(T, m, k=k)  # (draws the neighbours)
         host = _median_time(lambda: mpcore.gpu_stump(T, m, k=k), reps) - wait
-        rows.append(dict(n=2**e, m=m, k=k, host_s=host))
+        stages = host_stages(T, m, k, lambda job: _drawn_tables(job, neighbours), reps)
+        rows.append(dict(n=2**e, m=m, k=k, host_s=host, **{f"{x}_s": t
+                                                            for x, t in stages.items()}))
         print(f"mpcore n=2^{e} m={m} k={k}: host side {host:.4f} s (pass replaced by a "
               f"{wait} s wait)", flush=True)
+        print(_stages_line(e, stages), flush=True)
     return rows
+
+
+def _drawn_tables(job, neighbours):
+    """New tables holding the drawn neighbours (``neighbours(job)``) as their best."""
+    tables = job.new_tables()
+    for t, c in zip(tables, neighbours(job)):
+        t.I.reshape(t.l, t.k)[:, 0] = c
+    return tables
 
 
 def _copy(tables):
