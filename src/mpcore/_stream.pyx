@@ -845,14 +845,12 @@ cdef class StreamBlock:
                  double center, double scale, uint8_t[::1] fin, double[::1] mu,
                  double[:, ::1] zt, double[::1] rss, double[::1] sbar, double[::1] cbar,
                  double[::1] cgbar, double[::1] czbar, double[::1] sgbar, double[::1] df,
-                 double[::1] dg, double[:, ::1] zdev,
-                 double[::1] mc, double[::1] sig,
-                 double[::1] isig,
-                 uint8_t[::1] cst,
-                 uint8_t[::1] wvalid, double[::1] ss, double[::1] QT, double[:, ::1] P,
-                 int64_t[:, ::1] I, double[::1] left_P, int64_t[::1] left_I, int64_t a,
-                 int64_t n, int64_t gbase, double M, int64_t m, int64_t excl, bint egress,
-                 bint normalize, double p, int64_t nparts, int64_t tile):
+                 double[::1] dg, double[:, ::1] zdev, double[::1] mc, double[::1] sig,
+                 double[::1] isig, uint8_t[::1] cst, uint8_t[::1] wvalid, double[::1] ss,
+                 double[::1] QT, double[:, ::1] P, int64_t[:, ::1] I, double[::1] left_P,
+                 int64_t[::1] left_I, int64_t a, int64_t n, int64_t gbase, double M, int64_t m,
+                 int64_t excl, bint egress, bint normalize, double p, int64_t nparts,
+                 int64_t tile):
         cdef int64_t b = values.shape[0], v, t, r, l, qq, k = P.shape[1]
         cdef double x, xc, lo, hi, acc, gin, r2 = sqrt(2.0), zw = sb_zweight(m)
         cdef int64_t h = REFRESH * m + 1
@@ -972,8 +970,9 @@ cdef class StreamBlock:
         cdef double[::1] buf = buf_a
         self.lbuf = np.empty(nparts * 2 * (b + 1))
         self.state = np.zeros(nparts, dtype=np.uint8)
-        self.keep = [T, Tc, zt, rss, sbar, cbar, cgbar, czbar, sgbar, df, dg, mc, zdev, mu, sig, isig, ss, cst, wvalid, QT, P, I, left_P,
-                     left_I, lo_a, q_a, bounds_a, hlo_a, hoff_a, halo_a, Pq_a, Iq_a, Uq_a, buf_a]
+        self.keep = [T, Tc, zt, rss, sbar, cbar, cgbar, czbar, sgbar, df, dg, mc, zdev, mu, sig,
+                     isig, ss, cst, wvalid, QT, P, I, left_P, left_I, lo_a, q_a, bounds_a, hlo_a,
+                     hoff_a, halo_a, Pq_a, Iq_a, Uq_a, buf_a]
         self.left_P = &left_P[0]
         self.left_I = &left_I[0]
         self.c.T = &T[0]

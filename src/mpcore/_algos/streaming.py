@@ -33,6 +33,11 @@ _MIN_POINTS_THREADED = 16
 _MAX_BLOCK = 1024
 # Windows per tile: a tile's statistics and dot products stay in L2 for all of a block's points.
 _TILE = 2048
+# The state's buffers, one entry a point, and one entry a window (moved together by _make_room)
+_POINT_BUFFERS = ("_Tbuf", "_Tcbuf", "_fin")
+_WINDOW_BUFFERS = ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_ztbuf", "_rss",
+                   "_sbar", "_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc", "_Pbuf",
+                   "_Ibuf", "_left_Pbuf", "_left_Ibuf")
 
 
 def _center_scale(values: np.ndarray, normalize: bool,
@@ -230,22 +235,15 @@ class _Incremental(_threads.Guarded):
             return
         l = n - self._m + 1
         if a > n // 2:
-            for name in ("_Tbuf", "_Tcbuf", "_fin"):
+            for name in _POINT_BUFFERS:
                 buf = getattr(self, name)
                 buf[:n] = buf[a : a + n]
-            for name in ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_ztbuf",
-                         "_rss", "_sbar", "_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc",
-                         "_Pbuf", "_Ibuf",
-                         "_left_Pbuf", "_left_Ibuf"):
+            for name in _WINDOW_BUFFERS:
                 buf = getattr(self, name)
                 buf[:l] = buf[a : a + l]
             self._a = 0
         else:
-            for name in ("_Tbuf", "_Tcbuf", "_fin", "_mu", "_sig", "_isig", "_cst", "_wvalid",
-                         "_ss", "_QT", "_ztbuf", "_rss", "_sbar", "_cbar", "_cgbar", "_czbar", "_sgbar",
-                         "_df",
-                         "_dg", "_mc",
-                         "_Pbuf", "_Ibuf", "_left_Pbuf", "_left_Ibuf"):
+            for name in _POINT_BUFFERS + _WINDOW_BUFFERS:
                 buf = getattr(self, name)
                 fill = {"_Pbuf": np.inf, "_left_Pbuf": np.inf, "_Ibuf": -1,
                         "_left_Ibuf": -1}.get(name, 0)
