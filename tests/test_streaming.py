@@ -415,6 +415,50 @@ def test_identical_windows_replayed_against_brute_force(small_parts, kind, norma
         np.testing.assert_array_equal(stream.left_I_, left_I)
 
 
+def _plateau_stream(kind, n, seed):
+    rng = np.random.default_rng(seed)
+    if kind == "square":  # half-period 13 > m: runs of identical windows a period apart
+        return np.tile(np.r_[np.zeros(13), np.full(13, 2.0)], n // 26 + 1)[:n]
+    if kind == "long":  # a plateau of 300 points: a run longer than the 255 counted
+        T = rng.integers(0, 3, n).astype(float)
+        T[150:450] = 1.0
+        return T
+    # steps: levels from a few, held 5 to 40 points, so that equal and near levels recur;
+    # "nan": one inside a plateau (its windows break the run)
+    T = np.repeat(rng.integers(0, 4, n).astype(float), rng.integers(5, 41, n))[:n]
+    if kind == "nan":
+        T[T.shape[0] // 2 :][np.flatnonzero(np.diff(T[n // 2 :]) == 0)[:1]] = np.nan
+    return T
+
+
+@pytest.mark.parametrize("kind", ["steps", "square", "long", "nan"])
+@pytest.mark.parametrize("egress", [False, True])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("block", [False, True])
+def test_plateaus_replayed_against_brute_force(small_parts, kind, egress, k, block):
+    """aampi on plateaus (steps, a square wave, a run of 300): a column that is the k-th or
+    later of a run of identical windows (sb_ctx.cst) is no candidate of the new row, since the
+    k windows before it are as near; the runs counted at setup and at each step, cut by the
+    live region, by NaN and at 255.  The same profile as brute force, every index in
+    STUMPY's order."""
+    m, n0 = 8, 120
+    T = _plateau_stream(kind, n0 + (500 if kind == "long" else 150), seed=11)
+    n0 = 200 if kind == "long" else n0  # (the run starts in the initial series, ends later)
+    stream = mpcore.aampi(T[:n0], m, egress=egress, k=k)
+    if block:
+        with mpcore.threads(2):
+            stream.update(T[n0:])
+    else:
+        for t in T[n0:]:
+            stream.update(t)
+    start = len(T) - n0 if egress else 0
+    ref = _reference(T, m, start, k, False, 2.0)
+    _check(stream, ref, k)
+    I, left_I = _tie_order(ref[4], n0 - m + 1, start, k, math.ceil(m / 4))
+    np.testing.assert_array_equal(stream.I_.reshape(-1, k), I)
+    np.testing.assert_array_equal(stream.left_I_, left_I)
+
+
 def _tie_order(D, l0, start, k, excl):
     """The indices of a replayed stream among equal distances, as STUMPY's stumpi orders them:
     a window of the initial series starts from stump's profile (its order: the nearest in time,
@@ -460,6 +504,35 @@ def test_periodic_stream_costs_what_a_walk_costs():
     clean = min(run(walk) for _ in range(3))
     took = min(run(square) for _ in range(3))
     assert took < 2.5 * clean + 0.01, (took, clean)
+
+
+def test_aampi_plateaus_cost_what_a_walk_costs():
+    """aampi on steps held exactly (levels 0..99, 500 points each) took 1.8x a random walk's
+    time per single update and 4x per block (n = 10,000, m = 50): every window of a plateau
+    nearer than those before was set aside for the new row, heap-sorted and computed when its
+    level was the nearest (sb_ctx.cst now drops all but the first k of a run)."""
+    import time
+
+    n, m = 8000, 50
+    walk = random_walk(n + 1000, seed=8)
+    rng = np.random.default_rng(8)
+    steps = np.repeat(rng.integers(0, 100, (n + 1000) // 500 + 1).astype(float), 500)
+
+    def run(T, block):
+        s = mpcore.aampi(T[:n], m, egress=True)
+        start = time.perf_counter()
+        if block:
+            s.update(T[n : n + 1000])
+        else:
+            for t in T[n : n + 300]:
+                s.update(t)
+        return time.perf_counter() - start
+
+    for block in (False, True):
+        run(walk, block)
+        clean = min(run(walk, block) for _ in range(3))
+        took = min(run(steps, block) for _ in range(3))
+        assert took < 1.5 * clean + 0.002, (block, took, clean)
 
 
 @pytest.mark.parametrize("bad", [lambda a, w: None, lambda a, w: np.zeros(3, bool),

@@ -816,11 +816,12 @@ cdef class StreamBlock:
       the new windows' rows and sets the owner's ``_a, _n, _gbase, _M``: the stream then holds
       the whole block, whatever interrupted the threads.
 
-    The default constant rule (all values of a window equal) is applied; a caller may mark a
-    new window (:attr:`q0` on) constant between the constructor and :meth:`finish` (``cst`` 1,
-    ``isig`` 0).  ``isig`` holds 1/sig of each usable window (0: constant, NaN: holding NaN or
-    inf), and ``ss`` is NaN for the latter too: the kernel's lower bounds need no division and
-    no test.  The buffers must have room for every value.
+    z-normalized, the default constant rule (all values of a window equal) is applied; a
+    caller may mark a new window (:attr:`q0` on) constant between the constructor and
+    :meth:`finish` (``cst`` 1, ``isig`` 0).  p-norms, ``cst`` holds each window's place in its
+    run of identical windows (``sb_ctx.cst``).  ``isig`` holds 1/sig of each usable window (0:
+    constant, NaN: holding NaN or inf), and ``ss`` is NaN for the latter too: the kernel's
+    lower bounds need no division and no test.  The buffers must have room for every value.
 
     The kernel's dot products (z-normalized: co-moments), means, standard deviations and sums
     of squares are of the centered series ``Tc = (T - center) * scale`` (scale a power of two,
@@ -925,7 +926,12 @@ cdef class StreamBlock:
                         hi = max(hi, T[t])
                     if normalize:
                         sb_zterms(&T[a + n - m], m, &zt[qq, 0])
-                    cst[qq] = normalize and lo == hi
+                    if normalize:
+                        cst[qq] = lo == hi
+                    elif lo == hi:  # p-norms: its run of identical windows (sb_ctx.cst)
+                        cst[qq] = min(255, 1 + (cst[qq - 1] if qq > a else 0))
+                    else:
+                        cst[qq] = 0
                     isig[qq] = 1.0 / sig[qq] if normalize and not cst[qq] else 0.0
                 else:
                     cst[qq] = 0

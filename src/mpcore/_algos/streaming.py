@@ -66,6 +66,15 @@ def _all_equal(a, w):
     return np.ptp(W, axis=1) == 0
 
 
+def _identical_runs(const):
+    """p-norms' ``cst`` (``sb_ctx.cst``): each constant window's place in its run of constant
+    windows, which are identical (two adjacent ones overlap), from 1 up to 255; 0 elsewhere."""
+    const = np.asarray(const, dtype=bool)
+    idx = np.arange(const.shape[0])
+    start = np.maximum.accumulate(np.where(const, -1, idx))  # the last non-constant window
+    return np.where(const, np.minimum(idx - start, 255), 0).astype(np.uint8)
+
+
 class _Incremental(_threads.Guarded):
     """The one implementation behind ``stumpi`` and ``aampi``; its updates and the reads of
     its profile hold the object's lock (_threads.Guarded)."""
@@ -136,6 +145,8 @@ class _Incremental(_threads.Guarded):
         self._left_Ibuf = np.full(cap, -1, dtype=np.int64)
         if self._normalize:
             self._cst[:l] = self._const_of(Tz, wvalid)
+        else:
+            self._cst[:l] = _identical_runs(_all_equal(Tz, m) & wvalid)
         self._wvalid[:l] = wvalid
         self._recenter()
         self._Pbuf[:l] = np.asarray(mp[:, :k], dtype=np.float64)

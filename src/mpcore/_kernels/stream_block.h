@@ -86,6 +86,10 @@ typedef struct {
     /* z-normalized: 1/sig of a usable window, 0 for a constant one, NaN for one holding NaN/inf;
      * ss (p-norms: the window's sum of squares) is NaN for those likewise */
     const double *isig;
+    /* z-normalized: whether each window is constant.  p-norms: its place in its run of
+     * identical windows, 1 + how many right before it are identical to it (up to 255; 0 for a
+     * window that is not constant or holds NaN/inf: two adjacent windows are identical only
+     * when both are constant), see sb_tile */
     const uint8_t *cst, *wvalid;
     double *QT;
     double *P;
@@ -648,6 +652,17 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             Ld[nL] = d;
                             Lw[nL++] = w;
                             sb_keep(Uv, k, d * d);
+                        } else if (!c->normalize && c->cst[w] > k && w - k >= lov) {
+                            /* only the new row would take it, and the k windows right before
+                             * it are identical to it (cst; live, valid and outside the
+                             * exclusion zone, since w is): k equal distances in lower columns,
+                             * so it cannot be among the row's first k.  Windows on plateaus
+                             * (steps, a square wave, runs of zeros): every window of a plateau
+                             * nearer than those before it was set aside, and all were computed
+                             * when it was the nearest (steps held 500 points, n = 10000,
+                             * m = 50: 1,630 set aside and 820 computed a point, 2x a walk's
+                             * time a single update, 4x a block) */
+                            continue;
                         } else { /* only the new row: set aside, with its upper bound */
                             lw = C0 - W;
                             ub = lw + 2.0 * (c->normalize
