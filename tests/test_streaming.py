@@ -506,20 +506,28 @@ def test_periodic_stream_costs_what_a_walk_costs():
     assert took < 2.5 * clean + 0.01, (took, clean)
 
 
-def test_aampi_plateaus_cost_what_a_walk_costs():
-    """aampi on steps held exactly (levels 0..99, 500 points each) took 1.8x a random walk's
-    time per single update and 4x per block (n = 10,000, m = 50): every window of a plateau
-    nearer than those before was set aside for the new row, heap-sorted and computed when its
-    level was the nearest (sb_ctx.cst now drops all but the first k of a run)."""
+@pytest.mark.parametrize("normalize", [False, True])
+def test_plateaus_cost_what_a_walk_costs(normalize):
+    """Plateaus cost about what a random walk costs, single updates and blocks (n = 8,000,
+    m = 50; 2x leaves room for a busy machine).  aampi on steps held exactly (levels 0..99, 500
+    points each) took 1.8x a walk's time a single update and 4x a block: every window of a
+    plateau nearer than those before was set aside for the new row, heap-sorted and computed
+    when its level was the nearest (sb_ctx.cst now drops all but the first k of a run).  stumpi
+    on the same levels with noise of 1e-7 took 7x and 27x: every window sat under a rounding
+    bound a billion times its spread (the co-moments, sb_zbound)."""
     import time
 
     n, m = 8000, 50
     walk = random_walk(n + 1000, seed=8)
     rng = np.random.default_rng(8)
     steps = np.repeat(rng.integers(0, 100, (n + 1000) // 500 + 1).astype(float), 500)
+    if normalize:
+        # (with noise of 1e-7, the updates inside a plateau)
+        steps = steps[200 : n + 1200] + 1e-7 * rng.standard_normal(n + 1000)
+    make = mpcore.stumpi if normalize else mpcore.aampi
 
     def run(T, block):
-        s = mpcore.aampi(T[:n], m, egress=True)
+        s = make(T[:n], m, egress=True)
         start = time.perf_counter()
         if block:
             s.update(T[n : n + 1000])
@@ -532,7 +540,7 @@ def test_aampi_plateaus_cost_what_a_walk_costs():
         run(walk, block)
         clean = min(run(walk, block) for _ in range(3))
         took = min(run(steps, block) for _ in range(3))
-        assert took < 1.5 * clean + 0.002, (block, took, clean)
+        assert took < 2.0 * clean + 0.002, (block, took, clean)
 
 
 @pytest.mark.parametrize("bad", [lambda a, w: None, lambda a, w: np.zeros(3, bool),
