@@ -970,8 +970,8 @@ cdef class StreamBlock:
         cdef int64_t[::1] Iq = Iq_a
         tile = min(tile, U1 - U0)
         # X, Y, thr, the chunk's scores, the exact and set-aside candidates (value, column), the
-        # windows' factor, k and k (the zeros' columns), the new window's deviations
-        cdef int64_t bufsize = 2 * (tile + 1) + 6 * tile + SB_CHUNK + 2 * k + m
+        # windows' two factors, k and k (the zeros' columns), the new window's deviations
+        cdef int64_t bufsize = 2 * (tile + 1) + 7 * tile + SB_CHUNK + 2 * k + m
         buf_a = np.empty(nparts * bufsize)
         cdef double[::1] buf = buf_a
         self.lbuf = np.empty(nparts * 2 * (b + 1))
