@@ -38,6 +38,9 @@ _POINT_BUFFERS = ("_Tbuf", "_Tcbuf", "_fin")
 _WINDOW_BUFFERS = ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_ztbuf", "_rss",
                    "_sbar", "_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc", "_Pbuf",
                    "_Ibuf", "_left_Pbuf", "_left_Ibuf")
+# Those the co-moments and the p-norms' runs of identical windows brought (2026-11-29): a pickle
+# of an earlier mpcore lacks them, and unpickling makes them afresh (_Incremental.__setstate__)
+_ADDED_BUFFERS = ("_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc")
 
 
 def _center_scale(values: np.ndarray, normalize: bool,
@@ -158,6 +161,23 @@ class _Incremental(_threads.Guarded):
         _stream.pair_distances(Tz, rows, self._left_Ibuf[rows], m, self._cst, self._normalize,
                                self._p, out)
         self._left_Pbuf[rows] = out
+
+    def __setstate__(self, state: dict) -> None:
+        """Resume a pickled stream; one pickled by an earlier mpcore (with neither the
+        co-moments' terms nor the p-norms' runs of identical windows) gets them afresh."""
+        super().__setstate__(state)
+        if all(name in state for name in _ADDED_BUFFERS + ("_zdev",)):
+            return
+        cap = self._Tbuf.shape[0]
+        for name in _ADDED_BUFFERS:
+            setattr(self, name, np.zeros(cap))
+        self._zdev = self._new_zdev(cap)
+        a, n, m = self._a, self._n, self._m
+        l = n - m + 1
+        if not self._normalize:  # (its cst held no run counts: all 0)
+            ok = self._wvalid[a : a + l] != 0
+            self._cst[a : a + l] = _identical_runs(_all_equal(self._Tbuf[a : a + n], m) & ok)
+        self._recenter()
 
     def _recenter(self) -> None:
         """The kernel's view of the live series, afresh: ``Tc = (T - center) * scale``, and the
@@ -599,6 +619,18 @@ class stumpi_ab(_Incremental):
             _stream.dots(self._Rc, Sc[n - m :], self._QTR)
         self._PR = np.ascontiguousarray(np.asarray(ref[:, :k], dtype=np.float64))
         self._IR = np.ascontiguousarray(np.asarray(ref[:, k : 2 * k], dtype=np.int64))
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if self._normalize and "_czR" not in state:  # pickled by an earlier mpcore: its
+            # kernel view was centered at the median; the co-moments take it uncentered
+            a, n = self._a, self._n
+            S, Sf = self._Tbuf[a : a + n], self._fin[a : a + n]
+            self._abc = _center_scale(np.concatenate([self._R, S[Sf]]), True, shift=False)
+            self._Rc = self._centered(self._R, np.ones(len(self._R), bool))
+            Sc = self._centered(S, Sf)
+            self._Mab = max(float(np.max(np.abs(self._Rc))), float(np.max(np.abs(Sc))))
+            self._setup_zterms(Sc)
 
     def _centered(self, values: np.ndarray, fin: np.ndarray) -> np.ndarray:
         center, scale = self._abc
