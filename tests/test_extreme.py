@@ -160,6 +160,54 @@ def test_pnorm_values_1e8_apart_scraamp(p):
     checks.assert_ties(D, rows, obj.right_I_, R_ref, tol, "right_I")
 
 
+def _tracked_series(name, n, seed):
+    """Series whose p-norm diagonals run tracked (steps far above some pairs' distances^p):
+    plateaus at integer levels with noise of 1e-7 (the edges' steps ~1e4 against the plateaus'
+    pairs ~1e-12), a walk with a stretch of 3 + 1e-9 noise, noise of 1e-3 with a spike of 1e5,
+    and plateaus 1e8 apart with a bump of 1e6."""
+    rng = np.random.default_rng(seed)
+    if name == "plateaus":
+        return np.repeat(rng.integers(0, 100, n // 150 + 1).astype(float), 150)[:n] + (
+            1e-7 * rng.standard_normal(n))
+    if name == "flat":
+        T = random_walk(n, seed=seed)
+        T[n // 3 : n // 3 + n // 4] = 3.0 + 1e-9 * rng.standard_normal(n // 4)
+        return T
+    if name == "spike":
+        T = 1e-3 * rng.standard_normal(n)
+        T[n // 2] = 1e5
+        return T
+    return _far_levels(n, seed)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0])
+@pytest.mark.parametrize("name", ["plateaus", "flat", "spike", "levels"])
+def test_pnorm_tracked_diagonals_scraamp(name, p, kernel):
+    """The diagonal-list kernels' tracked p-norm rows, W at a time in vector code (each lane's
+    state the carried one plus a prefix sum of the steps, its bound from those operations),
+    against the brute force: scraamp on every diagonal, top-1 and top-3 (whose every
+    diagonal of these series runs tracked for the most part)."""
+    m = 16
+    T = _tracked_series(name, 900, seed=60)
+    P_ref, I_ref, L_ref, R_ref, D = naive.stump(T, m, None, 1, False, p)
+    tol = checks.RTOL * checks._scale(D)
+    rows = np.arange(len(P_ref))
+    np.random.seed(0)
+    obj = mpcore.scraamp(T, m, percentage=1.0, p=p)
+    obj.update()
+    np.testing.assert_allclose(obj.P_, P_ref[:, 0].astype(np.float64), rtol=0, atol=tol)
+    checks.assert_ties(D, rows, obj.I_, I_ref[:, 0], tol, "I")
+    checks.assert_ties(D, rows, obj.left_I_, L_ref, tol, "left_I")
+    checks.assert_ties(D, rows, obj.right_I_, R_ref, tol, "right_I")
+    P3, I3, _, _, _ = naive.stump(T, m, None, 3, False, p)
+    np.random.seed(1)
+    obj = mpcore.scraamp(T, m, percentage=1.0, p=p, k=3)
+    obj.update()
+    np.testing.assert_allclose(obj.P_, P3.astype(np.float64), rtol=0, atol=tol)
+    for j in range(3):
+        checks.assert_ties(D, rows, obj.I_[:, j], I3[:, j], tol, f"I[:, {j}]")
+
+
 def _far_levels(n, seed, sign=1.0):
     """A random walk on two levels 1e8 and 2e8 (sign -1: -1e8 and -2e8), with a bump of 1e6
     over 12 points inside the outer one: every window lies far from the kernel series' 0

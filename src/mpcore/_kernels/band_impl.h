@@ -997,28 +997,91 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
     *state = cur;
 }
 
-/* Rows [r0, r1) of diagonal d in a p-norm mode, in scalar code with the rounding tracked as
- * track_row_aamp_ tracks it in a band: the state is recomputed exactly before a cell is scored
- * with an error bound above MP_SCORE_TOL of its own value (aamp_tlim_). */
-static void MP_NAME(track_rows_aamp_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
-                                      int64_t d, int64_t r0, int64_t r1, int seed, double *state,
-                                      double *err, mp_topk *rows, mp_topk *cols, const int mode) {
+/* Rows [r, r1) of diagonal d in a p-norm mode, in scalar code with the rounding tracked as
+ * track_row_aamp_ tracks it in a band, from the state *cur of row r - 1 and its bound *e: the
+ * state is recomputed exactly before a cell is scored with an error bound above MP_SCORE_TOL
+ * of its own value (aamp_tlim_). */
+MP_INLINE void MP_NAME(aamp_steps_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                    int64_t d, int64_t r, int64_t r1, double *cur, double *e,
+                                    mp_topk *rows, mp_topk *cols, const int mode) {
     const double lim = MP_NAME(aamp_tlim_)(pr);
-    double cur, e = *err;
-    int64_t r = MP_NAME(diag_start_)(pr, X, Y, d, r0, seed, state, &cur, &e, rows, cols, mode);
     for (; r < r1; r++) {
         /* (delta1_'s operations, with the terms kept for the bound) */
         const double a = X->T[r - 1] - Y->T[r - 1 + d];
         const double b = X->T[r - 1 + pr->m] - Y->T[r - 1 + d + pr->m];
         const double ta = MP_NAME(pnorm_term_)(a, mode, pr->p);
         const double tb = MP_NAME(pnorm_term_)(b, mode, pr->p);
-        e += (ta + tb) + fabs(cur);
-        cur += tb - ta;
-        if (e >= lim * fabs(cur) + MP_ERR_FLOOR) {
-            MP_NAME(seed_)(pr, X, Y, r, r + d, 0, 1, &cur);
-            e = 0.0;
+        *e += (ta + tb) + fabs(*cur);
+        *cur += tb - ta;
+        if (*e >= lim * fabs(*cur) + MP_ERR_FLOOR) {
+            MP_NAME(seed_)(pr, X, Y, r, r + d, 0, 1, cur);
+            *e = 0.0;
         }
-        MP_NAME(cell1_)(X, Y, r, r + d, cur, rows, cols, mode);
+        /* cell1_, its tests first (slow_rows_ tests again, and offers) */
+        double sv[1];
+        sv[0] = -*cur * Y->w[r + d] * X->w[r];
+        if ((rows && sv[0] >= rows->thr[r]) || (cols && sv[0] >= cols->thr[r + d]))
+            MP_NAME(slow_rows_)(sv, 1, r, r + d, rows, cols);
+    }
+}
+
+/* Rows [r0, r1) of diagonal d in a p-norm mode with the rounding tracked (aamp_steps_).  With
+ * p = 1 or 2, W rows at a time in vector code as diag_rows_ runs them (lanes q = 0 .. W-1 hold
+ * rows r + q: the carried state plus the prefix sum of the steps), each lane's bound from the
+ * operations that made it: the terms ta, tb of the steps into rows r .. r + q and their
+ * differences ((p + 2) eps of their sum S_q = the prefix sum of ta + tb), the prefix sum's
+ * log2(W) <= 3 levels (eps S_q each), the carried state's one addition (eps (|carry| + S_q)):
+ * at most (p + 6) eps S_q + eps |carry|, less than 3 S_q + |carry| in aamp_steps_' units of
+ * (p + 3) eps.  A block where some lane's bound reaches MP_SCORE_TOL of its state (a diagonal
+ * leaving an edge's steps for a plateau's pairs) is run again by aamp_steps_ from the carried
+ * state, recomputing what must be.  A series of plateaus far apart against their noise
+ * tracks every diagonal, which one row at a time cost three times a random walk's. */
+static void MP_NAME(track_rows_aamp_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                      int64_t d, int64_t r0, int64_t r1, int seed, double *state,
+                                      double *err, mp_topk *rows, mp_topk *cols, const int mode) {
+    double cur, e = *err;
+    int64_t r = MP_NAME(diag_start_)(pr, X, Y, d, r0, seed, state, &cur, &e, rows, cols, mode);
+    const int64_t m = pr->m;
+    const vd vinf = VSET1(INFINITY), vneg = VSET1(-1.0), vthree = VSET1(3.0);
+    const vd vlim = VSET1(MP_NAME(aamp_tlim_)(pr)), vfloor = VSET1(MP_ERR_FLOOR);
+    double sv[W];
+    for (;;) {
+        int64_t r2 = r1; /* aamp_steps_ runs rows [r, r2): a block to redo, or the rest */
+        if (mode != MP_AAMP_P && r + W <= r1) {
+            vd carry = VSET1(cur), ecarry = VSET1(e);
+            for (; r + W <= r1; r += W) {
+                const int64_t c = r + d;
+                /* the steps into rows r .. r + W - 1 (vdelta_'s operands) */
+                const vd a = VSUB(VLD(X->T + r - 1), VLD(Y->T + c - 1));
+                const vd b = VSUB(VLD(X->T + r - 1 + m), VLD(Y->T + c - 1 + m));
+                const vd ta = mode == MP_AAMP_P2 ? VMUL(a, a) : VABS(a);
+                const vd tb = mode == MP_AAMP_P2 ? VMUL(b, b) : VABS(b);
+                const vd cv = VADD(carry, MP_NAME(vscan_)(VSUB(tb, ta)));
+                const vd ev =
+                    VADD(ecarry, VFMA(vthree, MP_NAME(vscan_)(VADD(ta, tb)), VABS(carry)));
+                const vd cap = VFMA(vlim, VABS(cv), vfloor);
+                if (MP_UNLIKELY(VANY_GE2(ev, cap, cap))) {
+                    r2 = r + W;
+                    break;
+                }
+                carry = VLAST(cv);
+                ecarry = VLAST(ev);
+                /* cell1_'s scores, (-state w_c) w_r (x (-1) is -x, exactly) */
+                const vd sc = VMUL(VMUL(VMUL(cv, vneg), VLD(Y->w + c)), VLD(X->w + r));
+                if (MP_UNLIKELY(VANY_GE2(sc, cols ? VLD(cols->thr + c) : vinf,
+                                         rows ? VLD(rows->thr + r) : vinf))) {
+                    VST(sv, sc);
+                    MP_NAME(slow_rows_)(sv, W, r, c, rows, cols);
+                }
+            }
+            VST(sv, carry); /* (the state of row r - 1) */
+            cur = sv[0];
+            VST(sv, ecarry);
+            e = sv[0];
+        }
+        MP_NAME(aamp_steps_)(pr, X, Y, d, r, r2, &cur, &e, rows, cols, mode);
+        r = r2;
+        if (r2 == r1) break;
     }
     *state = cur;
     *err = e;
