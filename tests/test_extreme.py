@@ -189,6 +189,20 @@ def test_pnorm_tracked_diagonals_scraamp(name, p, kernel):
     diagonal of these series runs tracked for the most part)."""
     m = 16
     T = _tracked_series(name, 900, seed=60)
+    D, tol, rows = _assert_scraamp_exact(T, m, p)
+    P3, I3, _, _, _ = naive.stump(T, m, None, 3, False, p)
+    np.random.seed(1)
+    obj = mpcore.scraamp(T, m, percentage=1.0, p=p, k=3)
+    obj.update()
+    np.testing.assert_allclose(obj.P_, P3.astype(np.float64), rtol=0, atol=tol)
+    for j in range(3):
+        checks.assert_ties(D, rows, obj.I_[:, j], I3[:, j], tol, f"I[:, {j}]")
+
+
+def _assert_scraamp_exact(T, m, p):
+    """scraamp on every diagonal against the brute force (top-1: the profile, its indices and
+    the left and right ones, ties within the tolerance); returns the brute force's distance
+    matrix, the tolerance and the rows, for the caller's further checks."""
     P_ref, I_ref, L_ref, R_ref, D = naive.stump(T, m, None, 1, False, p)
     tol = checks.RTOL * checks._scale(D)
     rows = np.arange(len(P_ref))
@@ -199,13 +213,7 @@ def test_pnorm_tracked_diagonals_scraamp(name, p, kernel):
     checks.assert_ties(D, rows, obj.I_, I_ref[:, 0], tol, "I")
     checks.assert_ties(D, rows, obj.left_I_, L_ref, tol, "left_I")
     checks.assert_ties(D, rows, obj.right_I_, R_ref, tol, "right_I")
-    P3, I3, _, _, _ = naive.stump(T, m, None, 3, False, p)
-    np.random.seed(1)
-    obj = mpcore.scraamp(T, m, percentage=1.0, p=p, k=3)
-    obj.update()
-    np.testing.assert_allclose(obj.P_, P3.astype(np.float64), rtol=0, atol=tol)
-    for j in range(3):
-        checks.assert_ties(D, rows, obj.I_[:, j], I3[:, j], tol, f"I[:, {j}]")
+    return D, tol, rows
 
 
 def _far_levels(n, seed, sign=1.0):
@@ -239,16 +247,8 @@ def test_pnorm_levels_far_from_zero_relatives(p):
     kernels; 289 rows of 885 wrong at p = 2) and aampi's block updates (13 of 885)."""
     m = 16
     T = _far_levels(900, seed=50)
-    P_ref, I_ref, L_ref, R_ref, D = naive.stump(T, m, None, 1, False, p)
-    tol = checks.RTOL * checks._scale(D)
-    rows = np.arange(len(P_ref))
-    np.random.seed(0)
-    obj = mpcore.scraamp(T, m, percentage=1.0, p=p)
-    obj.update()
-    np.testing.assert_allclose(obj.P_, P_ref[:, 0].astype(np.float64), rtol=0, atol=tol)
-    checks.assert_ties(D, rows, obj.I_, I_ref[:, 0], tol, "I")
-    checks.assert_ties(D, rows, obj.left_I_, L_ref, tol, "left_I")
-    checks.assert_ties(D, rows, obj.right_I_, R_ref, tol, "right_I")
+    D, tol, rows = _assert_scraamp_exact(T, m, p)
+    P_ref, I_ref = naive.stump(T, m, None, 1, False, p)[:2]
     stream = mpcore.aampi(T[:500], m, egress=False, p=p)
     stream.update(T[500:])
     np.testing.assert_allclose(stream.P_, P_ref[:, 0].astype(np.float64), rtol=0, atol=tol)

@@ -167,6 +167,19 @@ def test_pickle_round_trip_resumes():
     np.testing.assert_array_equal(a.I_, b.I_)
 
 
+def _resumed_as_earlier(stream, dropped):
+    """``stream`` pickled and unpickled as a pickle of an earlier mpcore would be, without the
+    attributes ``dropped`` (p-norm streams' ``_cst`` held no run counts then: all 0)."""
+    state = pickle.loads(pickle.dumps(stream)).__dict__
+    for name in dropped:
+        state.pop(name, None)
+    if not stream._normalize:
+        state["_cst"][:] = 0
+    out = type(stream).__new__(type(stream))
+    out.__setstate__(state)
+    return out
+
+
 @pytest.mark.parametrize("normalize", [True, False])
 def test_pickle_of_an_earlier_version_resumes(normalize):
     # a stream checkpointed by mpcore before the co-moments (and the p-norms' runs of
@@ -175,25 +188,15 @@ def test_pickle_of_an_earlier_version_resumes(normalize):
     T = T + (1e-7 * np.random.default_rng(31).standard_normal(len(T)) if normalize else 0)
     a = mpcore.stumpi(T[:150], 12, egress=True, normalize=normalize, k=2)
     a.update(T[150:250])
-    state = pickle.loads(pickle.dumps(a)).__dict__
-    for name in ("_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc", "_zdev"):
-        del state[name]
-    if not normalize:
-        state["_cst"][:] = 0
-    b = type(a).__new__(type(a))
-    b.__setstate__(state)
+    b = _resumed_as_earlier(a, ("_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc",
+                                "_zdev"))
     a.update(T[250:])
     b.update(T[250:])
     np.testing.assert_array_equal(a.P_, b.P_)
     np.testing.assert_array_equal(a.I_, b.I_)
-    R = random_walk(300, seed=32)
-    c = mpcore.stumpi_ab(T[:60], 12, R, normalize=normalize)
+    c = mpcore.stumpi_ab(T[:60], 12, random_walk(300, seed=32), normalize=normalize)
     c.update(T[60:120])
-    state = pickle.loads(pickle.dumps(c)).__dict__
-    for name in ("_mcR", "_dfR", "_dgR", "_czR", "_zdevR", "_ringS", "_ringG"):
-        state.pop(name, None)
-    d = type(c).__new__(type(c))
-    d.__setstate__(state)
+    d = _resumed_as_earlier(c, ("_mcR", "_dfR", "_dgR", "_czR", "_zdevR", "_ringS", "_ringG"))
     c.update(T[120:])
     d.update(T[120:])
     np.testing.assert_array_equal(c.P_, d.P_)
@@ -432,13 +435,8 @@ def test_identical_windows_replayed_against_brute_force(small_parts, kind, norma
     m, n0 = 8, 120
     T = _twin_stream(kind, n0 + 90, seed=7)
     ctor = mpcore.stumpi if normalize else mpcore.aampi
-    stream = ctor(T[:n0], m, egress=egress, k=k, **({} if normalize else {"p": p}))
-    if block:
-        with mpcore.threads(2):
-            stream.update(T[n0:])
-    else:
-        for t in T[n0:]:
-            stream.update(t)
+    stream = _replayed(ctor(T[:n0], m, egress=egress, k=k, **({} if normalize else {"p": p})),
+                       T[n0:], block)
     start = len(T) - n0 if egress else 0
     ref = _reference(T, m, start, k, normalize, p)
     _check(stream, ref, k)
@@ -446,6 +444,17 @@ def test_identical_windows_replayed_against_brute_force(small_parts, kind, norma
         I, left_I = _tie_order(ref[4], n0 - m + 1, start, k, math.ceil(m / 4))
         np.testing.assert_array_equal(stream.I_.reshape(-1, k), I)
         np.testing.assert_array_equal(stream.left_I_, left_I)
+
+
+def _replayed(stream, new, block):
+    """``stream`` after the points ``new``: one block over 2 threads, or one point a call."""
+    if block:
+        with mpcore.threads(2):
+            stream.update(new)
+    else:
+        for t in new:
+            stream.update(t)
+    return stream
 
 
 def _plateau_stream(kind, n, seed):
@@ -477,13 +486,7 @@ def test_plateaus_replayed_against_brute_force(small_parts, kind, egress, k, blo
     m, n0 = 8, 120
     T = _plateau_stream(kind, n0 + (500 if kind == "long" else 150), seed=11)
     n0 = 200 if kind == "long" else n0  # (the run starts in the initial series, ends later)
-    stream = mpcore.aampi(T[:n0], m, egress=egress, k=k)
-    if block:
-        with mpcore.threads(2):
-            stream.update(T[n0:])
-    else:
-        for t in T[n0:]:
-            stream.update(t)
+    stream = _replayed(mpcore.aampi(T[:n0], m, egress=egress, k=k), T[n0:], block)
     start = len(T) - n0 if egress else 0
     ref = _reference(T, m, start, k, False, 2.0)
     _check(stream, ref, k)
