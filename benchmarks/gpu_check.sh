@@ -87,6 +87,8 @@ step "speed: pass vs call, m = 100"
 timeout 200 $PY benchmarks/gpu_speed.py --sizes 16-21 --json "$OUT/speed.json" 2>&1 | tee "$LOG/speed.log" | tail -9
 grep "^host steps" "$LOG/speed.log"
 MPCORE_CUDA_TIMING=1 timeout 60 $PY benchmarks/gpu_speed.py --sizes 20-20 --reps 3 --pass-only --aamp 2>&1 | tail -2
+step "the call with the pass in ranges of rows (ROW_RANGES), n = 2**20"
+timeout 90 $PY benchmarks/gpu_speed.py --sizes 20-20 --reps 3 --ranges 1,2,4,8 2>&1 | grep "by ranges"
 step "the pass split: copies and kernel (device events), n = 2**20"
 MPCORE_CUDA_TIMING=1 timeout 60 $PY -c "
 import numpy as np, mpcore

@@ -16,7 +16,9 @@ its exclusion zone (a real profile's neighbours are as scattered: boxing them co
 boxing neighbours in order), and it prints the median host side of ``gpu_stump`` (the call's
 time less the wait), what the host adds to a pass.  Both modes also time the host's steps
 alone (``host_stages``: preparation, seeds, the near-flat rule, the series' facts, the exact
-distances, the object table).
+distances, the object table).  ``--ranges 1,4,8`` times the call with a self-join's pass in
+that many ranges of rows (``_gpu_api.ROW_RANGES``: the host refines each range while the GPU
+runs the next); with ``--host-only`` each range waits its share of the wait, by cells.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def _median_time(fn, reps):
     return float(np.median(ts))
 
 
-def mpcore_rows(sizes, m, k, reps, pass_only=False, normalize=True):
+def mpcore_rows(sizes, m, k, reps, pass_only=False, normalize=True, ranges=()):
     import mpcore
     from mpcore import _gpu_api, _pipeline, _prepare
 
@@ -67,10 +69,19 @@ def mpcore_rows(sizes, m, k, reps, pass_only=False, normalize=True):
         tables = _pipeline.merge(job, _gpu_api.run_gpu(job, [0]))
         t_fin = _median_time(lambda: _pipeline.finalize(job, _copy(tables)), r)
         t_call = _median_time(lambda: call(T, m, k=k), r)
+        by_ranges = {}
+        for nr in ranges:  # the pass in ranges of rows, each refined while the next runs
+            default, _gpu_api.ROW_RANGES = _gpu_api.ROW_RANGES, nr
+            by_ranges[str(nr)] = _median_time(lambda: call(T, m, k=k), r)
+            _gpu_api.ROW_RANGES = default
+        if by_ranges:
+            print(f"mpcore{what} n=2^{e} call by ranges of rows: " + ", ".join(
+                f"{nr}: {t:.4f} s ({cells / t:.3e} cells/s)" for nr, t in by_ranges.items()),
+                flush=True)
         stages = host_stages(T, m, k, lambda j: _pipeline.merge(j, _gpu_api.run_gpu(j, [0])),
                              r, normalize) if normalize else {}
         rows.append(dict(n=n, m=m, k=k, cells=cells, pass_s=t_pass, call_s=t_call,
-                         prepare_s=t_prep, finalize_s=t_fin,
+                         prepare_s=t_prep, finalize_s=t_fin, call_by_ranges_s=by_ranges,
                          pass_cells_per_s=cells / t_pass, call_cells_per_s=cells / t_call,
                          **{f"{x}_s": t for x, t in stages.items()}))
         print(f"mpcore{what} n=2^{e} m={m} k={k}: pass {t_pass:.4f} s "
@@ -103,10 +114,14 @@ def host_stages(T, m, k, tables_of, reps, normalize=True):
     X, l = job.series[0], job.series[0].l
     stats = cache["stats"]
     cand = np.concatenate([t.I.reshape(l, k) for t in tables[:2]], axis=1)
-    out["select"] = _median_time(lambda: _pipeline._select(job, X, X, cand.copy(), None,
-                                                           (stats[0], stats[0]), True), reps)
-    I, D, left, right = _pipeline._select(job, X, X, cand.copy(), None, (stats[0], stats[0]),
-                                          True)
+    I, D = np.empty((l, k), dtype=np.int64), np.empty((l, k))
+    left, right = np.empty(l, dtype=np.int64), np.empty(l, dtype=np.int64)
+
+    def select():
+        _pipeline._select(job, X, X, cand.copy(), np.empty(cand.shape), 0, l, None,
+                          (stats[0], stats[0]), I, D, left, right)
+
+    out["select"] = _median_time(select, reps)
     out["box"] = _median_time(lambda: mparray._from_columns(D, I, left, right, m, k, 4), reps)
     return out
 
@@ -116,57 +131,70 @@ def _stages_line(e, st):
             + " s")
 
 
-def host_rows(sizes, m, k, reps, wait):
-    """The host side of gpu_stump without a GPU: run_gpu replaced by a wait."""
+def host_rows(sizes, m, k, reps, wait, ranges=(1,)):
+    """The host side of gpu_stump without a GPU: each pass (``_gpu.run_pass``) replaced by a
+    wait, its share of ``wait`` by cells, that fills the tables with drawn neighbours."""
     import mpcore
-    from mpcore import _gpu_api, _prepare
+    from mpcore import _gpu, _gpu_api
 
     drawn = {}
+    total = {"cells": 1.0}  # the whole pass's, l * l / 2
 
-    def neighbours(job):
-        """A self-join's right and left tables' neighbours (an AB-join's one table: any of B's
-        windows), drawn once per shape, outside the timed calls."""
-        l, gap = job.series[0].l, job.excl_zone + 1
-        key = (l, gap, job.self_join)
+    def fake_pass(device, mode, m, p, lX, X_T, X_mu, X_df, X_dg, X_w, lY, Y_T, Y_mu, Y_df,
+                  Y_dg, Y_w, d_start, d_stop, row_score=None, row_idx=None, col_score=None,
+                  col_idx=None, k=1, **hints):
+        """A self-join's rows [0, lX) of columns [0, lY) (a range's, whose indices are local):
+        each row a neighbour drawn at random past d_start on each side, as scattered as a real
+        profile's (boxing them costs more than boxing neighbours in order), drawn once per
+        shape, outside the timed calls."""
+        key = (lX, lY, d_start, k)
         if key not in drawn:
-            rng = np.random.default_rng(l)
-            r = np.arange(l)
-            ly = job.series[0 if job.self_join else 1].l
-            u = rng.random(l)
-            if job.self_join:
-                drawn[key] = [
-                    np.where(r + gap < ly, r + gap + (u * (ly - r - gap)).astype(np.int64), -1),
-                    np.where(r - gap >= 0, (u * (r - gap + 1)).astype(np.int64), -1)]
-            else:
-                drawn[key] = [(u * ly).astype(np.int64)]
-        return drawn[key]
+            rng = np.random.default_rng(lY)
+            r, c = np.arange(lX), np.arange(lY)
+            right = np.where(r + d_start < lY,
+                             r + d_start + (rng.random(lX) * (lY - r - d_start)).astype(np.int64),
+                             -1)
+            top = np.minimum(c - d_start + 1, lX)  # rows r <= c - d_start, r < lX
+            left = np.where(top > 0, (rng.random(lY) * top).astype(np.int64), -1)
+            drawn[key] = (right, left)
+        right, left = drawn[key]
+        row_idx.reshape(lX, k)[:, 0] = right
+        row_score.reshape(lX, k)[:, 0] = np.where(right >= 0, 0.5, -np.inf)
+        col_idx.reshape(lY, k)[:, 0] = left
+        col_score.reshape(lY, k)[:, 0] = np.where(left >= 0, 0.5, -np.inf)
+        cells = np.minimum(lX, lY - np.arange(d_start, min(d_stop, lY))).clip(0).sum()
+        time.sleep(wait * cells / total["cells"])
 
-    def fake_pass(job, device_ids):
-        _prepare.untracked(job)
-        tables = _drawn_tables(job, neighbours)  # (as run_gpu: the device's tables)
-        time.sleep(wait)
-        return [tables]
-
-    _gpu_api.run_gpu = fake_pass
+    _gpu_api.gpu_available = lambda: True
+    _gpu.device_count = lambda: 1
+    _gpu.run_pass = fake_pass
     rows = []
     for e in sizes:
         T = np.cumsum(np.random.default_rng(e).standard_normal(2**e))
-        mpcore.gpu_stump(T, m, k=k)  # (draws the neighbours)
-        host = _median_time(lambda: mpcore.gpu_stump(T, m, k=k), reps) - wait
-        stages = host_stages(T, m, k, lambda job: _drawn_tables(job, neighbours), reps)
-        rows.append(dict(n=2**e, m=m, k=k, host_s=host, **{f"{x}_s": t
-                                                            for x, t in stages.items()}))
-        print(f"mpcore n=2^{e} m={m} k={k}: host side {host:.4f} s (pass replaced by a "
-              f"{wait} s wait)", flush=True)
+        total["cells"] = (2**e - m + 1) ** 2 / 2
+        host = {}
+        for nr in ranges:
+            _gpu_api.ROW_RANGES = nr
+            mpcore.gpu_stump(T, m, k=k)  # (draws the neighbours)
+            host[nr] = _median_time(lambda: mpcore.gpu_stump(T, m, k=k), reps) - wait
+        stages = host_stages(T, m, k, lambda job: _drawn_tables(job, fake_pass), reps)
+        rows.append(dict(n=2**e, m=m, k=k, host_s=host[ranges[0]],
+                         host_by_ranges_s={str(nr): t for nr, t in host.items()},
+                         **{f"{x}_s": t for x, t in stages.items()}))
+        print(f"mpcore n=2^{e} m={m} k={k}: host side " +
+              ", ".join(f"{t:.4f} s in {nr} range{'s' * (nr > 1)}" for nr, t in host.items()) +
+              f" (the pass replaced by a {wait} s wait)", flush=True)
         print(_stages_line(e, stages), flush=True)
     return rows
 
 
-def _drawn_tables(job, neighbours):
-    """New tables holding the drawn neighbours (``neighbours(job)``) as their best."""
+def _drawn_tables(job, fake_pass):
+    """New tables holding a self-join's drawn neighbours (``fake_pass``'s) as their best."""
     tables = job.new_tables()
-    for t, c in zip(tables, neighbours(job)):
-        t.I.reshape(t.l, t.k)[:, 0] = c
+    l = job.series[0].l
+    fake_pass(0, 0, job.m, 2.0, l, None, None, None, None, None, l, None, None, None, None,
+              None, job.excl_zone + 1, l, tables[0].P, tables[0].I, tables[1].P, tables[1].I,
+              job.k)
     return tables
 
 
@@ -228,16 +256,20 @@ def main():
     ap.add_argument("--aamp", action="store_true", help="gpu_aamp (p = 2) instead of gpu_stump")
     ap.add_argument("--host-only", type=float, default=0.0, metavar="SECONDS",
                     help="no GPU: time the host side, the pass replaced by a wait")
+    ap.add_argument("--ranges", default="",
+                    help="time the call with a self-join's pass in these numbers of ranges of "
+                         "rows (_gpu_api.ROW_RANGES), e.g. 1,4,8")
     a = ap.parse_args()
     lo, hi = (int(x) for x in a.sizes.split("-"))
     sizes = list(range(lo, hi + 1))
+    ranges = tuple(int(x) for x in a.ranges.split(",")) if a.ranges else ()
     if a.host_only:
-        rows = host_rows(sizes, a.m, a.k, a.reps, a.host_only)
+        rows = host_rows(sizes, a.m, a.k, a.reps, a.host_only, ranges or (1,))
         if a.json:
             with open(a.json, "w") as f:
                 json.dump(dict(host=rows), f, indent=1)
         return
-    rows = mpcore_rows(sizes, a.m, a.k, a.reps, a.pass_only, not a.aamp)
+    rows = mpcore_rows(sizes, a.m, a.k, a.reps, a.pass_only, not a.aamp, ranges)
     if a.pass_only:
         return
     srows = stumpy_rows([e for e in sizes if e <= a.stumpy_max], a.m, a.stumpy_path)

@@ -1,7 +1,9 @@
 """An executor that leaves the host idle (a GPU, a Dask cluster) runs beside the exact steps'
 series facts (_pipeline.matrix_profile's ``beside``): the facts are computed once, while the
 executor runs, and the result is bitwise the one computed after it."""
+import functools
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -109,10 +111,13 @@ def test_gpu_stump_runs_its_executor_beside_the_facts(monkeypatch, facts_log):
     runs beside the facts, and the result is stump's."""
     seen = []
 
-    def fake_run_gpu(job, device_ids):
+    def fake_run_gpu(job, device_ids, rows_done):
         seen.append(device_ids)
         assert facts_log["done"].wait(60)
-        return _pipeline.run_threads(job, 2)
+        tables = _pipeline.merge(job, _pipeline.run_threads(job, 2))
+        rows_done(tables, 0)  # (every row at once: the CPU's executor runs bands, not rows)
+        rows_done(tables, job.series[0].l)
+        return [tables]
 
     monkeypatch.setattr(_gpu_api, "run_gpu", fake_run_gpu)
     T = _series("hard")
@@ -136,3 +141,177 @@ def test_stumped_runs_beside_the_facts(facts_log):
 def test_gpu_stump_without_a_gpu_still_raises():
     with pytest.raises(RuntimeError, match="no CUDA GPU"):
         mpcore.gpu_stump(_series("walk"), M)
+
+
+# --- a self-join's rows refined as the GPU finishes them (matrix_profile's in_rows) -------
+
+
+def _scores(mode, m, p, TX, lX, wX, TY, lY, wY):
+    """The kernels' scores of every pair, plainly: Pearson correlation (mode 0), minus the
+    squared distance (1), minus the sum of |x - y|**p (2); NaN where a window is unusable
+    (its inverse norm is NaN)."""
+    X = np.lib.stride_tricks.sliding_window_view(TX[: lX + m - 1], m)
+    Y = np.lib.stride_tricks.sliding_window_view(TY[: lY + m - 1], m)
+    with np.errstate(all="ignore"):
+        if mode == 0:
+            zx = (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True)
+            zy = (Y - Y.mean(1, keepdims=True)) / Y.std(1, keepdims=True)
+            S = zx @ zy.T / m
+        elif mode == 1:
+            S = -((X * X).sum(1)[:, None] + (Y * Y).sum(1)[None, :] - 2 * X @ Y.T)
+        else:
+            S = -(np.abs(X[:, None, :] - Y[None, :, :]) ** p).sum(2)
+    S[np.isnan(wX[:lX])] = np.nan
+    S[:, np.isnan(wY[:lY])] = np.nan
+    return S
+
+
+def _offer(score, idx, S, I, k, later):
+    """Each line's k best of its entries (score, idx) and the candidates (S, I), in the
+    tables' order: higher score first, then the lower index (the higher with ``later``)."""
+    P = np.concatenate([score.reshape(-1, k), S], axis=1)
+    J = np.concatenate([idx.reshape(-1, k), I], axis=1)
+    P = np.where((J >= 0) & ~np.isnan(P), P, -np.inf)
+    J = np.where(P > -np.inf, J, -1)
+    for r in range(P.shape[0]):
+        o = np.lexsort(((-J[r] if later else J[r]), -P[r]))[:k]
+        keep = P[r, o] > -np.inf
+        score[r * k : (r + 1) * k] = np.where(keep, P[r, o], -np.inf)
+        idx[r * k : (r + 1) * k] = np.where(keep, J[r, o], -1)
+
+
+def fake_run_pass(device, mode, m, p, lX, X_T, X_mu, X_df, X_dg, X_w, lY, Y_T, Y_mu, Y_df,
+                  Y_dg, Y_w, d_start, d_stop, row_score=None, row_idx=None, col_score=None,
+                  col_idx=None, k=1, row_hint=None, col_hint=None, row_later=False,
+                  col_later=False):
+    """_gpu.run_pass's contract in NumPy (the hints, which only skip cells, ignored)."""
+    S = _scores(mode, m, p, X_T, lX, X_w, Y_T, lY, Y_w)
+    r, c = np.indices(S.shape)
+    S[(c - r < d_start) | (c - r >= d_stop)] = np.nan
+    if row_score is not None:
+        _offer(row_score, row_idx, S, c, k, row_later)
+    if col_score is not None:
+        _offer(col_score, col_idx, S.T.copy(), r.T.copy(), k, col_later)
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    """Two fake devices that run _gpu.run_pass's contract on the CPU, in ranges of 64 rows
+    (a small re-seed interval: small series then make several ranges), finalize's general
+    path for every size.  The log lists each pass's (lX, lY) and the rows refined."""
+    log = {"passes": [], "refined": []}
+
+    def logged_pass(*args, **kwargs):
+        log["passes"].append((args[4], args[10]))
+        return log.get("pass", fake_run_pass)(*args, **kwargs)
+
+    real_refine = _pipeline.Rows.refine
+
+    def logged_refine(self, a, b):
+        log["refined"].append((a, b))
+        return real_refine(self, a, b)
+
+    monkeypatch.setattr(_gpu_api, "gpu_available", lambda: True)
+    monkeypatch.setattr(_gpu, "device_count", lambda: 2)
+    monkeypatch.setattr(_gpu, "run_pass", logged_pass)
+    monkeypatch.setattr(_gpu_api, "RESEED_ROWS", 64)
+    monkeypatch.setattr(_pipeline, "_finalizes_small", lambda *args: False)
+    monkeypatch.setattr(_pipeline.Rows, "refine", logged_refine)
+    return log
+
+
+def _hard_small(n, seed):
+    T = random_walk(n, seed=seed)
+    T[100:160] = 2.0  # constant windows
+    T[300:420] = np.tile(np.sin(np.arange(40) / 3.0), 3)  # identical windows: classes
+    T[500] = np.nan
+    T[700:780] = T[900:980]  # an exact repeat
+    T[1100:1130] = 7.0 + 1e-9 * np.sin(np.arange(30))  # near-flat windows
+    return T
+
+
+@pytest.mark.parametrize("ranges", [1, 3, 8])
+@pytest.mark.parametrize("kind", ["walk", "hard"])
+@pytest.mark.parametrize("normalize,k,p", [(True, 1, 2.0), (True, 3, 2.0), (False, 1, 2.0),
+                                           (False, 2, 1.0)])
+@pytest.mark.parametrize("devices", [[0], [0, 1]])
+def test_rows_refined_in_ranges_give_the_same_bits(fake_gpu, monkeypatch, ranges, kind,
+                                                   normalize, k, p, devices):
+    """gpu_stump/gpu_aamp in ranges of rows (1, 3, 8: the last ranges short of 64 rows or
+    empty of cells) on one or two devices: the result is the one of a whole pass finalized
+    after it, bitwise, and the CPU's."""
+    monkeypatch.setattr(_gpu_api, "ROW_RANGES", ranges)
+    n, m = 1400, 20
+    T = random_walk(n, seed=5) if kind == "walk" else _hard_small(n, seed=6)
+    call = mpcore.gpu_stump if normalize else mpcore.gpu_aamp
+    got = call(T, m, device_id=devices, k=k, p=p)
+    l = n - m + 1
+    cuts = _gpu_api._row_cuts(l, ranges)
+    assert len(fake_gpu["passes"]) >= len(devices) * (len(cuts) - 2)  # a range a pass
+    assert fake_gpu["refined"][-1][1] == l and len(fake_gpu["refined"]) <= len(cuts) - 1
+    executor = functools.partial(_gpu_api.run_gpu, device_ids=devices)
+    whole = _pipeline.matrix_profile(T, m, None, True, normalize, p, k, None, None, executor,
+                                     beside=True)  # (in_rows False: one pass, then finalize)
+    _same(got, whole)
+    cpu = mpcore.stump(T, m, k=k) if normalize else mpcore.aamp(T, m, p=p, k=k)
+    _same(got, cpu)
+
+
+def test_rows_are_refined_while_the_gpu_runs(fake_gpu, monkeypatch):
+    """Each range's pass waits until the host has refined the range before the one before it
+    (ranges 3 on): it returns only if the host works beside the GPU."""
+    monkeypatch.setattr(_gpu_api, "ROW_RANGES", 6)
+    refined = []
+    real_refine = _pipeline.Rows.refine
+
+    def refine(self, a, b):
+        real_refine(self, a, b)
+        refined.append(b)
+
+    def waiting_pass(*args, **kwargs):
+        ranges_run = len(fake_gpu["passes"]) - 1  # (this one logged already)
+        if ranges_run >= 2:
+            cuts = _gpu_api._row_cuts(1400 - 20 + 1, 6)
+            deadline = time.monotonic() + 60
+            while not (refined and refined[-1] >= cuts[ranges_run - 1]):
+                assert time.monotonic() < deadline, "the host did not refine beside the GPU"
+                time.sleep(0.001)
+        fake_run_pass(*args, **kwargs)
+
+    monkeypatch.setattr(_pipeline.Rows, "refine", refine)
+    fake_gpu["pass"] = waiting_pass
+    T = _hard_small(1400, seed=7)
+    _same(mpcore.gpu_stump(T, 20), mpcore.stump(T, 20))
+    assert len(refined) >= 3
+
+
+@pytest.mark.parametrize("where", ["gpu", "host"])
+def test_an_error_on_either_side_stops_both(fake_gpu, monkeypatch, where):
+    """An error in a range's pass, or in the host's refinement, is raised (no hang); after a
+    host error the GPU starts no further range."""
+    monkeypatch.setattr(_gpu_api, "ROW_RANGES", 8)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"broken {where}")
+
+    if where == "gpu":
+        fake_gpu["pass"] = lambda *a, **kw: (broken() if len(fake_gpu["passes"]) == 3
+                                             else fake_run_pass(*a, **kw))
+    else:
+        started = threading.Event()
+
+        def slow_pass(*args, **kwargs):
+            fake_run_pass(*args, **kwargs)
+            if len(fake_gpu["passes"]) >= 2:
+                assert started.wait(60)
+
+        def refine(self, a, b):
+            started.set()
+            broken()
+
+        fake_gpu["pass"] = slow_pass
+        monkeypatch.setattr(_pipeline.Rows, "refine", refine)
+    with pytest.raises(RuntimeError, match=f"broken {where}"):
+        mpcore.gpu_stump(random_walk(1400, seed=8), 20)
+    ranges = len(_gpu_api._row_cuts(1400 - 20 + 1, 8)) - 1
+    assert len(fake_gpu["passes"]) < ranges

@@ -606,9 +606,13 @@ def run_worker_diags(int kernel, int mode, int64_t m, double p, int64_t reseed, 
     return rc == 0
 
 
-def merge_into(dst, src):
-    """Merge the top-k table ``src`` into ``dst`` (same shape), keeping each row's k best."""
+def merge_into(dst, src, int64_t shift=0):
+    """Merge the top-k table ``src`` into ``dst`` (same shape), keeping each row's k best;
+    ``shift`` is added to ``src``'s indices (a pass over series that start ``shift`` later)."""
     cdef mp_topk d, s
+    if dst.l != src.l or dst.k != src.k or len(dst.P) != dst.l * dst.k or \
+            len(src.P) != src.l * src.k:
+        raise ValueError("merge_into: the tables differ in shape")
     _fill_topk(&d, dst)
     _fill_topk(&s, src)
     cdef int64_t l = dst.l, k = dst.k, r, q, j
@@ -616,8 +620,11 @@ def merge_into(dst, src):
         if k == 1:  # mp_topk_insert's rule, inline (a call per row cost more than the rule)
             for r in range(l):
                 j = s.I[r]
-                if j >= 0 and (s.P[r] > d.P[r] or (s.P[r] == d.P[r] and (
-                        j > d.I[r] if d.later else j < d.I[r]))):
+                if j < 0:
+                    continue
+                j += shift
+                if s.P[r] > d.P[r] or (s.P[r] == d.P[r] and (
+                        j > d.I[r] if d.later else j < d.I[r])):
                     d.P[r] = s.P[r]
                     d.I[r] = j
                     d.thr[r] = s.P[r]
@@ -626,7 +633,7 @@ def merge_into(dst, src):
                 for q in range(k):
                     if s.I[r * k + q] < 0:
                         break
-                    mp_topk_insert(&d, r, s.P[r * k + q], s.I[r * k + q])
+                    mp_topk_insert(&d, r, s.P[r * k + q], s.I[r * k + q] + shift)
 
 
 def insert_candidates(table, const int64_t[::1] rows, const int64_t[::1] idx, double score):

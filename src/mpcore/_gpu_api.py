@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from . import _gpu, _threads, _validate
+from . import _engine, _gpu, _threads, _validate
 from ._gpu import gpu_available
 from ._pipeline import matrix_profile
 from ._prepare import MODE_ZNORM, MODE_AAMP_P2, Job, Table, untracked
@@ -31,11 +31,27 @@ def _device_ids(device_id) -> list[int]:
     return out
 
 
-def _split(job: Job, ps: int, parts: int) -> list[tuple[int, int]]:
-    """Cut one pass's diagonals into ``parts`` ranges of about equal cell counts."""
-    ds, de = (int(x) for x in job.pass_diags[ps])
-    lx = job.series[job.passes[ps, 0]].l
-    ly = job.series[job.passes[ps, 1]].l
+# A self-join's pass runs in this many ranges of rows (matrix_profile's ``in_rows``): the host
+# refines and boxes each range while the GPU runs the next.  Ranges start at multiples of the
+# kernel's exact re-seed interval (RC in cuda/mpcore_cuda.cu), where a whole pass re-seeds too,
+# so every cell's score is the one a single pass would give.
+ROW_RANGES = 4
+RESEED_ROWS = 4096
+
+
+def _row_cuts(l: int, ranges: int) -> list[int]:
+    """Cuts of ``[0, l)`` into up to ``ranges`` ranges of about equal rows, each starting at a
+    multiple of RESEED_ROWS.  Equal rows, not equal cells: row r has l - r cells, so the last
+    ranges are quick for the GPU and the host's share of the last one is all that is left when
+    the GPU is done (equal cells would leave the host a third of the rows then)."""
+    step = -(-l // max(1, int(ranges)))
+    step = max(RESEED_ROWS, -(-step // RESEED_ROWS) * RESEED_ROWS)
+    return list(range(0, l, step)) + [l]
+
+
+def _split(ds: int, de: int, lx: int, ly: int, parts: int) -> list[tuple[int, int]]:
+    """Cut the diagonals ``[ds, de)`` of an ``lx`` x ``ly`` pass into ``parts`` ranges of about
+    equal cell counts."""
     cells = np.minimum(lx, ly - np.arange(ds, de)).clip(0).cumsum()
     total = cells[-1] if len(cells) else 0
     cuts = [ds] + [ds + int(np.searchsorted(cells, total * i / parts)) for i in range(1, parts)]
@@ -43,9 +59,20 @@ def _split(job: Job, ps: int, parts: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
 
 
-def run_gpu(job: Job, device_ids: list[int]) -> list[list[Table]]:
+def _from(a, r0: int):
+    return None if a is None else a[r0:]
+
+
+def _hint(table: Table, a: int, b: int) -> np.ndarray:
+    """A lower bound of rows [a, b)'s final k-th best: the seed, or the k-th best so far."""
+    return np.maximum(table.thr[a:b], table.P[table.k - 1 :: table.k][a:b])
+
+
+def run_gpu(job: Job, device_ids: list[int], rows_done=None) -> list[list[Table]]:
     """GPU executor: each device, driven from its own thread, runs a share of every pass into
-    its own top-k tables, which the shared merge then combines."""
+    its own top-k tables, which the shared merge then combines.  With ``rows_done`` (see
+    _pipeline._refined_in_rows) a self-join runs in ranges of rows instead, each merged into
+    one set of tables as it ends, and the rows it finishes said final."""
     if not gpu_available():
         raise RuntimeError(f"mpcore: no CUDA GPU available: {_gpu.gpu_unavailable_reason()}")
     count = _gpu.device_count()
@@ -54,13 +81,16 @@ def run_gpu(job: Job, device_ids: list[int]) -> list[list[Table]]:
             raise ValueError(f"device_id {d} does not exist: {count} CUDA device(s) found")
     mode = 0 if job.mode == MODE_ZNORM else (1 if job.mode == MODE_AAMP_P2 else 2)
     untracked(job)  # the CUDA kernel has no rounding bookkeeping: the global near-flat rule
+    if rows_done is not None:
+        return _run_in_rows(job, device_ids, mode, rows_done)
     tables = [job.new_tables() for _ in device_ids]
 
     def work(slot: int, device: int) -> None:
         for ps in range(len(job.passes)):
             x, y, rows, cols = (int(v) for v in job.passes[ps])
             X, Y = job.series[x], job.series[y]
-            shares = _split(job, ps, len(device_ids))
+            ds, de = (int(v) for v in job.pass_diags[ps])
+            shares = _split(ds, de, X.l, Y.l, len(device_ids))
             if slot >= len(shares):
                 continue
             d0, d1 = shares[slot]
@@ -81,6 +111,46 @@ def run_gpu(job: Job, device_ids: list[int]) -> list[list[Table]]:
     _threads.each(lambda slot_device: work(*slot_device), list(enumerate(device_ids)),
                   len(device_ids))
     return tables
+
+
+def _run_in_rows(job: Job, device_ids: list[int], mode: int, rows_done) -> list[list[Table]]:
+    """A self-join's pass in ranges of rows [r0, r1) (_row_cuts), each on every device (a
+    share of its diagonals each), merged into one set of tables, then ``rows_done(tables, r1)``.
+
+    A range is a pass of the present C ABI over the series from r0 on both sides (rows r1 - r0,
+    columns l - r0, the same diagonals): its cells are (r, r + d) with both indices r0 lower,
+    so its fresh tables' indices are shifted by r0 before the merge.  Its thresholds start at
+    the best known so far (seeds, earlier ranges)."""
+    X = job.series[0]
+    l, k = X.l, job.k
+    tables = job.new_tables()
+    right, left = tables
+    rows_done(tables, 0)
+    if len(job.passes) != 1 or tuple(int(v) for v in job.passes[0]) != (0, 0, 0, 1):
+        raise ValueError("mpcore: only a self-join's pass runs in ranges of rows")
+    ds, de = (int(v) for v in job.pass_diags[0])
+    cuts = _row_cuts(l, ROW_RANGES)
+    for r0, r1 in zip(cuts[:-1], cuts[1:]):
+        lx, ly = r1 - r0, l - r0
+        shares = _split(ds, min(de, ly), lx, ly, len(device_ids))
+        parts = [(Table(lx, k), Table(ly, k, later=True)) for _ in shares]
+        row_hint, col_hint = _hint(right, r0, r1), _hint(left, r0, l)
+        series = (_from(X.T, r0), _from(X.mu, r0), _from(X.df, r0), _from(X.dg, r0),
+                  _from(X.w, r0))
+
+        def work(slot: int, r0=r0, lx=lx, ly=ly, shares=shares, parts=parts,
+                 row_hint=row_hint, col_hint=col_hint, series=series) -> None:
+            rt, ct = parts[slot]
+            _gpu.run_pass(device_ids[slot], mode, job.m, job.p, lx, *series, ly, *series,
+                          *shares[slot], rt.P, rt.I, ct.P, ct.I, k=k, row_hint=row_hint,
+                          col_hint=col_hint, row_later=False, col_later=True)
+
+        _threads.each(work, range(len(shares)), len(shares))
+        for rt, ct in parts:
+            _engine.merge_into(right.rows(r0, r1), rt, r0)
+            _engine.merge_into(left.rows(r0, l), ct, r0)
+        rows_done(tables, r1)
+    return [tables]
 
 
 def gpu_stump(T_A, m, T_B=None, ignore_trivial=True, device_id=0, normalize=True, p=2.0, k=1,
@@ -112,7 +182,7 @@ def gpu_stump(T_A, m, T_B=None, ignore_trivial=True, device_id=0, normalize=True
         return gpu_aamp(T_A, m, T_B, ignore_trivial, device_id, p, k)
     executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, True, p, k, T_A_subseq_isconstant,
-                          T_B_subseq_isconstant, executor, beside=True)
+                          T_B_subseq_isconstant, executor, beside=True, in_rows=True)
 
 
 def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1):
@@ -142,4 +212,4 @@ def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1):
     """
     executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor,
-                          beside=True)
+                          beside=True, in_rows=True)

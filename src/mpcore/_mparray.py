@@ -76,13 +76,21 @@ class mparray(np.ndarray):
                 np.ascontiguousarray(np.reshape(I, (l, k)), dtype=np.int64),
                 np.ascontiguousarray(left_I, dtype=np.int64),
                 np.ascontiguousarray(right_I, dtype=np.int64))
-        n = box_threads(l, n_threads)
-        if n <= 1:
+        if box_threads(l, n_threads) <= 1:
             return cls(_exact.box_profile(*cols), m, k, excl_zone_denom)
         out = np.empty((l, 2 * k + 2), dtype=object)
-        cuts = [l * i // n for i in range(n + 1)]
-        _threads.each(lambda i: _exact.box_rows(out, *cols, cuts[i], cuts[i + 1]), range(n), n)
+        cls._box_into(out, *cols, 0, l, n_threads)
         return cls(out, m, k, excl_zone_denom)
+
+    @staticmethod
+    def _box_into(out, P, I, left_I, right_I, a, b, n_threads=None):
+        """Rows ``[a, b)`` of :meth:`_from_columns`'s table, written into ``out`` (an object
+        array ``(l, 2k+2)``; the columns C-contiguous, P and I ``(l, k)``), by as many
+        threads as :func:`box_threads` allows."""
+        n = box_threads(b - a, n_threads)
+        cuts = [a + (b - a) * i // n for i in range(n + 1)]
+        _threads.each(lambda i: _exact.box_rows(out, P, I, left_I, right_I, cuts[i],
+                                                cuts[i + 1]), range(n), n)
 
     def __array_finalize__(self, obj):
         # slices and copies ("new from template") keep the attributes, as in STUMPY

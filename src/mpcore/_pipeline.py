@@ -5,6 +5,7 @@ executor takes a :class:`~mpcore._prepare.Job` and returns one list of top-k tab
 """
 from __future__ import annotations
 
+import queue
 import sys
 import warnings
 from collections.abc import Callable
@@ -223,22 +224,21 @@ def _refine(job: Job, X, Y, I: np.ndarray, D: np.ndarray, n_threads: int | None,
                 _refine_threads(job, I.shape[0], I.shape[1], n_threads))
 
 
-def _select(job: Job, X, Y, cand: np.ndarray, n_threads, stats, sides: bool) -> tuple:
-    """Exact distances of the candidates ``cand`` (l, c), each row sorted in STUMPY's order:
-    its first k distinct entries ``(I, D)`` (a repeated candidate counts once; -1, inf where
-    fewer), and with ``sides`` the self-join's ``(left_I, right_I)``, the first entry before
-    and after the row itself (_exact.refine_select)."""
-    l, k = cand.shape[0], job.k
-    I = np.empty((l, k), dtype=np.int64)
-    D = np.empty((l, k))
-    left = np.empty(l, dtype=np.int64) if sides else None
-    right = np.empty(l, dtype=np.int64) if sides else None
-    scratch = np.empty(cand.shape)
-    args = (X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const, cand, scratch)
-    _row_blocks(lambda a, b: _exact.refine_select(*args, a, b, job.self_join, *stats, I, D,
-                                                  left, right),
-                l, _refine_threads(job, l, cand.shape[1], n_threads))
-    return I, D, left, right
+def _select(job: Job, X, Y, cand: np.ndarray, scratch: np.ndarray, a: int, b: int,
+            n_threads, stats, I: np.ndarray, D: np.ndarray, left=None, right=None) -> None:
+    """Exact distances of the candidates ``cand`` (l, c) of rows ``[a, b)``, each row sorted
+    in STUMPY's order, into rows ``[a, b)`` of ``I``/``D`` (l, k): its first k distinct
+    entries (a repeated candidate counts once; -1, inf where fewer), and, given ``left`` and
+    ``right``, the self-join's first entry before and after the row itself
+    (_exact.refine_select).  ``scratch`` (l, c) takes the distances; ``cand``'s rows are
+    sorted in place."""
+    args = (X.exact, Y.exact, job.m, job.normalize, job.p, X.const, Y.const)
+
+    def rows(r0: int, r1: int) -> None:
+        _exact.refine_select(*args, cand, scratch, a + r0, a + r1, job.self_join, *stats, I,
+                             D, left, right)
+
+    _row_blocks(rows, b - a, _refine_threads(job, b - a, cand.shape[1], n_threads))
 
 
 def _flat_candidates(job: Job, tables: list[Table]) -> None:
@@ -281,7 +281,8 @@ def _flat_candidates(job: Job, tables: list[Table]) -> None:
 
 
 def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int,
-                    sizes: tuple | None = None, done: np.ndarray | None = None) -> np.ndarray:
+                    sizes: tuple | None = None, done: np.ndarray | None = None,
+                    r0: int = 0) -> np.ndarray:
     """``I`` (l, k) widened by the windows identical to its entries (same ``cls``), the k of
     each class that come first in STUMPY's order on this side: the nearest after ``r + excl``
     ("right"), the nearest before ``r - excl`` ("left"), the lowest indices ("all").
@@ -290,12 +291,15 @@ def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int,
     rounding; with each class's first k offered, the exact sort picks STUMPY's, whatever
     window of a class the kernels found.  Cost O(l k^2) when classes exist, else nothing.
     ``sizes``: _twins.sorted_members(cls), if known.  ``done``: an anytime profile's
-    diagonals done (sorted), the only ones the identical windows may come from."""
+    diagonals done (sorted), the only ones the identical windows may come from.  ``r0``: the
+    row of ``I``'s first line (a range of rows finalized apart; not with ``done``)."""
     k = I.shape[1]
     sizes = _twins.sorted_members(cls) if sizes is None else sizes
     if not (sizes[2] > 1).any():
         return I  # every window unique: no ties of this kind
     if done is not None:
+        if r0:
+            raise ValueError("an anytime profile's rows are finalized together")
         starts = np.zeros(len(cls) + 1, dtype=np.int64)
         np.cumsum(sizes[2], out=starts[1:])
         extra = _stream.class_members_on(np.ascontiguousarray(I).ravel(), k,
@@ -304,15 +308,16 @@ def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int,
         return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
     c = np.where(I >= 0, cls[np.maximum(I, 0)], -1)
     c[(c >= 0) & (sizes[2][np.maximum(c, 0)] < 2)] = -1  # a class of one: the entry itself
-    extra = _twins.class_members(c, cls, side, excl, k, sizes)
+    extra = _twins.class_members(c, cls, side, excl, k, sizes, r0)
     return np.ascontiguousarray(np.concatenate([I, extra], axis=1))
 
 
-def _with_twins(job: Job, cand: np.ndarray, side: str, sizes: tuple) -> np.ndarray:
-    """``cand`` widened by each row's own twins (_twins): the first k windows identical to it
-    on this side, at distance 0.  The rows they settle got no cell from the kernels."""
-    extra = _twins.class_members(job.twins[:, None], job.classes[0], side, job.excl_zone,
-                                 job.k, sizes)
+def _with_twins(job: Job, cand: np.ndarray, side: str, sizes: tuple, r0: int = 0) -> np.ndarray:
+    """``cand`` (rows from ``r0``) widened by each row's own twins (_twins): the first k
+    windows identical to it on this side, at distance 0.  The rows they settle got no cell
+    from the kernels."""
+    twins = job.twins[r0 : r0 + cand.shape[0], None]
+    extra = _twins.class_members(twins, job.classes[0], side, job.excl_zone, job.k, sizes, r0)
     return np.concatenate([cand, extra], axis=1)
 
 
@@ -361,11 +366,9 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
     keeps what depends on the series only (the windows' statistics and classes).  ``done``:
     the diagonals an anytime profile has done (sorted), where alone its neighbours lie."""
     k = job.k
-    if job.normalize and special:
-        _constant_candidates(job, tables)
-        _flat_candidates(job, tables)
+    if special:
+        special_candidates(job, tables)
     X = job.series[0]
-    l = X.l
     if job.twins is None and _finalizes_small(job, len(tables), n_threads):
         # small: the same steps in one compiled call (None: identical windows, whose ties
         # take the general path below)
@@ -385,51 +388,117 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
             if warn and not smallest >= 2e-6:
                 _warn_small(np.asarray(out[:, 0], dtype=np.float64))
             return mparray(out, job.m, k, EXCL_ZONE_DENOM)
-    # each window's statistics once, not once per pair (a self-join refines both sides)
-    if cache is None or "stats" not in cache:
-        cache = series_facts(job, n_threads, {} if cache is None else cache)
-    stats, (cls, repeats) = cache["stats"], cache["classes"]
-    if job.self_join:
-        right, left = tables[:2]
-        Y = X
-        # both sides in one sorted list: distance, then the nearest in time, the left first;
-        # each side's own best is then its first entry
-        cand = [right.I.reshape(l, k), left.I.reshape(l, k)]
-        if repeats:  # identical windows exist (else _tie_candidates adds nothing)
-            sizes = _twins.sorted_members(cls)
-            cand = [_tie_candidates(cand[0], cls, "right", job.excl_zone, sizes, done),
-                    _tie_candidates(cand[1], cls, "left", job.excl_zone, sizes, done)]
-            if job.twins is not None:
-                cand = [_with_twins(job, cand[0], "right", sizes),
-                        _with_twins(job, cand[1], "left", sizes)]
-        cand = np.concatenate(cand, axis=1)
-        I, D, left_I, right_I = _select(job, X, Y, cand, n_threads, (stats[0], stats[0]), True)
-        if len(tables) > 2:  # e.g. preSCRIMP's table: for the profile, not for left/right
-            extra = [t.I.reshape(l, k) for t in tables[2:]]
-            I, D, _, _ = _select(job, X, Y, np.concatenate([I] + extra, axis=1), n_threads,
-                                 (stats[0], stats[0]), False)
-    else:
-        Y = job.series[1]
-        cand = tables[0].I.reshape(l, k)
-        if repeats or job.twins is not None:
-            sizes = _twins.sorted_members(cls)
-            cand = _tie_candidates(cand, cls, "all", 0, sizes, done)
-            if job.twins is not None:
-                cand = _with_twins(job, cand, "all", sizes)
-        # (a copy: refine_select sorts its candidates in place, and these are the table's)
-        I, D, _, _ = _select(job, X, Y, np.array(cand, dtype=np.int64), n_threads,
-                             tuple(stats), False)
-        left_I = np.full(l, -1, dtype=np.int64)
-        right_I = np.full(l, -1, dtype=np.int64)
-    if job.unscale != 1.0:
-        D *= job.unscale  # a power of two: exact
-    P0 = D[:, 0]
-    # (a smallest distance of 2e-6 or more rules the warning out without the NumPy calls)
-    if warn and not P0.min() >= 2e-6:
-        _warn_small(P0)
-    if not boxed:
-        return Columns(D, I, left_I, right_I, k)
-    return mparray._from_columns(D, I, left_I, right_I, job.m, k, EXCL_ZONE_DENOM, n_threads)
+    rows = Rows(job, tables, n_threads, cache, done)
+    rows.refine(0, X.l)
+    return rows.result(warn, boxed)
+
+
+def special_candidates(job: Job, tables: list[Table]) -> None:
+    """Offer the candidates the kernels leave out, constant and near-flat windows', to
+    ``tables`` (the job's own, or fresh ones merged into them later, row by row)."""
+    if job.normalize:
+        _constant_candidates(job, tables)
+        _flat_candidates(job, tables)
+
+
+BOX_PIECE_ROWS = 16384
+
+
+class Rows:
+    """finalize's general path, a range of rows at a time.  Each row's result depends on its
+    own rows of the tables and on the series alone, so the rows an executor has finished (a
+    GPU's self-join finishes them in order, see matrix_profile) can be refined and boxed while
+    it runs on; one call for all the rows is finalize's path."""
+
+    def __init__(self, job: Job, tables: list[Table], n_threads: int | None,
+                 cache: dict | None = None, done: np.ndarray | None = None):
+        # each window's statistics once, not once per pair (a self-join refines both sides)
+        if cache is None or "stats" not in cache:
+            cache = series_facts(job, n_threads, {} if cache is None else cache)
+        self.job, self.tables, self.n_threads, self.done = job, tables, n_threads, done
+        self.stats, (self.cls, repeats) = cache["stats"], cache["classes"]
+        self.ties = bool(repeats)  # identical windows exist (else _tie_candidates adds nothing)
+        wide = self.ties if job.self_join else self.ties or job.twins is not None
+        self.sizes = _twins.sorted_members(self.cls) if wide else None
+        l, k = job.series[0].l, job.k
+        self.I = np.empty((l, k), dtype=np.int64)
+        self.D = np.empty((l, k))
+        if job.self_join:
+            self.left, self.right = np.empty(l, dtype=np.int64), np.empty(l, dtype=np.int64)
+        else:
+            self.left, self.right = np.full(l, -1, dtype=np.int64), np.full(l, -1, np.int64)
+        self.cand: list = [None, None]  # candidates and their distances, (l, c) each, per step
+        self.boxed = None
+
+    def _step(self, i: int, a: int, b: int, cand: np.ndarray, stats, sides: bool) -> None:
+        """_select of rows ``[a, b)``'s candidates ``cand`` (b - a, c) into I and D; each step
+        keeps one (l, c) array of candidates (refine_select takes whole arrays and a range)."""
+        if self.cand[i] is None or self.cand[i][0].shape[1] != cand.shape[1]:
+            l = self.I.shape[0]
+            self.cand[i] = (np.empty((l, cand.shape[1]), dtype=np.int64),
+                            np.empty((l, cand.shape[1])))
+        full, scratch = self.cand[i]
+        full[a:b] = cand
+        X = self.job.series[0]
+        Y = X if self.job.self_join else self.job.series[1]
+        _select(self.job, X, Y, full, scratch, a, b, self.n_threads, stats, self.I, self.D,
+                self.left if sides else None, self.right if sides else None)
+
+    def refine(self, a: int, b: int) -> None:
+        """Exact results of rows ``[a, b)``, whose entries in every table are final."""
+        if b <= a:
+            return
+        job, tables, k, excl = self.job, self.tables, self.job.k, self.job.excl_zone
+        stats, cls, sizes, done = self.stats, self.cls, self.sizes, self.done
+        rows = [t.I.reshape(t.l, k)[a:b] for t in tables]
+        if job.self_join:
+            # both sides in one sorted list: distance, then the nearest in time, the left
+            # first; each side's own best is then its first entry
+            cand = rows[:2]
+            if self.ties:
+                cand = [_tie_candidates(cand[0], cls, "right", excl, sizes, done, a),
+                        _tie_candidates(cand[1], cls, "left", excl, sizes, done, a)]
+                if job.twins is not None:
+                    cand = [_with_twins(job, cand[0], "right", sizes, a),
+                            _with_twins(job, cand[1], "left", sizes, a)]
+            self._step(0, a, b, np.concatenate(cand, axis=1), (stats[0], stats[0]), True)
+            if len(tables) > 2:  # e.g. preSCRIMP's table: for the profile, not for left/right
+                self._step(1, a, b, np.concatenate([self.I[a:b]] + rows[2:], axis=1),
+                           (stats[0], stats[0]), False)
+        else:
+            cand = rows[0]
+            if self.sizes is not None:
+                cand = _tie_candidates(cand, cls, "all", 0, sizes, done, a)
+                if job.twins is not None:
+                    cand = _with_twins(job, cand, "all", sizes, a)
+            self._step(0, a, b, cand, tuple(stats), False)
+        if job.unscale != 1.0:
+            self.D[a:b] *= job.unscale  # a power of two: exact
+
+    def box(self, a: int, b: int) -> None:
+        """STUMPY's object table's rows ``[a, b)``, made now (result then only wraps it).
+        Boxing holds the GIL: it goes in pieces of BOX_PIECE_ROWS (about 2 ms each), between
+        which an executor's thread that needs it to start its next range gets it."""
+        if self.boxed is None:
+            self.boxed = np.empty((self.I.shape[0], 2 * self.job.k + 2), dtype=object)
+        for r in range(a, b, BOX_PIECE_ROWS):
+            mparray._box_into(self.boxed, self.D, self.I, self.left, self.right, r,
+                              min(b, r + BOX_PIECE_ROWS), self.n_threads)
+
+    def result(self, warn: bool = True, boxed: bool = True):
+        """The result of all the rows, refined: the mparray (boxed as it goes if :meth:`box`
+        was called, else all at once), or :class:`Columns`."""
+        job, D = self.job, self.D
+        P0 = D[:, 0]
+        # (a smallest distance of 2e-6 or more rules the warning out without the NumPy calls)
+        if warn and not P0.min() >= 2e-6:
+            _warn_small(P0)
+        if not boxed:
+            return Columns(D, self.I, self.left, self.right, job.k)
+        if self.boxed is not None:
+            return mparray(self.boxed, job.m, job.k, EXCL_ZONE_DENOM)
+        return mparray._from_columns(D, self.I, self.left, self.right, job.m, job.k,
+                                     EXCL_ZONE_DENOM, self.n_threads)
 
 
 def _finalizes_small(job: Job, ntables: int, n_threads: int | None) -> bool:
@@ -469,15 +538,18 @@ def _warn_small(P0: np.ndarray) -> None:
 
 def matrix_profile(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant,
                    executor: Executor, n_threads: int | None = None,
-                   beside: bool = False) -> mparray:
+                   beside: bool = False, in_rows: bool = False) -> mparray:
     """The whole pipeline with ``executor``.  ``beside``: the executor leaves the host's cores
     idle while it waits (a GPU, a Dask cluster), so the part of the exact steps that depends on
     the series alone (:func:`series_facts`) runs on another thread meanwhile, instead of after
-    it (n = 2**20: about 0.07 s of 2 cores here)."""
+    it (n = 2**20: about 0.07 s of 2 cores here).  ``in_rows`` (with ``beside``): the executor
+    also finishes a self-join's rows in order and says so (:func:`_refined_in_rows`)."""
     job = prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant)
     ntables = len(job.targets)
     if not beside or _finalizes_small(job, ntables, n_threads):
         return finalize(job, merge(job, executor(job)), n_threads)
+    if in_rows and job.self_join and ntables == 2:
+        return _refined_in_rows(job, executor, n_threads)
     cache: dict = {}
     # two threads, the caller's among them, one item each; an error in either (a Ctrl-C
     # included) is re-raised here once both have returned
@@ -485,3 +557,74 @@ def matrix_profile(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B
                                                       lambda: series_facts(job, n_threads, cache)],
                                   2)
     return finalize(job, merge(job, per_worker), n_threads, cache=cache)
+
+
+class _HostFailed(Exception):
+    """Stops an executor whose results the host can no longer use (the host's error is the
+    one raised)."""
+
+
+def _refined_in_rows(job: Job, executor, n_threads: int | None) -> mparray:
+    """A self-join whose executor finishes rows in order: it takes ``rows_done(tables, R)``,
+    called with its merged tables whose rows ``[0, R)`` are final (R never falls; first with
+    R = 0 once the job is settled, before any cell).  In a self-join's upper triangle row r's
+    right entries come from its own cells and its left ones from earlier rows' cells, so an
+    executor that runs the rows in ranges can say so after each.  The host, meanwhile, refines
+    and boxes the rows said final (:class:`Rows`), so that what waits for the last cell is the
+    last range's share of the exact steps, not all of them.  The result is the same as
+    finalize's: each row's depends on its own rows of the tables."""
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    failed: list[BaseException] = []
+    l = job.series[0].l
+
+    def rows_done(tables: list[Table], R: int) -> None:
+        if failed:
+            raise _HostFailed
+        events.put((tables, R))
+
+    def run() -> list[list[Table]]:
+        try:
+            return executor(job, rows_done=rows_done)
+        finally:
+            events.put(None)  # the host stops waiting, whatever happened
+
+    def host() -> Rows | None:
+        try:
+            cache = series_facts(job, n_threads, {})  # while the executor starts
+            first = events.get()
+            if first is None:
+                return None  # the executor failed: its error is raised
+            tables, done = first
+            # constant and near-flat windows' candidates, into tables of their own: the
+            # executor is still writing the job's (merged in below, a range at a time)
+            extra = job.new_tables()
+            special_candidates(job, extra)
+            rows = Rows(job, tables, n_threads, cache)
+            while done < l:
+                got = [events.get()]
+                while not events.empty():  # take every range said final meanwhile at once
+                    got.append(events.get())
+                if got[-1] is None:
+                    if len(got) == 1:
+                        return None
+                    got.pop()
+                    events.put(None)  # (seen again on the next turn)
+                R = got[-1][1]
+                if R > done:
+                    for t, x in zip(tables, extra):
+                        _engine.merge_into(t.rows(done, R), x.rows(done, R))
+                    rows.refine(done, R)
+                    rows.box(done, R)
+                    done = R
+            return rows
+        except BaseException as exc:
+            failed.append(exc)
+            raise
+
+    try:
+        _, rows = _threads.each(lambda part: part(), [run, host], 2)
+    except _HostFailed:
+        raise failed[0] from None
+    if rows is None:
+        raise RuntimeError("mpcore: the executor ended before every row was final")
+    return rows.result()

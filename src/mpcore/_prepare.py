@@ -214,6 +214,19 @@ class Table:
         self.thr[: self.l] = -np.inf
         self.thr[self.l :] = np.inf
 
+    def rows(self, a: int, b: int) -> Table:
+        """Rows ``[a, b)`` as a table that shares this one's arrays (its indices stay this
+        table's): for merges of rows an executor has finished, not for the kernels, which
+        read thresholds past the last row (``PAD``)."""
+        if not 0 <= a <= b <= self.l:
+            raise ValueError(f"rows [{a}, {b}) outside a table of {self.l}")
+        view = object.__new__(Table)
+        view.l, view.k, view.later = b - a, self.k, self.later
+        view.P = self.P[a * self.k : b * self.k]
+        view.I = self.I[a * self.k : b * self.k]
+        view.thr = self.thr[a:b]
+        return view
+
 
 @dataclass
 class Job:

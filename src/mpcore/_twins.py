@@ -88,16 +88,17 @@ def class_index(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def class_members(c: np.ndarray, cls: np.ndarray, side: str, excl: int, k: int,
-                  sizes: tuple | None = None) -> np.ndarray:
+                  sizes: tuple | None = None, r0: int = 0) -> np.ndarray:
     """For each row ``r`` and each class ``c[r, j]`` (-1: none), the first ``k`` windows of
     that class in STUMPY's order on this side of row ``r``: the nearest after ``r + excl``
     ("right"), the nearest before ``r - excl`` ("left"), the lowest indices ("all"); -1 where
-    fewer.  Returns an ``(l, j * k)`` array.  ``sizes``: sorted_members(cls), if known."""
+    fewer.  Returns an ``(l, j * k)`` array.  ``sizes``: sorted_members(cls), if known.
+    ``r0``: the row of ``c``'s first line (a range of rows, finalized apart)."""
     l, nj = c.shape
     lb = len(cls)
     members, key, size = sorted_members(cls) if sizes is None else sizes
     base = np.maximum(c, 0) * (lb + 1)
-    rows = np.arange(l)[:, None]
+    rows = np.arange(r0, r0 + l)[:, None]
     if side == "right":
         start = np.searchsorted(key, base + rows + excl + 1)
         step = 1
