@@ -492,7 +492,7 @@ class Rows:
         P0 = D[:, 0]
         # (a smallest distance of 2e-6 or more rules the warning out without the NumPy calls)
         if warn and not P0.min() >= 2e-6:
-            _warn_small(P0)
+            _warn_small(P0, 5)  # (the public function's frame, as from finalize)
         if not boxed:
             return Columns(D, self.I, self.left, self.right, job.k)
         if self.boxed is not None:
@@ -526,13 +526,13 @@ def series_facts(job: Job, n_threads: int | None, cache: dict) -> dict:
     return cache
 
 
-def _warn_small(P0: np.ndarray) -> None:
+def _warn_small(P0: np.ndarray, stacklevel: int = 4) -> None:
     """STUMPY's warning when the profile is mostly (near) zero."""
     if np.isfinite(P0).any() and (np.mean(P0[np.isfinite(P0)]) < 1e-6 or np.all(P0 < 1e-6)):
         warnings.warn(
             "A large number of values in `P` are smaller than 1e-06.\n"
             "For a self-join, try setting `ignore_trivial=True`.",
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
 
