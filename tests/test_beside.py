@@ -315,3 +315,30 @@ def test_an_error_on_either_side_stops_both(fake_gpu, monkeypatch, where):
         mpcore.gpu_stump(random_walk(1400, seed=8), 20)
     ranges = len(_gpu_api._row_cuts(1400 - 20 + 1, 8)) - 1
     assert len(fake_gpu["passes"]) < ranges
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_range_merges_into_its_rows_with_its_indices_shifted(k):
+    """What a range's pass gives (fresh tables, indices r0 lower) merges into rows [r0, r1) of
+    the job's tables as if its indices had been global; tables of other shapes are refused."""
+    from mpcore import _engine
+    from mpcore._prepare import Table
+
+    rng = np.random.default_rng(3)
+    l, r0, r1 = 50, 20, 35
+    dst, want, part = Table(l, k, later=True), Table(l, k, later=True), Table(r1 - r0, k)
+    for t in (dst, want):  # the same entries so far
+        t.P[:] = np.sort(rng.integers(0, 4, (l, k)), axis=1)[:, ::-1].ravel() / 4
+        t.I[:] = rng.integers(0, l, l * k)
+    want.P[:], want.I[:] = dst.P, dst.I
+    part.P[:] = np.sort(rng.integers(0, 4, (r1 - r0, k)), axis=1)[:, ::-1].ravel() / 4
+    part.I[:] = rng.integers(0, l - r0, (r1 - r0) * k)
+    part.I[::4] = -1  # empty slots stay empty
+    glob = Table(r1 - r0, k)
+    glob.P[:], glob.I[:] = part.P, np.where(part.I >= 0, part.I + r0, -1)
+    _engine.merge_into(dst.rows(r0, r1), part, r0)
+    _engine.merge_into(want.rows(r0, r1), glob)
+    np.testing.assert_array_equal(dst.P, want.P)
+    np.testing.assert_array_equal(dst.I, want.I)
+    with pytest.raises(ValueError, match="differ in shape"):
+        _engine.merge_into(dst.rows(r0, r1 + 1), part, r0)
