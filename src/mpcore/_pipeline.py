@@ -432,13 +432,17 @@ class Rows:
 
     def _step(self, i: int, a: int, b: int, cand: np.ndarray, stats, sides: bool) -> None:
         """_select of rows ``[a, b)``'s candidates ``cand`` (b - a, c) into I and D; each step
-        keeps one (l, c) array of candidates (refine_select takes whole arrays and a range)."""
-        if self.cand[i] is None or self.cand[i][0].shape[1] != cand.shape[1]:
-            l = self.I.shape[0]
-            self.cand[i] = (np.empty((l, cand.shape[1]), dtype=np.int64),
-                            np.empty((l, cand.shape[1])))
-        full, scratch = self.cand[i]
-        full[a:b] = cand
+        keeps one (l, c) array of candidates (refine_select takes whole arrays and a range,
+        and sorts the candidates in place: never a table's own)."""
+        l = self.I.shape[0]
+        if a == 0 and b == l and cand.flags.owndata and cand.flags.c_contiguous:
+            full, scratch = cand, np.empty(cand.shape)  # all the rows at once: no copy
+        else:
+            if self.cand[i] is None or self.cand[i][0].shape[1] != cand.shape[1]:
+                self.cand[i] = (np.empty((l, cand.shape[1]), dtype=np.int64),
+                                np.empty((l, cand.shape[1])))
+            full, scratch = self.cand[i]
+            full[a:b] = cand
         X = self.job.series[0]
         Y = X if self.job.self_join else self.job.series[1]
         _select(self.job, X, Y, full, scratch, a, b, self.n_threads, stats, self.I, self.D,
