@@ -725,8 +725,8 @@ def test_stumpi_ab_offset_and_near_flat(kind):
 def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normalize, p, block):
     # the invariant the filter rests on, after thousands of points (chains refreshed every few
     # m columns, the series re-centered as the buffers move).  p-norms (p = 1, 2): the sums of
-    # |x - y|^p of the series' own windows, |QT[w] - exact| <= PDIFF_CE QE[w] (sb_psum), QE
-    # what the column's chain went through, and within 2^-20 of QT itself (sb_preseed);
+    # |x - y|^p of the series' own windows, |QT[w] - exact| <= 6.5 u (m + 2) QE[w] (sb_psum),
+    # QE what the column's chain took in, and within 2^-20 of QT itself (sb_preseed);
     # z-normalized, the co-moments of the deviations from the means: |X[w] - exact| <=
     # al Z_w + ga (sb_zbound), Z_w from the largest norm of the deviations and step terms of
     # the windows the column's chain went through, al and ga from the new window's
@@ -777,8 +777,8 @@ def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normal
     else:
         V = np.lib.stride_tricks.sliding_window_view(T[-n:].astype(np.longdouble), m)
         exact = (np.abs(V - V[-1]) ** p).sum(axis=1)
-        assert mpcore._stream.PDIFF_CE == 6.5 * u
-        bound = mpcore._stream.PDIFF_CE * stream._QE[a : a + l]
+        assert mpcore._stream.pdiff_coef(m) == 6.5 * u * (m + 2)
+        bound = mpcore._stream.pdiff_coef(m) * stream._QE[a : a + l]
         # tight: within 2^-20 of the value (the rest are summed afresh), and on a plateau
         # nearly exact, where the centered values' dot products had a bound of ~1e-8
         assert (bound <= 2.0**-20 * stream._QT[a : a + l]).all()

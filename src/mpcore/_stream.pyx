@@ -540,7 +540,6 @@ cdef extern from "_kernels/stream_block.h":
         double *buf
         int64_t bufsize, tile
     int SB_CHUNK
-    double SB_PCE
     void sb_part(const sb_ctx *c, int64_t t, double *lbuf) noexcept nogil
     int sb_claim(uint8_t *state) noexcept nogil
     void sb_done(uint8_t *state) noexcept nogil
@@ -563,7 +562,8 @@ cdef extern from "_kernels/stream_block.h":
                   double *df, double *dg) noexcept nogil
     double sb_pdist(const double *x, const double *y, int64_t m, double p) noexcept nogil
     double sb_psum(const double *x, const double *y, int64_t m, int sq) noexcept nogil
-    double sb_perr(double D, int64_t m) noexcept nogil
+    double sb_perr(double D) noexcept nogil
+    double sb_pce(int64_t m) noexcept nogil
 
 
 # A streamed dot product (z-normalized: co-moment) is recomputed directly every REFRESH * m
@@ -759,10 +759,13 @@ def pdiffs(const double[::1] T, int64_t m, bint sq, double[::1] out, double[::1]
     with nogil:
         for w in range(l):
             out[w] = sb_psum(&T[w], &T[l - 1], m, sq)
-            err[w] = sb_perr(out[w], m)
+            err[w] = sb_perr(out[w])
 
 
-PDIFF_CE = SB_PCE  # (for the tests of the bound: |QT - exact| <= PDIFF_CE QE)
+def pdiff_coef(int64_t m):
+    """QE's coefficient in the bound of a stepped sum of differences, ``|QT - exact| <=
+    pdiff_coef(m) QE`` (``sb_pce``)."""
+    return sb_pce(m)
 
 
 def pair_distances(const double[::1] T, const int64_t[::1] A, const int64_t[::1] B, int64_t m,

@@ -279,11 +279,16 @@ static inline double sb_dot(const double *x, const double *y, int64_t m) {
  * distance, 25x p = 2's time).  A difference's rounding is in terms of the differences: to
  * first order, u the unit roundoff, a step's terms ta, tb are within 3 u of themselves (p = 2:
  * the difference's rounding, doubled by the square, and the square's; p = 1: u) and its two
- * sums round by u (|x| + ta) and u (|x| + ta + tb), so a step adds at most
- * u (5 ta + 4 tb + 2 |x|) <= 6 u (ta + tb + |x|) to the error of the state x.  QE[w] sums
- * ta + tb + |x| over the steps of column w's chain, so that |D[w] - exact| <= SB_PCE QE[w]
- * (6.5 u: room for the second-order terms and QE's own rounding); a direct sum (sb_psum, eight
- * partial sums) is within (m/8 + 12) u of itself: QE = D (m/8 + 12) / 6 (sb_perr).
+ * sums round by u (x + ta) and u (x + ta + tb), so a step adds at most
+ * u (5 ta + 4 tb + 2 x) <= 6 u (ta + tb + x) to the error of the state x (x >= 0: a column
+ * below 0 is summed afresh).  Along a chain from a direct sum D0, every term that left was one
+ * of D0's or one that entered since, and each term is in at most m of the chain's states, so
+ * the steps' ta + tb + x add up to at most (m + 2) (D0 + the terms that entered).  QE[w] holds
+ * F = 2 D0 + the terms that entered (the extra D0 for the direct sum's own rounding,
+ * (m/8 + 12) u D0 in eight partial sums; sb_perr), so that
+ *   |D[w] - exact| <= SB_PCE (m + 2) QE[w]
+ * (6.5 u: room for the second-order terms and QE's own rounding), for one add a step: QE
+ * summing ta + tb + x itself, as the batch kernels' bound does, cost a walk's blocks 8%.
  * The bound is the chain's own: a same-level pair whose chain went through a level change
  * (D ~ m 1e4 there) keeps that much rounding, which no later step removes, so a column whose
  * bound exceeds SB_PTLIM of its own D, or whose D is not finite, is summed afresh (sb_preseed,
@@ -321,20 +326,26 @@ static inline double sb_psum(const double *x, const double *y, int64_t m, int sq
 }
 
 /* QE of a direct sum D (sb_psum). */
-static inline double sb_perr(double D, int64_t m) {
-    return D * (((double) m / 8.0 + 12.0) / 6.0);
+static inline double sb_perr(double D) {
+    return 2.0 * D;
+}
+
+/* QE's coefficient in the bound: SB_PCE (m + 2). */
+static inline double sb_pce(int64_t m) {
+    return SB_PCE * ((double) m + 2.0);
 }
 
 /* The slack of a lower (D - slack) or upper (D + slack) bound of the filter's value of the
  * exact distance, from D and QE. */
 static inline double sb_pslack(double D, double E, int64_t m) {
-    return SB_PCE * E + (2.0 * (double) m + 8.0) * SB_U * fabs(D) + SB_PFLOOR;
+    return sb_pce(m) * E + (2.0 * (double) m + 8.0) * SB_U * fabs(D) + SB_PFLOOR;
 }
 
-/* Whether a stepped column must be summed afresh: its bound over SB_PTLIM of D, or D not
- * finite (NaN from inf - inf where a value's square overflowed). */
-static inline int sb_preseed(double D, double E) {
-    return (E * (SB_PCE / SB_PTLIM) > D) | !(D <= 1.7976931348623157e308);
+/* Whether a stepped column must be summed afresh: its bound over SB_PTLIM of D (rl:
+ * sb_pce / SB_PTLIM), or D not finite (NaN from inf - inf where a value's square overflowed,
+ * inf where the sum did). */
+static inline int sb_preseed(double D, double E, double rl) {
+    return (E * rl > D) | !(D <= 1.7976931348623157e308);
 }
 
 /* z-normalized, the kernel keeps co-moments X[w] = sum_t (x_t - mu_w)(y_t - mu_q) of the
@@ -424,15 +435,15 @@ static inline void sb_zstep(const double *Tc, const double *mu, const double *mc
 /* pdiff: one point's step of the columns [w0, w0 + len) (sb_psum's derivation): their new
  * values to y, QE to ye, from column w0 - 1's value x0 and QE e0 and the next columns' xr, er
  * (xr[i - 1] for column w0 + i), the values leaving and entering them from tl and tr and the
- * new window's (tdrop, tadd); a column that lost its precision (sb_preseed) is summed afresh,
- * from its window Tw + i and the new one, Tq.  A function of its own: inside sb_tile its
- * pointers were spilled, a third of a walk's step.  Chunks of SB_CHUNK columns, each looked
- * over again only when one of its columns must be summed afresh.  A column's value x is
- * never negative (sb_preseed sums one afresh, >= 0), so QE adds x for |x|. */
+ * new window's (tdrop, tadd); a column that lost its precision (sb_preseed, rl) is summed
+ * afresh, from its window Tw + i and the new one, Tq.  A function of its own: inside sb_tile
+ * its pointers were spilled, a third of a walk's step.  Chunks of SB_CHUNK columns, each looked
+ * over again only when one of its columns must be summed afresh. */
 SB_CLONES __attribute__((noinline)) static void sb_pstep(
     const double *restrict tl, const double *restrict tr, double tdrop, double tadd, double x0,
     double e0, const double *restrict xr, const double *restrict er, double *restrict y,
-    double *restrict ye, int64_t len, int sq, const double *Tw, const double *Tq, int64_t m) {
+    double *restrict ye, int64_t len, int sq, double rl, const double *Tw, const double *Tq,
+    int64_t m) {
     int64_t i, i0, i1, nre;
     for (i0 = 0; i0 < len; i0 = i1) {
         i1 = i0 + SB_CHUNK < len ? i0 + SB_CHUNK : len;
@@ -441,33 +452,31 @@ SB_CLONES __attribute__((noinline)) static void sb_pstep(
             const double ta = sq ? (tl[0] - tdrop) * (tl[0] - tdrop) : fabs(tl[0] - tdrop);
             const double tb = sq ? (tr[0] - tadd) * (tr[0] - tadd) : fabs(tr[0] - tadd);
             y[0] = (x0 - ta) + tb;
-            ye[0] = e0 + ((ta + tb) + x0);
-            nre += sb_preseed(y[0], ye[0]);
+            ye[0] = e0 + tb;
+            nre += sb_preseed(y[0], ye[0], rl);
         }
         if (sq) {
             for (i = i0 ? i0 : 1; i < i1; i++) {
-                const double da = tl[i] - tdrop, db = tr[i] - tadd, xi = xr[i - 1];
-                const double ta = da * da, tb = db * db, yi = (xi - ta) + tb;
-                const double ei = er[i - 1] + ((ta + tb) + xi);
+                const double da = tl[i] - tdrop, db = tr[i] - tadd, tb = db * db;
+                const double yi = (xr[i - 1] - da * da) + tb, ei = er[i - 1] + tb;
                 y[i] = yi;
                 ye[i] = ei;
-                nre += sb_preseed(yi, ei);
+                nre += sb_preseed(yi, ei, rl);
             }
         } else {
             for (i = i0 ? i0 : 1; i < i1; i++) {
-                const double ta = fabs(tl[i] - tdrop), tb = fabs(tr[i] - tadd);
-                const double xi = xr[i - 1], yi = (xi - ta) + tb;
-                const double ei = er[i - 1] + ((ta + tb) + xi);
+                const double tb = fabs(tr[i] - tadd);
+                const double yi = (xr[i - 1] - fabs(tl[i] - tdrop)) + tb, ei = er[i - 1] + tb;
                 y[i] = yi;
                 ye[i] = ei;
-                nre += sb_preseed(yi, ei);
+                nre += sb_preseed(yi, ei, rl);
             }
         }
         if (nre)
             for (i = i0; i < i1; i++)
-                if (sb_preseed(y[i], ye[i])) {
+                if (sb_preseed(y[i], ye[i], rl)) {
                     y[i] = sb_psum(Tw + i, Tq, m, sq);
-                    ye[i] = sb_perr(y[i], m);
+                    ye[i] = sb_perr(y[i]);
                 }
     }
 }
@@ -730,7 +739,8 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                 const int64_t j = r0 - c0;
                 sb_pstep(T + (r0 - 1), T + (r0 + m - 1), T[qv - 1], T[qv + m - 1],
                          j ? xc[j - 1] : lb[v], j ? ec[j - 1] : lb[b + 1 + v], xc + j, ec + j,
-                         y, YE + (j + 1), len, c->sq, T + r0, T + qv, m);
+                         y, YE + (j + 1), len, c->sq, sb_pce(m) / SB_PTLIM, T + r0, T + qv,
+                         m);
             }
             /* every R-th column afresh: no chain of rounding errors is longer than R steps */
             if (c->normalize && w0 < hi)
@@ -738,7 +748,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
             for (w = w0; w < hi; w += R) {
                 if (c->pdiff) {
                     Y[w - c0 + 1] = sb_psum(T + w, T + qv, m, c->sq);
-                    YE[w - c0 + 1] = sb_perr(Y[w - c0 + 1], m);
+                    YE[w - c0 + 1] = sb_perr(Y[w - c0 + 1]);
                 } else {
                     Y[w - c0 + 1] = sb_dot(c->zdev + ((w + c->G) / R) % c->nzdev * m, dq, m);
                 }
@@ -750,7 +760,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                 Y[lov - c0 + 1] = sb_codev(Tc + lov, c->mu[lov], c->mc[lov], dq, m);
             } else {
                 Y[lov - c0 + 1] = sb_psum(T + lov, T + qv, m, c->sq);
-                YE[lov - c0 + 1] = sb_perr(Y[lov - c0 + 1], m);
+                YE[lov - c0 + 1] = sb_perr(Y[lov - c0 + 1]);
             }
         }
         tmp = X;
@@ -784,6 +794,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                  * one less its rounding bound.  z-normalized: X[w] within al cZ_w + ga
                  * (sb_zbound); p-norms: D[w] within its slack (sb_pslack) */
                 const double e0 = c->e0, omc = 1.0 - (2.0 * (double) m + 8.0) * SB_U;
+                const double ce = sb_pce(m);
                 double isq = 0.0, al = 0.0, ga = 0.0;
                 if (c->normalize) {
                     isq = 1.0 / c->sig[qv];
@@ -820,12 +831,12 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             cnt += (W > thr[i]) | (W > uth);
                         }
                     } else {
-                        /* C0 = 0: W = -(lower bound) = sb_pslack - D, as (SB_PCE QE + floor)
+                        /* C0 = 0: W = -(lower bound) = sb_pslack - D, as (ce QE + floor)
                          * - (1 - cd) D (D >= 0, sb_pstep; the product's and the difference's
                          * rounding, 2 u D, within cd's (2m + 8) u D); wis (0, NaN for a
                          * window holding NaN/inf) keeps unusable windows out */
                         for (i = i0; i < i1; i++) {
-                            const double W = ((SB_PCE * XE[i + 1] + SB_PFLOOR) - X[i + 1] * omc)
+                            const double W = ((ce * XE[i + 1] + SB_PFLOOR) - X[i + 1] * omc)
                                              + wis[i];
                             low[i - i0] = W;
                             cnt += (W > thr[i]) | (W > uth);
