@@ -531,37 +531,46 @@ static inline void sb_swap(double *Cl, int64_t *Cw, int64_t a, int64_t b) {
     Cw[b] = w;
 }
 
+/* Sift pair ``root`` down a min-heap of n pairs (by lower bound, then column). */
 static void sb_sift(double *Cl, int64_t *Cw, int64_t root, int64_t n) {
     for (;;) {
         int64_t child = 2 * root + 1;
         if (child >= n)
             return;
-        if (child + 1 < n && sb_before(Cl, Cw, child, child + 1))
+        if (child + 1 < n && sb_before(Cl, Cw, child + 1, child))
             child++;
-        if (!sb_before(Cl, Cw, root, child))
+        if (!sb_before(Cl, Cw, child, root))
             return;
         sb_swap(Cl, Cw, root, child);
         root = child;
     }
 }
 
-/* The set-aside (lower bound, column) pairs, which come in column order, by lower bound then
- * column: a stable sort by lower bound.  The columns are distinct, so the order is total and
- * any sort gives it: insertion for a few, a heap sort for many (thousands where the new window
- * has as many identical ones, whose insertion sort was quadratic). */
-static void sb_sort_pairs(double *Cl, int64_t *Cw, int64_t n) {
+/* The set-aside (lower bound, column) pairs, which come in column order, ready to be taken by
+ * lower bound then column (the columns are distinct, so the order is total): a few sorted by
+ * insertion; more (thousands where the new window has as many identical ones, whose insertion
+ * sort was quadratic) made a min-heap, from which sb_take takes them one at a time, as far as
+ * they are needed (a walk sets aside ~150 a point and needs ~3: sorting them all took a third
+ * of its block update).  Returns whether they are a heap. */
+static int sb_order_pairs(double *Cl, int64_t *Cw, int64_t n) {
     int64_t r, s;
     if (n <= 32) {
         for (r = 1; r < n; r++)
             for (s = r; s > 0 && sb_before(Cl, Cw, s, s - 1); s--)
                 sb_swap(Cl, Cw, s, s - 1);
-        return;
+        return 0;
     }
     for (r = n / 2 - 1; r >= 0; r--)
         sb_sift(Cl, Cw, r, n);
-    for (r = n - 1; r > 0; r--) {
-        sb_swap(Cl, Cw, 0, r);
-        sb_sift(Cl, Cw, 0, r);
+    return 1;
+}
+
+/* Take the next pair (a heap's first, just read) off the heap of ``left`` pairs; sorted pairs
+ * are read in place, in turn, and nothing moves. */
+static inline void sb_take(double *Cl, int64_t *Cw, int64_t left, int heap) {
+    if (heap) {
+        sb_swap(Cl, Cw, 0, left - 1);
+        sb_sift(Cl, Cw, 0, left - 1);
     }
 }
 
@@ -581,6 +590,7 @@ static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, dou
                        double *tmp, int64_t *zc) {
     const int64_t k = c->k, m = c->m;
     int64_t r, s, n0 = nL, w, need = k, nz = 0;
+    int heap;
     double d, x;
     memcpy(tmp, pq, k * sizeof(double));
     for (r = 0; r < k; r++)
@@ -590,11 +600,13 @@ static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, dou
         if (Ld[r] == 0.0 && nz < need) /* (the scan's run is in column order) */
             zc[nz++] = Lw[r];
     }
-    sb_sort_pairs(Cl, Cw, nC);
+    heap = sb_order_pairs(Cl, Cw, nC);
     for (r = 0; r < nC; r++) {
-        if (!(Cl[r] < sb_pw(c, tmp[k - 1])))
+        const int64_t at = heap ? 0 : r; /* the next in order */
+        if (!(Cl[at] < sb_pw(c, tmp[k - 1])))
             break;
-        w = Cw[r];
+        w = Cw[at];
+        sb_take(Cl, Cw, nC - r, heap);
         if (need > 0 && nz == need && w > zc[need - 1])
             continue; /* after k zeros in column order: it cannot enter */
         if (c->normalize)
