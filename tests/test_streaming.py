@@ -515,19 +515,21 @@ def _noisy_plateaus(n, seed, scale=1.0, noise=1e-7):
     return T + noise * rng.standard_normal(n)
 
 
+@pytest.mark.parametrize("m", [3, 10])
 @pytest.mark.parametrize("p", [1.0, 2.0])
 @pytest.mark.parametrize("egress", [False, True])
 @pytest.mark.parametrize("k", [1, 3])
 @pytest.mark.parametrize("block", [False, True])
-def test_noisy_plateaus_replayed_against_brute_force(small_parts, p, egress, k, block):
+def test_noisy_plateaus_replayed_against_brute_force(small_parts, m, p, egress, k, block):
     """aampi on plateaus with noise of 1e-7 (sb_psum): a same-level pair's sum of squared
     differences (~1e-12) is stepped from pairs across a level change (~1e4 m), whose rounding
     it keeps (1e-12 and more) until it is summed afresh; the centered values' dot products had
     a bound of ~1e-8 there, and every same-level column took an exact distance (1.7x a walk's
     time a block).  The same profile as brute force.  (p = 1: levels of 3e10 to 97e10 with
     noise of 1e-3, so that a level change's rounding, ~1e-5 m, is as large against a
-    same-level pair's sum, and above the comparison's tolerance.)"""
-    m, n0 = 10, 150
+    same-level pair's sum, and above the comparison's tolerance.  m = 3: chains also start at
+    the columns summed afresh every PREFRESH m, 192.)"""
+    n0 = 150
     T = _noisy_plateaus(n0 + 200, seed=5, **({} if p == 2.0 else dict(scale=1e10, noise=1e-3)))
     stream = _replayed(mpcore.aampi(T[:n0], m, egress=egress, p=p, k=k), T[n0:], block)
     start = len(T) - n0 if egress else 0
