@@ -578,9 +578,10 @@ cdef extern from "_kernels/stream_block.h":
 DEF REFRESH = 1
 REFRESH_PER_M = REFRESH  # (for the tests of the bound)
 # p-norms with p = 1, 2 (sb_psum): each column carries its own bound and is summed afresh when
-# it loses precision, so the period only bounds how long a chain grows (its bound ~6.5 u R of
-# its value on a walk, ~5e-12 at R = 64m).  A walk's blocks (n = 16,384, 1,000 points) took
-# 17.8, 15.8 and 15.3 ms at periods m, 8m and 64m (m = 50; m = 100: 18.7, 17.7, 16.6 ms).
+# it loses precision, so the period only bounds how long a chain grows (on a walk its bound is
+# ~6.5 u (m + 2)(2 + L/m) of its value after L steps: 5e-12 at L = 64m, m = 100).  A walk's
+# blocks (n = 16,384, 1,000 points) took 17.8, 15.8 and 15.3 ms at periods m, 8m and 64m
+# (m = 50; m = 100: 18.7, 17.7, 16.6 ms).
 DEF PREFRESH = 64
 
 

@@ -288,7 +288,7 @@ static inline double sb_dot(const double *x, const double *y, int64_t m) {
  * (m/8 + 12) u D0 in eight partial sums; sb_perr), so that
  *   |D[w] - exact| <= SB_PCE (m + 2) QE[w]
  * (6.5 u: room for the second-order terms and QE's own rounding), for one add a step: QE
- * summing ta + tb + x itself, as the batch kernels' bound does, cost a walk's blocks 8%.
+ * summing ta + tb + x itself, as the batch kernels' bound does, cost a walk's blocks ~4%.
  * The bound is the chain's own: a same-level pair whose chain went through a level change
  * (D ~ m 1e4 there) keeps that much rounding, which no later step removes, so a column whose
  * bound exceeds SB_PTLIM of its own D, or whose D is not finite, is summed afresh (sb_preseed,
@@ -689,7 +689,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
 
     /* pdiff reads the values before the block where they lie (X0, E0), and the last point of a
      * block of several writes them to QT and QE: the copies in and out of the scratch took
-     * 8% of a walk's single update, with QE beside QT */
+     * 7% of a walk's single update, with QE beside QT */
     if (c->pdiff) {
         rb[0] = X0[nt - 1];
         rb[b + 1] = E0[nt - 1];
@@ -854,9 +854,10 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                         }
                     } else {
                         /* C0 = 0: W = -(lower bound) = sb_pslack - D, as (ce QE + floor)
-                         * - (1 - cd) D (D >= 0, sb_pstep; the product's and the difference's
-                         * rounding, 2 u D, within cd's (2m + 8) u D); wis (0, NaN for a
-                         * window holding NaN/inf) keeps unusable windows out */
+                         * - omc D, omc = 1 - (2m + 8) u (D >= 0, sb_pstep; the product's and
+                         * the difference's rounding, 2 u D, within the (2m + 8) u D left
+                         * for them); wis (0, NaN for a window holding NaN/inf) keeps unusable
+                         * windows out */
                         for (i = i0; i < i1; i++) {
                             const double W = ((ce * XE[i + 1] + SB_PFLOOR) - X[i + 1] * omc)
                                              + wis[i];
