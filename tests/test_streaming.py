@@ -167,33 +167,43 @@ def test_pickle_round_trip_resumes():
     np.testing.assert_array_equal(a.I_, b.I_)
 
 
-def _resumed_as_earlier(stream, dropped):
+def _resumed_as_earlier(stream, dropped, runs=False):
     """``stream`` pickled and unpickled as a pickle of an earlier mpcore would be, without the
-    attributes ``dropped`` (p-norm streams' ``_cst`` held no run counts then: all 0)."""
+    attributes ``dropped``; the p-norms' ``_QT`` held the centered windows' dot products with
+    the last then and, unless ``runs``, their ``_cst`` no run counts (all 0)."""
     state = pickle.loads(pickle.dumps(stream)).__dict__
     for name in dropped:
         state.pop(name, None)
     if not stream._normalize:
-        state["_cst"][:] = 0
+        a, n, m = stream._a, stream._n, stream._m
+        Tc = state["_Tcbuf"][a : a + n]
+        mpcore._stream.dots(Tc, Tc[n - m :], state["_QT"][a : a + n - m + 1])
+        if not runs:
+            state["_cst"][:] = 0
     out = type(stream).__new__(type(stream))
     out.__setstate__(state)
     return out
 
 
-@pytest.mark.parametrize("normalize", [True, False])
-def test_pickle_of_an_earlier_version_resumes(normalize):
+@pytest.mark.parametrize("normalize, p", [(True, 2.0), (False, 2.0), (False, 1.0)])
+@pytest.mark.parametrize("version", ["runs", "comoments"])
+def test_pickle_of_an_earlier_version_resumes(normalize, p, version):
     # a stream checkpointed by mpcore before the co-moments (and the p-norms' runs of
-    # identical windows) resumes with them made afresh, with the same results
+    # identical windows), or before the p-norms' sums of differences (their dot products in
+    # _QT, no _QE), resumes with them made afresh, with the same results
     T = np.repeat(random_walk(40, seed=31), 9)  # plateaus: identical windows for aampi
     T = T + (1e-7 * np.random.default_rng(31).standard_normal(len(T)) if normalize else 0)
-    a = mpcore.stumpi(T[:150], 12, egress=True, normalize=normalize, k=2)
+    a = mpcore.stumpi(T[:150], 12, egress=True, normalize=normalize, p=p, k=2)
     a.update(T[150:250])
-    b = _resumed_as_earlier(a, ("_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc",
-                                "_zdev"))
+    dropped = ("_QE",) if version == "comoments" else (
+        "_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc", "_zdev", "_QE")
+    b = _resumed_as_earlier(a, dropped, runs=version == "comoments")
     a.update(T[250:])
     b.update(T[250:])
     np.testing.assert_array_equal(a.P_, b.P_)
     np.testing.assert_array_equal(a.I_, b.I_)
+    if version == "comoments" or p != 2.0:  # (stumpi_ab: as before)
+        return
     c = mpcore.stumpi_ab(T[:60], 12, random_walk(300, seed=32), normalize=normalize)
     c.update(T[60:120])
     d = _resumed_as_earlier(c, ("_mcR", "_dfR", "_dgR", "_czR", "_zdevR", "_ringS", "_ringG"))
@@ -495,6 +505,37 @@ def test_plateaus_replayed_against_brute_force(small_parts, kind, egress, k, blo
     np.testing.assert_array_equal(stream.left_I_, left_I)
 
 
+def _noisy_plateaus(n, seed, scale=1.0, noise=1e-7):
+    """Levels from a few far apart (3 to 97, times ``scale``), each held 15 to 50 points,
+    with noise: windows of the same level near-identical (d^2 ~ 1e-12 for m = 10) but not
+    identical."""
+    rng = np.random.default_rng(seed)
+    levels = rng.choice([3.0, 20.0, 50.0, 97.0], n)
+    T = np.repeat(levels, rng.integers(15, 51, n))[:n] * scale
+    return T + noise * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("m", [3, 10])
+@pytest.mark.parametrize("p", [1.0, 2.0])
+@pytest.mark.parametrize("egress", [False, True])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("block", [False, True])
+def test_noisy_plateaus_replayed_against_brute_force(small_parts, m, p, egress, k, block):
+    """aampi on plateaus with noise of 1e-7 (sb_psum): a same-level pair's sum of squared
+    differences (~1e-12) is stepped from pairs across a level change (~1e4 m), whose rounding
+    it keeps (1e-12 and more) until it is summed afresh; the centered values' dot products had
+    a bound of ~1e-8 there, and every same-level column took an exact distance (1.7x a walk's
+    time a block).  The same profile as brute force.  (p = 1: levels of 3e10 to 97e10 with
+    noise of 1e-3, so that a level change's rounding, ~1e-5 m, is as large against a
+    same-level pair's sum, and above the comparison's tolerance.  m = 3: chains also start at
+    the columns summed afresh every PREFRESH m, 192.)"""
+    n0 = 150
+    T = _noisy_plateaus(n0 + 200, seed=5, **({} if p == 2.0 else dict(scale=1e10, noise=1e-3)))
+    stream = _replayed(mpcore.aampi(T[:n0], m, egress=egress, p=p, k=k), T[n0:], block)
+    start = len(T) - n0 if egress else 0
+    _check(stream, _reference(T, m, start, k, False, p), k)
+
+
 def _tie_order(D, l0, start, k, excl):
     """The indices of a replayed stream among equal distances, as STUMPY's stumpi orders them:
     a window of the initial series starts from stump's profile (its order: the nearest in time,
@@ -542,22 +583,24 @@ def test_periodic_stream_costs_what_a_walk_costs():
     assert took < 2.5 * clean + 0.01, (took, clean)
 
 
-@pytest.mark.parametrize("normalize", [False, True])
-def test_plateaus_cost_what_a_walk_costs(normalize):
+@pytest.mark.parametrize("normalize, noisy", [(False, False), (False, True), (True, True)])
+def test_plateaus_cost_what_a_walk_costs(normalize, noisy):
     """Plateaus cost about what a random walk costs, single updates and blocks (n = 8,000,
     m = 50; 2x leaves room for a busy machine).  aampi on steps held exactly (levels 0..99, 500
     points each) took 1.8x a walk's time a single update and 4x a block: every window of a
     plateau nearer than those before was set aside for the new row, heap-sorted and computed
     when its level was the nearest (sb_ctx.cst now drops all but the first k of a run).  stumpi
     on the same levels with noise of 1e-7 took 7x and 27x: every window sat under a rounding
-    bound a billion times its spread (the co-moments, sb_zbound)."""
+    bound a billion times its spread (the co-moments, sb_zbound); aampi on them 1.7x a block,
+    every same-level column within its dot products' bound (the sums of differences, sb_psum:
+    1.05x)."""
     import time
 
     n, m = 8000, 50
     walk = random_walk(n + 1000, seed=8)
     rng = np.random.default_rng(8)
     steps = np.repeat(rng.integers(0, 100, (n + 1000) // 500 + 1).astype(float), 500)
-    if normalize:
+    if noisy:
         # (with noise of 1e-7, the updates inside a plateau)
         steps = steps[200 : n + 1200] + 1e-7 * rng.standard_normal(n + 1000)
     make = mpcore.stumpi if normalize else mpcore.aampi
@@ -681,11 +724,13 @@ def test_stumpi_ab_offset_and_near_flat(kind):
 
 
 @pytest.mark.parametrize("kind", ["offset", "nearflat", "drift", "spike", "plateaus"])
-@pytest.mark.parametrize("normalize", [True, False])
-def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normalize):
+@pytest.mark.parametrize("normalize, p", [(True, 2.0), (False, 2.0), (False, 1.0)])
+@pytest.mark.parametrize("block", [True, False])
+def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normalize, p, block):
     # the invariant the filter rests on, after thousands of points (chains refreshed every few
-    # m columns, the series re-centered as the buffers move).  p-norms: |QT[w] - exact| <=
-    # K S_w S_q (sb_coef), S the largest norm of the centered windows a chain went through;
+    # m columns, the series re-centered as the buffers move).  p-norms (p = 1, 2): the sums of
+    # |x - y|^p of the series' own windows, |QT[w] - exact| <= 6.5 u (m + 2) QE[w] (sb_psum),
+    # QE what the column's chain took in, and within 2^-20 of QT itself (sb_preseed);
     # z-normalized, the co-moments of the deviations from the means: |X[w] - exact| <=
     # al Z_w + ga (sb_zbound), Z_w from the largest norm of the deviations and step terms of
     # the windows the column's chain went through, al and ga from the new window's
@@ -695,8 +740,9 @@ def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normal
         T[[1000, 3500]] = 1e5
     else:
         T = _scale_stream(kind, 4000, seed=34)
-    stream = mpcore.stumpi(T[:300], m, egress=True, normalize=normalize)
-    stream.update(T[300:])
+    T = T if block else T[:1300]  # (one point a call: fewer points)
+    stream = _replayed(mpcore.stumpi(T[:300], m, egress=True, normalize=normalize, p=p),
+                       T[300:], block)
     a, n = stream._a, stream._n
     l = n - m + 1
     Tc = stream._Tcbuf[a : a + n]
@@ -733,13 +779,16 @@ def test_streamed_dot_products_stay_within_their_bound(small_parts, kind, normal
         assert al <= u * (4 * m + m / 8 + 4 + 4 * math.sqrt(m)) * sz * 1.01 + 1e-40
         bound = al * czbar + ga
     else:
-        exact = W @ Tc[-m:].astype(np.longdouble)
-        np.testing.assert_allclose(rss, np.sqrt((W * W).sum(axis=1)).astype(float), rtol=1e-14)
-        K = mpcore._stream.pair_coef(m)
-        # the bound as its derivation gives it (sb_coef), at a refresh period of a few m
-        assert K <= u * ((m / 8 + 4) + 5 * 4 * m + 8 * math.sqrt(m) + 8)
-        bound = K * sbar * sbar[-1]
-    assert all(sbar[w] >= rss[max(0, w - h) : w + 1].max() * (1 - 1e-14) for w in range(h, l))
+        V = np.lib.stride_tricks.sliding_window_view(T[-n:].astype(np.longdouble), m)
+        exact = (np.abs(V - V[-1]) ** p).sum(axis=1)
+        assert mpcore._stream.pdiff_coef(m) == 6.5 * u * (m + 2)
+        bound = mpcore._stream.pdiff_coef(m) * stream._QE[a : a + l]
+        # tight: within 2^-20 of the value (the rest are summed afresh), and on a plateau
+        # nearly exact, where the centered values' dot products had a bound of ~1e-8
+        assert (bound <= 2.0**-20 * stream._QT[a : a + l]).all()
+    if normalize:
+        assert all(sbar[w] >= rss[max(0, w - h) : w + 1].max() * (1 - 1e-14)
+                   for w in range(h, l))
     err = np.abs(stream._QT[a : a + l] - exact).astype(float)
     assert (err <= bound).all()
     # and it is tight where the deviations are small: on a plateau a correlation's bound is

@@ -502,7 +502,6 @@ cdef extern from "_kernels/stream_block.h":
         const double *sig
         const double *ss
         const double *sbar
-        double K
         const double *df
         const double *dg
         const double *czbar
@@ -516,6 +515,8 @@ cdef extern from "_kernels/stream_block.h":
         const uint8_t *cst
         const uint8_t *wvalid
         double *QT
+        double *QE
+        int pdiff, sq
         double *P
         int64_t *I
         int64_t k, m, excl, G
@@ -530,6 +531,7 @@ cdef extern from "_kernels/stream_block.h":
         int64_t nparts
         const int64_t *bounds
         const double *halo
+        const double *haloE
         const int64_t *hlo
         const int64_t *hoff
         double *Pq
@@ -559,6 +561,9 @@ cdef extern from "_kernels/stream_block.h":
     void sb_zstep(const double *Tc, const double *mu, const double *mc, int64_t i, int64_t m,
                   double *df, double *dg) noexcept nogil
     double sb_pdist(const double *x, const double *y, int64_t m, double p) noexcept nogil
+    double sb_psum(const double *x, const double *y, int64_t m, int sq) noexcept nogil
+    double sb_perr(double D) noexcept nogil
+    double sb_pce(int64_t m) noexcept nogil
 
 
 # A streamed dot product (z-normalized: co-moment) is recomputed directly every REFRESH * m
@@ -572,6 +577,12 @@ cdef extern from "_kernels/stream_block.h":
 # (a walk: 60 us at both), and a walk's block update within noise of 2m's.
 DEF REFRESH = 1
 REFRESH_PER_M = REFRESH  # (for the tests of the bound)
+# p-norms with p = 1, 2 (sb_psum): each column carries its own bound and is summed afresh when
+# it loses precision, so the period only bounds how long a chain grows (on a walk its bound is
+# ~6.5 u (m + 2)(2 + L/m) of its value after L steps: 5e-12 at L = 64m, m = 100).  A walk's
+# blocks (n = 16,384, 1,000 points) took 17.8, 15.8 and 15.3 ms at periods m, 8m and 64m
+# (m = 50; m = 100: 18.7, 17.7, 16.6 ms).
+DEF PREFRESH = 64
 
 
 cdef inline void _wterms(const double *x, int64_t m, double M, double *mu, double *sig,
@@ -740,6 +751,25 @@ def dots(const double[::1] X, const double[::1] q, double[::1] out):
             out[j] = sb_dot(&X[j], &q[0], m)
 
 
+def pdiffs(const double[::1] T, int64_t m, bint sq, double[::1] out, double[::1] err):
+    """p-norms with p = 1 or 2 (``sq``: p = 2): the sums of ``|x - y|^p`` of every window of
+    ``T`` with its last (``sb_psum``) into ``out``, and their rounding measures QE
+    (``sb_perr``) into ``err``, as the kernel sums a column afresh."""
+    cdef int64_t w, l = T.shape[0] - m + 1
+    if l < 1 or out.shape[0] < l or err.shape[0] < l:
+        raise ValueError("pdiffs: no window, or outputs shorter than the windows")
+    with nogil:
+        for w in range(l):
+            out[w] = sb_psum(&T[w], &T[l - 1], m, sq)
+            err[w] = sb_perr(out[w])
+
+
+def pdiff_coef(int64_t m):
+    """QE's coefficient in the bound of a stepped sum of differences, ``|QT - exact| <=
+    pdiff_coef(m) QE`` (``sb_pce``)."""
+    return sb_pce(m)
+
+
 def pair_distances(const double[::1] T, const int64_t[::1] A, const int64_t[::1] B, int64_t m,
                    const uint8_t[::1] cst, bint normalize, double p, double[::1] out):
     """The exact distances of the windows ``A[i]`` and ``B[i]`` of ``T``, as the kernel computes
@@ -829,8 +859,10 @@ cdef class StreamBlock:
     ``|Tc|``: what their rounding bounds are in terms of (``sb_coef``, ``sb_zbound``).  The
     co-moments step with each window's transition terms ``df``, ``dg`` and the two-part means
     ``mu + mc``; ``cbar``, ``cgbar``, ``czbar`` and ``sgbar`` are the chains' S, G and Z, and
-    ``zdev`` the refreshed windows' deviations (sb_zbound).  The exact distances are of ``T``
-    itself.
+    ``zdev`` the refreshed windows' deviations (sb_zbound).  p-norms with p = 1 or 2: ``QT``
+    holds the sums of ``|x - y|^p`` of ``T``'s own windows with the last, and ``QE`` their
+    rounding's measure (sb_psum); other p compute every distance.  The exact distances are of
+    ``T`` itself.
     """
     cdef sb_ctx c
     cdef list keep
@@ -848,10 +880,10 @@ cdef class StreamBlock:
                  double[::1] cgbar, double[::1] czbar, double[::1] sgbar, double[::1] df,
                  double[::1] dg, double[:, ::1] zdev, double[::1] mc, double[::1] sig,
                  double[::1] isig, uint8_t[::1] cst, uint8_t[::1] wvalid, double[::1] ss,
-                 double[::1] QT, double[:, ::1] P, int64_t[:, ::1] I, double[::1] left_P,
-                 int64_t[::1] left_I, int64_t a, int64_t n, int64_t gbase, double M, int64_t m,
-                 int64_t excl, bint egress, bint normalize, double p, int64_t nparts,
-                 int64_t tile):
+                 double[::1] QT, double[::1] QE, double[:, ::1] P, int64_t[:, ::1] I,
+                 double[::1] left_P, int64_t[::1] left_I, int64_t a, int64_t n, int64_t gbase,
+                 double M, int64_t m, int64_t excl, bint egress, bint normalize, double p,
+                 int64_t nparts, int64_t tile):
         cdef int64_t b = values.shape[0], v, t, r, l, qq, k = P.shape[1]
         cdef double x, xc, lo, hi, acc, gin, r2 = sqrt(2.0), zw = sb_zweight(m)
         cdef int64_t h = REFRESH * m + 1
@@ -860,7 +892,8 @@ cdef class StreamBlock:
             raise ValueError("StreamBlock: empty block, no part or no tile")
         if a + n + b > T.shape[0] or a + n + b - m + 1 > P.shape[0] or \
                 min(cbar.shape[0], cgbar.shape[0], czbar.shape[0], sgbar.shape[0], df.shape[0],
-                    dg.shape[0], mc.shape[0]) < a + n + b - m + 1 or zdev.shape[1] != m or \
+                    dg.shape[0], mc.shape[0], QE.shape[0]) < a + n + b - m + 1 or \
+                zdev.shape[1] != m or \
                 (normalize and zdev.shape[0] * REFRESH * m < n + b + 2 * REFRESH * m):
             raise ValueError("StreamBlock: the buffers have no room for the block")
         lo_a = np.empty(b, dtype=np.int64)
@@ -959,10 +992,12 @@ cdef class StreamBlock:
             hlo[t] = bounds[t] if t == 0 else max(a0, bounds[t] - b)
             hoff[t + 1] = hoff[t] + (bounds[t] - hlo[t])
         halo_a = np.empty(max(1, hoff[nparts]))
-        cdef double[::1] halo = halo_a
+        haloE_a = np.empty(max(1, hoff[nparts]))
+        cdef double[::1] halo = halo_a, haloE = haloE_a
         for t in range(nparts):  # before any part writes its columns' dot products
             for r in range(bounds[t] - hlo[t]):
                 halo[hoff[t] + r] = QT[hlo[t] + r]
+                haloE[hoff[t] + r] = QE[hlo[t] + r]
         Pq_a = np.full(nparts * b * k, np.inf)
         Iq_a = np.full(nparts * b * k, -1, dtype=np.int64)
         Uq_a = np.full(nparts * b * k, np.inf)
@@ -970,22 +1005,23 @@ cdef class StreamBlock:
         cdef int64_t[::1] Iq = Iq_a
         tile = min(tile, U1 - U0)
         # X, Y, thr, the chunk's scores, the exact and set-aside candidates (value, column), the
-        # windows' two factors, k and k (the zeros' columns), the new window's deviations
-        cdef int64_t bufsize = 2 * (tile + 1) + 7 * tile + SB_CHUNK + 2 * k + m
+        # windows' two factors, k and k (the zeros' columns), the new window's deviations, and
+        # X's and Y's QE (pdiff)
+        cdef int64_t bufsize = 4 * (tile + 1) + 7 * tile + SB_CHUNK + 2 * k + m
         buf_a = np.empty(nparts * bufsize)
         cdef double[::1] buf = buf_a
-        self.lbuf = np.empty(nparts * 2 * (b + 1))
+        # two boundaries a part, each of a value and a QE a point (sb_part)
+        self.lbuf = np.empty(nparts * 4 * (b + 1))
         self.state = np.zeros(nparts, dtype=np.uint8)
         self.keep = [T, Tc, zt, rss, sbar, cbar, cgbar, czbar, sgbar, df, dg, mc, zdev, mu, sig,
-                     isig, ss, cst, wvalid, QT, P, I, left_P, left_I, lo_a, q_a, bounds_a, hlo_a,
-                     hoff_a, halo_a, Pq_a, Iq_a, Uq_a, buf_a]
+                     isig, ss, cst, wvalid, QT, QE, P, I, left_P, left_I, lo_a, q_a, bounds_a,
+                     hlo_a, hoff_a, halo_a, haloE_a, Pq_a, Iq_a, Uq_a, buf_a]
         self.left_P = &left_P[0]
         self.left_I = &left_I[0]
         self.c.T = &T[0]
         self.c.Tc = &Tc[0]
         self.c.zt = &zt[0, 0]
         self.c.sbar = &sbar[0]
-        self.c.K = sb_coef(m, REFRESH * m)
         self.c.df = &df[0]
         self.c.dg = &dg[0]
         self.c.mc = &mc[0]
@@ -1001,6 +1037,7 @@ cdef class StreamBlock:
         self.c.cst = &cst[0]
         self.c.wvalid = &wvalid[0]
         self.c.QT = &QT[0]
+        self.c.QE = &QE[0]
         self.c.P = &P[0, 0]
         self.c.I = &I[0, 0]
         self.c.k = k
@@ -1008,13 +1045,17 @@ cdef class StreamBlock:
         self.c.excl = excl
         self.c.G = g0 - a0
         self.c.normalize = normalize
-        self.c.direct = (not normalize) and p != 2.0
+        # p-norms with p = 1 or 2 step sums of |differences|^p (sb_psum), others compute
+        # every distance
+        self.c.pdiff = (not normalize) and (p == 2.0 or p == 1.0)
+        self.c.direct = (not normalize) and not self.c.pdiff
+        self.c.sq = normalize or p == 2.0
         self.c.p = p
         # the absolute slack of a lower bound: z-normalized scores are sums of m terms of at
         # most 4 in magnitude
         self.c.e0 = 1e-12 + 64.0 * m * 1.1102230246251565e-16
         self.c.C0 = 2.0 * m - self.c.e0 if normalize else 0.0
-        self.c.R = REFRESH * m
+        self.c.R = (PREFRESH if self.c.pdiff else REFRESH) * m
         self.c.b = b
         self.c.lo = &lov[0]
         self.c.q = &qv[0]
@@ -1022,6 +1063,7 @@ cdef class StreamBlock:
         self.c.nparts = nparts
         self.c.bounds = &bounds[0]
         self.c.halo = &halo[0]
+        self.c.haloE = &haloE[0]
         self.c.hlo = &hlo[0]
         self.c.hoff = &hoff[0]
         self.c.Pq = &Pq[0]
@@ -1038,7 +1080,7 @@ cdef class StreamBlock:
         for s in range(self.nparts):
             t = (first + s) % self.nparts
             if sb_claim(&self.state[t]):
-                sb_part(&self.c, t, &self.lbuf[t * 2 * (self.c.b + 1)])
+                sb_part(&self.c, t, &self.lbuf[t * 4 * (self.c.b + 1)])
                 sb_done(&self.state[t])
 
     def work(self, int64_t i):

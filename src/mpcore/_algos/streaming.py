@@ -3,9 +3,10 @@
 The state lives in preallocated buffers (series, window statistics, dot products, profile),
 with a live region that moves forward on egress and is compacted to the front when it reaches
 the end, or doubled when it grows: no per-point reallocation.  Updates are compiled
-(``_stream.StreamBlock``, GIL released): each new window's sliding dot products (z-normalized:
-co-moments, the windows' deviations from their means, by the batch kernels' recurrence) are
-updated from the previous ones (O(l) a point), and only rows whose approximate distance comes
+(``_stream.StreamBlock``, GIL released): each new window's sliding values (z-normalized:
+co-moments, the windows' deviations from their means, by the batch kernels' recurrence;
+p-norms with p = 1 or 2: the sums of |differences|^p) are updated from the previous ones (O(l)
+a point; other p compute every distance), and only rows whose approximate distance comes
 within a rounding bound of their k-th best get an exact distance, so every stored distance is
 exact.  A
 block of points is split by windows over the threads, each advancing its windows through all
@@ -35,9 +36,9 @@ _MAX_BLOCK = 1024
 _TILE = 2048
 # The state's buffers, one entry a point, and one entry a window (moved together by _make_room)
 _POINT_BUFFERS = ("_Tbuf", "_Tcbuf", "_fin")
-_WINDOW_BUFFERS = ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_ztbuf", "_rss",
-                   "_sbar", "_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc", "_Pbuf",
-                   "_Ibuf", "_left_Pbuf", "_left_Ibuf")
+_WINDOW_BUFFERS = ("_mu", "_sig", "_isig", "_cst", "_wvalid", "_ss", "_QT", "_QE", "_ztbuf",
+                   "_rss", "_sbar", "_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc",
+                   "_Pbuf", "_Ibuf", "_left_Pbuf", "_left_Ibuf")
 # Those the co-moments and the p-norms' runs of identical windows brought (2026-11-29): a pickle
 # of an earlier mpcore lacks them, and unpickling makes them afresh (_Incremental.__setstate__)
 _ADDED_BUFFERS = ("_cbar", "_cgbar", "_czbar", "_sgbar", "_df", "_dg", "_mc")
@@ -142,6 +143,8 @@ class _Incremental(_threads.Guarded):
         self._wvalid = np.zeros(cap, dtype=np.uint8)
         self._ss = np.zeros(cap)
         self._QT = np.zeros(cap)
+        # p = 1, 2: _QT holds sums of |differences|^p, _QE their rounding (sb_psum)
+        self._QE = np.zeros(cap)
         self._Pbuf = np.full((cap, k), np.inf)
         self._Ibuf = np.full((cap, k), -1, dtype=np.int64)
         self._left_Pbuf = np.full(cap, np.inf)
@@ -164,19 +167,25 @@ class _Incremental(_threads.Guarded):
 
     def __setstate__(self, state: dict) -> None:
         """Resume a pickled stream; one pickled by an earlier mpcore (with neither the
-        co-moments' terms nor the p-norms' runs of identical windows) gets them afresh."""
+        co-moments' terms nor the p-norms' runs of identical windows, or with the p-norms' dot
+        products in ``_QT`` and no ``_QE``, before their sums of differences) gets them
+        afresh."""
         super().__setstate__(state)
-        if all(name in state for name in _ADDED_BUFFERS + ("_zdev",)):
+        if all(name in state for name in _ADDED_BUFFERS + ("_zdev", "_QE")):
             return
         cap = self._Tbuf.shape[0]
-        for name in _ADDED_BUFFERS:
-            setattr(self, name, np.zeros(cap))
-        self._zdev = self._new_zdev(cap)
-        a, n, m = self._a, self._n, self._m
-        l = n - m + 1
-        if not self._normalize:  # (its cst held no run counts: all 0)
-            ok = self._wvalid[a : a + l] != 0
-            self._cst[a : a + l] = _identical_runs(_all_equal(self._Tbuf[a : a + n], m) & ok)
+        if "_QE" not in state:
+            self._QE = np.zeros(cap)
+        if not all(name in state for name in _ADDED_BUFFERS + ("_zdev",)):
+            for name in _ADDED_BUFFERS:
+                setattr(self, name, np.zeros(cap))
+            self._zdev = self._new_zdev(cap)
+            a, n, m = self._a, self._n, self._m
+            l = n - m + 1
+            if not self._normalize:  # (its cst held no run counts: all 0)
+                ok = self._wvalid[a : a + l] != 0
+                same = _all_equal(self._Tbuf[a : a + n], m) & ok
+                self._cst[a : a + l] = _identical_runs(same)
         self._recenter()
 
     def _recenter(self) -> None:
@@ -210,13 +219,15 @@ class _Incremental(_threads.Guarded):
         _stream.window_terms(Tc, m, M, self._mu[a : a + l], self._sig[a : a + l],
                              self._ss[a : a + l], self._rss[a : a + l] if z else None,
                              self._mc[a : a + l] if z else None)
+        # what the kernel's lower bounds use: 1/sig (0 for a constant window; p-norms: 0), and
+        # NaN for a window holding NaN/inf so that it never comes within any bound
         if self._normalize:
-            # what the kernel's lower bounds use: 1/sig (0 for a constant window), and NaN for a
-            # window holding NaN/inf so that it never comes within any bound
             with np.errstate(divide="ignore"):
                 isig = np.where(self._cst[a : a + l] != 0, 0.0, 1.0 / self._sig[a : a + l])
-            isig[~wvalid] = np.nan
-            self._isig[a : a + l] = isig
+        else:
+            isig = np.zeros(l)
+        isig[~wvalid] = np.nan
+        self._isig[a : a + l] = isig
         # the chains restart here, so their norms count from the first live window on
         rss = self._rss[a : a + l]
         _stream.chain_norms(rss if z else self._ss[a : a + l], m, rss, self._sbar[a : a + l],
@@ -235,8 +246,8 @@ class _Incremental(_threads.Guarded):
                            self._QT[a : a + l])
             _stream.refresh_devs(Tc, self._mu[a : a + l], self._mc[a : a + l], m, self._gbase,
                                  self._zdev)
-        else:
-            _stream.dots(Tc, Tc[n - m :], self._QT[a : a + l])
+        elif self._p in (1.0, 2.0):  # the series' own differences (sb_psum), not Tc's
+            _stream.pdiffs(T, m, self._p == 2.0, self._QT[a : a + l], self._QE[a : a + l])
 
     def _new_zdev(self, cap: int) -> np.ndarray:
         """Room for the deviations of the windows whose co-moments the kernel refreshes (every
@@ -327,9 +338,9 @@ class _Incremental(_threads.Guarded):
                 part, self._Tbuf, self._Tcbuf, self._center, self._scale, self._fin.view(np.uint8),
                 self._mu, self._ztbuf, self._rss, self._sbar, self._cbar, self._cgbar,
                 self._czbar, self._sgbar, self._df, self._dg, self._zdev, self._mc, self._sig,
-                self._isig, self._cst, self._wvalid, self._ss, self._QT, self._Pbuf, self._Ibuf,
-                self._left_Pbuf, self._left_Ibuf, self._a, self._n, self._gbase, self._M, m,
-                self._excl, self._egress, self._normalize, self._p, nparts, _TILE)
+                self._isig, self._cst, self._wvalid, self._ss, self._QT, self._QE, self._Pbuf,
+                self._Ibuf, self._left_Pbuf, self._left_Ibuf, self._a, self._n, self._gbase,
+                self._M, m, self._excl, self._egress, self._normalize, self._p, nparts, _TILE)
             if custom and self._wvalid[blk.q0]:  # an error here leaves the stream as it was
                 S = self._Tbuf[blk.a + blk.n - m : blk.a + blk.n]
                 if self._ask_isconstant(S)[0]:
@@ -494,7 +505,7 @@ class aampi(_Incremental):
     egress : bool, default True
         Drop the oldest point for every new one.
     p : float, default 2.0
-        The p-norm (p = 2 updates in O(l); other p recompute each distance, O(l m)).
+        The p-norm (p = 1 and 2 update in O(l); other p recompute each distance, O(l m)).
     k : int, default 1
         Number of nearest neighbours per window.
     mp : array_like, optional

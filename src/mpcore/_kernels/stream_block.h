@@ -1,12 +1,13 @@
 /* Block updates of the streaming self-join profiles (stumpi/aampi), called from _stream.pyx with
  * the GIL released.
  *
- * One streaming step appends a point: the new (last) window q gets its sliding dot products
- * with every live window j from the previous step's (QT[j] = QT'[j - 1] - T[j-1] t_drop +
- * T[j+m-1] t_new, of the centered series Tc, and every R-th column directly), then each j whose
- * approximate distance comes within the rounding bound (sb_coef) of the k-th best of row
- * j or of row q gets the exact distance, which enters row j and row q when strictly better
- * (STUMPY's insertion: after equal entries, the last one out).
+ * One streaming step appends a point: the new (last) window q gets its sliding values with
+ * every live window j from the previous step's, along the diagonal (QT[j] from QT'[j - 1];
+ * z-normalized: co-moments of the deviations, sb_zbound; p-norms with p = 1 or 2: the sums of
+ * |differences|^p themselves, sb_psum; every R-th column directly), then each j whose
+ * approximate distance comes within its rounding bound of the k-th best of row j or of row q
+ * gets the exact distance, which enters row j and row q when strictly better (STUMPY's
+ * insertion: after equal entries, the last one out).  Other p compute every distance.
  *
  * A block of b points is split by columns (windows j, buffer coordinates) instead of by points:
  * each part owns a range of columns and advances it through all b points on its own, tile by
@@ -63,13 +64,13 @@
 typedef struct {
     /* the live state, buffer coordinates (window w's global index is w + G) */
     const double *T;
-    /* the centered series (StreamBlock): what the dot products QT, the means mu, deviations sig
-     * and sums of squares ss are of (sb_coef); T is for exact distances */
+    /* the centered series (StreamBlock): what the co-moments QT, the means mu and deviations
+     * sig are of (z-normalized; p-norms' sums are of T itself, sb_psum); T is for exact
+     * distances */
     const double *Tc;
     const double *mu, *sig, *ss;
-    const double *sbar; /* each window's S (sb_coef; z-normalized: sb_zbound's sS, of the
-                           last R + 1 windows, for the new window's side) */
-    double K;           /* sb_coef(m, R) */
+    const double *sbar; /* z-normalized: sb_zbound's sS, of the last R + 1 windows, for the
+                           new window's side */
     /* z-normalized: the dot products are co-moments of the windows' deviations from their
      * means, stepped by the transition terms df, dg (sb_tile); czbar is each column's Z over
      * its own chain, sbar (above) and sgbar the new window's S and G over the last R + 1
@@ -83,8 +84,8 @@ typedef struct {
     int64_t nzdev;
     double M;         /* z-normalized: the bound of |Tc| */
     const double *zt; /* z-normalized: each window's exact terms, 3 a window (sb_zterms) */
-    /* z-normalized: 1/sig of a usable window, 0 for a constant one, NaN for one holding NaN/inf;
-     * ss (p-norms: the window's sum of squares) is NaN for those likewise */
+    /* 1/sig of a usable window (p-norms: 0), 0 for a constant one, NaN for one holding
+     * NaN/inf: the scan's scores add it, and such a window is never a candidate */
     const double *isig;
     /* z-normalized: whether each window is constant.  p-norms: its place in its run of
      * identical windows, 1 + how many right before it are identical to it (up to 255; 0 for a
@@ -92,6 +93,11 @@ typedef struct {
      * when both are constant), see sb_tile */
     const uint8_t *cst, *wvalid;
     double *QT;
+    /* p-norms with p = 1 or 2 (``pdiff``): QT[w] is the sum of |x - y|^p over windows w and q
+     * (sb_psum), and QE[w] the measure of its rounding (sb_pslack); unused otherwise */
+    double *QE;
+    int pdiff;
+    int sq; /* the filter's values are squared distances (z-normalized, p = 2), else distances */
     double *P;
     int64_t *I;
     int64_t k, m, excl, G;
@@ -108,6 +114,7 @@ typedef struct {
     int64_t nparts;
     const int64_t *bounds;
     const double *halo;  /* part t's left columns [hlo[t], bounds[t]) before the block */
+    const double *haloE; /* pdiff: their QE likewise */
     const int64_t *hlo, *hoff; /* ... at halo + hoff[t] */
     double *Pq;   /* part t's top-k of new row v at (t * b + v) * k */
     int64_t *Iq;
@@ -200,12 +207,17 @@ static inline double sb_pdist(const double *x, const double *y, int64_t m, doubl
     return p == 2.0 ? sqrt(acc) : (p == 1.0 ? acc : pow(acc, 1.0 / p));
 }
 
-/* The scan's threshold of a row whose k-th best is Pk: C0 - Pk^2, or +inf once Pk is 0, where
- * no distance can enter any more (insertion is strict): in an exactly periodic series every
- * window identical to the new one took an exact distance of 0 for nothing (8.7x a random
- * walk's time per point). */
+/* A distance as the filter compares it: squared (z-normalized, p = 2), or itself (p = 1). */
+static inline double sb_pw(const sb_ctx *c, double d) {
+    return c->sq ? d * d : d;
+}
+
+/* The scan's threshold of a row whose k-th best is Pk: C0 - Pk^2 (p = 1: C0 - Pk), or +inf
+ * once Pk is 0, where no distance can enter any more (insertion is strict): in an exactly
+ * periodic series every window identical to the new one took an exact distance of 0 for
+ * nothing (8.7x a random walk's time per point). */
 static inline double sb_row_thr(const sb_ctx *c, double Pk) {
-    return Pk == 0.0 ? INFINITY : c->C0 - Pk * Pk;
+    return Pk == 0.0 ? INFINITY : c->C0 - sb_pw(c, Pk);
 }
 
 /* Column w's threshold in the scan, sb_row_thr's but for a constant window of a z-normalized
@@ -219,7 +231,9 @@ static inline double sb_col_thr(const sb_ctx *c, int64_t w, double Pk) {
     return Pk == 0.0 ? INFINITY : (double) c->m * (1.0 - 8.0 * 1.1102230246251565e-16) - Pk * Pk;
 }
 
-/* How far a stored dot product QT[w] (windows w and q) may be from the exact one: K S_w S_q,
+/* (The AB-join's p-norms, _stream.stream_step_ab, which still step dot products; the
+ * self-join's step sums of differences, sb_psum.)
+ * How far a stored dot product QT[w] (windows w and q) may be from the exact one: K S_w S_q,
  * with S_j the largest root sum of squares of the centered windows j - R - 1 .. j (sbar, what
  * the chain of w or q went through since it was last computed directly) and K = sb_coef(m, R).
  * First-order bounds of every rounding, u the unit roundoff:
@@ -252,6 +266,86 @@ static inline double sb_dot(const double *x, const double *y, int64_t m) {
     for (; t < m; t++)
         a[0] += x[t] * y[t];
     return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+/* p-norms with p = 1 or 2 ("pdiff") keep, for each column w, the sum D[w] of |x_t - y_t|^p
+ * over windows w and q of the series itself, stepped along the diagonal as the batch kernels
+ * step theirs (band_impl.h, track_row_aamp_):
+ *   D[w] at q = (D[w - 1] at q - 1 - |T[w-1] - T[q-1]|^p) + |T[w+m-1] - T[q+m-1]|^p,
+ * rather than dot products of the centered values (sb_coef), whose rounding is in terms of the
+ * values' magnitudes: two windows of a plateau at level 50 with noise of 1e-7 (d^2 ~ 1e-12)
+ * sat under a bound of ~1e-8, and every column of the new window's level took an exact
+ * distance (aampi's blocks on such plateaus cost 1.7x a walk's time; p = 1 computed every
+ * distance, 25x p = 2's time).  A difference's rounding is in terms of the differences: to
+ * first order, u the unit roundoff, a step's terms ta, tb are within 3 u of themselves (p = 2:
+ * the difference's rounding, doubled by the square, and the square's; p = 1: u) and its two
+ * sums round by u (x + ta) and u (x + ta + tb), so a step adds at most
+ * u (5 ta + 4 tb + 2 x) <= 6 u (ta + tb + x) to the error of the state x (x >= 0: a column
+ * below 0 is summed afresh).  Along a chain from a direct sum D0, every term that left was one
+ * of D0's or one that entered since, and each term is in at most m of the chain's states, so
+ * the steps' ta + tb + x add up to at most (m + 2) (D0 + the terms that entered).  QE[w] holds
+ * F = 2 D0 + the terms that entered (the extra D0 for the direct sum's own rounding,
+ * (m/8 + 12) u D0 in eight partial sums; sb_perr), so that
+ *   |D[w] - exact| <= SB_PCE (m + 2) QE[w]
+ * (6.5 u: room for the second-order terms and QE's own rounding), for one add a step: QE
+ * summing ta + tb + x itself, as the batch kernels' bound does, cost a walk's blocks ~4%.
+ * The bound is the chain's own: a same-level pair whose chain went through a level change
+ * (D ~ m 1e4 there) keeps that much rounding, which no later step removes, so a column whose
+ * bound exceeds SB_PTLIM of its own D, or whose D is not finite, is summed afresh (sb_preseed,
+ * a test of the column's own state: a replayed column is reseeded alike, bit for bit): a
+ * same-level pair once, when its chain leaves the edge, rather than at every point.
+ * Underflow (values under 1e-154) adds at most 2^-1074 a step: SB_PFLOOR (2^-1000) holds it
+ * for any chain.  The scan compares D less its slack (sb_pslack) with the rows' thresholds, in
+ * squared distances for p = 2 and distances for p = 1: the exact distance (sb_pdist, one
+ * sequential sum) is within (m + 6) u of the exact sum, and the slack's (2m + 8) u |D| holds
+ * that and the scan's own subtraction. */
+#define SB_U 1.1102230246251565e-16
+#define SB_PCE (6.5 * SB_U)
+#define SB_PFLOOR 9.3326361850321888e-302 /* 2^-1000 */
+#define SB_PTLIM 9.5367431640625e-07      /* 2^-20 */
+
+/* A direct sum of |x_t - y_t|^p (p = 2 with sq, else 1) in eight partial sums (a loop for
+ * each p: with the test inside, the sums were scalar, 18% of a walk's block update). */
+static inline double sb_psum(const double *x, const double *y, int64_t m, int sq) {
+    double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    int64_t t = 0, r;
+    if (sq) {
+        for (; t + 8 <= m; t += 8)
+            for (r = 0; r < 8; r++)
+                a[r] += (x[t + r] - y[t + r]) * (x[t + r] - y[t + r]);
+        for (; t < m; t++)
+            a[0] += (x[t] - y[t]) * (x[t] - y[t]);
+    } else {
+        for (; t + 8 <= m; t += 8)
+            for (r = 0; r < 8; r++)
+                a[r] += fabs(x[t + r] - y[t + r]);
+        for (; t < m; t++)
+            a[0] += fabs(x[t] - y[t]);
+    }
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+/* QE of a direct sum D (sb_psum). */
+static inline double sb_perr(double D) {
+    return 2.0 * D;
+}
+
+/* QE's coefficient in the bound: SB_PCE (m + 2). */
+static inline double sb_pce(int64_t m) {
+    return SB_PCE * ((double) m + 2.0);
+}
+
+/* The slack of a lower (D - slack) or upper (D + slack) bound of the filter's value of the
+ * exact distance, from D and QE. */
+static inline double sb_pslack(double D, double E, int64_t m) {
+    return sb_pce(m) * E + (2.0 * (double) m + 8.0) * SB_U * fabs(D) + SB_PFLOOR;
+}
+
+/* Whether a stepped column must be summed afresh: its bound over SB_PTLIM of D (rl:
+ * sb_pce / SB_PTLIM), or D not finite (NaN from inf - inf where a value's square overflowed,
+ * inf where the sum did). */
+static inline int sb_preseed(double D, double E, double rl) {
+    return (E * rl > D) | !(D <= 1.7976931348623157e308);
 }
 
 /* z-normalized, the kernel keeps co-moments X[w] = sum_t (x_t - mu_w)(y_t - mu_q) of the
@@ -338,6 +432,67 @@ static inline void sb_zstep(const double *Tc, const double *mu, const double *mc
     *dg = ((Tc[i + m] - mu[i + 1]) - mc[i + 1]) + ((Tc[i] - mu[i]) - mc[i]);
 }
 
+/* z-normalized: one point's step of len co-moments from x to y, with the columns' transition
+ * terms fw, gw and the new window's dfq, dgq (sb_zbound).  A function of its own, as
+ * sb_pstep: inside sb_tile, with pdiff's pointers beside it, y's was spilled (stumpi's blocks
+ * 3% slower). */
+SB_CLONES __attribute__((noinline)) static void sb_zcols(
+    const double *restrict fw, const double *restrict gw, double dfq, double dgq,
+    const double *restrict x, double *restrict y, int64_t len) {
+    int64_t i;
+    for (i = 0; i < len; i++)
+        y[i] = x[i] + fw[i] * dgq + gw[i] * dfq;
+}
+
+/* pdiff: one point's step of the columns [w0, w0 + len) (sb_psum's derivation): their new
+ * values to y, QE to ye, from column w0 - 1's value x0 and QE e0 and the next columns' xr, er
+ * (xr[i - 1] for column w0 + i), the values leaving and entering them from tl and tr and the
+ * new window's (tdrop, tadd); a column that lost its precision (sb_preseed, rl) is summed
+ * afresh, from its window Tw + i and the new one, Tq.  A function of its own: inside sb_tile
+ * its pointers were spilled, a third of a walk's step.  Chunks of SB_CHUNK columns, each looked
+ * over again only when one of its columns must be summed afresh. */
+SB_CLONES __attribute__((noinline)) static void sb_pstep(
+    const double *restrict tl, const double *restrict tr, double tdrop, double tadd, double x0,
+    double e0, const double *restrict xr, const double *restrict er, double *restrict y,
+    double *restrict ye, int64_t len, int sq, double rl, const double *Tw, const double *Tq,
+    int64_t m) {
+    int64_t i, i0, i1, nre;
+    for (i0 = 0; i0 < len; i0 = i1) {
+        i1 = i0 + SB_CHUNK < len ? i0 + SB_CHUNK : len;
+        nre = 0;
+        if (i0 == 0) { /* column w0, from x0 */
+            const double ta = sq ? (tl[0] - tdrop) * (tl[0] - tdrop) : fabs(tl[0] - tdrop);
+            const double tb = sq ? (tr[0] - tadd) * (tr[0] - tadd) : fabs(tr[0] - tadd);
+            y[0] = (x0 - ta) + tb;
+            ye[0] = e0 + tb;
+            nre += sb_preseed(y[0], ye[0], rl);
+        }
+        if (sq) {
+            for (i = i0 ? i0 : 1; i < i1; i++) {
+                const double da = tl[i] - tdrop, db = tr[i] - tadd, tb = db * db;
+                const double yi = (xr[i - 1] - da * da) + tb, ei = er[i - 1] + tb;
+                y[i] = yi;
+                ye[i] = ei;
+                nre += sb_preseed(yi, ei, rl);
+            }
+        } else {
+            for (i = i0 ? i0 : 1; i < i1; i++) {
+                const double tb = fabs(tr[i] - tadd);
+                const double yi = (xr[i - 1] - fabs(tl[i] - tdrop)) + tb, ei = er[i - 1] + tb;
+                y[i] = yi;
+                ye[i] = ei;
+                nre += sb_preseed(yi, ei, rl);
+            }
+        }
+        if (nre)
+            for (i = i0; i < i1; i++)
+                if (sb_preseed(y[i], ye[i], rl)) {
+                    y[i] = sb_psum(Tw + i, Tq, m, sq);
+                    ye[i] = sb_perr(y[i]);
+                }
+    }
+}
+
 /* Offer distance d between column w (tile slot i) and new window qv to both rows. */
 static inline void sb_offer(const sb_ctx *c, int64_t w, int64_t qv, double d, double *thr,
                             int64_t i, double *pq, int64_t *iq) {
@@ -388,37 +543,46 @@ static inline void sb_swap(double *Cl, int64_t *Cw, int64_t a, int64_t b) {
     Cw[b] = w;
 }
 
+/* Sift pair ``root`` down a min-heap of n pairs (by lower bound, then column). */
 static void sb_sift(double *Cl, int64_t *Cw, int64_t root, int64_t n) {
     for (;;) {
         int64_t child = 2 * root + 1;
         if (child >= n)
             return;
-        if (child + 1 < n && sb_before(Cl, Cw, child, child + 1))
+        if (child + 1 < n && sb_before(Cl, Cw, child + 1, child))
             child++;
-        if (!sb_before(Cl, Cw, root, child))
+        if (!sb_before(Cl, Cw, child, root))
             return;
         sb_swap(Cl, Cw, root, child);
         root = child;
     }
 }
 
-/* The set-aside (lower bound, column) pairs, which come in column order, by lower bound then
- * column: a stable sort by lower bound.  The columns are distinct, so the order is total and
- * any sort gives it: insertion for a few, a heap sort for many (thousands where the new window
- * has as many identical ones, whose insertion sort was quadratic). */
-static void sb_sort_pairs(double *Cl, int64_t *Cw, int64_t n) {
+/* The set-aside (lower bound, column) pairs, which come in column order, ready to be taken by
+ * lower bound then column (the columns are distinct, so the order is total): a few sorted by
+ * insertion; more (thousands where the new window has as many identical ones, whose insertion
+ * sort was quadratic) made a min-heap, from which sb_take takes them one at a time, as far as
+ * they are needed (a walk sets aside ~150 a point and needs ~3: sorting them all took a third
+ * of its block update).  Returns whether they are a heap. */
+static int sb_order_pairs(double *Cl, int64_t *Cw, int64_t n) {
     int64_t r, s;
     if (n <= 32) {
         for (r = 1; r < n; r++)
             for (s = r; s > 0 && sb_before(Cl, Cw, s, s - 1); s--)
                 sb_swap(Cl, Cw, s, s - 1);
-        return;
+        return 0;
     }
     for (r = n / 2 - 1; r >= 0; r--)
         sb_sift(Cl, Cw, r, n);
-    for (r = n - 1; r > 0; r--) {
-        sb_swap(Cl, Cw, 0, r);
-        sb_sift(Cl, Cw, 0, r);
+    return 1;
+}
+
+/* Take the next pair (a heap's first, just read) off the heap of ``left`` pairs; sorted pairs
+ * are read in place, in turn, and nothing moves. */
+static inline void sb_take(double *Cl, int64_t *Cw, int64_t left, int heap) {
+    if (heap) {
+        sb_swap(Cl, Cw, 0, left - 1);
+        sb_sift(Cl, Cw, 0, left - 1);
     }
 }
 
@@ -438,6 +602,7 @@ static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, dou
                        double *tmp, int64_t *zc) {
     const int64_t k = c->k, m = c->m;
     int64_t r, s, n0 = nL, w, need = k, nz = 0;
+    int heap;
     double d, x;
     memcpy(tmp, pq, k * sizeof(double));
     for (r = 0; r < k; r++)
@@ -447,11 +612,13 @@ static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, dou
         if (Ld[r] == 0.0 && nz < need) /* (the scan's run is in column order) */
             zc[nz++] = Lw[r];
     }
-    sb_sort_pairs(Cl, Cw, nC);
+    heap = sb_order_pairs(Cl, Cw, nC);
     for (r = 0; r < nC; r++) {
-        if (!(Cl[r] < tmp[k - 1] * tmp[k - 1]))
+        const int64_t at = heap ? 0 : r; /* the next in order */
+        if (!(Cl[at] < sb_pw(c, tmp[k - 1])))
             break;
-        w = Cw[r];
+        w = Cw[at];
+        sb_take(Cl, Cw, nC - r, heap);
         if (need > 0 && nz == need && w > zc[need - 1])
             continue; /* after k zeros in column order: it cannot enter */
         if (c->normalize)
@@ -494,11 +661,14 @@ static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, dou
 }
 
 /* Advance the columns [c0, c1) through all points of the block.  X0: their dot products before
- * the block; lb[v]: column c0 - 1's after point v - 1 (lb[0]: before the block); rb gets column
- * c1 - 1's likewise (b + 1 values).  With ``offers`` the distances are taken and offered (part
- * ``part``), and the final dot products stored in QT; without, the columns are only replayed. */
+ * the block (pdiff: their sums, and E0 their QE); lb[v]: column c0 - 1's after point v - 1
+ * (lb[0]: before the block; pdiff: its QE at lb[b + 1 + v]); rb gets column c1 - 1's likewise
+ * (b + 1 values, pdiff 2 (b + 1)).  With ``offers`` the distances are taken and offered (part
+ * ``part``), and the final values stored in QT (and QE); without, the columns are only
+ * replayed. */
 SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const double *X0,
-                              const double *lb, double *rb, int offers, int64_t part) {
+                              const double *E0, const double *lb, double *rb, int offers,
+                              int64_t part) {
     const int64_t nt = c1 - c0, m = c->m, k = c->k, b = c->b, R = c->R;
     const double *T = c->T, *Tc = c->Tc;
     double *X = c->buf + part * c->bufsize, *Y = X + (nt + 1);
@@ -508,17 +678,26 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
     double *kbuf = (double *) (nextc + nt), *tmp;
     int64_t *Lw = (int64_t *) (kbuf + k), *Cw = Lw + nt, *zc = Cw + nt;
     double *dq = (double *) (zc + k); /* z-normalized: the new window's deviations (m) */
-    /* the windows' terms of the lower bound: 1/sig, or their sums of squares */
-    const double *wss = c->ss + c0, *wis = c->isig + c0;
-    /* the columns' S for their rounding bounds: Z of their own chain (z-normalized, sb_zbound)
-     * or S of the last R + 1 windows (p-norms, sb_coef) */
-    const double *sb = (c->normalize ? c->czbar : c->sbar) + c0;
-    const double eps = 2.220446049250313e-16, sqm = sqrt((double) m);
+    double *XE = dq + m, *YE = XE + (nt + 1); /* pdiff: X's and Y's QE */
+    /* the windows' term of the lower bound: 1/sig (p-norms: 0), NaN for a window holding
+     * NaN/inf */
+    const double *wis = c->isig + c0;
+    /* z-normalized: the columns' Z of their own chain for their rounding bounds (sb_zbound) */
+    const double *sb = c->czbar + c0;
+    const double sqm = sqrt((double) m);
     int64_t i, i0, i1, v, w, cnt;
 
-    memcpy(X + 1, X0, nt * sizeof(double));
-    X[0] = 0.0;
-    rb[0] = X[nt];
+    /* pdiff reads the values before the block where they lie (X0, E0), and the last point of a
+     * block of several writes them to QT and QE: the copies in and out of the scratch took
+     * 7% of a walk's single update, with QE beside QT */
+    if (c->pdiff) {
+        rb[0] = X0[nt - 1];
+        rb[b + 1] = E0[nt - 1];
+    } else {
+        memcpy(X + 1, X0, nt * sizeof(double));
+        X[0] = 0.0;
+        rb[0] = X[nt];
+    }
     if (offers) {
         /* The scan compares scores W = C0 - (lower bound of the squared distance) with
          * thr = C0 - (k-th best distance)^2.  A window holding NaN/inf is never a candidate:
@@ -553,48 +732,69 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
         const int64_t lov = c->lo[v], qv = c->q[v];
         const int64_t s = lov > c0 ? lov : c0, hi = qv + 1 < c1 ? qv + 1 : c1;
         const int64_t r0 = s > lov + 1 ? s : lov + 1;
-        const double tnew = Tc[qv + m - 1];
         if (s >= hi) { /* no column of this tile is live at this point */
             rb[v + 1] = X[nt];
+            if (c->pdiff)
+                rb[b + 2 + v] = XE[nt];
             continue;
         }
-        if (r0 < hi) { /* column w from column w - 1 one point earlier (slot w - c0 in X) */
+        /* (direct: p other than 1 and 2, every distance computed; nothing to step) */
+        if (c->pdiff && offers && v == b - 1 && b > 1) {
+            /* the last point's values straight to QT and QE (slot w - c0 + 1: column w) */
+            Y = c->QT + c0 - 1;
+            YE = c->QE + c0 - 1;
+        }
+        if (r0 < hi && !c->direct) { /* column w from column w - 1 one point earlier (slot
+                                      * w - c0 in X) */
             const double *x = X + (r0 - c0);
             double *y = Y + (r0 - c0 + 1);
             const int64_t len = hi - r0;
             int64_t w0 = r0 + (R - (r0 + c->G) % R) % R;
-            X[0] = lb[v];
             if (c->normalize) { /* co-moments (sb_zbound) */
-                const double dfq = c->df[qv - 1], dgq = c->dg[qv - 1];
-                const double *fw = c->df + (r0 - 1), *gw = c->dg + (r0 - 1);
-                for (i = 0; i < len; i++)
-                    y[i] = x[i] + fw[i] * dgq + gw[i] * dfq;
-            } else {
-                const double tdrop = Tc[qv - 1];
-                const double *tl = Tc + (r0 - 1), *tr = Tc + (r0 + m - 1);
-                for (i = 0; i < len; i++)
-                    y[i] = x[i] - tl[i] * tdrop + tr[i] * tnew;
+                X[0] = lb[v];
+                sb_zcols(c->df + (r0 - 1), c->dg + (r0 - 1), c->df[qv - 1], c->dg[qv - 1], x, y,
+                         len);
+            } else { /* pdiff: sums of |differences|^p, and their QE (sb_psum) */
+                /* the values after the previous point, column c0 + j at j: before the block,
+                 * X0 (E0) */
+                const double *xc = v ? X + 1 : X0, *ec = v ? XE + 1 : E0;
+                const int64_t j = r0 - c0;
+                sb_pstep(T + (r0 - 1), T + (r0 + m - 1), T[qv - 1], T[qv + m - 1],
+                         j ? xc[j - 1] : lb[v], j ? ec[j - 1] : lb[b + 1 + v], xc + j, ec + j,
+                         y, YE + (j + 1), len, c->sq, sb_pce(m) / SB_PTLIM, T + r0, T + qv,
+                         m);
             }
             /* every R-th column afresh: no chain of rounding errors is longer than R steps */
             if (c->normalize && w0 < hi)
                 sb_devs(Tc + qv, c->mu[qv], c->mc[qv], m, dq);
-            for (w = w0; w < hi; w += R)
-                Y[w - c0 + 1] = c->normalize
-                                    ? sb_dot(c->zdev + ((w + c->G) / R) % c->nzdev * m, dq, m)
-                                    : sb_dot(Tc + w, Tc + qv, m);
+            for (w = w0; w < hi; w += R) {
+                if (c->pdiff) {
+                    Y[w - c0 + 1] = sb_psum(T + w, T + qv, m, c->sq);
+                    YE[w - c0 + 1] = sb_perr(Y[w - c0 + 1]);
+                } else {
+                    Y[w - c0 + 1] = sb_dot(c->zdev + ((w + c->G) / R) % c->nzdev * m, dq, m);
+                }
+            }
         }
-        if (lov >= c0 && lov < hi) { /* the first live window: computed directly */
+        if (lov >= c0 && lov < hi && !c->direct) { /* the first live window: directly */
             if (c->normalize) {
                 sb_devs(Tc + qv, c->mu[qv], c->mc[qv], m, dq);
                 Y[lov - c0 + 1] = sb_codev(Tc + lov, c->mu[lov], c->mc[lov], dq, m);
             } else {
-                Y[lov - c0 + 1] = sb_dot(Tc + lov, Tc + qv, m);
+                Y[lov - c0 + 1] = sb_psum(T + lov, T + qv, m, c->sq);
+                YE[lov - c0 + 1] = sb_perr(Y[lov - c0 + 1]);
             }
         }
         tmp = X;
         X = Y;
         Y = tmp;
         rb[v + 1] = X[nt];
+        if (c->pdiff) {
+            tmp = XE;
+            XE = YE;
+            YE = tmp;
+            rb[b + 2 + v] = XE[nt];
+        }
         if (!offers || !c->wvalid[qv])
             continue;
         {
@@ -612,20 +812,17 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                     if (c->wvalid[w])
                         sb_offer(c, w, qv, sb_pdist(T + w, T + qv, m, c->p), thr, w - c0, pq, iq);
             } else {
-                /* lower bound of the squared distance: the approximate one less its rounding
-                 * bound */
-                /* z-normalized: X[w] within al cZ_w + ga (sb_zbound); p-norms: within
-                 * Kq S_w (sb_coef), and each sum of squares within m u of itself (taken as
-                 * 2m u) */
-                const double Kq = c->K * c->sbar[qv], m4u = 2.0 * eps * m, e0 = c->e0;
-                double isq = 0.0, base = 0.0, al = 0.0, ga = 0.0;
+                /* lower bound of the squared distance (p = 1: the distance): the approximate
+                 * one less its rounding bound.  z-normalized: X[w] within al cZ_w + ga
+                 * (sb_zbound); p-norms: D[w] within its slack (sb_pslack) */
+                const double e0 = c->e0, omc = 1.0 - (2.0 * (double) m + 8.0) * SB_U;
+                const double ce = sb_pce(m);
+                double isq = 0.0, al = 0.0, ga = 0.0;
                 if (c->normalize) {
                     isq = 1.0 / c->sig[qv];
                     sb_zbound(m, R, c->M,
                               1.4142135623730951 * c->sbar[qv] + sb_zweight(m) * c->sgbar[qv],
                               &al, &ga);
-                } else {
-                    base = c->ss[qv];
                 }
                 double *Uv = c->Uq + (part * b + v) * k;
                 int64_t nL = 0, nC = 0;
@@ -656,9 +853,14 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             cnt += (W > thr[i]) | (W > uth);
                         }
                     } else {
-                        for (i = i0; i < i1; i++) { /* C0 = 0: W = -(lower bound) */
-                            const double sl = 2.0 * Kq * sb[i] + m4u * (wss[i] + base) + e0;
-                            const double W = sl - (wss[i] + base - 2.0 * X[i + 1]);
+                        /* C0 = 0: W = -(lower bound) = sb_pslack - D, as (ce QE + floor)
+                         * - omc D, omc = 1 - (2m + 8) u (D >= 0, sb_pstep; the product's and
+                         * the difference's rounding, 2 u D, within the (2m + 8) u D left
+                         * for them); wis (0, NaN for a window holding NaN/inf) keeps unusable
+                         * windows out */
+                        for (i = i0; i < i1; i++) {
+                            const double W = ((ce * XE[i + 1] + SB_PFLOOR) - X[i + 1] * omc)
+                                             + wis[i];
                             low[i - i0] = W;
                             cnt += (W > thr[i]) | (W > uth);
                         }
@@ -682,7 +884,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             sb_offer_row(c, w, qv, d, thr, i);
                             Ld[nL] = d;
                             Lw[nL++] = w;
-                            sb_keep(Uv, k, d * d);
+                            sb_keep(Uv, k, sb_pw(c, d));
                         } else if (!c->normalize && c->cst[w] > k && w - k >= lov) {
                             /* only the new row would take it, and the k windows right before
                              * it are identical to it (cst; live, valid and outside the
@@ -698,7 +900,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             lw = C0 - W;
                             ub = lw + 2.0 * (c->normalize
                                                  ? 2.0 * (sb[i] * al + ga) * (isq * wis[i]) + e0
-                                                 : 2.0 * Kq * sb[i] + m4u * (wss[i] + base) + e0);
+                                                 : sb_pslack(X[i + 1], XE[i + 1], m));
                             Cl[nC] = lw;
                             Cw[nC++] = w;
                             sb_keep(Uv, k, ub);
@@ -710,23 +912,27 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
             }
         }
     }
-    if (offers) { /* the dot products of the columns live after the block */
+    if (offers && !c->direct && !(c->pdiff && b > 1)) {
+        /* the dot products (sums) of the columns live after the block */
         const int64_t lov = c->lo[b - 1], qv = c->q[b - 1];
         const int64_t s = lov > c0 ? lov : c0, hi = qv + 1 < c1 ? qv + 1 : c1;
-        if (s < hi)
+        if (s < hi) {
             memcpy(c->QT + s, X + 1 + (s - c0), (hi - s) * sizeof(double));
+            if (c->pdiff)
+                memcpy(c->QE + s, XE + 1 + (s - c0), (hi - s) * sizeof(double));
+        }
     }
 }
 
 /* Advance the columns [c0, c1) tile by tile, chaining the boundary values (lb -> rb, swapped
  * into lb2 for the next tile); returns the array holding the last column's values. */
-static double *sb_range(const sb_ctx *c, int64_t c0, int64_t c1, const double *X0, double *lb,
-                        double *rb, int offers, int64_t part) {
+static double *sb_range(const sb_ctx *c, int64_t c0, int64_t c1, const double *X0,
+                        const double *E0, double *lb, double *rb, int offers, int64_t part) {
     int64_t t0, t1;
     double *tmp;
     for (t0 = c0; t0 < c1; t0 = t1) {
         t1 = t0 + c->tile < c1 ? t0 + c->tile : c1;
-        sb_tile(c, t0, t1, X0 + (t0 - c0), lb, rb, offers, part);
+        sb_tile(c, t0, t1, X0 + (t0 - c0), E0 + (t0 - c0), lb, rb, offers, part);
         tmp = lb;
         lb = rb;
         rb = tmp;
@@ -734,16 +940,18 @@ static double *sb_range(const sb_ctx *c, int64_t c0, int64_t c1, const double *X
     return lb;
 }
 
-/* Part t of the block.  lbuf: 2 (b + 1) doubles of its own. */
+/* Part t of the block.  lbuf: 4 (b + 1) doubles of its own (two boundaries, each of a value
+ * and a QE a point). */
 static void sb_part(const sb_ctx *c, int64_t t, double *lbuf) {
-    const int64_t L = c->bounds[t], R = c->bounds[t + 1];
-    double *lb = lbuf, *rb = lbuf + (c->b + 1);
-    memset(lb, 0, (c->b + 1) * sizeof(double));
+    const int64_t L = c->bounds[t], R = c->bounds[t + 1], h = 2 * (c->b + 1);
+    double *lb = lbuf, *rb = lbuf + h;
+    memset(lb, 0, h * sizeof(double));
     if (L >= R)
         return;
     if (c->hlo[t] < L) /* replay the columns on the left for column L - 1's values */
-        lb = sb_range(c, c->hlo[t], L, c->halo + c->hoff[t], lb, rb, 0, t);
-    sb_range(c, L, R, c->QT + L, lb, lb == lbuf ? lbuf + (c->b + 1) : lbuf, 1, t);
+        lb = sb_range(c, c->hlo[t], L, c->halo + c->hoff[t], c->haloE + c->hoff[t], lb, rb, 0,
+                      t);
+    sb_range(c, L, R, c->QT + L, c->QE + L, lb, lb == lbuf ? lbuf + h : lbuf, 1, t);
 }
 
 /* Claiming a part exactly once (0: free, 1: taken, 2: done), whichever thread gets to it. */
