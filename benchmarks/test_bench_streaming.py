@@ -10,8 +10,11 @@ Groups (one benchmark per library each, so the table shows the ratio):
   call = time/100
 - ``stumpi-block-{walk,plateaus}-n100000-m100``: 1,000 points: mpcore's ``update(values)`` vs
   1,000 STUMPY ``update(t)`` calls
+- ``aampi-p{2,1}-{update,block}-{walk,plateaus}-n16384-m100``: the same for ``aampi`` (p = 2,
+  1) on a shorter stream (STUMPY's p = 1 update costs O(n m): 1e5 points took it minutes)
 ``plateaus``: levels 0..99, 500 points each, with noise of 1e-7 (windows a billion times above
-their spread; mpcore's updates took 15x a walk's until its co-moments).
+their spread; mpcore's stumpi updates took 15x a walk's until its co-moments, its aampi blocks
+1.4-1.8x until its sums of differences).
 Both libraries use ``--bench-threads`` threads (default 2); STUMPY is warmed up (JIT) first on
 a small input, and both draw the same diagonals/samples (np.random seeded alike).
 """
@@ -28,6 +31,7 @@ from bench_common import SEED, random_walk  # noqa: E402
 
 N_ANYTIME = 2**17
 N_STREAM = 10**5
+N_AAMPI = 2**14
 M = 100
 N_SINGLE = 100
 N_BLOCK = 1000
@@ -51,6 +55,9 @@ def libs(request):
     stumpy.prescrump(T, 50)
     s = stumpy.stumpi(T, 50)
     s.update(1.0)
+    for p in (2.0, 1.0):
+        s = stumpy.aampi(T, 50, p=p)
+        s.update(1.0)
     out["stumpy"] = stumpy
     return out
 
@@ -86,8 +93,16 @@ def test_prescrump(benchmark, lib):
     benchmark.pedantic(run, rounds=1, iterations=1)
 
 
-def _stream(lib, kind):
-    n = N_STREAM + N_BLOCK
+STREAMS = ["stumpi", "aampi-p2", "aampi-p1"]
+
+
+def _n(algo):
+    return N_STREAM if algo == "stumpi" else N_AAMPI
+
+
+def _stream(lib, kind, algo):
+    n0 = _n(algo)
+    n = n0 + N_BLOCK
     if kind == "plateaus":
         rng = np.random.default_rng(SEED)
         levels = rng.integers(0, 100, n // 500 + 2).astype(float)
@@ -95,15 +110,19 @@ def _stream(lib, kind):
         T = np.repeat(levels, 500)[200 : n + 200] + 1e-7 * rng.standard_normal(n)
     else:
         T = random_walk(n, SEED)
-    return lib.stumpi(T[:N_STREAM], M, egress=True), T[N_STREAM:]
+    if algo == "stumpi":
+        return lib.stumpi(T[:n0], M, egress=True), T[n0:]
+    p = 2.0 if algo == "aampi-p2" else 1.0
+    return lib.aampi(T[:n0], M, egress=True, p=p), T[n0:]
 
 
 @pytest.mark.parametrize("kind", ["walk", "plateaus"])
-def test_stumpi_single_updates(benchmark, lib, kind):
-    benchmark.group = f"stumpi-update-{kind}-n{N_STREAM}-m{M}"
+@pytest.mark.parametrize("algo", STREAMS)
+def test_stream_single_updates(benchmark, lib, kind, algo):
+    benchmark.group = f"{algo}-update-{kind}-n{_n(algo)}-m{M}"
 
     def setup():
-        stream, new = _stream(lib, kind)
+        stream, new = _stream(lib, kind, algo)
         return (stream, new[:N_SINGLE]), {}
 
     def run(stream, new):
@@ -114,11 +133,12 @@ def test_stumpi_single_updates(benchmark, lib, kind):
 
 
 @pytest.mark.parametrize("kind", ["walk", "plateaus"])
-def test_stumpi_block_update(benchmark, lib, kind):
-    benchmark.group = f"stumpi-block-{kind}-n{N_STREAM}-m{M}"
+@pytest.mark.parametrize("algo", STREAMS)
+def test_stream_block_update(benchmark, lib, kind, algo):
+    benchmark.group = f"{algo}-block-{kind}-n{_n(algo)}-m{M}"
 
     def setup():
-        return _stream(lib, kind), {}
+        return _stream(lib, kind, algo), {}
 
     def run(stream, new):
         if lib.__name__ == "mpcore":
