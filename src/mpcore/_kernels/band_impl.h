@@ -634,31 +634,68 @@ MP_INLINE int MP_NAME(full_row_)(const mp_series *X, int64_t r, const int mode) 
 /* (the columns a vector of lanes meets in a block of rows are within one entry of eslide) */
 typedef char MP_NAME(slide_covers_block_)[W + MP_ROWS - 1 <= MP_SLIDE ? 1 : -1];
 
-/* track_row_'s test and recomputation of lanes j .. j + W - 1 at row r (out of line: the rare
- * path of mixed_rows_' loop, which inlined would cost that loop the registers it keeps). */
+/* The exact co-moments of the W lanes j .. j + W - 1 at row r (z-normalized mode; err reset),
+ * each by the very operations of seed_'s path for a few lanes (a dot product along the window,
+ * W partial sums, then the scalar tail), so the same bits as W calls of reseed_lane_; but the
+ * row's deviations are formed once for all W, and the W sums are independent chains, where one
+ * lane's dot product waits on its own chain of m / W FMAs.  A row leaving a plateau's edge
+ * recomputes every lane of the band at once.  (Both arrays are written as whole vectors, which
+ * the caller's vector loads then read without waiting on W scalar stores.) */
+static void MP_NAME(seed_vec_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                               int64_t r, int64_t d0, int64_t j, double *acc, double *err) {
+    const int64_t m = pr->m, c0 = r + d0 + j;
+    const double mr = X->mu[r], lr = X->mulo ? X->mulo[r] : 0.0;
+    const vd vmr = VSET1(mr), vlr = VSET1(lr);
+    const double *const xt = X->T + r, *const yt = Y->T + c0;
+    vd vmc[W], vlc[W], sum[W];
+    double sv[W], mc[W], lc[W], out[W];
+    for (int l = 0; l < W; l++) {
+        mc[l] = Y->mu[c0 + l];
+        lc[l] = Y->mulo ? Y->mulo[c0 + l] : 0.0;
+        vmc[l] = VSET1(mc[l]);
+        vlc[l] = VSET1(lc[l]);
+        sum[l] = VSET1(0.0);
+    }
+    int64_t t = 0;
+    for (; t + W <= m; t += W) {
+        const vd a = VSUB(VSUB(VLD(xt + t), vmr), vlr);
+        for (int l = 0; l < W; l++)
+            sum[l] = VFMA(a, VSUB(VSUB(VLD(yt + l + t), vmc[l]), vlc[l]), sum[l]);
+    }
+    for (int l = 0; l < W; l++) {
+        VST(sv, sum[l]);
+        double tot = 0.0;
+        for (int q = 0; q < W; q++) tot += sv[q];
+        for (int64_t u = t; u < m; u++) tot += ((xt[u] - mr) - lr) * ((yt[l + u] - mc[l]) - lc[l]);
+        out[l] = tot;
+    }
+    VST(acc + j, VLD(out));
+    VST(err + j, VSET1(0.0));
+}
+
+/* Lanes j .. j + W - 1 at row r whose bound calls for their recomputation: each lane whose
+ * err w_c w_r >= lim (track_row_'s test), or with `leave` (the lanes leave tracking)
+ * err wmax >= lim (band_body_'s), all W at once where all are (seed_vec_: the same bits).
+ * Out of line: the rare path of track_rows_' loop, which inlined would cost that loop the
+ * registers it keeps. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
 static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
-                                 int64_t r, int64_t d0, int64_t j, double *acc, double *err) {
+                                 int64_t r, int64_t d0, int64_t j, double *acc, double *err,
+                                 int leave, double wmax) {
     const double lim = MP_SCORE_TOL / MP_ROUND, wr = X->w[r];
     const int64_t c = r + d0 + j;
+    unsigned due = 0;
     for (int q = 0; q < W; q++)
-        if (err[j + q] * Y->w[c + q] * wr >= lim)
-            MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
-}
-
-/* Back to the lean loop for lanes j .. j + W - 1 at row r (band_body_'s rule, for one vector):
- * recompute those whose bound could matter to any pair of the period (wmax). */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static void MP_NAME(untrack_vec_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
-                                  int64_t r, int64_t d0, int64_t j, double *acc, double *err,
-                                  double wmax) {
+        if (leave ? err[j + q] * wmax >= lim : err[j + q] * Y->w[c + q] * wr >= lim)
+            due |= 1u << q;
+    if (W > 1 && due == (1u << W) - 1u) { /* (W = 1: seed_ has no path for a few lanes) */
+        MP_NAME(seed_vec_)(pr, X, Y, r, d0, j, acc, err);
+        return;
+    }
     for (int q = 0; q < W; q++)
-        if (err[j + q] * wmax >= MP_SCORE_TOL / MP_ROUND)
-            MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
+        if (due >> q & 1u) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
 }
 
 /* Rows per block of track_rows_: each row's six broadcasts (w, df, dg, e, h and the row's
@@ -703,7 +740,7 @@ MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, con
             if (MP_UNLIKELY(VANY_GE2(VMUL(VMUL(ev, wc), vw[q]), vlim, vlim))) {
                 VST(acc + j, cv);
                 VST(err + j, ev);
-                MP_NAME(reseed_vec_)(pr, X, Y, r + q, d0, j, acc, err);
+                MP_NAME(reseed_vec_)(pr, X, Y, r + q, d0, j, acc, err, 0, 0.0);
                 cv = VLD(acc + j);
                 ev = VLD(err + j);
             }
@@ -736,7 +773,7 @@ MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, con
  * the period's untracked steps leave less than MP_ROUND reseed quiet = MP_SCORE_TOL / wmax,
  * as in band_body_.  Where step_v > quiet the steps are summed into err and each lane is
  * tested at every row as track_row_ tests it.  A vector that leaves tracking first has its
- * lanes with err wmax >= lim recomputed (untrack_vec_), as band_body_ does for the whole band,
+ * lanes with err wmax >= lim recomputed (reseed_vec_), as band_body_ does for the whole band,
  * so in an untracked row every lane's err (which such rows leave as it is) stays below
  * lim / wmax <= lim / (w_r w_c).  vtrk[v] marks the vectors tracked since they last left.
  * On a series of plateaus far above their noise (steps), nearly every row meets an edge
@@ -772,7 +809,7 @@ MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, con
         } else {
             for (int64_t u = v; u < v1; u++)
                 if (vtrk[u]) {
-                    MP_NAME(untrack_vec_)(pr, X, Y, r, d0, u * W, acc, err, wmax);
+                    MP_NAME(reseed_vec_)(pr, X, Y, r, d0, u * W, acc, err, 1, wmax);
                     vtrk[u] = 0;
                 }
             MP_NAME(rows_)(pr, X, Y, d0 + j, n * W, n, n * W, r, rows, cols, acc + j, MP_ZNORM,
@@ -925,7 +962,11 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 continue;
             }
             if (tracking) { /* back to the lean loop: leave no lane with error that could matter */
-                for (int64_t j = 0; j < nd; j++)
+                int64_t j = 0;
+                if (mode == MP_ZNORM) /* (a vector at a time: the same bits, see reseed_vec_) */
+                    for (; j + W <= nd; j += W)
+                        MP_NAME(reseed_vec_)(pr, X, Y, r, d0, j, acc, err, 1, wmax);
+                for (; j < nd; j++)
                     if (mode == MP_ZNORM ? err[j] * wmax >= lim
                                          : MP_NAME(aamp_stale_)(pr, err[j], acc[j], wmax))
                         MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
