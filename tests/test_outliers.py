@@ -16,6 +16,7 @@ from conftest import random_walk
 
 import checks
 import mpcore
+import naive
 from mpcore import _pipeline, _prepare
 
 
@@ -56,6 +57,52 @@ def test_spikes_of_any_size_exact(seed):
     TB = rng.standard_normal(int(rng.integers(m + 10, 300))) * base
     TB[int(rng.integers(0, len(TB)))] = -1e7 * base
     checks.assert_profile(mpcore.stump(T, m, TB, ignore_trivial=False, k=k), T, m, TB, k=k)
+
+
+def _plateaus(n, seed):
+    """Plateaus of 80..250 points at distinct integer levels 0..99, plus noise of 1e-7: every
+    band meets an edge, whose rows and columns leave ~1e-7 of a plateau pair's score in
+    rounding (more where a row's and a column's edges meet); returns the series and its edges."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(80, 250, n // 80 + 2)
+    T = np.repeat(rng.permutation(100)[: len(lengths)].astype(float), lengths)[:n]
+    edges = np.flatnonzero(np.diff(T) != 0) + 1
+    return T + 1e-7 * rng.standard_normal(n), edges
+
+
+def _assert_plateau_rows(mp, T, m, edges, TB=None, k=1):
+    """The rows whose window is a plateau's noise alone, against the brute force.  (Windows
+    holding one edge at the same offset z-normalize to nearly the same shape, their distances
+    ~1e-7 apart in 2 sqrt(m): below what any correlation in float64 ranks, so those rows are
+    not checked here.)"""
+    P_ref, I_ref, L_ref, R_ref, D = naive.stump(T, m, TB, k)
+    l = P_ref.shape[0]
+    quiet = np.ones(l, dtype=bool)
+    for e in edges:
+        quiet[max(e - m + 1, 0) : min(e, l)] = False
+    rows = np.flatnonzero(quiet)
+    tol = checks.RTOL * checks._scale(D, np.sqrt(m))
+    P, I = mp.P_.reshape(l, k)[rows], mp.I_.reshape(l, k)[rows]
+    err = np.abs(P - P_ref.reshape(l, k)[rows].astype(np.float64))
+    assert err.max() <= tol, f"max error {err.max()} > {tol}"
+    for q in range(k):
+        checks.assert_ties(D, rows, I[:, q], I_ref.reshape(l, k)[rows, q], tol, f"I[:, {q}]")
+    if TB is None:
+        checks.assert_ties(D, rows, mp.left_I_[rows], L_ref[rows], tol, "left_I")
+        checks.assert_ties(D, rows, mp.right_I_[rows], R_ref[rows], tol, "right_I")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_plateau_noise_exact(seed, kernel):
+    """A series of plateaus far above their noise: each row is tracked only in the vectors of
+    lanes whose own rows or columns meet an edge (mp_series.eslide, mixed_rows_ in
+    _kernels/band_impl.h), the others run untracked.  With every vector of such rows left
+    untracked, the noise windows' neighbours are lost (errors of ~4 in the profile)."""
+    T, edges = _plateaus(1500, seed)
+    for m, k in ((30, 1), (50, 2)):
+        _assert_plateau_rows(mpcore.stump(T, m, k=k), T, m, edges, k=k)
+    TB, _ = _plateaus(700, seed + 10)
+    _assert_plateau_rows(mpcore.stump(T, 30, TB, ignore_trivial=False), T, 30, edges, TB)
 
 
 def test_quiet_windows_stay_in_the_kernels():

@@ -39,6 +39,8 @@ cdef extern from "_kernels/band.h":
         const double *eblk
         const double *hblk
         const double *wblk
+        const double *eslide
+        const double *hslide
         const double *q
         const double *qblk
         const double *zblk
@@ -75,6 +77,7 @@ cdef extern from "_kernels/band.h":
                             double *scratch, const volatile int *cancel) noexcept nogil
     int MP_BAND
     int MP_PAD
+    int MP_SLIDE
     int MP_SEED_GROUPS
     int mp_kernel_count() noexcept nogil
     const char *mp_kernel_name(int i) noexcept nogil
@@ -120,6 +123,8 @@ cdef int _fill_series(mp_series *s, obj) except -1:
     s.eblk = NULL
     s.hblk = NULL
     s.wblk = NULL
+    s.eslide = NULL
+    s.hslide = NULL
     s.q = NULL
     s.qblk = NULL
     s.zblk = NULL
@@ -132,7 +137,7 @@ cdef int _fill_series(mp_series *s, obj) except -1:
 
 cdef inline Py_ssize_t _bookkeeping_size(int64_t l) noexcept nogil:
     cdef Py_ssize_t n = l + MP_PAD
-    return 3 * n + 5 * ((n + MP_BAND - 1) // MP_BAND)
+    return 5 * n + 5 * ((n + MP_BAND - 1) // MP_BAND)
 
 
 cdef inline double _pw(double x, int mode, double p) noexcept nogil:
@@ -179,7 +184,8 @@ cdef void _window_top(const mp_series *s, int64_t m, double *top, int64_t *dq, P
 cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
                             double *buf) noexcept nogil:
     """The kernels' rounding bookkeeping of one series (see mp_series.e in band.h): e, and
-    z-normalized h, the maxima of e, h and w over blocks of MP_BAND positions, and for the
+    z-normalized h, the maxima of e, h and w over blocks of MP_BAND positions (z-normalized,
+    also of e and h over the MP_SLIDE positions from each: eslide, hslide), and for the
     p-norm modes q with its block minima and the blocks' centres zblk; padding included
     (e = h = 0, w = NaN, q = inf)."""
     cdef Py_ssize_t n = s.l + MP_PAD, nblk = (n + MP_BAND - 1) // MP_BAND, i, b, t
@@ -192,6 +198,8 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
     cdef double *h = qblk + nblk
     cdef double *hblk = h + n
     cdef double *zblk = hblk + nblk
+    cdef double *eslide = zblk + nblk
+    cdef double *hslide = eslide + n
     cdef double *tmp
     cdef double x, z, run = 0.0, out
     if mode == 0:
@@ -250,6 +258,17 @@ cdef void _fill_bookkeeping(mp_series *s, int64_t m, int mode, double p,
     s.hblk = hblk
     s.wblk = wblk
     if mode == 0:
+        # the largest e and h over [i, i + MP_SLIDE) (e = h = 0 in the padding)
+        for i in range(n):
+            eslide[i] = 0.0
+            hslide[i] = 0.0
+            for t in range(i, min(i + MP_SLIDE, n)):
+                if e[t] > eslide[i]:
+                    eslide[i] = e[t]
+                if h[t] > hslide[i]:
+                    hslide[i] = h[t]
+        s.eslide = eslide
+        s.hslide = hslide
         s.zblk = NULL
         return
     # q: a running sum of |T - z|^p, started afresh at each group (whose windows share z) and

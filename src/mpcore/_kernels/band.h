@@ -58,6 +58,12 @@ typedef struct {
     const double *eblk;
     const double *hblk;
     const double *wblk;
+    /* (z-normalized mode, or NULL) The largest e and h over positions [i, i + MP_SLIDE) (0 past
+     * the windows): a row whose steps are too large somewhere in its band (an edge of a
+     * plateau, a spike) is tracked only in the vectors of lanes whose own columns could leave
+     * that much (band_impl.h, mixed_rows_), not in all MP_BAND of them. */
+    const double *eslide;
+    const double *hslide;
     /* p-norms: the magnitudes behind the bound, measured from a centre near the windows
      * instead of the kernel series' 0: zblk holds each block's centre z (the median of the
      * values of its group of blocks, at least m positions), e_i = |T_i - z|^p + |T_i+m - z|^p
@@ -98,6 +104,9 @@ typedef struct {
  * its error would exceed it.  The exact refinement then only ever sees candidates ranked to
  * within this of their true correlation. */
 #define MP_SCORE_TOL 1e-8
+/* Positions covered by one entry of mp_series.eslide and hslide: at least the columns a vector
+ * of lanes meets in a block of rows (W + MP_ROWS - 1, checked in band_impl.h) */
+#define MP_SLIDE 16
 #define MP_ROUND (4.0 * 2.220446049250313e-16) /* eps, with room for the terms' own rounding */
 
 typedef struct {

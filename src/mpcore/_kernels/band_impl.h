@@ -631,6 +631,204 @@ MP_INLINE int MP_NAME(full_row_)(const mp_series *X, int64_t r, const int mode) 
     return X->w[r] == X->w[r] && (mode != MP_ZNORM || !X->sample || r % X->sample == 0);
 }
 
+/* (the columns a vector of lanes meets in a block of rows are within one entry of eslide) */
+typedef char MP_NAME(slide_covers_block_)[W + MP_ROWS - 1 <= MP_SLIDE ? 1 : -1];
+
+/* The exact co-moments of the W lanes j .. j + W - 1 at row r (z-normalized mode; err reset),
+ * each by the very operations of seed_'s path for a few lanes (a dot product along the window,
+ * W partial sums, then the scalar tail), so the same bits as W calls of reseed_lane_; but the
+ * row's deviations are formed once for all W, and the W sums are independent chains, where one
+ * lane's dot product waits on its own chain of m / W FMAs.  A row leaving a plateau's edge
+ * recomputes every lane of the band at once.  (Both arrays are written as whole vectors, which
+ * the caller's vector loads then read without waiting on W scalar stores.) */
+static void MP_NAME(seed_vec_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                               int64_t r, int64_t d0, int64_t j, double *acc, double *err) {
+    const int64_t m = pr->m, c0 = r + d0 + j;
+    const double mr = X->mu[r], lr = X->mulo ? X->mulo[r] : 0.0;
+    const vd vmr = VSET1(mr), vlr = VSET1(lr);
+    const double *const xt = X->T + r, *const yt = Y->T + c0;
+    vd vmc[W], vlc[W], sum[W];
+    double sv[W], mc[W], lc[W], out[W];
+    for (int l = 0; l < W; l++) {
+        mc[l] = Y->mu[c0 + l];
+        lc[l] = Y->mulo ? Y->mulo[c0 + l] : 0.0;
+        vmc[l] = VSET1(mc[l]);
+        vlc[l] = VSET1(lc[l]);
+        sum[l] = VSET1(0.0);
+    }
+    int64_t t = 0;
+    for (; t + W <= m; t += W) {
+        const vd a = VSUB(VSUB(VLD(xt + t), vmr), vlr);
+        for (int l = 0; l < W; l++)
+            sum[l] = VFMA(a, VSUB(VSUB(VLD(yt + l + t), vmc[l]), vlc[l]), sum[l]);
+    }
+    for (int l = 0; l < W; l++) {
+        VST(sv, sum[l]);
+        double tot = 0.0;
+        for (int q = 0; q < W; q++) tot += sv[q];
+        for (int64_t u = t; u < m; u++) tot += ((xt[u] - mr) - lr) * ((yt[l + u] - mc[l]) - lc[l]);
+        out[l] = tot;
+    }
+    VST(acc + j, VLD(out));
+    VST(err + j, VSET1(0.0));
+}
+
+/* Lanes j .. j + W - 1 at row r whose bound calls for their recomputation: each lane whose
+ * err w_c w_r >= lim (track_row_'s test), or with `leave` (the lanes leave tracking)
+ * err wmax >= lim (band_body_'s), all W at once where all are (seed_vec_: the same bits).
+ * Out of line: the rare path of track_rows_' loop, which inlined would cost that loop the
+ * registers it keeps. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                 int64_t r, int64_t d0, int64_t j, double *acc, double *err,
+                                 int leave, double wmax) {
+    const double lim = MP_SCORE_TOL / MP_ROUND, wr = X->w[r];
+    const int64_t c = r + d0 + j;
+    unsigned due = 0;
+    for (int q = 0; q < W; q++)
+        if (leave ? err[j + q] * wmax >= lim : err[j + q] * Y->w[c + q] * wr >= lim)
+            due |= 1u << q;
+    if (W > 1 && due == (1u << W) - 1u) { /* (W = 1: seed_ has no path for a few lanes) */
+        MP_NAME(seed_vec_)(pr, X, Y, r, d0, j, acc, err);
+        return;
+    }
+    for (int q = 0; q < W; q++)
+        if (due >> q & 1u) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
+}
+
+/* Rows per block of track_rows_: each row's six broadcasts (w, df, dg, e, h and the row's
+ * threshold) stay in registers across the block; AVX-512's 32 registers hold two rows' (four
+ * rows' spilled to the stack and cost more than the block saved), AVX2's 16 one row's. */
+#if W >= 8
+#define MP_TROWS 2
+#else
+#define MP_TROWS 1
+#endif
+
+/* Rows r .. r+nr-1 of the lanes [0, nvec W) of a band (z-normalized mode, every row scored in
+ * full) with the rounding tracked as track_row_ tracks it: each lane tested (err w_c w_r >=
+ * lim: recomputed first) and scored at every row, its acc and err stepped by track_row_'s
+ * operations, but nr rows at a time with acc and err in registers (no scalar tail: called on
+ * whole vectors). */
+MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                    int64_t d0, int64_t nvec, int64_t r, mp_topk *rows,
+                                    mp_topk *cols, double *acc, double *err, const int do_rows,
+                                    const int do_cols, const int nr) {
+    const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND), vinf = VSET1(INFINITY);
+    vd vw[MP_TROWS], va[MP_TROWS], vb[MP_TROWS], ve[MP_TROWS], vh[MP_TROWS], vrthr[MP_TROWS];
+    /* (column arrays in locals, offset to row r's first column, as in rows_) */
+    const double *const Yw = Y->w + r + d0, *const Ydf = Y->df + r + d0;
+    const double *const Ydg = Y->dg + r + d0, *const Ye = Y->e + r + d0;
+    const double *const Yh = Y->h + r + d0;
+    const double *const cthr = do_cols ? cols->thr + r + d0 : 0;
+    for (int q = 0; q < nr; q++) {
+        vw[q] = VSET1(X->w[r + q]);
+        va[q] = VSET1(X->df[r + q]);
+        vb[q] = VSET1(X->dg[r + q]);
+        ve[q] = VSET1(X->e[r + q]);
+        vh[q] = VSET1(X->h[r + q]);
+        vrthr[q] = VSET1(do_rows ? rows->thr[r + q] : INFINITY);
+    }
+    for (int64_t v = 0; v < nvec; v++) {
+        const int64_t j = v * W;
+        vd cv = VLD(acc + j), ev = VLD(err + j);
+        for (int q = 0; q < nr; q++) {
+            const int64_t c = j + q; /* column r + d0 + c */
+            const vd wc = VLD(Yw + c);
+            if (MP_UNLIKELY(VANY_GE2(VMUL(VMUL(ev, wc), vw[q]), vlim, vlim))) {
+                VST(acc + j, cv);
+                VST(err + j, ev);
+                MP_NAME(reseed_vec_)(pr, X, Y, r + q, d0, j, acc, err, 0, 0.0);
+                cv = VLD(acc + j);
+                ev = VLD(err + j);
+            }
+            const vd sc = VMUL(VMUL(cv, wc), vw[q]);
+            if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf, vrthr[q]))) {
+                MP_NAME(slow_vec_)(sc, r + q, r + d0 + c, do_rows ? rows : 0, do_cols ? cols : 0);
+                if (do_rows) vrthr[q] = VSET1(rows->thr[r + q]);
+            }
+            cv = VFMA(VLD(Ydf + c), vb[q], VFMA(VLD(Ydg + c), va[q], cv));
+            ev = VFMA(VLD(Ye + c), vh[q], VFMA(VLD(Yh + c), ve[q], ev));
+        }
+        VST(acc + j, cv);
+        VST(err + j, ev);
+    }
+}
+
+/* Rows r .. r+nr-1 of the band (z-normalized mode, every row scored in full) where some steps of
+ * the band exceed `quiet` (band_body_), with the tracking decided per vector of lanes instead of
+ * for the whole band: a vector whose own steps stay within quiet over the block runs as in
+ * rows_, the others as in track_row_ (track_rows_).  Runs of neighbouring vectors alike are
+ * handed to those loops whole (an edge's columns make one run), each loop with its own
+ * registers.
+ *
+ * Why this is sound (band_body_'s argument, one vector at a time): the step at (r', c) leaves at
+ * most MP_ROUND (e_r' h_c + h_r' e_c) in acc; over the block, lane l of the vector at lane j
+ * meets rows r .. r + nr - 1 and columns r + d0 + j + l + q (l < W, q < nr), all within
+ * [r + d0 + j, r + d0 + j + MP_SLIDE), so every step of the vector is at most
+ *     step_v = max(e_r') hslide[r + d0 + j] + max(h_r') eslide[r + d0 + j].
+ * Where step_v <= quiet the vector runs untracked, and an untracked step leaves at most quiet:
+ * the period's untracked steps leave less than MP_ROUND reseed quiet = MP_SCORE_TOL / wmax,
+ * as in band_body_.  Where step_v > quiet the steps are summed into err and each lane is
+ * tested at every row as track_row_ tests it.  A vector that leaves tracking first has its
+ * lanes with err wmax >= lim recomputed (reseed_vec_), as band_body_ does for the whole band,
+ * so in an untracked row every lane's err (which such rows leave as it is) stays below
+ * lim / wmax <= lim / (w_r w_c).  vtrk[v] marks the vectors tracked since they last left.
+ * On a series of plateaus far above their noise (steps), nearly every row meets an edge
+ * somewhere in its band, but a vector only for the edge's m rows or columns: tracking all of
+ * them cost twice a random walk. */
+MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                    int64_t d0, int64_t nd, int64_t nvec, int64_t jtail,
+                                    int64_t r, mp_topk *rows, mp_topk *cols, double *acc,
+                                    double *err, unsigned char *vtrk, double quiet, double wmax,
+                                    const int do_rows, const int do_cols, const int nr) {
+    const double lim = MP_SCORE_TOL / MP_ROUND;
+    const double *const Yes = Y->eslide + r + d0, *const Yhs = Y->hslide + r + d0;
+    double sv[W], er = 0.0, hr = 0.0;
+    for (int q = 0; q < nr; q++) {
+        er = X->e[r + q] > er ? X->e[r + q] : er;
+        hr = X->h[r + q] > hr ? X->h[r + q] : hr;
+    }
+    for (int64_t v = 0, v1; v < nvec; v = v1) {
+        const int t = er * Yhs[v * W] + hr * Yes[v * W] > quiet;
+        for (v1 = v + 1; v1 < nvec && (er * Yhs[v1 * W] + hr * Yes[v1 * W] > quiet) == t; v1++) {
+        }
+        const int64_t j = v * W, n = v1 - v; /* vectors [v, v1): lanes [j, j + n W) */
+        if (t) {
+            for (int64_t u = v; u < v1; u++) vtrk[u] = 1;
+            if (nr % MP_TROWS == 0)
+                for (int q = 0; q < nr; q += MP_TROWS)
+                    MP_NAME(track_rows_)(pr, X, Y, d0 + j, n, r + q, rows, cols, acc + j,
+                                         err + j, do_rows, do_cols, MP_TROWS);
+            else
+                for (int q = 0; q < nr; q++)
+                    MP_NAME(track_rows_)(pr, X, Y, d0 + j, n, r + q, rows, cols, acc + j,
+                                         err + j, do_rows, do_cols, 1);
+        } else {
+            for (int64_t u = v; u < v1; u++)
+                if (vtrk[u]) {
+                    MP_NAME(reseed_vec_)(pr, X, Y, r, d0, u * W, acc, err, 1, wmax);
+                    vtrk[u] = 0;
+                }
+            MP_NAME(rows_)(pr, X, Y, d0 + j, n * W, n, n * W, r, rows, cols, acc + j, MP_ZNORM,
+                           do_rows, do_cols, nr);
+        }
+    }
+    for (int64_t j = jtail; j < nd; j++) { /* the last partial vector: tracked (track_row_) */
+        for (int q = 0; q < nr; q++) {
+            const int64_t rr = r + q, c = rr + d0 + j;
+            const double wr = X->w[rr];
+            if (err[j] * Y->w[c] * wr >= lim) MP_NAME(reseed_lane_)(pr, X, Y, rr, d0, j, acc, err);
+            sv[0] = acc[j] * Y->w[c] * wr;
+            MP_NAME(slow_lanes_)(sv, 1, rr, c, do_rows ? rows : 0, do_cols ? cols : 0);
+            acc[j] += Y->df[c] * X->dg[rr] + Y->dg[c] * X->df[rr];
+            err[j] += Y->e[c] * X->h[rr] + Y->h[c] * X->e[rr];
+        }
+    }
+}
+
 MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                       int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
                                       mp_topk *srows, mp_topk *scols, double *acc,
@@ -662,6 +860,10 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     double cstep = 0.0;
     int64_t ckey[4] = {-1, -1, -1, -1};
     int tracking = 0;
+    /* mixed_rows_: the vectors of lanes tracked since they last left tracking (all, once a
+     * row ran track_row_) */
+    unsigned char vtrk[MP_BAND + 1];
+    const int mixed = mode == MP_ZNORM && track && Y->eslide && Y->hslide && !sparse && full;
     int64_t cells = 0;
 
     for (int64_t r = 0; r < nrows;) {
@@ -671,6 +873,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
             if (track) {
                 const int64_t r1 = (r + reseed < nrows ? r + reseed : nrows);
                 for (int64_t j = 0; j < nlanes; j++) err[j] = 0.0;
+                memset(vtrk, 0, sizeof vtrk);
                 if (mode == MP_ZNORM) {
                     wmax = MP_NAME(blkmax_)(X->wblk, r, r1) *
                            MP_NAME(blkmax_)(Y->wblk, r + d0, r1 - 1 + d0 + nlanes);
@@ -709,6 +912,31 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 step = er + cstep;
             }
             if (step > quiet) {
+                int inrows = mixed;
+                for (int64_t q = 0; inrows && q < nr; q++)
+                    inrows = MP_NAME(full_row_)(X, r + q, MP_ZNORM);
+                if (inrows) { /* (only z-normalized mode here) */
+                    int64_t nv = nvec, jt = jtail;
+                    const int64_t live = Y->l - (r + d0); /* (dead lanes: as for rows_ below) */
+                    if (live < nvec * W) {
+                        nv = (live + W - 1) / W;
+                        jt = nd;
+                    }
+                    if (nr == MP_ROWS)
+                        MP_NAME(mixed_rows_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc, err,
+                                             vtrk, quiet, wmax, do_rows, do_cols, MP_ROWS);
+                    else
+                        MP_NAME(mixed_rows_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc, err,
+                                             vtrk, quiet, wmax, do_rows, do_cols, 1);
+                    tracking = 1;
+                    for (int64_t q = 0; q < nr; q++) {
+                        const int64_t valid = Y->l - (r + q + d0);
+                        cells += valid < nd ? valid : nd;
+                    }
+                    r += nr;
+                    continue;
+                }
+                memset(vtrk, 1, sizeof vtrk); /* (track_row_ and track_skip_ track every lane) */
                 if (mode == MP_ZNORM) {
                     if (sparse)
                         MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, srows, scols, acc, err,
@@ -734,7 +962,11 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 continue;
             }
             if (tracking) { /* back to the lean loop: leave no lane with error that could matter */
-                for (int64_t j = 0; j < nd; j++)
+                int64_t j = 0;
+                if (mode == MP_ZNORM) /* (a vector at a time: the same bits, see reseed_vec_) */
+                    for (; j + W <= nd; j += W)
+                        MP_NAME(reseed_vec_)(pr, X, Y, r, d0, j, acc, err, 1, wmax);
+                for (; j < nd; j++)
                     if (mode == MP_ZNORM ? err[j] * wmax >= lim
                                          : MP_NAME(aamp_stale_)(pr, err[j], acc[j], wmax))
                         MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j, acc, err);
