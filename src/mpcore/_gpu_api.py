@@ -123,11 +123,11 @@ def _run_in_rows(job: Job, device_ids: list[int], mode: int, rows_done) -> list[
     the best known so far (seeds, earlier ranges)."""
     X = job.series[0]
     l, k = X.l, job.k
+    if len(job.passes) != 1 or tuple(int(v) for v in job.passes[0]) != (0, 0, 0, 1):
+        raise ValueError("mpcore: only a self-join's pass runs in ranges of rows")
     tables = job.new_tables()
     right, left = tables
     rows_done(tables, 0)
-    if len(job.passes) != 1 or tuple(int(v) for v in job.passes[0]) != (0, 0, 0, 1):
-        raise ValueError("mpcore: only a self-join's pass runs in ranges of rows")
     ds, de = (int(v) for v in job.pass_diags[0])
     cuts = _row_cuts(l, ROW_RANGES)
     for r0, r1 in zip(cuts[:-1], cuts[1:]):
