@@ -5,7 +5,7 @@ mpcore and STUMPY side by side in one run.
     python -m pytest benchmarks/test_bench_outliers.py --benchmark-only
 
 Compare each library's ``spike`` and ``plateaus`` times with its ``clean`` time (group
-``outliers-n{n}``): the goal is an outlier costing at most 1.5x the clean series, and no input
+``outliers-n{n}``, n = 2,000, 8,000, 20,000): the goal is an outlier costing at most 1.5x the clean series, and no input
 falling off a cliff.
 """
 
@@ -35,7 +35,7 @@ def _stump(lib: str):
     return stumpy.stump
 
 
-@pytest.mark.parametrize("n", [2000, 8000])
+@pytest.mark.parametrize("n", [2000, 8000, 20000])
 @pytest.mark.parametrize("kind", ["clean", "spike", "plateaus"])
 @pytest.mark.parametrize("lib", ["mpcore", "stumpy"])
 def test_outliers(benchmark, lib, kind, n):
