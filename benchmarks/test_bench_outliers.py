@@ -5,8 +5,8 @@ mpcore and STUMPY side by side in one run.
     python -m pytest benchmarks/test_bench_outliers.py --benchmark-only
 
 Compare each library's ``spike`` and ``plateaus`` times with its ``clean`` time (group
-``outliers-n{n}``, n = 2,000, 8,000, 20,000): the goal is an outlier costing at most 1.5x the clean series, and no input
-falling off a cliff.
+``outliers-n{n}``, n = 2,000, 8,000, 20,000): the goal is an outlier costing at most 1.5x the
+clean series, and no input falling off a cliff.
 """
 
 from __future__ import annotations
