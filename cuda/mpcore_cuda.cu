@@ -90,6 +90,7 @@ constexpr int DPT = MPCORE_DPT;  // diagonals (and columns) per thread
 constexpr int BW = NT * DPT;     // diagonals per band
 constexpr int NC = TH + BW;      // columns staged per sub-tile
 static_assert(TH % DPT == 0 && RC % TH == 0 && NC % DPT == 0 && TH % NT == 0, "tiling");
+static_assert(!MPCORE_DEFER || DPT < 32, "MPCORE_DEFER: a row's cells and a group's rows are bits of a word");
 
 struct Args {
     long long m;
@@ -368,6 +369,7 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
     // slow path indexes them by a row known only at run time.
     double dsc[DPT][DPT];
     int dkk[DPT][DPT];
+    unsigned dex[DPT];  // p-norms: bit j, cell j's score is to be taken exactly (if it may enter)
 #endif
 
     for (int sub = 0; sub < nsub; ++sub) {
@@ -461,14 +463,50 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
                 if (__any_sync(FULL, hit)) {  // rare: exact scores and merges
                     const long long r = R0 + rho0 + rl;
 #if MPCORE_DEFER
-                    // record only (the merges run after the group, below)
-                    double *const sc = dsc[s];
-                    int *const kk = dkk[s];
+                    // Record only: the exact scores and keys of this row's cells; the merges
+                    // run after the group (below).  A p-norm's re-seed past RESEED_DRIFT
+                    // changes cov, so it happens here, at its row; to keep this copy (one per
+                    // row) short, it calls exact_acc from one site, a rolled loop over the
+                    // lane's drifted cells.  The exact score past EXACT_DRIFT changes only
+                    // the recorded score, so it waits for the deferred loop (the cells'
+                    // bits in dex).
+                    unsigned ex = 0u, cells = 0u;
+                    if (MODE != 0) {
+                        // bit j: cell j is in the series and the pass (the inline path's
+                        // `cell`: r < lX, r + dt + j < lY, dt + j < d_stop)
+                        const long long nv = min(a.lY - r, a.d_stop) - dt;
+                        cells = r >= a.lX || nv <= 0 ? 0u : nv >= DPT ? (1u << DPT) - 1u : (1u << nv) - 1u;
+                        unsigned rs = 0u;
+#pragma unroll
+                        for (int j = 0; j < DPT; ++j)
+                            if (drift(hm[j], __double2hiint(cov[j])) > RESEED_DRIFT) rs |= 1u << j;
+                        rs &= cells;
+                        if (rs) {
+                            double exact[DPT];
+#pragma unroll 1
+                            for (int j = 0; j < DPT; ++j)
+                                if (rs >> j & 1u) exact[j] = exact_acc<MODE>(a, r, r + dt + j);
+#pragma unroll
+                            for (int j = 0; j < DPT; ++j)
+                                if (rs >> j & 1u) {
+                                    cov[j] = exact[j];
+                                    hm[j] = __double2hiint(cov[j]);
+                                }
+                        }
+                    }
+#pragma unroll
+                    for (int j = 0; j < DPT; ++j) {
+                        const int q = (s + j) % DPT;
+                        dsc[s][j] = cell_score<MODE>(cov[j] * wy[q], wx);
+                        dkk[s][j] = ck[q];
+                        if (MODE != 0 && drift(hm[j], __double2hiint(cov[j])) > EXACT_DRIFT) ex |= 1u << j;
+                    }
+                    if (MODE != 0) dex[s] = ex & cells;
+                    pend |= 1u << s;
 #else
                     // in local memory, so the loops of the slow path need no unrolling
                     double sc[DPT];
                     int kk[DPT], nk[DPT];
-#endif
 #pragma unroll
                     for (int j = 0; j < DPT; ++j) {
                         const int q = (s + j) % DPT;
@@ -480,16 +518,11 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
                         }
                         sc[j] = cell_score<MODE>(cov[j] * wy[q], wx);
                         kk[j] = ck[q];
-#if !MPCORE_DEFER
                         nk[j] = INT_MAX;
-#endif
                         if (MODE != 0 && cell && drift(hm[j], __double2hiint(cov[j])) > EXACT_DRIFT &&
                             sc[j] > -INFINITY && (may_enter<MODE>(sc[j], rk) || may_enter<MODE>(sc[j], kk[j])))
                             sc[j] = cell_score<MODE>(exact_acc<MODE>(a, r, r + dt + j) * wy[q], wx);
                     }
-#if MPCORE_DEFER
-                    pend |= 1u << s;
-#else
                     slow_path<MODE>(a, r, dt, lane, rk, sc, kk, nk);
 #pragma unroll
                     for (int j = 0; j < DPT; ++j) ck[(s + j) % DPT] = min(ck[(s + j) % DPT], nk[j]);
@@ -516,11 +549,15 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
             //     the timing leaves them.
             //   * The same holds for the filter of the group's later rows (more rows may be
             //     recorded) and for a p-norm's exact score past EXACT_DRIFT, taken when the
-            //     cell may enter under kk: with a higher kk, more cells get their exact score;
-            //     one that gets it only here could not enter under the lower key, and the
-            //     recurrence's error is what the keys' slack absorbs.  The re-seed past
-            //     RESEED_DRIFT changes cov, so it stays at its row, above; it depends only on
-            //     the lane's own values, and such a lane always makes its row a candidate.
+            //     cell may enter under rk or kk.  With a higher kk a cell may get its exact
+            //     score here and not inline; inline, that cell then failed both tests and was
+            //     offered nowhere (with k = 1 too: may_enter rises with the score, so a lane
+            //     whose best cell fails the row test has no cell that passes it), and its
+            //     exact score cannot enter either, the recurrence's error below RESEED_DRIFT
+            //     being within the keys' slack (what the inline path relies on whenever a
+            //     key is staged higher).  The re-seed past RESEED_DRIFT changes cov, so it
+            //     stays at its row, above; it depends only on the lane's own values, and
+            //     such a lane always makes its row a candidate: the same rows as inline.
             //   * The row key needs no recording: row_bk is only written while a sub-tile is
             //     staged.  The row keys themselves are never lowered in the kernel.
             //   * Warp-uniform control flow: pend comes from __any_sync alone, so the whole
@@ -546,8 +583,28 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
                     int nk[DPT];
 #pragma unroll
                     for (int j = 0; j < DPT; ++j) nk[j] = INT_MAX;
-                    const int rk = __double2loint(sm.row_bk[base + s].y);
-                    slow_path<MODE>(a, R0 + rho0 + base + s, dt, lane, rk, dsc[s], dkk[s], nk);
+                    const int rl = base + s;
+                    const long long r = R0 + rho0 + rl;
+                    const int rk = __double2loint(sm.row_bk[rl].y);
+                    double *const sc = dsc[s];
+                    const int *const kk = dkk[s];
+                    // The p-norms' exact scores, the inline path's test and expression: the
+                    // weights are the staged ones the registers were loaded from (a column's
+                    // window slot, also one carried over from the sub-tile before, holds what
+                    // stage_window gives for its index, here at v).
+                    const unsigned ex = MODE != 0 ? dex[s] : 0u;
+                    if (ex) {
+                        const double wx = sm.row_wa[rl].x;
+#pragma unroll 1
+                        for (int j = 0; j < DPT; ++j) {
+                            const int v = rl + t * DPT + j;  // column r + dt + j in the sub-tile
+                            if ((ex >> j & 1u) && sc[j] > -INFINITY &&
+                                (may_enter<MODE>(sc[j], rk) || may_enter<MODE>(sc[j], kk[j])))
+                                sc[j] = cell_score<MODE>(exact_acc<MODE>(a, r, r + dt + j) *
+                                                             sm.col[0][v % DPT][v / DPT], wx);
+                        }
+                    }
+                    slow_path<MODE>(a, r, dt, lane, rk, sc, kk, nk);
 #pragma unroll 1
                     for (int j = DPT - 1 - s; j < DPT; ++j)
                         nks[(s + j) % DPT] = min(nks[(s + j) % DPT], nk[j]);
