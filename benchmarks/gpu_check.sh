@@ -2,9 +2,10 @@
 # One call on a machine with an NVIDIA GPU: build; the GPU tests, STUMPY's GPU test modules
 # (conformance harness) and the four compute-sanitizer tools, side by side; then, with the GPU
 # to itself, speed (pass vs call, n = 2**16..2**21, m = 100), the pass split into copies and
-# kernel, other kernel shapes (VARIANTS), an Nsight Compute profile of one launch with its
-# per-instruction stall samples, top-k speed and STUMPY's gpu_stump side by side.  Each stage
-# has its own time limit; logs go to $OUT (or ./gpu-check-out), at most 8 files.
+# kernel, other kernels (VARIANTS: a subset of the GPU tests, then the pass's speed), an
+# Nsight Compute profile of one launch with its per-instruction stall samples, top-k speed and
+# STUMPY's gpu_stump side by side.  Each stage has its own time limit; logs go to $OUT (or
+# ./gpu-check-out), at most 8 files.
 #
 #   bash benchmarks/gpu_check.sh
 #   SKIP_NCU=1 SKIP_STUMPY=1 VARIANTS= bash benchmarks/gpu_check.sh
@@ -24,7 +25,11 @@ T0=$(date +%s)
 step() { echo; echo "=== $* (+$(( $(date +%s) - T0 )) s)"; }
 # name:flags (commas for spaces); .whl/var-NAME.cu, if present, is built instead of the kernel
 # (GPU_NOTES.md lists the shapes measured so far)
-VARIANTS=${VARIANTS-"th128:-DMPCORE_TH=128 nt64:-DMPCORE_NT=64,-DMPCORE_MINB=8"}
+VARIANTS=${VARIANTS-"th128:-DMPCORE_TH=128 nt64:-DMPCORE_NT=64,-DMPCORE_MINB=8 defer:-DMPCORE_DEFER=1"}
+# each variant's quick correctness check before its timing: the GPU tests of the slow path's
+# merges, ties and top-k, the p-norms' drift, hints and tile edges (the cheap ones: the whole
+# file runs once, above, for the kernel built by default)
+VTESTS="hard_inputs or integer_counts or topk_pass or later or hints or self_pass or tile_edge_sweep"
 
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader
@@ -101,6 +106,10 @@ for v in $VARIANTS; do
   name=${v%%:*}
   step "variant $name (${v#*:}): pass at n = 2**20"
   grep -m3 -E "registers|error" "$LOG/var-$name.build" | grep -v "Compiling\|Function prop"
+  PYTHONPATH=/tmp/var-$name/${PYTHONPATH#$SITE} timeout 90 $PY -m pytest tests/test_gpu.py -q -x \
+    -p no:cacheprovider -k "$VTESTS" > "$LOG/var-$name.tests" 2>&1
+  echo "tests (rc $?): $(tail -1 "$LOG/var-$name.tests")"
+  grep -m5 -E "^(FAILED|ERROR)|^E " "$LOG/var-$name.tests"
   for kind in "" --aamp; do
     PYTHONPATH=/tmp/var-$name/${PYTHONPATH#$SITE} MPCORE_CUDA_TIMING=1 timeout 60 \
       $PY benchmarks/gpu_speed.py --sizes 20-20 --reps 3 --pass-only $kind 2>&1 | tail -2

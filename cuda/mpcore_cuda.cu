@@ -81,10 +81,16 @@ constexpr unsigned FULL = 0xffffffffu;
 // p-norms: their drift bookkeeping needs the registers of 3 blocks of 128 threads per SM
 #define MPCORE_MINB_P (MPCORE_MINB * 3 / 4)
 #endif
+#ifndef MPCORE_DEFER
+// 1: a row with a candidate only records its exact scores and keys; the slow path runs once
+// per DPT rows, for the rows recorded (see the kernel).  A variant, to be measured.
+#define MPCORE_DEFER 0
+#endif
 constexpr int DPT = MPCORE_DPT;  // diagonals (and columns) per thread
 constexpr int BW = NT * DPT;     // diagonals per band
 constexpr int NC = TH + BW;      // columns staged per sub-tile
 static_assert(TH % DPT == 0 && RC % TH == 0 && NC % DPT == 0 && TH % NT == 0, "tiling");
+static_assert(!MPCORE_DEFER || DPT < 32, "MPCORE_DEFER: a row's cells and a group's rows are bits of a word");
 
 struct Args {
     long long m;
@@ -357,6 +363,14 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
     // INT_MAX: neutral for the min with the key handed over by lane + 1 (none at the first row)
     for (int j = 0; j < DPT; ++j) { wy[j] = ay[j] = by[j] = 0.0; ck[j] = INT_MAX; }
     const double pp = a.p;
+#if MPCORE_DEFER
+    // Rows of the present group of DPT recorded for the slow path (bit s: row base + s),
+    // with their exact scores and the keys their columns had then.  In local memory: the
+    // slow path indexes them by a row known only at run time.
+    double dsc[DPT][DPT];
+    int dkk[DPT][DPT];
+    unsigned dex[DPT];  // p-norms: bit j, cell j's score is to be taken exactly (if it may enter)
+#endif
 
     for (int sub = 0; sub < nsub; ++sub) {
         const int rho0 = sub * TH;
@@ -407,6 +421,9 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
         }
 
         for (int base = 0; base < TH; base += DPT) {
+#if MPCORE_DEFER
+            unsigned pend = 0u;  // warp-uniform: set from __any_sync only
+#endif
 #pragma unroll
             for (int s = 0; s < DPT; ++s) {
                 const int rl = base + s;
@@ -445,6 +462,48 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
 
                 if (__any_sync(FULL, hit)) {  // rare: exact scores and merges
                     const long long r = R0 + rho0 + rl;
+#if MPCORE_DEFER
+                    // Record only: the exact scores and keys of this row's cells; the merges
+                    // run after the group (below).  A p-norm's re-seed past RESEED_DRIFT
+                    // changes cov, so it happens here, at its row; to keep this copy (one per
+                    // row) short, it calls exact_acc from one site, a rolled loop over the
+                    // lane's drifted cells.  The exact score past EXACT_DRIFT changes only
+                    // the recorded score, so it waits for the deferred loop (the cells'
+                    // bits in dex).
+                    unsigned ex = 0u, cells = 0u;
+                    if (MODE != 0) {
+                        // bit j: cell j is in the series and the pass (the inline path's
+                        // `cell`: r < lX, r + dt + j < lY, dt + j < d_stop)
+                        const long long nv = min(a.lY - r, a.d_stop) - dt;
+                        cells = r >= a.lX || nv <= 0 ? 0u : nv >= DPT ? (1u << DPT) - 1u : (1u << nv) - 1u;
+                        unsigned rs = 0u;
+#pragma unroll
+                        for (int j = 0; j < DPT; ++j)
+                            if (drift(hm[j], __double2hiint(cov[j])) > RESEED_DRIFT) rs |= 1u << j;
+                        rs &= cells;
+                        if (rs) {
+                            double exact[DPT];
+#pragma unroll 1
+                            for (int j = 0; j < DPT; ++j)
+                                if (rs >> j & 1u) exact[j] = exact_acc<MODE>(a, r, r + dt + j);
+#pragma unroll
+                            for (int j = 0; j < DPT; ++j)
+                                if (rs >> j & 1u) {
+                                    cov[j] = exact[j];
+                                    hm[j] = __double2hiint(cov[j]);
+                                }
+                        }
+                    }
+#pragma unroll
+                    for (int j = 0; j < DPT; ++j) {
+                        const int q = (s + j) % DPT;
+                        dsc[s][j] = cell_score<MODE>(cov[j] * wy[q], wx);
+                        dkk[s][j] = ck[q];
+                        if (MODE != 0 && drift(hm[j], __double2hiint(cov[j])) > EXACT_DRIFT) ex |= 1u << j;
+                    }
+                    if (MODE != 0) dex[s] = ex & cells;
+                    pend |= 1u << s;
+#else
                     // in local memory, so the loops of the slow path need no unrolling
                     double sc[DPT];
                     int kk[DPT], nk[DPT];
@@ -467,6 +526,7 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
                     slow_path<MODE>(a, r, dt, lane, rk, sc, kk, nk);
 #pragma unroll
                     for (int j = 0; j < DPT; ++j) ck[(s + j) % DPT] = min(ck[(s + j) % DPT], nk[j]);
+#endif
                 }
 
 #pragma unroll
@@ -475,6 +535,84 @@ __global__ void __launch_bounds__(NT, MODE == 0 ? MPCORE_MINB : MPCORE_MINB_P) p
                     cov[j] = cell_step<MODE>(cov[j], ax, bx, ay[q], by[q], pp);
                 }
             }
+#if MPCORE_DEFER
+            // The deferred slow path: one copy of it in the kernel, not DPT (the unrolled
+            // copies, each with its slow path inlined, were 9.2k instructions: the i-cache
+            // stalls of round 16).  Why the results are bitwise those of the inline slow path:
+            //   * What a recorded row merges is what it would have merged inline, but for the
+            //     column keys kk: the ones of its own row, without the lowering by the slow
+            //     paths of the group's earlier rows, which now run later.  A key only filters:
+            //     an older key is higher (the k-th best only rises), lets more cells be offered,
+            //     and offer() inserts exactly under a total order, so the tables end the same
+            //     whatever extra cells are offered.  The inline kernel already depends on
+            //     this: its keys are staged from tables other blocks are filling, as high as
+            //     the timing leaves them.
+            //   * The same holds for the filter of the group's later rows (more rows may be
+            //     recorded) and for a p-norm's exact score past EXACT_DRIFT, taken when the
+            //     cell may enter under rk or kk.  With a higher kk a cell may get its exact
+            //     score here and not inline; inline, that cell then failed both tests and was
+            //     offered nowhere (with k = 1 too: may_enter rises with the score, so a lane
+            //     whose best cell fails the row test has no cell that passes it), and its
+            //     exact score cannot enter either, the recurrence's error below RESEED_DRIFT
+            //     being within the keys' slack (what the inline path relies on whenever a
+            //     key is staged higher).  The re-seed past RESEED_DRIFT changes cov, so it
+            //     stays at its row, above; it depends only on the lane's own values, and
+            //     such a lane always makes its row a candidate: the same rows as inline.
+            //   * The row key needs no recording: row_bk is only written while a sub-tile is
+            //     staged.  The row keys themselves are never lowered in the kernel.
+            //   * Warp-uniform control flow: pend comes from __any_sync alone, so the whole
+            //     warp runs the loop and slow_path's __any_sync/__shfl_xor_sync (k = 1) with
+            //     all 32 lanes, as inline.
+            //   * New column keys (nk) go to the register copy ck only for columns still in
+            //     the thread's window after the group.  At row s, candidate j is column
+            //     r + dt + j in slot (s + j) % DPT; after row DPT - 1 the window holds the
+            //     columns with s + j >= DPT - 1, each still in that slot.  A column with
+            //     s + j < DPT - 1 retired within the group: its slot holds another column now,
+            //     whose key an nk must not lower (cells that could enter would be dropped);
+            //     its own key went to lane - 1 by the __shfl_down_sync without the nk, a
+            //     higher key than inline, which is safe (above).  The column of slot DPT - 1
+            //     retires at the next group's first row: its nk is applied here, before
+            //     that row hands it over.
+            if (pend) {
+                int nks[DPT];  // new keys by slot, for the columns still present
+#pragma unroll
+                for (int q = 0; q < DPT; ++q) nks[q] = INT_MAX;
+#pragma unroll 1
+                for (unsigned left = pend; left; left &= left - 1) {
+                    const int s = __ffs(left) - 1;
+                    int nk[DPT];
+#pragma unroll
+                    for (int j = 0; j < DPT; ++j) nk[j] = INT_MAX;
+                    const int rl = base + s;
+                    const long long r = R0 + rho0 + rl;
+                    const int rk = __double2loint(sm.row_bk[rl].y);
+                    double *const sc = dsc[s];
+                    const int *const kk = dkk[s];
+                    // The p-norms' exact scores, the inline path's test and expression: the
+                    // weights are the staged ones the registers were loaded from (a column's
+                    // window slot, also one carried over from the sub-tile before, holds what
+                    // stage_window gives for its index, here at v).
+                    const unsigned ex = MODE != 0 ? dex[s] : 0u;
+                    if (ex) {
+                        const double wx = sm.row_wa[rl].x;
+#pragma unroll 1
+                        for (int j = 0; j < DPT; ++j) {
+                            const int v = rl + t * DPT + j;  // column r + dt + j in the sub-tile
+                            if ((ex >> j & 1u) && sc[j] > -INFINITY &&
+                                (may_enter<MODE>(sc[j], rk) || may_enter<MODE>(sc[j], kk[j])))
+                                sc[j] = cell_score<MODE>(exact_acc<MODE>(a, r, r + dt + j) *
+                                                             sm.col[0][v % DPT][v / DPT], wx);
+                        }
+                    }
+                    slow_path<MODE>(a, r, dt, lane, rk, sc, kk, nk);
+#pragma unroll 1
+                    for (int j = DPT - 1 - s; j < DPT; ++j)
+                        nks[(s + j) % DPT] = min(nks[(s + j) % DPT], nk[j]);
+                }
+#pragma unroll
+                for (int q = 0; q < DPT; ++q) ck[q] = min(ck[q], nks[q]);
+            }
+#endif
         }
         __syncthreads();  // the next sub-tile overwrites the staged data
     }
