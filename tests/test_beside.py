@@ -342,3 +342,80 @@ def test_a_range_merges_into_its_rows_with_its_indices_shifted(k):
     np.testing.assert_array_equal(dst.I, want.I)
     with pytest.raises(ValueError, match="differ in shape"):
         _engine.merge_into(dst.rows(r0, r1 + 1), part, r0)
+
+
+def test_the_gpu_waits_for_no_merge(fake_gpu, monkeypatch):
+    """Range i's tables are merged while range i + 1 runs: here each merge of a range's
+    tables waits until the next range's pass has begun (it never returns if the GPU's thread
+    merges between two passes), and the result is still stump's."""
+    from mpcore import _engine
+
+    monkeypatch.setattr(_gpu_api, "ROW_RANGES", 6)
+    l = 1400 - 20 + 1
+    cuts = _gpu_api._row_cuts(l, 6)
+    real_merge = _engine.merge_into
+    waited = []
+
+    def merge_into(dst, src, shift=0):
+        if shift > 0:  # a range's own tables (the host's merges have no shift)
+            i = cuts.index(shift)
+            if i + 1 < len(cuts) - 1:  # not the last range: the next one's pass runs
+                deadline = time.monotonic() + 30
+                while len(fake_gpu["passes"]) < i + 2:
+                    assert time.monotonic() < deadline, "the GPU waited for a merge"
+                    time.sleep(0.001)
+                waited.append(i)
+        return real_merge(dst, src, shift)
+
+    monkeypatch.setattr(_engine, "merge_into", merge_into)
+    T = _hard_small(1400, seed=9)
+    _same(mpcore.gpu_stump(T, 20, device_id=[0]), mpcore.stump(T, 20))
+    assert sorted(set(waited)) == list(range(1, len(cuts) - 2))
+
+
+@pytest.mark.parametrize("devices", [[0], [0, 1]])
+def test_each_range_starts_from_the_best_so_far(fake_gpu, monkeypatch, devices):
+    """A range's column thresholds (the hints it is given) are at least each column's best
+    over every earlier range's rows, the range just before included (its tables are merged
+    only while this range runs), and never above the final best: a pass that skips every
+    cell under its hints, as the kernel does, still gives stump's result."""
+    monkeypatch.setattr(_gpu_api, "ROW_RANGES", 5)
+    n, m = 1400, 20
+    T = random_walk(n, seed=10)
+    seen = []
+
+    def honouring_pass(device, mode, m_, p, lX, X_T, X_mu, X_df, X_dg, X_w, lY, Y_T, Y_mu,
+                       Y_df, Y_dg, Y_w, d_start, d_stop, row_score=None, row_idx=None,
+                       col_score=None, col_idx=None, k=1, row_hint=None, col_hint=None,
+                       row_later=False, col_later=False):
+        seen.append((lY, col_hint.copy()))
+        S = _scores(mode, m_, p, X_T, lX, X_w, Y_T, lY, Y_w)
+        r, c = np.indices(S.shape)
+        S[(c - r < d_start) | (c - r >= d_stop)] = np.nan
+        Sc = S.copy()  # (each side skips the cells under its own hint, as the kernel does)
+        S[S < row_hint[:lX, None]] = np.nan
+        Sc[Sc < col_hint[None, :lY]] = np.nan
+        _offer(row_score, row_idx, S, c, k, row_later)
+        _offer(col_score, col_idx, Sc.T.copy(), r.T.copy(), k, col_later)
+
+    fake_gpu["pass"] = honouring_pass
+    got = mpcore.gpu_stump(T, m, device_id=devices)
+    _same(got, mpcore.stump(T, m))
+    l = n - m + 1
+    X = np.lib.stride_tricks.sliding_window_view(T, m)
+    Z = (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True)
+    S = Z @ Z.T / m
+    r, c = np.indices(S.shape)
+    excl = int(np.ceil(m / 4))
+    S[c - r <= excl] = -np.inf  # a column's left side: rows before its exclusion zone
+    cuts = _gpu_api._row_cuts(l, 5)
+    assert len(seen) >= len(cuts) - 1
+    for r0 in cuts[1:-1]:
+        best = S[:r0, r0:].max(axis=0)  # each column's best over the rows of earlier ranges
+        hints = [h for ly, h in seen if ly == l - r0]
+        assert hints
+        for h in hints:
+            assert (h[: l - r0] >= best - 1e-12).all()
+    final = S.max(axis=0)
+    for ly, h in seen:
+        assert (h[:ly] <= final[l - ly :] + 1e-9).all()

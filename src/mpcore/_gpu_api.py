@@ -52,11 +52,23 @@ def _row_cuts(l: int, ranges: int) -> list[int]:
 def _split(ds: int, de: int, lx: int, ly: int, parts: int) -> list[tuple[int, int]]:
     """Cut the diagonals ``[ds, de)`` of an ``lx`` x ``ly`` pass into ``parts`` ranges of about
     equal cell counts."""
+    if parts == 1:  # (one device: the cumulative count of 2**20 diagonals cost 8 ms a range)
+        return [(ds, de)] if de > ds else []
     cells = np.minimum(lx, ly - np.arange(ds, de)).clip(0).cumsum()
     total = cells[-1] if len(cells) else 0
     cuts = [ds] + [ds + int(np.searchsorted(cells, total * i / parts)) for i in range(1, parts)]
     cuts.append(de)
     return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+
+
+def _emptied(table: Table, l: int) -> Table:
+    """The first ``l`` rows of ``table``, emptied as a new table's entries are.  (Its
+    thresholds are left as they are: a range's pass takes its hints apart, and a merge reads
+    only the entries.)"""
+    view = table.rows(0, l)
+    view.P.fill(-np.inf)
+    view.I.fill(-1)
+    return view
 
 
 def _from(a, r0: int):
@@ -119,8 +131,16 @@ def _run_in_rows(job: Job, device_ids: list[int], mode: int, rows_done) -> list[
 
     A range is a pass of the present C ABI over the series from r0 on both sides (rows r1 - r0,
     columns l - r0, the same diagonals): its cells are (r, r + d) with both indices r0 lower,
-    so its fresh tables' indices are shifted by r0 before the merge.  Its thresholds start at
-    the best known so far (seeds, earlier ranges)."""
+    so it writes tables of its own (a set per device), whose indices are shifted by r0 when
+    they are merged.  The first range's indices need no shift: on one device it writes the
+    job's tables directly.  Its thresholds start at the best known so far (seeds, earlier
+    ranges).
+
+    The GPU waits for nothing of the host's between two ranges: range i's tables are merged,
+    its rows said final and the set of tables for range i + 1 emptied while range i + 1 runs
+    (two sets, used by turns), and range i + 1's column thresholds are the merged tables' (to
+    range i - 1) or range i's own, whichever is higher.  (Done in turn, the merges and fresh
+    tables kept the GPU waiting ~10 ms a range at n = 2**20.)"""
     X = job.series[0]
     l, k = X.l, job.k
     if len(job.passes) != 1 or tuple(int(v) for v in job.passes[0]) != (0, 0, 0, 1):
@@ -130,26 +150,72 @@ def _run_in_rows(job: Job, device_ids: list[int], mode: int, rows_done) -> list[
     rows_done(tables, 0)
     ds, de = (int(v) for v in job.pass_diags[0])
     cuts = _row_cuts(l, ROW_RANGES)
-    for r0, r1 in zip(cuts[:-1], cuts[1:]):
-        lx, ly = r1 - r0, l - r0
-        shares = _split(ds, min(de, ly), lx, ly, len(device_ids))
-        parts = [(Table(lx, k), Table(ly, k, later=True)) for _ in shares]
-        row_hint, col_hint = _hint(right, r0, r1), _hint(left, r0, l)
-        series = (_from(X.T, r0), _from(X.mu, r0), _from(X.df, r0), _from(X.dg, r0),
-                  _from(X.w, r0))
+    ranges = list(zip(cuts[:-1], cuts[1:]))
+    longest = max(b - a for a, b in ranges)
+    series_from = [tuple(_from(a, r0) for a in (X.T, X.mu, X.df, X.dg, X.w)) for r0, _ in ranges]
+    shares = [_split(ds, min(de, l - r0), r1 - r0, l - r0, len(device_ids)) for r0, r1 in ranges]
+    direct = len(device_ids) == 1  # the first range writes the job's tables
+    sets: list[list[tuple[Table, Table]]] = [[], []]  # range i's tables: sets[i % 2]
+    parts: list = [None] * len(ranges)  # each range's tables (None: the job's own)
 
-        def work(slot: int, r0=r0, lx=lx, ly=ly, shares=shares, parts=parts,
-                 row_hint=row_hint, col_hint=col_hint, series=series) -> None:
-            rt, ct = parts[slot]
-            _gpu.run_pass(device_ids[slot], mode, job.m, job.p, lx, *series, ly, *series,
-                          *shares[slot], rt.P, rt.I, ct.P, ct.I, k=k, row_hint=row_hint,
-                          col_hint=col_hint, row_later=False, col_later=True)
+    def ready(i: int) -> None:
+        """Range i's tables, emptied: its set's, made at first use, as large as they need."""
+        if i >= len(ranges) or (i == 0 and direct):
+            return
+        r0, r1 = ranges[i]
+        own = sets[i % 2]
+        while len(own) < len(shares[i]):
+            own.append((Table(longest, k), Table(l - r0, k, later=True)))
+        parts[i] = [(_emptied(rt, r1 - r0), _emptied(ct, l - r0))
+                    for rt, ct in own[: len(shares[i])]]
 
-        _threads.each(work, range(len(shares)), len(shares))
-        for rt, ct in parts:
+    def merged(i: int) -> None:
+        """Merge range i's tables into the job's, and say its rows final."""
+        r0, r1 = ranges[i]
+        for rt, ct in parts[i] or ():
             _engine.merge_into(right.rows(r0, r1), rt, r0)
             _engine.merge_into(left.rows(r0, l), ct, r0)
+        parts[i] = None  # (its set is emptied for range i + 2)
         rows_done(tables, r1)
+
+    def hints(i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Range i's thresholds, taken before range i - 1's merge begins (which writes the
+        job's tables): the job's, or range i - 1's own where higher."""
+        r0, r1 = ranges[i]
+        row_hint, col_hint = _hint(right, r0, r1), _hint(left, r0, l)
+        if i > 0 and parts[i - 1]:  # range i - 1's columns' k-th best
+            p0 = ranges[i - 1][0]
+            for _, ct in parts[i - 1]:
+                np.maximum(col_hint, ct.P[(r0 - p0) * k + k - 1 :: k], out=col_hint)
+        return row_hint, col_hint
+
+    def run(i: int, row_hint: np.ndarray, col_hint: np.ndarray) -> None:
+        r0, r1 = ranges[i]
+        lx, ly = r1 - r0, l - r0
+        own = parts[i] or [(right.rows(0, r1), left)]
+
+        def work(slot: int) -> None:
+            rt, ct = own[slot]
+            _gpu.run_pass(device_ids[slot], mode, job.m, job.p, lx, *series_from[i], ly,
+                          *series_from[i], *shares[i][slot], rt.P, rt.I, ct.P, ct.I, k=k,
+                          row_hint=row_hint, col_hint=col_hint, row_later=False,
+                          col_later=True)
+
+        _threads.each(work, range(len(shares[i])), len(shares[i]))
+
+    def beside(i: int) -> None:
+        """While range i runs: range i - 1 merged, and range i + 1's tables made ready (the
+        set range i - 1 used, now merged)."""
+        if i > 0:
+            merged(i - 1)
+        ready(i + 1)
+
+    ready(0)
+    for i in range(len(ranges)):
+        # the pass first, in the caller's thread; a pool thread takes the rest at once
+        _threads.each(lambda f: f(), [functools.partial(run, i, *hints(i)),
+                                      functools.partial(beside, i)], 2)
+    merged(len(ranges) - 1)
     return [tables]
 
 
