@@ -419,3 +419,23 @@ def test_each_range_starts_from_the_best_so_far(fake_gpu, monkeypatch, devices):
     final = S.max(axis=0)
     for ly, h in seen:
         assert (h[:ly] <= final[l - ly :] + 1e-9).all()
+
+
+def test_near_flat_windows_cost_the_gpu_one_seeds_pass(fake_gpu, monkeypatch):
+    """The GPU's near-flat rule (windows the kernel cannot rank take the exact path) is
+    applied before the seeds are taken, not after (which took the seeds' pass twice)."""
+    from mpcore import _prepare
+
+    calls = []
+    real = _prepare.seed_thresholds
+
+    def counted(job):
+        calls.append(job)
+        return real(job)
+
+    monkeypatch.setattr(_prepare, "seed_thresholds", counted)
+    T = _hard_small(1400, seed=11)  # (its near-flat windows: 1100..1130)
+    got = mpcore.gpu_stump(T, 20)
+    assert len(calls) == 1
+    assert np.isnan(calls[0].series[0].w[1100])  # the seeds saw the rule applied
+    _same(got, mpcore.stump(T, 20))

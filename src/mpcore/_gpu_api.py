@@ -80,6 +80,15 @@ def _hint(table: Table, a: int, b: int) -> np.ndarray:
     return np.maximum(table.thr[a:b], table.P[table.k - 1 :: table.k][a:b])
 
 
+def gpu_executor(device_ids: list[int]):
+    """run_gpu on ``device_ids``, as the pipeline's executor.  It is marked ``flat_exact``:
+    the pipeline's prepare_job then applies the near-flat rule (untracked) before the seeds,
+    which run_gpu would otherwise apply after them, taking the seeds again."""
+    executor = functools.partial(run_gpu, device_ids=device_ids)
+    executor.flat_exact = True
+    return executor
+
+
 def run_gpu(job: Job, device_ids: list[int], rows_done=None) -> list[list[Table]]:
     """GPU executor: each device, driven from its own thread, runs a share of every pass into
     its own top-k tables, which the shared merge then combines.  With ``rows_done`` (see
@@ -246,7 +255,7 @@ def gpu_stump(T_A, m, T_B=None, ignore_trivial=True, device_id=0, normalize=True
     """
     if not _validate.check_bool(normalize, "normalize"):
         return gpu_aamp(T_A, m, T_B, ignore_trivial, device_id, p, k)
-    executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
+    executor = gpu_executor(_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, True, p, k, T_A_subseq_isconstant,
                           T_B_subseq_isconstant, executor, beside=True, in_rows=True)
 
@@ -276,6 +285,6 @@ def gpu_aamp(T_A, m, T_B=None, ignore_trivial=True, device_id=0, p=2.0, k=1):
     RuntimeError
         When no CUDA GPU (or driver, or CUDA build) is available.
     """
-    executor = functools.partial(run_gpu, device_ids=_device_ids(device_id))
+    executor = gpu_executor(_device_ids(device_id))
     return matrix_profile(T_A, m, T_B, ignore_trivial, False, p, k, None, None, executor,
                           beside=True, in_rows=True)

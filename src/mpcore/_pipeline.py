@@ -548,7 +548,8 @@ def matrix_profile(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B
     the series alone (:func:`series_facts`) runs on another thread meanwhile, instead of after
     it (n = 2**20: about 0.07 s of 2 cores here).  ``in_rows`` (with ``beside``): the executor
     also finishes a self-join's rows in order and says so (:func:`_refined_in_rows`)."""
-    job = prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant)
+    job = prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_isconstant,
+                      flat_exact=getattr(executor, "flat_exact", False))
     ntables = len(job.targets)
     if not beside or _finalizes_small(job, ntables, n_threads):
         return finalize(job, merge(job, executor(job)), n_threads)

@@ -29,9 +29,9 @@ def cpu_executor(n_threads=None):
 
 
 def gpu_executor(device_id):
-    from .._gpu_api import _device_ids, run_gpu
+    from .._gpu_api import _device_ids, gpu_executor
 
-    return functools.partial(run_gpu, device_ids=_device_ids(device_id))
+    return gpu_executor(_device_ids(device_id))
 
 
 def dask_executor(client):
@@ -51,7 +51,8 @@ def ab_ba_profiles(T_A, T_B, m, normalize, p, A_isconstant, B_isconstant, execut
     Exactly what ``stump(T_A, m, T_B, ignore_trivial=False)[:, 0]`` and
     ``stump(T_B, m, T_A, ignore_trivial=False)[:, 0]`` return, at the cost of one join.
     """
-    job = prepare_job(T_A, m, T_B, False, normalize, p, 1, A_isconstant, B_isconstant)
+    job = prepare_job(T_A, m, T_B, False, normalize, p, 1, A_isconstant, B_isconstant,
+                      flat_exact=getattr(executor, "flat_exact", False))
     # B's profile as its own AB-join: for finalize, and for its windows' twins (_twins)
     job_BA = dataclasses.replace(job, series=job.series[::-1], seeds=None, classes=None,
                                  twins=None)
