@@ -233,3 +233,26 @@ def test_no_cliff():
     clean = _best_time(lambda: mpcore.stump(walk, m))
     with pytest.warns(UserWarning, match="smaller than 1e-06"):
         assert _best_time(lambda: mpcore.stump(square, m)) < 2.5 * clean + 0.01
+
+
+def test_twins_found_beside_the_seeds_are_the_same(monkeypatch):
+    """From TWINS_BESIDE_WINDOWS windows the twins' hashing runs on a thread beside the seeds'
+    pass: the classes, twins and settled seeds are those found one after the other."""
+    from mpcore import _prepare
+
+    rng = np.random.default_rng(4)
+    T = np.cumsum(rng.standard_normal(70_000))
+    T[1000:1400] = T[50_000:50_400]  # twins
+    T[20_000:20_300] = 3.0  # a constant stretch (p-norm twins)
+    for normalize in (True, False):
+        args = (T, 50, None, True, normalize, 2.0, 1, None, None)
+        beside = _prepare.prepare_job(*args)
+        assert beside.series[0].l >= _prepare.TWINS_BESIDE_WINDOWS
+        monkeypatch.setattr(_prepare, "TWINS_BESIDE_WINDOWS", 1 << 40)
+        serial = _prepare.prepare_job(*args)
+        monkeypatch.undo()
+        assert beside.twins is not None and np.isinf(beside.seeds[0]).any()
+        np.testing.assert_array_equal(beside.twins, serial.twins)
+        np.testing.assert_array_equal(beside.classes[0], serial.classes[0])
+        for a, b in zip(beside.seeds, serial.seeds):
+            np.testing.assert_array_equal(a, b)

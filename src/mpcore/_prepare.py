@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _validate
 from . import _exact
-from . import _config, _engine, _twins
+from . import _config, _engine, _threads, _twins
 from ._engine import BAND, PAD
 
 MODE_ZNORM, MODE_AAMP_P2, MODE_AAMP_P1, MODE_AAMP_P = 0, 1, 2, 3
@@ -32,6 +32,9 @@ SEED_BAND = 128  # diagonals of the seeds' pass (see seed_thresholds)
 # Top-k tables up to this k start from seeds of their k-th best (see seed_thresholds)
 TOPK_SEED_MAX = _engine.SEED_GROUPS
 SEED_MIN_WINDOWS = 512  # shorter series start their top-1 tables unseeded (see prepare_job)
+# From this many windows the twins' hashing (~20 ns a window, one thread) runs beside the
+# seeds' pass: below it, handing it to a thread costs more than it saves
+TWINS_BESIDE_WINDOWS = 1 << 16
 
 
 @dataclass
@@ -497,8 +500,15 @@ def prepare_job(T_A, m, T_B, ignore_trivial, normalize, p, k, A_isconstant, B_is
     if flat_exact:
         untracked(job)
     if seeds:
-        _twins.find_twins(job)
-        job.seeds = start_thresholds(job)
+        if job.series[0].l >= TWINS_BESIDE_WINDOWS:
+            # the twins' hashing (one thread) beside the seeds' pass (every thread): neither
+            # needs the other; the twins then settle their rows' seeds
+            raw, _ = _threads.each(lambda f: f(), [lambda: seed_thresholds(job),
+                                                   lambda: _twins.find_twins(job)], 2)
+            job.seeds = _twins.settle_thresholds(job, raw)
+        else:
+            _twins.find_twins(job)
+            job.seeds = start_thresholds(job)
         for s in series:
             s.zeros_settled = True
     return job
