@@ -126,6 +126,20 @@ static __forceinline int MP_CTZ(unsigned x) {
 }
 #endif
 
+/* The same for 64 bits (x != 0). */
+#if defined(__GNUC__)
+#define MP_CTZ64(x) __builtin_ctzll(x)
+#else
+static __forceinline int MP_CTZ64(uint64_t x) {
+    int n = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+#endif
+
 #define MP_CAT2(a, b) a##b
 #define MP_CAT(a, b) MP_CAT2(a, b)
 #define MP_NAME(x) MP_CAT(x, MP_SUFFIX)
@@ -757,6 +771,30 @@ MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, con
     }
 }
 
+/* Sets of vectors of a band (mixed_rows_' tracked ones, and those tracked since they last left
+ * tracking), a bit per vector: a row block walks them a word at a time, where a byte per vector
+ * cost a load and a test of every vector of every untracked run (on a series of plateaus, 4% of
+ * the band's time went to finding the few vectors that had left tracking). */
+#define MP_VWORDS ((MP_BAND + 64) / 64)
+
+/* The first vector of [v, nv) whose bit in `bits` is not t, or nv. */
+static inline int64_t MP_NAME(run_end_)(const uint64_t *bits, int64_t v, int64_t nv, int t) {
+    for (int64_t i = v >> 6; i << 6 < nv; i++) {
+        const uint64_t x = (t ? ~bits[i] : bits[i]) & (~(uint64_t)0 << (i == v >> 6 ? v & 63 : 0));
+        if (x) {
+            const int64_t e = (i << 6) + MP_CTZ64(x);
+            return e < nv ? e : nv;
+        }
+    }
+    return nv;
+}
+
+/* The bits of [v, v1) in word i (v < v1). */
+static inline uint64_t MP_NAME(run_bits_)(int64_t i, int64_t v, int64_t v1) {
+    const int64_t a = i << 6 > v ? 0 : v - (i << 6), b = v1 - (i << 6) >= 64 ? 64 : v1 - (i << 6);
+    return (b == 64 ? ~(uint64_t)0 : ((uint64_t)1 << b) - 1u) & (~(uint64_t)0 << a);
+}
+
 /* Rows r .. r+nr-1 of the band (z-normalized mode, every row scored in full) where some steps of
  * the band exceed `quiet` (band_body_), with the tracking decided per vector of lanes instead of
  * for the whole band: a vector whose own steps stay within quiet over the block runs as in
@@ -775,14 +813,14 @@ MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, con
  * tested at every row as track_row_ tests it.  A vector that leaves tracking first has its
  * lanes with err wmax >= lim recomputed (reseed_vec_), as band_body_ does for the whole band,
  * so in an untracked row every lane's err (which such rows leave as it is) stays below
- * lim / wmax <= lim / (w_r w_c).  vtrk[v] marks the vectors tracked since they last left.
+ * lim / wmax <= lim / (w_r w_c).  vtrk's bit v marks the vectors tracked since they last left.
  * On a series of plateaus far above their noise (steps), nearly every row meets an edge
  * somewhere in its band, but a vector only for the edge's m rows or columns: tracking all of
  * them cost twice a random walk. */
 MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                     int64_t d0, int64_t nd, int64_t nvec, int64_t jtail,
                                     int64_t r, mp_topk *rows, mp_topk *cols, double *acc,
-                                    double *err, unsigned char *vtrk, double quiet, double wmax,
+                                    double *err, uint64_t *vtrk, double quiet, double wmax,
                                     const int do_rows, const int do_cols, const int nr) {
     const double lim = MP_SCORE_TOL / MP_ROUND;
     const double *const Yes = Y->eslide + r + d0, *const Yhs = Y->hslide + r + d0;
@@ -791,13 +829,24 @@ MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, con
         er = X->e[r + q] > er ? X->e[r + q] : er;
         hr = X->h[r + q] > hr ? X->h[r + q] : hr;
     }
+    /* which vectors' steps exceed quiet, all at once (no branch per vector), then their runs */
+    uint64_t loud[MP_VWORDS];
+    for (int64_t i = 0; i << 6 < nvec; i++) {
+        /* a word in a register, shifted in from its last vector down (x or-ed in memory cost a
+         * store and a reload per vector; or-ed in with a shift per bit, GCC vectorized it into
+         * permutes of the strided loads, slower still) */
+        const int64_t v0 = i << 6;
+        uint64_t x = 0;
+        for (int64_t v = (nvec - v0 < 64 ? nvec : v0 + 64) - 1; v >= v0; v--)
+            x = 2u * x + (uint64_t)(er * Yhs[v * W] + hr * Yes[v * W] > quiet);
+        loud[i] = x;
+    }
     for (int64_t v = 0, v1; v < nvec; v = v1) {
-        const int t = er * Yhs[v * W] + hr * Yes[v * W] > quiet;
-        for (v1 = v + 1; v1 < nvec && (er * Yhs[v1 * W] + hr * Yes[v1 * W] > quiet) == t; v1++) {
-        }
+        const int t = (int)(loud[v >> 6] >> (v & 63) & 1u);
+        v1 = MP_NAME(run_end_)(loud, v + 1, nvec, t);
         const int64_t j = v * W, n = v1 - v; /* vectors [v, v1): lanes [j, j + n W) */
         if (t) {
-            for (int64_t u = v; u < v1; u++) vtrk[u] = 1;
+            for (int64_t i = v >> 6; i << 6 < v1; i++) vtrk[i] |= MP_NAME(run_bits_)(i, v, v1);
             if (nr % MP_TROWS == 0)
                 for (int q = 0; q < nr; q += MP_TROWS)
                     MP_NAME(track_rows_)(pr, X, Y, d0 + j, n, r + q, rows, cols, acc + j,
@@ -807,11 +856,13 @@ MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, con
                     MP_NAME(track_rows_)(pr, X, Y, d0 + j, n, r + q, rows, cols, acc + j,
                                          err + j, do_rows, do_cols, 1);
         } else {
-            for (int64_t u = v; u < v1; u++)
-                if (vtrk[u]) {
-                    MP_NAME(reseed_vec_)(pr, X, Y, r, d0, u * W, acc, err, 1, wmax);
-                    vtrk[u] = 0;
-                }
+            for (int64_t i = v >> 6; i << 6 < v1; i++) { /* (in order of u, as they were) */
+                const uint64_t in = MP_NAME(run_bits_)(i, v, v1);
+                for (uint64_t b = vtrk[i] & in; b; b &= b - 1u)
+                    MP_NAME(reseed_vec_)(pr, X, Y, r, d0, ((i << 6) + MP_CTZ64(b)) * W, acc, err,
+                                         1, wmax);
+                vtrk[i] &= ~in;
+            }
             MP_NAME(rows_)(pr, X, Y, d0 + j, n * W, n, n * W, r, rows, cols, acc + j, MP_ZNORM,
                            do_rows, do_cols, nr);
         }
@@ -862,7 +913,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     int tracking = 0;
     /* mixed_rows_: the vectors of lanes tracked since they last left tracking (all, once a
      * row ran track_row_) */
-    unsigned char vtrk[MP_BAND + 1];
+    uint64_t vtrk[MP_VWORDS];
     const int mixed = mode == MP_ZNORM && track && Y->eslide && Y->hslide && !sparse && full;
     int64_t cells = 0;
 
@@ -936,7 +987,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                     r += nr;
                     continue;
                 }
-                memset(vtrk, 1, sizeof vtrk); /* (track_row_ and track_skip_ track every lane) */
+                memset(vtrk, 0xff, sizeof vtrk); /* (track_row_, track_skip_: every lane) */
                 if (mode == MP_ZNORM) {
                     if (sparse)
                         MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, srows, scols, acc, err,
