@@ -33,6 +33,7 @@ typedef __m512d vd;
 #define VMASK_GE(s, t) ((unsigned)_mm512_cmp_pd_mask(s, t, _CMP_GE_OQ))
 #define VANY_GE2(s, t1, t2) \
     ((_mm512_cmp_pd_mask(s, t1, _CMP_GE_OQ) | _mm512_cmp_pd_mask(s, t2, _CMP_GE_OQ)) != 0)
+#define VSETLANE(v, q, x) _mm512_mask_mov_pd(v, (__mmask8)(1u << (q)), _mm512_set1_pd(x))
 #elif MP_ISA == MP_ISA_AVX2
 #include <immintrin.h>
 #define W 4
@@ -51,6 +52,10 @@ typedef __m256d vd;
 #define VANY_GE2(s, t1, t2) \
     (_mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(s, t1, _CMP_GE_OQ), \
                                      _mm256_cmp_pd(s, t2, _CMP_GE_OQ))) != 0)
+#define VSETLANE(v, q, x)                                                                 \
+    _mm256_blendv_pd(v, _mm256_set1_pd(x),                                                \
+                     _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_setr_epi64x(0, 1, 2, 3), \
+                                                            _mm256_set1_epi64x(q))))
 #elif defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #define W 2
@@ -68,6 +73,7 @@ typedef __m128d vd;
 #define VMASK_GE(s, t) ((unsigned)_mm_movemask_pd(_mm_cmpge_pd(s, t)))
 #define VANY_GE2(s, t1, t2) \
     (_mm_movemask_pd(_mm_or_pd(_mm_cmpge_pd(s, t1), _mm_cmpge_pd(s, t2))) != 0)
+#define VSETLANE(v, q, x) ((q) ? _mm_unpacklo_pd(v, _mm_set_sd(x)) : _mm_move_sd(v, _mm_set_sd(x)))
 #elif defined(__ARM_NEON) && defined(__aarch64__)
 #include <arm_neon.h>
 #define W 2
@@ -87,6 +93,7 @@ typedef float64x2_t vd;
      ((unsigned)(vgetq_lane_u64(vcgeq_f64(s, t), 1) & 1) << 1))
 #define VANY_GE2(s, t1, t2) \
     (vmaxvq_u32(vreinterpretq_u32_u64(vorrq_u64(vcgeq_f64(s, t1), vcgeq_f64(s, t2)))) != 0)
+#define VSETLANE(v, q, x) ((q) ? vsetq_lane_f64(x, v, 1) : vsetq_lane_f64(x, v, 0))
 #else /* plain C: one lane */
 #define W 1
 typedef double vd;
@@ -102,6 +109,7 @@ typedef double vd;
 #define VMAXN(s, r) ((s) > (r) ? (s) : (r))
 #define VMASK_GE(s, t) ((unsigned)((s) >= (t)))
 #define VANY_GE2(s, t1, t2) ((s) >= (t1) || (s) >= (t2))
+#define VSETLANE(v, q, x) (x)
 #endif
 
 #if defined(__GNUC__)
@@ -192,6 +200,29 @@ static inline double MP_NAME(pnorm_term_)(double x, int mode, double p) {
     return mode == MP_AAMP_P2 ? x * x : (mode == MP_AAMP_P1 ? x : pow(x, p));
 }
 
+/* The exact co-moment of window r of X and window c of Y: the dot product of their deviations
+ * (x - mu) - mulo (mp_series.mulo) along the window in vector code, W partial sums added in lane
+ * order, then the scalar tail.  seed_'s path for a few lanes and reseed_vec_'s for a lane or a
+ * few share it, so a lane recomputed by either gets the same bits. */
+MP_INLINE double MP_NAME(dot1_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                int64_t r, int64_t c) {
+    const int64_t m = pr->m;
+    const double mr = X->mu[r], lr = X->mulo ? X->mulo[r] : 0.0;
+    const double mc = Y->mu[c], lc = Y->mulo ? Y->mulo[c] : 0.0;
+    const double *xt = X->T + r, *yt = Y->T + c;
+    const vd vmr = VSET1(mr), vlr = VSET1(lr), vmc = VSET1(mc), vlc = VSET1(lc);
+    vd sum = VSET1(0.0);
+    double sv[W];
+    int64_t t = 0;
+    for (; t + W <= m; t += W)
+        sum = VFMA(VSUB(VSUB(VLD(xt + t), vmr), vlr), VSUB(VSUB(VLD(yt + t), vmc), vlc), sum);
+    VST(sv, sum);
+    double tot = 0.0;
+    for (int q = 0; q < W; q++) tot += sv[q];
+    for (; t < m; t++) tot += ((xt[t] - mr) - lr) * ((yt[t] - mc) - lc);
+    return tot;
+}
+
 /* Exact state of lanes [j0, j1) at row r: the centred co-moment, or the p-th power distance. */
 static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_series *Y, int64_t r,
                            int64_t c0, int64_t j0, int64_t j1, double *acc) {
@@ -207,23 +238,7 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
             /* a lane or a few (the tracked rows' reseeds, a third of the time of a series of
              * plateaus whose edges send every diagonal to a reseed): each a dot product of
              * the two windows' deviations, in vector code along the window */
-            const vd vmr = VSET1(mr), vlr = VSET1(lr);
-            double sv[W];
-            for (int64_t j = j0; j < j1; j++) {
-                const double *xt = X->T + r, *yt = Y->T + c0 + j;
-                const double mc = ym[j], lc = yl ? yl[j] : 0.0;
-                const vd vmc = VSET1(mc), vlc = VSET1(lc);
-                vd sum = VSET1(0.0);
-                int64_t t = 0;
-                for (; t + W <= m; t += W)
-                    sum = VFMA(VSUB(VSUB(VLD(xt + t), vmr), vlr),
-                               VSUB(VSUB(VLD(yt + t), vmc), vlc), sum);
-                VST(sv, sum);
-                double tot = 0.0;
-                for (int q = 0; q < W; q++) tot += sv[q];
-                for (; t < m; t++) tot += ((xt[t] - mr) - lr) * ((yt[t] - mc) - lc);
-                acc[j] = tot;
-            }
+            for (int64_t j = j0; j < j1; j++) acc[j] = MP_NAME(dot1_)(pr, X, Y, r, c0 + j);
             return;
         }
         for (int64_t t = 0; t < m; t++) {
@@ -698,18 +713,29 @@ __attribute__((noinline))
 static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                  int64_t r, int64_t d0, int64_t j, double *acc, double *err,
                                  int leave, double wmax) {
-    const double lim = MP_SCORE_TOL / MP_ROUND, wr = X->w[r];
+    const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND), ev = VLD(err + j);
     const int64_t c = r + d0 + j;
-    unsigned due = 0;
-    for (int q = 0; q < W; q++)
-        if (leave ? err[j + q] * wmax >= lim : err[j + q] * Y->w[c + q] * wr >= lim)
-            due |= 1u << q;
+    /* (each lane's test by the very operations of the scalar ones it stands for) */
+    const unsigned due = VMASK_GE(leave ? VMUL(ev, VSET1(wmax))
+                                        : VMUL(VMUL(ev, VLD(Y->w + c)), VSET1(X->w[r])), vlim);
     if (W > 1 && due == (1u << W) - 1u) { /* (W = 1: seed_ has no path for a few lanes) */
         MP_NAME(seed_vec_)(pr, X, Y, r, d0, j, acc, err);
         return;
     }
-    for (int q = 0; q < W; q++)
-        if (due >> q & 1u) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
+    if (!due) return;
+    /* A lane or a few (in tracked rows, nearly always one: the lane whose column just left an
+     * edge), each by seed_'s dot product (dot1_), set into the vectors in registers and both
+     * stored whole, as seed_vec_ stores them: through reseed_lane_, a call of seed_ and two
+     * scalar stores per lane, which the caller's vector loads then waited on, a lane cost
+     * about twice its dot product. */
+    vd cv = VLD(acc + j), nev = ev;
+    for (unsigned left = due; left; left &= left - 1u) {
+        const int q = MP_CTZ(left);
+        cv = VSETLANE(cv, q, MP_NAME(dot1_)(pr, X, Y, r, c + q));
+        nev = VSETLANE(nev, q, 0.0);
+    }
+    VST(acc + j, cv);
+    VST(err + j, nev);
 }
 
 /* Rows per block of track_rows_: each row's six broadcasts (w, df, dg, e, h and the row's
