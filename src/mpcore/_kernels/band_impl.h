@@ -235,9 +235,9 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
         const double mr = X->mu[r], lr = X->mulo ? X->mulo[r] : 0.0;
         const double *ym = Y->mu + c0, *yl = Y->mulo ? Y->mulo + c0 : 0;
         if (j1 - j0 < W) {
-            /* a lane or a few (the tracked rows' reseeds, a third of the time of a series of
-             * plateaus whose edges send every diagonal to a reseed): each a dot product of
-             * the two windows' deviations, in vector code along the window */
+            /* a lane or a few (reseed_lane_: track_row_'s reseeds and the scalar tails'; the
+             * diagonal lists' seeds): each a dot product of the two windows' deviations, in
+             * vector code along the window (dot1_, which reseed_vec_ calls directly) */
             for (int64_t j = j0; j < j1; j++) acc[j] = MP_NAME(dot1_)(pr, X, Y, r, c0 + j);
             return;
         }
