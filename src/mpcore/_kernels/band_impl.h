@@ -33,6 +33,7 @@ typedef __m512d vd;
 #define VMASK_GE(s, t) ((unsigned)_mm512_cmp_pd_mask(s, t, _CMP_GE_OQ))
 #define VANY_GE2(s, t1, t2) \
     ((_mm512_cmp_pd_mask(s, t1, _CMP_GE_OQ) | _mm512_cmp_pd_mask(s, t2, _CMP_GE_OQ)) != 0)
+#define VSETLANE(v, q, x) _mm512_mask_mov_pd(v, (__mmask8)(1u << (q)), _mm512_set1_pd(x))
 #elif MP_ISA == MP_ISA_AVX2
 #include <immintrin.h>
 #define W 4
@@ -51,6 +52,10 @@ typedef __m256d vd;
 #define VANY_GE2(s, t1, t2) \
     (_mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(s, t1, _CMP_GE_OQ), \
                                      _mm256_cmp_pd(s, t2, _CMP_GE_OQ))) != 0)
+#define VSETLANE(v, q, x)                                                                 \
+    _mm256_blendv_pd(v, _mm256_set1_pd(x),                                                \
+                     _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_setr_epi64x(0, 1, 2, 3), \
+                                                            _mm256_set1_epi64x(q))))
 #elif defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #define W 2
@@ -68,6 +73,7 @@ typedef __m128d vd;
 #define VMASK_GE(s, t) ((unsigned)_mm_movemask_pd(_mm_cmpge_pd(s, t)))
 #define VANY_GE2(s, t1, t2) \
     (_mm_movemask_pd(_mm_or_pd(_mm_cmpge_pd(s, t1), _mm_cmpge_pd(s, t2))) != 0)
+#define VSETLANE(v, q, x) ((q) ? _mm_unpacklo_pd(v, _mm_set_sd(x)) : _mm_move_sd(v, _mm_set_sd(x)))
 #elif defined(__ARM_NEON) && defined(__aarch64__)
 #include <arm_neon.h>
 #define W 2
@@ -87,6 +93,7 @@ typedef float64x2_t vd;
      ((unsigned)(vgetq_lane_u64(vcgeq_f64(s, t), 1) & 1) << 1))
 #define VANY_GE2(s, t1, t2) \
     (vmaxvq_u32(vreinterpretq_u32_u64(vorrq_u64(vcgeq_f64(s, t1), vcgeq_f64(s, t2)))) != 0)
+#define VSETLANE(v, q, x) ((q) ? vsetq_lane_f64(x, v, 1) : vsetq_lane_f64(x, v, 0))
 #else /* plain C: one lane */
 #define W 1
 typedef double vd;
@@ -102,6 +109,7 @@ typedef double vd;
 #define VMAXN(s, r) ((s) > (r) ? (s) : (r))
 #define VMASK_GE(s, t) ((unsigned)((s) >= (t)))
 #define VANY_GE2(s, t1, t2) ((s) >= (t1) || (s) >= (t2))
+#define VSETLANE(v, q, x) (x)
 #endif
 
 #if defined(__GNUC__)
@@ -117,6 +125,20 @@ typedef double vd;
 #define MP_CTZ(x) __builtin_ctz(x)
 #else
 static __forceinline int MP_CTZ(unsigned x) {
+    int n = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+#endif
+
+/* The same for 64 bits (x != 0). */
+#if defined(__GNUC__)
+#define MP_CTZ64(x) __builtin_ctzll(x)
+#else
+static __forceinline int MP_CTZ64(uint64_t x) {
     int n = 0;
     while (!(x & 1u)) {
         x >>= 1;
@@ -178,6 +200,29 @@ static inline double MP_NAME(pnorm_term_)(double x, int mode, double p) {
     return mode == MP_AAMP_P2 ? x * x : (mode == MP_AAMP_P1 ? x : pow(x, p));
 }
 
+/* The exact co-moment of window r of X and window c of Y: the dot product of their deviations
+ * (x - mu) - mulo (mp_series.mulo) along the window in vector code, W partial sums added in lane
+ * order, then the scalar tail.  seed_'s path for a few lanes and reseed_vec_'s for a lane or a
+ * few share it, so a lane recomputed by either gets the same bits. */
+MP_INLINE double MP_NAME(dot1_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                int64_t r, int64_t c) {
+    const int64_t m = pr->m;
+    const double mr = X->mu[r], lr = X->mulo ? X->mulo[r] : 0.0;
+    const double mc = Y->mu[c], lc = Y->mulo ? Y->mulo[c] : 0.0;
+    const double *xt = X->T + r, *yt = Y->T + c;
+    const vd vmr = VSET1(mr), vlr = VSET1(lr), vmc = VSET1(mc), vlc = VSET1(lc);
+    vd sum = VSET1(0.0);
+    double sv[W];
+    int64_t t = 0;
+    for (; t + W <= m; t += W)
+        sum = VFMA(VSUB(VSUB(VLD(xt + t), vmr), vlr), VSUB(VSUB(VLD(yt + t), vmc), vlc), sum);
+    VST(sv, sum);
+    double tot = 0.0;
+    for (int q = 0; q < W; q++) tot += sv[q];
+    for (; t < m; t++) tot += ((xt[t] - mr) - lr) * ((yt[t] - mc) - lc);
+    return tot;
+}
+
 /* Exact state of lanes [j0, j1) at row r: the centred co-moment, or the p-th power distance. */
 static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_series *Y, int64_t r,
                            int64_t c0, int64_t j0, int64_t j1, double *acc) {
@@ -190,26 +235,10 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
         const double mr = X->mu[r], lr = X->mulo ? X->mulo[r] : 0.0;
         const double *ym = Y->mu + c0, *yl = Y->mulo ? Y->mulo + c0 : 0;
         if (j1 - j0 < W) {
-            /* a lane or a few (the tracked rows' reseeds, a third of the time of a series of
-             * plateaus whose edges send every diagonal to a reseed): each a dot product of
-             * the two windows' deviations, in vector code along the window */
-            const vd vmr = VSET1(mr), vlr = VSET1(lr);
-            double sv[W];
-            for (int64_t j = j0; j < j1; j++) {
-                const double *xt = X->T + r, *yt = Y->T + c0 + j;
-                const double mc = ym[j], lc = yl ? yl[j] : 0.0;
-                const vd vmc = VSET1(mc), vlc = VSET1(lc);
-                vd sum = VSET1(0.0);
-                int64_t t = 0;
-                for (; t + W <= m; t += W)
-                    sum = VFMA(VSUB(VSUB(VLD(xt + t), vmr), vlr),
-                               VSUB(VSUB(VLD(yt + t), vmc), vlc), sum);
-                VST(sv, sum);
-                double tot = 0.0;
-                for (int q = 0; q < W; q++) tot += sv[q];
-                for (; t < m; t++) tot += ((xt[t] - mr) - lr) * ((yt[t] - mc) - lc);
-                acc[j] = tot;
-            }
+            /* a lane or a few (reseed_lane_: track_row_'s reseeds and the scalar tails'; the
+             * diagonal lists' seeds): each a dot product of the two windows' deviations, in
+             * vector code along the window (dot1_, which reseed_vec_ calls directly) */
+            for (int64_t j = j0; j < j1; j++) acc[j] = MP_NAME(dot1_)(pr, X, Y, r, c0 + j);
             return;
         }
         for (int64_t t = 0; t < m; t++) {
@@ -684,18 +713,29 @@ __attribute__((noinline))
 static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                  int64_t r, int64_t d0, int64_t j, double *acc, double *err,
                                  int leave, double wmax) {
-    const double lim = MP_SCORE_TOL / MP_ROUND, wr = X->w[r];
+    const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND), ev = VLD(err + j);
     const int64_t c = r + d0 + j;
-    unsigned due = 0;
-    for (int q = 0; q < W; q++)
-        if (leave ? err[j + q] * wmax >= lim : err[j + q] * Y->w[c + q] * wr >= lim)
-            due |= 1u << q;
+    /* (each lane's test by the very operations of the scalar ones it stands for) */
+    const unsigned due = VMASK_GE(leave ? VMUL(ev, VSET1(wmax))
+                                        : VMUL(VMUL(ev, VLD(Y->w + c)), VSET1(X->w[r])), vlim);
     if (W > 1 && due == (1u << W) - 1u) { /* (W = 1: seed_ has no path for a few lanes) */
         MP_NAME(seed_vec_)(pr, X, Y, r, d0, j, acc, err);
         return;
     }
-    for (int q = 0; q < W; q++)
-        if (due >> q & 1u) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + q, acc, err);
+    if (!due) return;
+    /* A lane or a few (in tracked rows, nearly always one: the lane whose column just left an
+     * edge), each by seed_'s dot product (dot1_), set into the vectors in registers and both
+     * stored whole, as seed_vec_ stores them: through reseed_lane_, a call of seed_ and two
+     * scalar stores per lane, which the caller's vector loads then waited on, a lane cost
+     * about twice its dot product. */
+    vd cv = VLD(acc + j), nev = ev;
+    for (unsigned left = due; left; left &= left - 1u) {
+        const int q = MP_CTZ(left);
+        cv = VSETLANE(cv, q, MP_NAME(dot1_)(pr, X, Y, r, c + q));
+        nev = VSETLANE(nev, q, 0.0);
+    }
+    VST(acc + j, cv);
+    VST(err + j, nev);
 }
 
 /* Rows per block of track_rows_: each row's six broadcasts (w, df, dg, e, h and the row's
@@ -757,6 +797,30 @@ MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, con
     }
 }
 
+/* Sets of vectors of a band (mixed_rows_' tracked ones, and those tracked since they last left
+ * tracking), a bit per vector: a row block walks them a word at a time, where a byte per vector
+ * cost a load and a test of every vector of every untracked run (on a series of plateaus, 4% of
+ * the band's time went to finding the few vectors that had left tracking). */
+#define MP_VWORDS ((MP_BAND + 64) / 64)
+
+/* The first vector of [v, nv) whose bit in `bits` is not t, or nv. */
+static inline int64_t MP_NAME(run_end_)(const uint64_t *bits, int64_t v, int64_t nv, int t) {
+    for (int64_t i = v >> 6; i << 6 < nv; i++) {
+        const uint64_t x = (t ? ~bits[i] : bits[i]) & (~(uint64_t)0 << (i == v >> 6 ? v & 63 : 0));
+        if (x) {
+            const int64_t e = (i << 6) + MP_CTZ64(x);
+            return e < nv ? e : nv;
+        }
+    }
+    return nv;
+}
+
+/* The bits of [v, v1) in word i (v < v1). */
+static inline uint64_t MP_NAME(run_bits_)(int64_t i, int64_t v, int64_t v1) {
+    const int64_t a = i << 6 > v ? 0 : v - (i << 6), b = v1 - (i << 6) >= 64 ? 64 : v1 - (i << 6);
+    return (b == 64 ? ~(uint64_t)0 : ((uint64_t)1 << b) - 1u) & (~(uint64_t)0 << a);
+}
+
 /* Rows r .. r+nr-1 of the band (z-normalized mode, every row scored in full) where some steps of
  * the band exceed `quiet` (band_body_), with the tracking decided per vector of lanes instead of
  * for the whole band: a vector whose own steps stay within quiet over the block runs as in
@@ -775,14 +839,14 @@ MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, con
  * tested at every row as track_row_ tests it.  A vector that leaves tracking first has its
  * lanes with err wmax >= lim recomputed (reseed_vec_), as band_body_ does for the whole band,
  * so in an untracked row every lane's err (which such rows leave as it is) stays below
- * lim / wmax <= lim / (w_r w_c).  vtrk[v] marks the vectors tracked since they last left.
+ * lim / wmax <= lim / (w_r w_c).  vtrk's bit v marks the vectors tracked since they last left.
  * On a series of plateaus far above their noise (steps), nearly every row meets an edge
  * somewhere in its band, but a vector only for the edge's m rows or columns: tracking all of
  * them cost twice a random walk. */
 MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                     int64_t d0, int64_t nd, int64_t nvec, int64_t jtail,
                                     int64_t r, mp_topk *rows, mp_topk *cols, double *acc,
-                                    double *err, unsigned char *vtrk, double quiet, double wmax,
+                                    double *err, uint64_t *vtrk, double quiet, double wmax,
                                     const int do_rows, const int do_cols, const int nr) {
     const double lim = MP_SCORE_TOL / MP_ROUND;
     const double *const Yes = Y->eslide + r + d0, *const Yhs = Y->hslide + r + d0;
@@ -791,13 +855,24 @@ MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, con
         er = X->e[r + q] > er ? X->e[r + q] : er;
         hr = X->h[r + q] > hr ? X->h[r + q] : hr;
     }
+    /* which vectors' steps exceed quiet, all at once (no branch per vector), then their runs */
+    uint64_t loud[MP_VWORDS];
+    for (int64_t i = 0; i << 6 < nvec; i++) {
+        /* a word in a register, shifted in from its last vector down (x or-ed in memory cost a
+         * store and a reload per vector; or-ed in with a shift per bit, GCC vectorized it into
+         * permutes of the strided loads, slower still) */
+        const int64_t v0 = i << 6;
+        uint64_t x = 0;
+        for (int64_t v = (nvec - v0 < 64 ? nvec : v0 + 64) - 1; v >= v0; v--)
+            x = 2u * x + (uint64_t)(er * Yhs[v * W] + hr * Yes[v * W] > quiet);
+        loud[i] = x;
+    }
     for (int64_t v = 0, v1; v < nvec; v = v1) {
-        const int t = er * Yhs[v * W] + hr * Yes[v * W] > quiet;
-        for (v1 = v + 1; v1 < nvec && (er * Yhs[v1 * W] + hr * Yes[v1 * W] > quiet) == t; v1++) {
-        }
+        const int t = (int)(loud[v >> 6] >> (v & 63) & 1u);
+        v1 = MP_NAME(run_end_)(loud, v + 1, nvec, t);
         const int64_t j = v * W, n = v1 - v; /* vectors [v, v1): lanes [j, j + n W) */
         if (t) {
-            for (int64_t u = v; u < v1; u++) vtrk[u] = 1;
+            for (int64_t i = v >> 6; i << 6 < v1; i++) vtrk[i] |= MP_NAME(run_bits_)(i, v, v1);
             if (nr % MP_TROWS == 0)
                 for (int q = 0; q < nr; q += MP_TROWS)
                     MP_NAME(track_rows_)(pr, X, Y, d0 + j, n, r + q, rows, cols, acc + j,
@@ -807,11 +882,13 @@ MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, con
                     MP_NAME(track_rows_)(pr, X, Y, d0 + j, n, r + q, rows, cols, acc + j,
                                          err + j, do_rows, do_cols, 1);
         } else {
-            for (int64_t u = v; u < v1; u++)
-                if (vtrk[u]) {
-                    MP_NAME(reseed_vec_)(pr, X, Y, r, d0, u * W, acc, err, 1, wmax);
-                    vtrk[u] = 0;
-                }
+            for (int64_t i = v >> 6; i << 6 < v1; i++) { /* (in order of u, as they were) */
+                const uint64_t in = MP_NAME(run_bits_)(i, v, v1);
+                for (uint64_t b = vtrk[i] & in; b; b &= b - 1u)
+                    MP_NAME(reseed_vec_)(pr, X, Y, r, d0, ((i << 6) + MP_CTZ64(b)) * W, acc, err,
+                                         1, wmax);
+                vtrk[i] &= ~in;
+            }
             MP_NAME(rows_)(pr, X, Y, d0 + j, n * W, n, n * W, r, rows, cols, acc + j, MP_ZNORM,
                            do_rows, do_cols, nr);
         }
@@ -862,7 +939,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     int tracking = 0;
     /* mixed_rows_: the vectors of lanes tracked since they last left tracking (all, once a
      * row ran track_row_) */
-    unsigned char vtrk[MP_BAND + 1];
+    uint64_t vtrk[MP_VWORDS];
     const int mixed = mode == MP_ZNORM && track && Y->eslide && Y->hslide && !sparse && full;
     int64_t cells = 0;
 
@@ -936,7 +1013,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                     r += nr;
                     continue;
                 }
-                memset(vtrk, 1, sizeof vtrk); /* (track_row_ and track_skip_ track every lane) */
+                memset(vtrk, 0xff, sizeof vtrk); /* (track_row_, track_skip_: every lane) */
                 if (mode == MP_ZNORM) {
                     if (sparse)
                         MP_NAME(score_sparse_)(pr, X, Y, d0, nd, r, srows, scols, acc, err,
