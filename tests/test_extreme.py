@@ -7,7 +7,7 @@ from conftest import random_walk
 import checks
 import naive
 import mpcore
-from mpcore import _prepare
+from mpcore import _pipeline, _prepare
 
 
 def _walk(n=300, seed=0):
@@ -311,3 +311,101 @@ def test_a_shift_that_rounds_values_is_not_taken():
     s = _prepare.prepare_series(T, 12, True, None, "T_A_subseq_isconstant", shift, scale,
                                 tracked=True)
     assert len(s.flat)
+
+
+def _flat_brute(T, m, rows, ok, excl, self_join):
+    """Correlations of the flat rows with every window, centred in long double (the NumPy
+    expression _flat_candidates' tiles replace)."""
+    W = np.lib.stride_tricks.sliding_window_view(np.asarray(T, np.longdouble), m)
+    Z = W - W.mean(axis=1, keepdims=True)
+    Z /= np.sqrt((Z * Z).sum(axis=1, keepdims=True))
+    C = np.full((len(rows), len(W)), -np.inf)
+    good = np.flatnonzero(ok)
+    C[:, good] = (Z[rows] @ Z[good].T).astype(np.float64)
+    if self_join:
+        d = np.arange(len(W))[None, :] - np.asarray(rows)[:, None]
+        return np.where(d > excl, C, -np.inf), np.where(d < -excl, C, -np.inf)
+    return C, None
+
+
+def _best(scores, k, later):
+    """The k best columns of each row of ``scores``, a top-k table's order (-1: none)."""
+    idx = np.arange(scores.shape[1])
+    out = np.full((scores.shape[0], k), -1)
+    for i, s in enumerate(scores):
+        keep = np.flatnonzero(np.isfinite(s))
+        order = keep[np.lexsort((-idx[keep] if later else idx[keep], -s[keep]))][:k]
+        out[i, : len(order)] = order
+    return out
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN windows: never offered
+@pytest.mark.parametrize("self_join", [True, False])
+@pytest.mark.parametrize("k", [1, 3])
+def test_flat_candidates_match_brute_force(monkeypatch, self_join, k):
+    """_flat_candidates' tiles (here small, so that several blocks and row chunks meet and the
+    exclusion zone crosses block edges) give each flat row, and each column, the candidates a
+    long double brute force ranks first, on the right sides and outside the exclusion zone."""
+    monkeypatch.setattr(_pipeline, "FLAT_BLOCK", 64)
+    monkeypatch.setattr(_pipeline, "FLAT_ROWS", 5)
+    m = 8
+    T = random_walk(600, seed=4)
+    T[100:160] = 7.0 + 1e-7 * np.sin(np.arange(60))
+    T[300:340] = 2.0  # constant: left to _constant_candidates
+    T[340:380] = 2.0 + 1e-7 * np.cos(np.arange(40) / 2)
+    T[450] = np.nan
+    # near-flat and almost periodic, a period just over the exclusion zone (m = 8: 2): each
+    # window's nearest lies just past the zone, and would lie on its edge if the zone let it
+    T[500:540] = 5.0 + 1e-7 * np.sin(2 * np.pi * np.arange(40) / 2.05)
+    # (40 samples: no two windows 41 apart, 20 periods, whose near-ties would rank by rounding)
+    B = random_walk(300, seed=5)
+    B[40:90] = -1.0 + 1e-7 * np.sin(np.arange(50) / 3)
+    job = _prepare.prepare_job(T, m, None if self_join else B, self_join, True, 2.0, k, None,
+                               None, flat_exact=True)
+    tables = job.new_tables()
+    _pipeline._flat_candidates(job, tables, n_threads=2)
+    X = job.series[0]
+    Y = X if self_join else job.series[1]
+    rows = np.asarray(X.flat)
+    assert len(rows) > 10
+    ok = Y.valid & (Y.const == 0)
+    if self_join:
+        right, left = _flat_brute(Y.exact, m, rows, ok, job.excl_zone, True)
+        got_r = tables[0].I.reshape(-1, k)[rows]
+        got_l = tables[1].I.reshape(-1, k)[rows]
+        np.testing.assert_array_equal(got_r, _best(right, k, False))
+        np.testing.assert_array_equal(got_l, _best(left, k, True))
+        # scores within the kernels' tolerance of the truth
+        P = tables[0].P.reshape(-1, k)[rows]
+        want = np.take_along_axis(right, np.maximum(got_r, 0), axis=1)
+        assert np.all(np.abs(P - want)[got_r >= 0] < 1e-8)
+        # each non-flat column got the flat rows before it in its left table, after it in
+        # its right one
+        cols = np.flatnonzero(ok & ~np.isin(np.arange(Y.l), rows))
+        for tab, side, later in ((tables[1], right, True), (tables[0], left, False)):
+            want = _best(side.T[cols], k, later)
+            np.testing.assert_array_equal(tab.I.reshape(-1, k)[cols],
+                                          np.where(want >= 0, rows[np.maximum(want, 0)], -1))
+    else:
+        A_rows = rows
+        okB = job.series[1].valid & (job.series[1].const == 0)
+        WA = np.lib.stride_tricks.sliding_window_view(np.asarray(X.exact, np.longdouble), m)
+        WB = np.lib.stride_tricks.sliding_window_view(np.asarray(job.series[1].exact,
+                                                                 np.longdouble), m)
+        ZA = WA - WA.mean(axis=1, keepdims=True)
+        ZA /= np.sqrt((ZA * ZA).sum(axis=1, keepdims=True))
+        ZB = WB - WB.mean(axis=1, keepdims=True)
+        ZB /= np.sqrt((ZB * ZB).sum(axis=1, keepdims=True))
+        C = np.full((len(A_rows), len(WB)), -np.inf)
+        C[:, okB] = (ZA[A_rows] @ ZB[okB].T).astype(np.float64)
+        CB = np.full((len(job.series[1].flat), X.l), -np.inf)
+        okA = X.valid & (X.const == 0)
+        CB[:, okA] = (ZB[job.series[1].flat] @ ZA[okA].T).astype(np.float64)
+        # A's flat rows: all of B; A's other rows: B's flat windows (A's flat ones hold theirs)
+        I = tables[0].I.reshape(-1, k)
+        np.testing.assert_array_equal(I[A_rows], _best(C, k, False))
+        others = np.flatnonzero(okA & ~np.isin(np.arange(X.l), A_rows))
+        want = _best(CB.T[others], k, False)
+        np.testing.assert_array_equal(
+            I[others], np.where(want >= 0, np.asarray(job.series[1].flat)[np.maximum(want, 0)],
+                                -1))

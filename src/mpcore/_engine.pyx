@@ -6,7 +6,7 @@ mutable state except two atomic counters (next band, cells done).
 """
 import numpy as np
 
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 from libc.math cimport fabs, ldexp, pow, INFINITY
 from libc.stdlib cimport malloc, calloc, free
 
@@ -712,3 +712,69 @@ def merge_unique(dst, src):
                         break
                 if not seen:
                     mp_topk_insert(&d, r, s.P[r * k + q], s.I[r * k + q])
+
+
+cdef inline void _offer(mp_topk *t, int64_t row, double s, int64_t idx) noexcept nogil:
+    """mp_topk_insert, its first test inline: a tile offers millions of pairs, most below
+    the row's k-th best, and the call alone cost more than the test."""
+    cdef int64_t q = row * t.k + t.k - 1
+    if s > t.P[q] or (s == t.P[q] and (idx > t.I[q] if t.later else idx < t.I[q])):
+        mp_topk_insert(t, row, s, idx)
+
+
+def offer_flat_tile(const double[:, ::1] S, const int64_t[::1] rows, int64_t c0,
+                    const uint8_t[::1] ok, const uint8_t[::1] offer_col, int64_t excl,
+                    bint self_join, own_right, own_left, col_right, col_left,
+                    int64_t i0=0):
+    """Offer one tile of near-flat rows' scores (_pipeline._flat_candidates): ``S[i, j]`` is
+    the score of row ``rows[i]`` against column ``c0 + j`` (columns not ``ok`` skipped).
+
+    Row side: (i, c) goes to ``own_right`` (a table indexed by i, not by the row: each thread
+    keeps its own, merged later), in a self-join only past the exclusion zone, c after the row
+    to ``own_right`` and c before it to ``own_left`` (row ``i0 + i`` of these tables: the tile's
+    first row is the ``i0``-th flat row).  Column side: (c, row) goes, where
+    ``offer_col[c]``, to ``col_right`` (self-join: the column's left table, the row being
+    before it) or ``col_left`` (the row after it); AB-join: ``col_right``.  None: no such
+    side.  mp_topk_insert's first test rejects most pairs; its order is total (score, then
+    index), so the tables end the same whatever order the tiles come in."""
+    cdef mp_topk ora, ola, cra, cla
+    cdef bint has_or = own_right is not None, has_ol = own_left is not None
+    cdef bint has_cr = col_right is not None, has_cl = col_left is not None
+    if has_or:
+        _fill_topk(&ora, own_right)
+    if has_ol:
+        _fill_topk(&ola, own_left)
+    if has_cr:
+        _fill_topk(&cra, col_right)
+    if has_cl:
+        _fill_topk(&cla, col_left)
+    cdef Py_ssize_t F = S.shape[0], B = S.shape[1], i, j
+    cdef int64_t r, c, d
+    cdef double s
+    if rows.shape[0] != F or c0 < 0 or c0 + B > ok.shape[0] or offer_col.shape[0] < c0 + B:
+        raise ValueError("offer_flat_tile: shapes disagree")
+    with nogil:
+        for i in range(F):
+            r = rows[i]
+            for j in range(B):
+                c = c0 + j
+                if not ok[c]:
+                    continue
+                s = S[i, j]
+                if not self_join:
+                    if has_or:
+                        _offer(&ora, i0 + i, s, c)
+                    if has_cr and offer_col[c]:
+                        _offer(&cra, c, s, r)
+                    continue
+                d = c - r
+                if d > excl:
+                    if has_or:
+                        _offer(&ora, i0 + i, s, c)
+                    if has_cr and offer_col[c]:
+                        _offer(&cra, c, s, r)
+                elif d < -excl:
+                    if has_ol:
+                        _offer(&ola, i0 + i, s, c)
+                    if has_cl and offer_col[c]:
+                        _offer(&cla, c, s, r)

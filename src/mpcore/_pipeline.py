@@ -241,43 +241,106 @@ def _select(job: Job, X, Y, cand: np.ndarray, scratch: np.ndarray, a: int, b: in
     _row_blocks(rows, b - a, _refine_threads(job, b - a, cand.shape[1], n_threads))
 
 
-def _flat_candidates(job: Job, tables: list[Table]) -> None:
+# _flat_candidates' tiles: columns a block, flat rows a chunk.  A block's centred windows (B m
+# values) are built once for all the chunks; a tile's scores, FLAT_ROWS x FLAT_BLOCK doubles
+# (32 MB), stay the one large array a thread holds.
+FLAT_BLOCK = 8192
+FLAT_ROWS = 512
+
+
+def _centred(T: np.ndarray, m: int, st: np.ndarray, at, usable: np.ndarray | None = None
+             ) -> np.ndarray:
+    """Windows ``at`` (a slice or indices) of ``T`` z-normalized as _exact._zdist2 does, ``((x * sc - mu) -
+    corr) * isd`` from their _exact.window_zstats ``st``: ``x - mu`` is exact for a near-flat
+    window's values, so its deviations keep their digits.  Rows not ``usable``: zeros (their
+    values may be NaN, which a product would spread)."""
+    W = np.lib.stride_tricks.sliding_window_view(T, m)[at]
+    s = st[at]
+    Z = W * s[:, 3:4]
+    Z -= s[:, 0:1]
+    Z -= s[:, 1:2]
+    Z *= s[:, 2:3]
+    if usable is not None:
+        Z[~usable[at]] = 0.0
+    return Z
+
+
+def _flat_candidates(job: Job, tables: list[Table], n_threads: int | None = None) -> None:
     """Near-flat windows skip the kernels (their correlations would be rounding noise): each
-    gets an exact distance profile here, offered to its own table and, symmetrically, to the
-    tables of the windows it is compared with.  Constant windows are left to
-    _constant_candidates, and flat-to-flat pairs are offered once, by the row's own pass."""
-    m, excl = job.m, job.excl_zone
+    is compared here with every window, exactly centred, offered to its own table and,
+    symmetrically, to the tables of the windows it is compared with.  Constant windows are
+    left to _constant_candidates, and flat-to-flat pairs are offered once, by the row's own
+    pass.
+
+    The scores come in tiles, one matrix product each (flat rows x a block of columns, O(F l m)
+    work at BLAS speed rather than F scalar profiles), and _engine.offer_flat_tile offers each
+    pair to the tables it may enter.  Threads take ranges of columns: the columns' tables are
+    theirs alone, and each keeps its own tables for the flat rows, merged at the end (a top-k
+    table's order is total, so the result does not depend on the threads)."""
+    m, excl, k = job.m, job.excl_zone, job.k
     if job.self_join:
         s = job.series[0]
-        jobs = [(s, s, tables[0], tables[1], True)]
-    else:
-        jobs = [(job.series[0], job.series[1], tables[0], None, False),
-                (job.series[1], job.series[0], None, tables[0], False)]
-    for X, Y, own, other, self_join in jobs:
-        if not len(X.flat):
+        jobs = [(s, s, True, True)]
+    else:  # a flat window of A against all of B; one of B, offered to A's windows
+        jobs = [(job.series[0], job.series[1], True, False),
+                (job.series[1], job.series[0], False, True)]
+    for X, Y, own, other in jobs:
+        rows = np.asarray(X.flat, dtype=np.int64)
+        F = len(rows)
+        if not F:
             continue
         flat_y = np.zeros(Y.l, dtype=bool)
         flat_y[Y.flat] = True
         ok = Y.valid & (Y.const == 0)
-        stats = _exact.window_zstats(Y.exact, m, ok)  # once, not once per profile
-        for r in X.flat:
-            D = _exact.distance_profile(X.exact[r : r + m], Y.exact, m, True, 2.0,
-                                        ok.astype(np.uint8), Y.const, False, stats=stats)
-            score = 1.0 - D * D / (2.0 * m)
-            cols = np.flatnonzero(ok)
-            if self_join:
-                cols = cols[np.abs(cols - r) > excl]
-                right, left = cols[cols > r], cols[cols < r]
-                for tab, cs in ((tables[0], right), (tables[1], left)):  # r's own tables
-                    _engine.insert_scored(tab, np.full(len(cs), r, np.int64), cs, score[cs])
-                for tab, cs in ((tables[1], right), (tables[0], left)):  # r as their neighbour
-                    cs = cs[~flat_y[cs]]
-                    _engine.insert_scored(tab, cs, np.full(len(cs), r, np.int64), score[cs])
-            elif own is not None:  # a flat window of A against all of B
-                _engine.insert_scored(own, np.full(len(cols), r, np.int64), cols, score[cols])
-            else:  # a flat window of B, offered to A's windows (flat ones did it already)
-                cols = cols[~flat_y[cols]]
-                _engine.insert_scored(other, cols, np.full(len(cols), r, np.int64), score[cols])
+        st = _zstats(job, Y, ok, n_threads)  # once, not once per block
+        if job.self_join:
+            sx = st
+        else:
+            mine = np.zeros(X.l, dtype=bool)
+            mine[rows] = True
+            sx = _exact.window_zstats(X.exact, m, mine)
+        ZX = _centred(X.exact, m, sx, rows)
+        # flat columns were offered by their own pass (self-join) or A's (AB-join)
+        offer = (~flat_y).view(np.uint8) if other else np.zeros(Y.l, np.uint8)
+        ok8 = ok.view(np.uint8)
+        if job.self_join:
+            col_right, col_left = tables[1], tables[0]  # the row before the column: its left
+        else:
+            col_right, col_left = (tables[0] if other else None), None
+
+        def span(ab: tuple[int, int]) -> list[Table]:
+            mine = [Table(F, k), Table(F, k, later=True)] if own else []
+            o_r = mine[0] if own else None
+            o_l = mine[1] if own and job.self_join else None
+            S = np.empty(min(F, FLAT_ROWS) * FLAT_BLOCK)
+            for c0 in range(ab[0], ab[1], FLAT_BLOCK):
+                c1 = min(c0 + FLAT_BLOCK, ab[1])
+                if not ok[c0:c1].any():
+                    continue
+                ZT = _centred(Y.exact, m, st, slice(c0, c1), ok).T
+                for r0 in range(0, F, FLAT_ROWS):
+                    r1 = min(r0 + FLAT_ROWS, F)
+                    tile = S[: (r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)
+                    np.matmul(ZX[r0:r1], ZT, out=tile)
+                    tile /= m  # the Pearson correlation, 1 - D^2 / (2 m)
+                    _engine.offer_flat_tile(tile, rows[r0:r1], c0, ok8, offer, excl,
+                                            job.self_join, o_r, o_l, col_right, col_left, r0)
+            return mine
+
+        n = _threads.resolve(n_threads)
+        n = max(1, min(n, Y.l // FLAT_BLOCK))
+        cuts = [Y.l * i // n for i in range(n + 1)]
+        cuts = [c - c % FLAT_BLOCK if 0 < c < Y.l else c for c in cuts]  # whole blocks
+        spans = [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+        got = _threads.each(span, spans, len(spans))
+        if not own:
+            continue
+        for mine in got:
+            for part, dst in zip(mine, tables[:2] if job.self_join else tables[:1]):
+                I = part.I.reshape(F, k)
+                keep = I >= 0
+                _engine.insert_scored(dst, np.repeat(rows, k)[keep.ravel()], I[keep],
+                                      part.P.reshape(F, k)[keep])
 
 
 def _tie_candidates(I: np.ndarray, cls: np.ndarray, side: str, excl: int,
