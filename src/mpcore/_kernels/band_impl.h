@@ -120,22 +120,9 @@ typedef double vd;
 #define MP_UNLIKELY(x) (x)
 #endif
 
-/* Index of the lowest set bit of x (x != 0). */
+/* Index of the lowest set bit of x (x != 0), of 32 and of 64 bits. */
 #if defined(__GNUC__)
 #define MP_CTZ(x) __builtin_ctz(x)
-#else
-static __forceinline int MP_CTZ(unsigned x) {
-    int n = 0;
-    while (!(x & 1u)) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-#endif
-
-/* The same for 64 bits (x != 0). */
-#if defined(__GNUC__)
 #define MP_CTZ64(x) __builtin_ctzll(x)
 #else
 static __forceinline int MP_CTZ64(uint64_t x) {
@@ -146,6 +133,7 @@ static __forceinline int MP_CTZ64(uint64_t x) {
     }
     return n;
 }
+#define MP_CTZ(x) MP_CTZ64((uint64_t)(x))
 #endif
 
 #define MP_CAT2(a, b) a##b
