@@ -265,7 +265,8 @@ def _centred(T: np.ndarray, m: int, st: np.ndarray, at, usable: np.ndarray | Non
     return Z
 
 
-def _flat_candidates(job: Job, tables: list[Table], n_threads: int | None = None) -> None:
+def _flat_candidates(job: Job, tables: list[Table], n_threads: int | None = None,
+                     stats: list | None = None) -> None:
     """Near-flat windows skip the kernels (their correlations would be rounding noise): each
     is compared here with every window, exactly centred, offered to its own table and,
     symmetrically, to the tables of the windows it is compared with.  Constant windows are
@@ -276,15 +277,16 @@ def _flat_candidates(job: Job, tables: list[Table], n_threads: int | None = None
     work at BLAS speed rather than F scalar profiles), and _engine.offer_flat_tile offers each
     pair to the tables it may enter.  Threads take ranges of columns: the columns' tables are
     theirs alone, and each keeps its own tables for the flat rows, merged at the end (a top-k
-    table's order is total, so the result does not depend on the threads)."""
+    table's order is total, so the result does not depend on the threads).  ``stats``:
+    series_facts' statistics of the series, if known (the same numbers: its usable windows
+    are these ``ok`` ones)."""
     m, excl, k = job.m, job.excl_zone, job.k
     if job.self_join:
-        s = job.series[0]
-        jobs = [(s, s, True, True)]
+        jobs = [(0, 0, True, True)]
     else:  # a flat window of A against all of B; one of B, offered to A's windows
-        jobs = [(job.series[0], job.series[1], True, False),
-                (job.series[1], job.series[0], False, True)]
-    for X, Y, own, other in jobs:
+        jobs = [(0, 1, True, False), (1, 0, False, True)]
+    for x, y, own, other in jobs:
+        X, Y = job.series[x], job.series[y]
         rows = np.asarray(X.flat, dtype=np.int64)
         F = len(rows)
         if not F:
@@ -292,9 +294,12 @@ def _flat_candidates(job: Job, tables: list[Table], n_threads: int | None = None
         flat_y = np.zeros(Y.l, dtype=bool)
         flat_y[Y.flat] = True
         ok = Y.valid & (Y.const == 0)
-        st = _zstats(job, Y, ok, n_threads)  # once, not once per block
+        # once, not once per block
+        st = stats[y] if stats is not None else _zstats(job, Y, ok, n_threads)
         if job.self_join:
             sx = st
+        elif stats is not None:
+            sx = stats[x]
         else:
             mine = np.zeros(X.l, dtype=bool)
             mine[rows] = True
@@ -430,7 +435,7 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
     the diagonals an anytime profile has done (sorted), where alone its neighbours lie."""
     k = job.k
     if special:
-        special_candidates(job, tables)
+        special_candidates(job, tables, n_threads, cache)
     X = job.series[0]
     if job.twins is None and _finalizes_small(job, len(tables), n_threads):
         # small: the same steps in one compiled call (None: identical windows, whose ties
@@ -456,12 +461,15 @@ def finalize(job: Job, tables: list[Table], n_threads: int | None = None, specia
     return rows.result(warn, boxed)
 
 
-def special_candidates(job: Job, tables: list[Table]) -> None:
+def special_candidates(job: Job, tables: list[Table], n_threads: int | None = None,
+                       cache: dict | None = None) -> None:
     """Offer the candidates the kernels leave out, constant and near-flat windows', to
-    ``tables`` (the job's own, or fresh ones merged into them later, row by row)."""
+    ``tables`` (the job's own, or fresh ones merged into them later, row by row).
+    ``cache``: series_facts', whose window statistics the near-flat windows' need too."""
     if job.normalize:
         _constant_candidates(job, tables)
-        _flat_candidates(job, tables)
+        stats = cache.get("stats") if cache is not None else None
+        _flat_candidates(job, tables, n_threads, stats)
 
 
 BOX_PIECE_ROWS = 16384
@@ -666,7 +674,7 @@ def _refined_in_rows(job: Job, executor, n_threads: int | None) -> mparray:
             # constant and near-flat windows' candidates, into tables of their own: the
             # executor is still writing the job's (merged in below, a range at a time)
             extra = job.new_tables()
-            special_candidates(job, extra)
+            special_candidates(job, extra, n_threads, cache)
             rows = Rows(job, tables, n_threads, cache)
             while done < l:
                 got = [events.get()]
