@@ -87,7 +87,7 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
 
     for (int64_t i = 0, until_seed = 0; i < rows; i++, until_seed--) {
         const int64_t j0 = i + g0;
-        if (until_seed == 0) {  /* (a countdown: see mpm_z4) */
+        if (until_seed == 0) {  /* (a countdown: see mpm_s4) */
             until_seed = pr->reseed;
             if (cancel && *cancel) {
                 free(acc);
@@ -254,10 +254,10 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
  *
  * The generic strip above keeps its lanes in memory and loops over the channels and the
  * sorting network at run time, so the compiler scalarizes most of it (about 400 cycles a cell
- * at d = 10).  Here, for z-normalized profiles without `include` (the common case) and d <= 16,
- * the strip is compiled once per d (and per sort direction): the d co-moments and the d
- * distances are arrays of 4-lane vectors with constant indices, the sorting network is unrolled
- * at compile time, so they all live in registers.  Every value is computed with the same
+ * at d = 10).  Here, for profiles without `include` (the common case), z-normalized or p-norms
+ * with p = 1 or 2, and d <= 16, the strip is compiled once per d (and per mode): the d running
+ * sums and the d distances are arrays of 4-lane vectors with constant indices, the sorting
+ * network is unrolled at compile time, so they all live in registers.  Every value is computed with the same
  * operations in the same order as the generic code (no FMA there either), and a sorting
  * network's output does not depend on the network (the distances are never NaN or -0), so the
  * sums, and hence P and I, are bitwise identical.  A strip of MPM_L = 8 diagonals runs as two
@@ -338,10 +338,10 @@ MPM_AVX2_INLINE void mpm_sort4(__m256d *v, const int n) {
 /* One strip of 4 diagonals g..g+3; D channels; clean: pr->clean.  Returns the cells, or -1.
  * Discords: the channels are sorted ascending and summed from the largest down, which gives
  * the generic code's descending order and sums exactly. */
-MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, int64_t *idx,
-                               const volatile int *cancel, const int D, const int clean,
-                               const int track) {
-    const int64_t l = pr->l, S = pr->stride;
+MPM_AVX2_INLINE int64_t mpm_s4(const mpm_params *pr, int64_t g, double *best, int64_t *idx,
+                               const volatile int *cancel, const int D, const int mode,
+                               const int clean, const int track) {
+    const int64_t l = pr->l, S = pr->stride, m = pr->m;
     if (g >= l) return 0;
     const int64_t rows = l - g;
     const __m256d two_m = _mm256_set1_pd(2.0 * (double)pr->m), one = _mm256_set1_pd(1.0);
@@ -364,6 +364,25 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
                 acc[c] = _mm256_loadu_pd(t);
                 err[c] = _mm256_setzero_pd();
             }
+        } else if (mode != MPM_ZNORM) {
+            /* p-norms: mpm_strip_generic's running sums and rounding bounds, the same
+             * operations in the same order */
+            for (int c = 0; c < D; c++) {
+                const double *T = pr->T + c * S;
+                const __m256d xo = _mm256_set1_pd(T[i - 1]), xi = _mm256_set1_pd(T[i + m - 1]);
+                __m256d u = _mm256_sub_pd(xi, _mm256_loadu_pd(T + j0 + m - 1));
+                __m256d v = _mm256_sub_pd(xo, _mm256_loadu_pd(T + j0 - 1));
+                if (mode == MPM_P2) {
+                    u = _mm256_mul_pd(u, u);
+                    v = _mm256_mul_pd(v, v);
+                } else {
+                    u = _mm256_and_pd(u, nosign);
+                    v = _mm256_and_pd(v, nosign);
+                }
+                acc[c] = _mm256_add_pd(acc[c], _mm256_sub_pd(u, v));
+                err[c] = _mm256_add_pd(err[c], _mm256_add_pd(_mm256_add_pd(u, v),
+                                                             _mm256_and_pd(acc[c], nosign)));
+            }
         } else {
             for (int c = 0; c < D; c++) {
                 const __m256d fi = _mm256_set1_pd(pr->df[c * S + i - 1]);
@@ -379,7 +398,7 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
                                               _mm256_and_pd(acc[c], nosign)));
             }
         }
-        if (track)  /* (mpm_strip_generic's test and exact fix, the same operations) */
+        if (mode == MPM_ZNORM && track)  /* (mpm_strip_generic's test and exact fix) */
             for (int c = 0; c < D; c++) {
                 const __m256d wi = _mm256_set1_pd(pr->w[c * S + i]);
                 const __m256d wj = _mm256_loadu_pd(pr->w + c * S + j0);
@@ -401,6 +420,35 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
                 }
             }
         for (int c = 0; c < D; c++) {
+            if (mode != MPM_ZNORM) {
+                /* mpm_strip_generic's test: a sum whose rounding bound exceeds MPM_TOL of it
+                 * (NaN included) is recomputed exactly */
+                const __m256d redo_v = _mm256_and_pd(
+                    _mm256_cmp_pd(err[c], _mm256_setzero_pd(), _CMP_GT_OQ),
+                    _mm256_cmp_pd(_mm256_mul_pd(acc[c], _mm256_set1_pd(MPM_TOL)),
+                                  _mm256_mul_pd(_mm256_set1_pd(MPM_ROUND), err[c]),
+                                  _CMP_NGE_UQ));
+                const int redo = _mm256_movemask_pd(redo_v);
+                if (redo) {
+                    double t[4], e[4];
+                    _mm256_storeu_pd(t, acc[c]);
+                    _mm256_storeu_pd(e, err[c]);
+                    for (int q = 0; q < 4; q++)
+                        if ((redo >> q & 1) && j0 + q < l) {
+                            t[q] = mpm_exact_sum(pr, c, i, j0 + q);
+                            e[q] = 0.0;
+                        }
+                    acc[c] = _mm256_loadu_pd(t);
+                    err[c] = _mm256_loadu_pd(e);
+                }
+                /* a > 0 ? a : +0, its root for p = 2, and +inf for a non-finite window */
+                __m256d s = _mm256_and_pd(_mm256_cmp_pd(acc[c], _mm256_setzero_pd(),
+                                                        _CMP_GT_OQ), acc[c]);
+                if (mode == MPM_P2) s = _mm256_sqrt_pd(s);
+                dist[c] = _mm256_add_pd(s, _mm256_add_pd(_mm256_set1_pd(pr->bad[c * S + i]),
+                                                         _mm256_loadu_pd(pr->bad + c * S + j0)));
+                continue;
+            }
             const __m256d wi = _mm256_set1_pd(pr->w[c * S + i]);
             const __m256d wj = _mm256_loadu_pd(pr->w + c * S + j0);
             __m256d rho = _mm256_mul_pd(_mm256_mul_pd(acc[c], wi), wj);
@@ -491,22 +539,24 @@ MPM_AVX2_INLINE int64_t mpm_z4(const mpm_params *pr, int64_t g, double *best, in
     return cells;
 }
 
-#define MPM_Z4_DEF(D)                                                                        \
-    MPM_AVX2_FN static int64_t mpm_z4_##D(const mpm_params *pr, int64_t g, double *best,     \
+#define MPM_S4_DEF(D)                                                                        \
+    MPM_AVX2_FN static int64_t mpm_s4_##D(const mpm_params *pr, int64_t g, double *best,     \
                                           int64_t *idx, const volatile int *cancel) {        \
-        return pr->flat    ? mpm_z4(pr, g, best, idx, cancel, D, 0, 1)                      \
-               : pr->clean ? mpm_z4(pr, g, best, idx, cancel, D, 1, 0)                      \
-                           : mpm_z4(pr, g, best, idx, cancel, D, 0, 0);                     \
+        return pr->mode == MPM_P2 ? mpm_s4(pr, g, best, idx, cancel, D, MPM_P2, 0, 1)        \
+               : pr->mode == MPM_P1 ? mpm_s4(pr, g, best, idx, cancel, D, MPM_P1, 0, 1)      \
+               : pr->flat  ? mpm_s4(pr, g, best, idx, cancel, D, MPM_ZNORM, 0, 1)            \
+               : pr->clean ? mpm_s4(pr, g, best, idx, cancel, D, MPM_ZNORM, 1, 0)            \
+                           : mpm_s4(pr, g, best, idx, cancel, D, MPM_ZNORM, 0, 0);           \
     }
-MPM_Z4_DEF(1) MPM_Z4_DEF(2) MPM_Z4_DEF(3) MPM_Z4_DEF(4) MPM_Z4_DEF(5) MPM_Z4_DEF(6)
-MPM_Z4_DEF(7) MPM_Z4_DEF(8) MPM_Z4_DEF(9) MPM_Z4_DEF(10) MPM_Z4_DEF(11) MPM_Z4_DEF(12)
-MPM_Z4_DEF(13) MPM_Z4_DEF(14) MPM_Z4_DEF(15) MPM_Z4_DEF(16)
+MPM_S4_DEF(1) MPM_S4_DEF(2) MPM_S4_DEF(3) MPM_S4_DEF(4) MPM_S4_DEF(5) MPM_S4_DEF(6)
+MPM_S4_DEF(7) MPM_S4_DEF(8) MPM_S4_DEF(9) MPM_S4_DEF(10) MPM_S4_DEF(11) MPM_S4_DEF(12)
+MPM_S4_DEF(13) MPM_S4_DEF(14) MPM_S4_DEF(15) MPM_S4_DEF(16)
 
-typedef int64_t (*mpm_z4_fn)(const mpm_params *, int64_t, double *, int64_t *,
+typedef int64_t (*mpm_s4_fn)(const mpm_params *, int64_t, double *, int64_t *,
                              const volatile int *);
-static const mpm_z4_fn mpm_z4_table[MPM_FAST_DMAX + 1] = {
-    NULL, mpm_z4_1, mpm_z4_2, mpm_z4_3, mpm_z4_4, mpm_z4_5, mpm_z4_6, mpm_z4_7, mpm_z4_8,
-    mpm_z4_9, mpm_z4_10, mpm_z4_11, mpm_z4_12, mpm_z4_13, mpm_z4_14, mpm_z4_15, mpm_z4_16};
+static const mpm_s4_fn mpm_s4_table[MPM_FAST_DMAX + 1] = {
+    NULL, mpm_s4_1, mpm_s4_2, mpm_s4_3, mpm_s4_4, mpm_s4_5, mpm_s4_6, mpm_s4_7, mpm_s4_8,
+    mpm_s4_9, mpm_s4_10, mpm_s4_11, mpm_s4_12, mpm_s4_13, mpm_s4_14, mpm_s4_15, mpm_s4_16};
 
 static int mpm_cpu_avx2(void) {
     static int known = -1;  /* benign race: every thread stores the same value */
@@ -521,9 +571,9 @@ static int mpm_cpu_avx2(void) {
 int64_t mpm_strip(const mpm_params *pr, int64_t g0, double *best, int64_t *idx,
                   const volatile int *cancel) {
 #ifdef MPM_HAVE_AVX2
-    if (pr->mode == MPM_ZNORM && pr->nfix == 0 && pr->d >= 1 && pr->d <= MPM_FAST_DMAX &&
+    if (pr->mode != MPM_P && pr->nfix == 0 && pr->d >= 1 && pr->d <= MPM_FAST_DMAX &&
         !getenv("MPCORE_MBAND_GENERIC") && mpm_cpu_avx2()) {
-        const mpm_z4_fn f = mpm_z4_table[pr->d];
+        const mpm_s4_fn f = mpm_s4_table[pr->d];
         int64_t cells = 0;
         for (int h = 0; h < L; h += 4) {
             const int64_t c = f(pr, g0 + h, best, idx, cancel);

@@ -13,10 +13,10 @@
  * go to the lowest index, so the result does not depend on how the diagonals were split.  The
  * reported distances are recomputed exactly afterwards (mpm_refine).
  *
- * Two strips compute the same bits: a generic one (any d, include, p-norms; lanes in memory,
- * the network read at run time) and, on x86-64 CPUs with AVX2, one compiled for each d <= 16
- * for z-normalized profiles without include, whose d co-moments, distances and sorting network
- * stay in registers (about 4x faster at d = 10).  MPCORE_MBAND_GENERIC=1 in the environment
+ * Two strips compute the same bits: a generic one (any d, include, any p; lanes in memory, the
+ * network read at run time) and, on x86-64 CPUs with AVX2, one compiled for each d <= 16 for
+ * profiles without include, z-normalized or with p = 1 or 2, whose d running sums, distances
+ * and sorting network stay in registers (about 4x faster at d = 10).  MPCORE_MBAND_GENERIC=1 in the environment
  * forces the generic one (the tests compare the two).
  */
 #ifndef MPCORE_MBAND_H
