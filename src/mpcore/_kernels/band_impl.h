@@ -649,6 +649,31 @@ static void MP_NAME(reseed_due_aamp_)(const mp_params *pr, const mp_series *X, c
         }
 }
 
+/* track_band_aamp_'s block test: MP_VMIN_KEEP(a, b), the smaller of a and b lane by lane,
+ * where a lane of a is NaN b's (or NaN: either way no lane's smallest is lost), and
+ * MP_VANY_NLT(s, t), whether some lane has s >= t or s or t NaN (not s < t). */
+#if MP_ISA == MP_ISA_AVX512
+#define MP_VMIN_KEEP(a, b) _mm512_min_pd(a, b)
+#define MP_VANY_NLT(s, t) (_mm512_cmp_pd_mask(s, t, _CMP_NLT_UQ) != 0)
+#elif MP_ISA == MP_ISA_AVX2
+#define MP_VMIN_KEEP(a, b) _mm256_min_pd(a, b)
+#define MP_VANY_NLT(s, t) (_mm256_movemask_pd(_mm256_cmp_pd(s, t, _CMP_NLT_UQ)) != 0)
+#elif W == 2 && (defined(__SSE2__) || defined(_M_X64))
+#define MP_VMIN_KEEP(a, b) _mm_min_pd(a, b)
+#define MP_VANY_NLT(s, t) (_mm_movemask_pd(_mm_cmpnlt_pd(s, t)) != 0)
+#elif W == 2
+#define MP_VMIN_KEEP(a, b) vminq_f64(a, b) /* (NaN if either is) */
+#define MP_VANY_NLT(s, t) (vminvq_u32(vreinterpretq_u32_u64(vcltq_f64(s, t))) == 0)
+#else
+#define MP_VMIN_KEEP(a, b) ((a) < (b) ? (a) : (b))
+#define MP_VANY_NLT(s, t) (!((s) < (t)))
+#endif
+#if defined(__GNUC__)
+#define MP_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define MP_LIKELY(x) (x)
+#endif
+
 /* Rows per block of track_band_aamp_: each row's four broadcasts (-w, T_r, T_r+m and the
  * row's threshold) stay in registers across the block. */
 #if W >= 8
@@ -685,11 +710,47 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
     }
     for (int64_t v = 0; v < nvec; v++) {
         const int64_t j = v * W;
-        vd cv = VLD(acc + j), ev = VLD(err + j);
+        const vd cv0 = VLD(acc + j), ev0 = VLD(err + j);
+        /* The block's steps first, untested: err only grows (it adds terms and |acc|, both
+         * >= 0), and lim |acc| + floor grows with |acc|, so where err after the block is
+         * below lim mn + floor, mn the smallest |acc| the block's rows start from, no row's
+         * test fires and these are the very steps of the tested loop below.  Else (a row may
+         * fire; NaN anywhere) the tested loop runs the block again from its start. */
+        vd cv = cv0, ev = ev0, mn = vinf, cs[MP_ATROWS];
+        for (int q = 0; q < nr; q++) {
+            const int64_t c = j + q; /* column r + d0 + c */
+            const vd acv = VABS(cv);
+            cs[q] = cv;
+            mn = MP_VMIN_KEEP(acv, mn);
+            const vd a = VSUB(va[q], VLD(YT + c)), b = VSUB(vb[q], VLD(YT + c + m));
+            if (mode == MP_AAMP_P2) {
+                ev = VADD(ev, VADD(VFMA(a, a, VMUL(b, b)), acv));
+                cv = VFMA(b, b, VFNMA(a, a, cv));
+            } else {
+                ev = VADD(ev, VADD(VADD(VABS(a), VABS(b)), acv));
+                cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+            }
+        }
+        if (MP_LIKELY(!MP_VANY_NLT(ev, VFMA(vlim, mn, vfloor)))) {
+            for (int q = 0; q < nr; q++) {
+                const int64_t c = j + q;
+                const vd sc = VMUL(VMUL(cs[q], VLD(Yw + c)), vnw[q]);
+                if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf, vrthr[q]))) {
+                    MP_NAME(slow_vec_)(sc, r + q, r + d0 + c, do_rows ? rows : 0,
+                                       do_cols ? cols : 0);
+                    if (do_rows) vrthr[q] = VSET1(rows->thr[r + q]);
+                }
+            }
+            VST(acc + j, cv);
+            VST(err + j, ev);
+            continue;
+        }
+        cv = cv0;
+        ev = ev0;
         for (int q = 0; q < nr; q++) {
             const int64_t c = j + q; /* column r + d0 + c */
             const vd cap = VFMA(vlim, VABS(cv), vfloor);
-            if (MP_UNLIKELY(VANY_GE2(ev, cap, cap))) {
+            if (VANY_GE2(ev, cap, cap)) {
                 VST(acc + j, cv);
                 VST(err + j, ev);
                 MP_NAME(reseed_due_aamp_)(pr, X, Y, r + q, d0, j, acc, err, 0, 0.0);
@@ -697,7 +758,7 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
                 ev = VLD(err + j);
             }
             const vd sc = VMUL(VMUL(cv, VLD(Yw + c)), vnw[q]);
-            if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf, vrthr[q]))) {
+            if (VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf, vrthr[q])) {
                 MP_NAME(slow_vec_)(sc, r + q, r + d0 + c, do_rows ? rows : 0, do_cols ? cols : 0);
                 if (do_rows) vrthr[q] = VSET1(rows->thr[r + q]);
             }
