@@ -637,7 +637,8 @@ static void MP_NAME(reseed_due_aamp_)(const mp_params *pr, const mp_series *X, c
             due |= 1u << q;
     if (!due) return;
     if (!(due & (due - 1u)) || pr->mode == MP_AAMP_P) { /* (general p: a pow per term) */
-        for (; due; due &= due - 1u) MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + MP_CTZ(due), acc, err);
+        for (; due; due &= due - 1u)
+            MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + MP_CTZ(due), acc, err);
         return;
     }
     double fresh[W];
