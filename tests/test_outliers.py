@@ -197,3 +197,18 @@ def test_scraamp_spikes_exact(p, value):
     ref = mpcore.aamp(T, 50, p=p)  # exact on spikes: test_aamp_spikes_exact above
     np.testing.assert_array_equal(approx.I_, ref.I_)
     np.testing.assert_allclose(approx.P_, ref.P_, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0])
+def test_aamp_plateau_noise_exact(p, kernel):
+    """p-norm profiles of plateaus far above their noise: every row of every band is tracked
+    (each band reaches columns of other levels) and runs in blocks of rows, one test per block
+    (track_band_aamp_ in _kernels/band_impl.h); a diagonal that leaves an edge's steps for
+    pairs inside a plateau is recomputed first.  Without the recomputation in the blocks the
+    noise windows' neighbours are lost."""
+    T, _ = _plateaus(1500, 7)
+    for m, k in ((30, 1), (50, 3)):
+        checks.assert_profile(mpcore.aamp(T, m, p=p, k=k), T, m, k=k, normalize=False, p=p)
+    TB, _ = _plateaus(700, 17)
+    checks.assert_profile(mpcore.aamp(T, 30, TB, ignore_trivial=False, p=p), T, 30, TB,
+                          normalize=False, p=p)

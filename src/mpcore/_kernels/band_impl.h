@@ -615,6 +615,210 @@ static inline int MP_NAME(aamp_stale_)(const mp_params *pr, double err, double a
     return err >= MP_NAME(aamp_tlim_)(pr) * ref + MP_ERR_FLOOR;
 }
 
+/* Lanes j .. j + W - 1 at row r whose bound calls for their recomputation, recomputed: each
+ * lane by track_row_aamp_'s test or, with `leave` (the lanes leave tracking), by aamp_stale_
+ * (band_body_'s), lane by lane by their very operations.  Where several are due (a row
+ * leaving an edge: most lanes of the band at once), all W are computed in one call of seed_,
+ * which runs each lane by the same operations as the one-lane call of reseed_lane_ (seed_'s
+ * p-norm loop is the same statement for every lane, only vectorized across them), and the
+ * due ones kept: one chain of m dependent additions per lane cost a recomputation about W
+ * times its vector code.  Out of line: the rare path of track_band_aamp_'s loop. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void MP_NAME(reseed_due_aamp_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                      int64_t r, int64_t d0, int64_t j, double *acc, double *err,
+                                      int leave, double wmax) {
+    const double lim = MP_NAME(aamp_tlim_)(pr);
+    unsigned due = 0;
+    for (int q = 0; q < W; q++)
+        if (leave ? MP_NAME(aamp_stale_)(pr, err[j + q], acc[j + q], wmax)
+                  : err[j + q] >= lim * fabs(acc[j + q]) + MP_ERR_FLOOR)
+            due |= 1u << q;
+    if (!due) return;
+    if (!(due & (due - 1u)) || pr->mode == MP_AAMP_P) { /* (general p: a pow per term) */
+        for (; due; due &= due - 1u)
+            MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + MP_CTZ(due), acc, err);
+        return;
+    }
+    double fresh[W];
+    MP_NAME(seed_)(pr, X, Y, r, r + d0 + j, 0, W, fresh);
+    for (int q = 0; q < W; q++)
+        if (due >> q & 1u) {
+            acc[j + q] = fresh[q];
+            err[j + q] = 0.0;
+        }
+}
+
+/* track_band_aamp_'s block test: MP_VMIN_KEEP(a, b), the smaller of a and b lane by lane,
+ * where a lane of a is NaN b's (or NaN: either way no lane's smallest is lost), and
+ * MP_VANY_NLT(s, t), whether some lane has s >= t or s or t NaN (not s < t). */
+#if MP_ISA == MP_ISA_AVX512
+#define MP_VMIN_KEEP(a, b) _mm512_min_pd(a, b)
+#define MP_VANY_NLT(s, t) (_mm512_cmp_pd_mask(s, t, _CMP_NLT_UQ) != 0)
+#elif MP_ISA == MP_ISA_AVX2
+#define MP_VMIN_KEEP(a, b) _mm256_min_pd(a, b)
+#define MP_VANY_NLT(s, t) (_mm256_movemask_pd(_mm256_cmp_pd(s, t, _CMP_NLT_UQ)) != 0)
+#elif W == 2 && (defined(__SSE2__) || defined(_M_X64))
+#define MP_VMIN_KEEP(a, b) _mm_min_pd(a, b)
+#define MP_VANY_NLT(s, t) (_mm_movemask_pd(_mm_cmpnlt_pd(s, t)) != 0)
+#elif W == 2
+#define MP_VMIN_KEEP(a, b) vminq_f64(a, b) /* (NaN if either is) */
+#define MP_VANY_NLT(s, t) (vminvq_u32(vreinterpretq_u32_u64(vcltq_f64(s, t))) == 0)
+#else
+#define MP_VMIN_KEEP(a, b) ((a) < (b) ? (a) : (b))
+#define MP_VANY_NLT(s, t) (!((s) < (t)))
+#endif
+#if defined(__GNUC__)
+#define MP_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define MP_LIKELY(x) (x)
+#endif
+
+/* Rows per block of track_band_aamp_: each row's four broadcasts (-w, T_r, T_r+m and the
+ * row's threshold) stay in registers across the block. */
+#if W >= 8
+#define MP_ATROWS 4
+#else
+#define MP_ATROWS 2
+#endif
+
+/* Rows r .. r+nr-1 of a band (p = 1 or 2, every row tracked, scored into rows and cols) as nr
+ * calls of track_row_aamp_: each lane tested and recomputed, scored, and its acc and err
+ * stepped, by the very operations of track_row_aamp_, so the same bits; but nr rows at a time
+ * with acc and err in registers, the mode and the tables' sides fixed at compile time, and
+ * only the vectors that reach a real column.  A series of plateaus far apart against their
+ * noise tracks every row of every band (each row's band reaches columns of other levels),
+ * which row by row cost about twice the lean loop.  Offers come in another order than row by
+ * row; a table's content does not depend on it (ties go by index). */
+MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X,
+                                         const mp_series *Y, int64_t d0, int64_t nd,
+                                         int64_t nvec, int64_t jtail, int64_t r, mp_topk *rows,
+                                         mp_topk *cols, double *acc, double *err, const int mode,
+                                         const int do_rows, const int do_cols, const int nr) {
+    const int64_t m = pr->m;
+    const vd vlim = VSET1(MP_NAME(aamp_tlim_)(pr)), vfloor = VSET1(MP_ERR_FLOOR);
+    const vd vinf = VSET1(INFINITY);
+    vd vnw[MP_ATROWS], va[MP_ATROWS], vb[MP_ATROWS], vrthr[MP_ATROWS];
+    /* (column arrays in locals, offset to row r's first column, as in rows_) */
+    const double *const Yw = Y->w + r + d0, *const YT = Y->T + r + d0;
+    const double *const cthr = do_cols ? cols->thr + r + d0 : 0;
+    for (int q = 0; q < nr; q++) {
+        vnw[q] = VSET1(-X->w[r + q]);
+        va[q] = VSET1(X->T[r + q]);
+        vb[q] = VSET1(X->T[r + q + m]);
+        vrthr[q] = VSET1(do_rows ? rows->thr[r + q] : INFINITY);
+    }
+    for (int64_t v = 0; v < nvec; v++) {
+        const int64_t j = v * W;
+        const vd cv0 = VLD(acc + j), ev0 = VLD(err + j);
+        /* The block's steps first, untested: err only grows (it adds terms and |acc|, both
+         * >= 0), and lim |acc| + floor grows with |acc|, so where err after the block is
+         * below lim mn + floor, mn the smallest |acc| the block's rows start from, no row's
+         * test fires and these are the very steps of the tested loop below.  Else (a row may
+         * fire; NaN anywhere) the tested loop runs the block again from its start. */
+        vd cv = cv0, ev = ev0, mn = vinf, cs[MP_ATROWS];
+        for (int q = 0; q < nr; q++) {
+            const int64_t c = j + q; /* column r + d0 + c */
+            const vd acv = VABS(cv);
+            cs[q] = cv;
+            mn = MP_VMIN_KEEP(acv, mn);
+            const vd a = VSUB(va[q], VLD(YT + c)), b = VSUB(vb[q], VLD(YT + c + m));
+            if (mode == MP_AAMP_P2) {
+                ev = VADD(ev, VADD(VFMA(a, a, VMUL(b, b)), acv));
+                cv = VFMA(b, b, VFNMA(a, a, cv));
+            } else {
+                ev = VADD(ev, VADD(VADD(VABS(a), VABS(b)), acv));
+                cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+            }
+        }
+        if (MP_LIKELY(!MP_VANY_NLT(ev, VFMA(vlim, mn, vfloor)))) {
+            for (int q = 0; q < nr; q++) {
+                const int64_t c = j + q;
+                const vd sc = VMUL(VMUL(cs[q], VLD(Yw + c)), vnw[q]);
+                if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf, vrthr[q]))) {
+                    MP_NAME(slow_vec_)(sc, r + q, r + d0 + c, do_rows ? rows : 0,
+                                       do_cols ? cols : 0);
+                    if (do_rows) vrthr[q] = VSET1(rows->thr[r + q]);
+                }
+            }
+            VST(acc + j, cv);
+            VST(err + j, ev);
+            continue;
+        }
+        cv = cv0;
+        ev = ev0;
+        for (int q = 0; q < nr; q++) {
+            const int64_t c = j + q; /* column r + d0 + c */
+            const vd cap = VFMA(vlim, VABS(cv), vfloor);
+            if (VANY_GE2(ev, cap, cap)) {
+                VST(acc + j, cv);
+                VST(err + j, ev);
+                MP_NAME(reseed_due_aamp_)(pr, X, Y, r + q, d0, j, acc, err, 0, 0.0);
+                cv = VLD(acc + j);
+                ev = VLD(err + j);
+            }
+            const vd sc = VMUL(VMUL(cv, VLD(Yw + c)), vnw[q]);
+            if (VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf, vrthr[q])) {
+                MP_NAME(slow_vec_)(sc, r + q, r + d0 + c, do_rows ? rows : 0, do_cols ? cols : 0);
+                if (do_rows) vrthr[q] = VSET1(rows->thr[r + q]);
+            }
+            const vd a = VSUB(va[q], VLD(YT + c)), b = VSUB(vb[q], VLD(YT + c + m));
+            if (mode == MP_AAMP_P2) {
+                ev = VADD(ev, VADD(VFMA(a, a, VMUL(b, b)), VABS(cv)));
+                cv = VFMA(b, b, VFNMA(a, a, cv));
+            } else {
+                ev = VADD(ev, VADD(VADD(VABS(a), VABS(b)), VABS(cv)));
+                cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+            }
+        }
+        VST(acc + j, cv);
+        VST(err + j, ev);
+    }
+    /* the last partial vector (track_row_aamp_'s scalar code; its lanes are apart from the
+     * vectors', so a row's tail may follow the block's vectors) */
+    if (jtail < nd) {
+        const double lim = MP_NAME(aamp_tlim_)(pr);
+        for (int q = 0; q < nr; q++) {
+            const int64_t rr = r + q;
+            for (int64_t j = jtail; j < nd; j++) {
+                const int64_t c = rr + d0 + j;
+                if (err[j] >= lim * fabs(acc[j]) + MP_ERR_FLOOR)
+                    MP_NAME(reseed_lane_)(pr, X, Y, rr, d0, j, acc, err);
+                double sv[1];
+                sv[0] = -acc[j] * Y->w[c] * X->w[rr];
+                MP_NAME(slow_lanes_)(sv, 1, rr, c, do_rows ? rows : 0, do_cols ? cols : 0);
+                const double a = X->T[rr] - Y->T[c], b = X->T[rr + m] - Y->T[c + m];
+                const double ta = MP_NAME(pnorm_term_)(a, mode, pr->p);
+                const double tb = MP_NAME(pnorm_term_)(b, mode, pr->p);
+                err[j] += (ta + tb) + fabs(acc[j]);
+                acc[j] += tb - ta;
+            }
+        }
+    }
+}
+
+/* The centres' part of the bound on the steps of rows r .. r + nr - 1 of a band (p-norms; see
+ * aamp_lim_): the columns' ec + 2 |z_r - z_c|^p, recomputed only where the rows or columns
+ * enter another block (*cstep, its blocks in ckey). */
+static inline double MP_NAME(aamp_step_)(const mp_params *pr, const mp_series *X,
+                                         const mp_series *Y, int64_t d0, int64_t nlanes,
+                                         int64_t r, int64_t nr, double *cstep, int64_t *ckey,
+                                         const int mode) {
+    const int64_t c1 = r + nr - 1 + d0 + nlanes;
+    if (r / MP_BAND != ckey[0] || (r + nr - 1) / MP_BAND != ckey[1] ||
+        (r + d0) / MP_BAND != ckey[2] || (c1 - 1) / MP_BAND != ckey[3]) {
+        const double dz = MP_NAME(blkdz_)(X->zblk, r, r + nr, Y->zblk, r + d0, c1);
+        *cstep = MP_NAME(blkmax_)(Y->eblk, r + d0, c1) +
+                 2.0 * MP_NAME(pnorm_term_)(dz, mode, pr->p);
+        ckey[0] = r / MP_BAND;
+        ckey[1] = (r + nr - 1) / MP_BAND;
+        ckey[2] = (r + d0) / MP_BAND;
+        ckey[3] = (c1 - 1) / MP_BAND;
+    }
+    return *cstep;
+}
+
 /* Smallest value of a block-minimum array (qblk) over positions [a, b), b > a. */
 static inline double MP_NAME(blkmin_)(const double *blk, int64_t a, int64_t b) {
     double mn = INFINITY;
@@ -962,19 +1166,9 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 const double ec = MP_NAME(blkmax_)(Y->eblk, r + d0, r + nr - 1 + d0 + nlanes);
                 for (int64_t q = 0; q < nr; q++) hr = X->h[r + q] > hr ? X->h[r + q] : hr;
                 step = er * MP_NAME(blkmax_)(Y->hblk, r + d0, r + nr - 1 + d0 + nlanes) + hr * ec;
-            } else { /* (the centres' part: see aamp_lim_) */
-                const int64_t c1 = r + nr - 1 + d0 + nlanes;
-                if (r / MP_BAND != ckey[0] || (r + nr - 1) / MP_BAND != ckey[1] ||
-                    (r + d0) / MP_BAND != ckey[2] || (c1 - 1) / MP_BAND != ckey[3]) {
-                    const double dz = MP_NAME(blkdz_)(X->zblk, r, r + nr, Y->zblk, r + d0, c1);
-                    cstep = MP_NAME(blkmax_)(Y->eblk, r + d0, c1) +
-                            2.0 * MP_NAME(pnorm_term_)(dz, mode, pr->p);
-                    ckey[0] = r / MP_BAND;
-                    ckey[1] = (r + nr - 1) / MP_BAND;
-                    ckey[2] = (r + d0) / MP_BAND;
-                    ckey[3] = (c1 - 1) / MP_BAND;
-                }
-                step = er + cstep;
+            } else {
+                step = er + MP_NAME(aamp_step_)(pr, X, Y, d0, nlanes, r, nr, &cstep, ckey,
+                                                mode);
             }
             if (step > quiet) {
                 int inrows = mixed;
@@ -1012,8 +1206,41 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                     else /* nothing (more) scores in this row: step, and track */
                         MP_NAME(track_skip_)(X, Y, d0, nd, nvec, jtail, r, acc, err);
                 } else if (full) {
-                    MP_NAME(track_row_aamp_)(pr, X, Y, d0, nd, nvec, jtail, r, rows, cols, acc,
-                                             err, mode, do_rows, do_cols);
+                    /* the rows after r that are tracked too (each by its own test, as the
+                     * loop would take it), up to a block, run together */
+                    int64_t nt = 1;
+                    for (; nt < MP_ATROWS && nt < left; nt++) {
+                        const int64_t r2 = r + nt, left2 = nrows - r2 < reseed - r2 % reseed
+                                                             ? nrows - r2
+                                                             : reseed - r2 % reseed;
+                        const int64_t nr2 = left2 >= MP_ROWS ? MP_ROWS : 1;
+                        double er2 = 0.0;
+                        for (int64_t q = 0; q < nr2; q++)
+                            er2 = X->e[r2 + q] > er2 ? X->e[r2 + q] : er2;
+                        if (!(er2 + MP_NAME(aamp_step_)(pr, X, Y, d0, nlanes, r2, nr2, &cstep,
+                                                         ckey, mode) > quiet))
+                            break;
+                    }
+                    int64_t nv = nvec, jt = jtail; /* (dead lanes: as for rows_ below) */
+                    const int64_t live = Y->l - (r + d0);
+                    if (live < nvec * W) {
+                        nv = (live + W - 1) / W;
+                        jt = nd;
+                    }
+                    if (nt == MP_ATROWS)
+                        MP_NAME(track_band_aamp_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc,
+                                                  err, mode, do_rows, do_cols, MP_ATROWS);
+                    else
+                        for (int64_t q = 0; q < nt; q++)
+                            MP_NAME(track_band_aamp_)(pr, X, Y, d0, nd, nv, jt, r + q, rows,
+                                                      cols, acc, err, mode, do_rows, do_cols, 1);
+                    tracking = 1;
+                    for (int64_t q = 0; q < nt; q++) {
+                        const int64_t valid = Y->l - (r + q + d0);
+                        cells += valid < nd ? valid : nd;
+                    }
+                    r += nt;
+                    continue;
                 } else { /* p-norm passes are never sparse and full at once: Y's other
                           * windows are masked (NaN w), so scoring every lane scores the
                           * sparse ones */
@@ -1031,6 +1258,9 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 if (mode == MP_ZNORM) /* (a vector at a time: the same bits, see reseed_vec_) */
                     for (; j + W <= nd; j += W)
                         MP_NAME(reseed_vec_)(pr, X, Y, r, d0, j, acc, err, 1, wmax);
+                else /* (the same bits: see reseed_due_aamp_) */
+                    for (; j + W <= nd; j += W)
+                        MP_NAME(reseed_due_aamp_)(pr, X, Y, r, d0, j, acc, err, 1, wmax);
                 for (; j < nd; j++)
                     if (mode == MP_ZNORM ? err[j] * wmax >= lim
                                          : MP_NAME(aamp_stale_)(pr, err[j], acc[j], wmax))
