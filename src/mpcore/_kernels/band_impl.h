@@ -706,13 +706,13 @@ typedef struct {
     int64_t c[MP_MEMO_SLOTS], r0[MP_MEMO_SLOTS]; /* slot s: dot1_(r0 + i, c) for i < n[s] */
     int n[MP_MEMO_SLOTS], next;
     double v[MP_MEMO_SLOTS][MP_MEMO_ROWS];
-    int64_t lastc, lastr; /* the last lane computed alone */
+    int64_t lastc[2], lastr[2]; /* the last two lanes computed alone, or batches' last rows */
 } MP_NAME(memo_);
 
 static void MP_NAME(memo_reset_)(MP_NAME(memo_) *mo) {
     for (int s = 0; s < MP_MEMO_SLOTS; s++) mo->n[s] = 0;
     mo->next = 0;
-    mo->lastc = mo->lastr = -2;
+    mo->lastc[0] = mo->lastc[1] = mo->lastr[0] = mo->lastr[1] = -2;
 }
 
 /* dot1_(r + i, c) for i < nb (nb <= MP_MEMO_ROWS), into out: for each row, dot1_'s operations in
@@ -750,16 +750,30 @@ static void MP_NAME(col_batch_)(const mp_params *pr, const mp_series *X, const m
     }
 }
 
+/* Whether the memo holds dot1_(r, c) (then in *out). */
+MP_INLINE int MP_NAME(memo_find_)(const MP_NAME(memo_) *mo, int64_t r, int64_t c, double *out) {
+    for (int s = 0; s < MP_MEMO_SLOTS; s++)
+        if (mo->c[s] == c && r >= mo->r0[s] && r - mo->r0[s] < mo->n[s]) {
+            *out = mo->v[s][r - mo->r0[s]];
+            return 1;
+        }
+    return 0;
+}
+
 /* dot1_(r, c), from the memo where it holds it (see MP_MEMO_ROWS). */
 static double MP_NAME(memo_dot_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                  MP_NAME(memo_) *mo, int64_t r, int64_t c) {
+    double x;
     if (!mo) return MP_NAME(dot1_)(pr, X, Y, r, c);
-    for (int s = 0; s < MP_MEMO_SLOTS; s++)
-        if (mo->c[s] == c && r >= mo->r0[s] && r - mo->r0[s] < mo->n[s])
-            return mo->v[s][r - mo->r0[s]];
-    if (mo->lastc != c || mo->lastr != r - 1) { /* no run seen: this lane alone */
-        mo->lastc = c;
-        mo->lastr = r;
+    if (MP_NAME(memo_find_)(mo, r, c, &x)) return x;
+    /* a run: the column's row before was the last computed (two runs may interleave: two
+     * edges in one band) */
+    const int t = mo->lastc[1] == c && mo->lastr[1] == r - 1;
+    if (!t && (mo->lastc[0] != c || mo->lastr[0] != r - 1)) { /* no run seen: this lane alone */
+        mo->lastc[1] = mo->lastc[0];
+        mo->lastr[1] = mo->lastr[0];
+        mo->lastc[0] = c;
+        mo->lastr[0] = r;
         return MP_NAME(dot1_)(pr, X, Y, r, c);
     }
     const int s = mo->next;
@@ -769,7 +783,7 @@ static double MP_NAME(memo_dot_)(const mp_params *pr, const mp_series *X, const 
     mo->r0[s] = r;
     mo->n[s] = left < MP_MEMO_ROWS ? (int)left : MP_MEMO_ROWS;
     MP_NAME(col_batch_)(pr, X, Y, r, c, mo->n[s], mo->v[s]);
-    mo->lastc = -2;
+    mo->lastr[t] = r + mo->n[s] - 1; /* (the run goes on: its next row takes the next batch) */
     return mo->v[s][0];
 }
 
@@ -847,13 +861,25 @@ MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, con
         vd cv = VLD(acc + j), ev = VLD(err + j);
         for (int q = 0; q < nr; q++) {
             const int64_t c = j + q; /* column r + d0 + c */
-            const vd wc = VLD(Yw + c);
-            if (MP_UNLIKELY(VANY_GE2(VMUL(VMUL(ev, wc), vw[q]), vlim, vlim))) {
-                VST(acc + j, cv);
-                VST(err + j, ev);
-                MP_NAME(reseed_vec_)(pr, X, Y, r + q, d0, j, acc, err, 0, 0.0, mo);
-                cv = VLD(acc + j);
-                ev = VLD(err + j);
+            const vd wc = VLD(Yw + c), bad = VMUL(VMUL(ev, wc), vw[q]);
+            if (MP_UNLIKELY(VANY_GE2(bad, vlim, vlim))) {
+                /* (reseed_vec_'s test, by the same operations) */
+                const unsigned due = VMASK_GE(bad, vlim);
+                double x;
+                if (W > 1 && !(due & (due - 1u)) &&
+                    MP_NAME(memo_find_)(mo, r + q, r + d0 + c + MP_CTZ(due), &x)) {
+                    /* one lane, its value at hand (a column leaving an edge): set in the
+                     * registers, without reseed_vec_'s call (a call clobbers every vector
+                     * register: the loop's were spilled and reloaded around each) */
+                    cv = VSETLANE(cv, MP_CTZ(due), x);
+                    ev = VSETLANE(ev, MP_CTZ(due), 0.0);
+                } else {
+                    VST(acc + j, cv);
+                    VST(err + j, ev);
+                    MP_NAME(reseed_vec_)(pr, X, Y, r + q, d0, j, acc, err, 0, 0.0, mo);
+                    cv = VLD(acc + j);
+                    ev = VLD(err + j);
+                }
             }
             const vd sc = VMUL(VMUL(cv, wc), vw[q]);
             if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf, vrthr[q]))) {
