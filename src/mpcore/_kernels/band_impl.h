@@ -826,7 +826,8 @@ static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const 
 /* Rows per block of track_rows_: each row's six broadcasts (w, df, dg, e, h and the row's
  * threshold) stay in registers across the block; AVX-512's 32 registers hold two rows' (four
  * rows' spilled to the stack and cost more than the block saved), AVX2's 16 one row's. */
-#if W >= 8
+#if defined(MP_TROWS)
+#elif W >= 8
 #define MP_TROWS 2
 #else
 #define MP_TROWS 1
