@@ -114,9 +114,11 @@ typedef double vd;
 
 #if defined(__GNUC__)
 #define MP_INLINE static inline __attribute__((always_inline))
+#define MP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define MP_INLINE static __forceinline
+#define MP_LIKELY(x) (x)
 #define MP_UNLIKELY(x) (x)
 #endif
 
@@ -669,12 +671,6 @@ static void MP_NAME(reseed_due_aamp_)(const mp_params *pr, const mp_series *X, c
 #define MP_VMIN_KEEP(a, b) ((a) < (b) ? (a) : (b))
 #define MP_VANY_NLT(s, t) (!((s) < (t)))
 #endif
-#if defined(__GNUC__)
-#define MP_LIKELY(x) __builtin_expect(!!(x), 1)
-#else
-#define MP_LIKELY(x) (x)
-#endif
-
 /* Rows per block of track_band_aamp_: each row's four broadcasts (-w, T_r, T_r+m and the
  * row's threshold) stay in registers across the block. */
 #if W >= 8
@@ -894,6 +890,103 @@ static void MP_NAME(seed_vec_)(const mp_params *pr, const mp_series *X, const mp
     VST(err + j, VSET1(0.0));
 }
 
+/* Exact co-moments of one column window against MP_MEMO_ROWS consecutive row windows, kept for
+ * the rows to come.  In tracked rows a lane is recomputed when its column leaves a plateau's
+ * edge (its window turns near-flat, its bound suddenly large): column c = E leaves at row r in
+ * lane E - r - d0, so a band meets the very same column E at rows r, r + 1, r + 2 ... in lanes
+ * j, j - 1, j - 2 ... one lane a row, each lane alone a dot product (dot1_) whose chain of m / W
+ * FMAs nothing else overlapped: on a series of plateaus those single lanes were ~15% of the
+ * time.  Once a column is recomputed at two consecutive rows, the next MP_MEMO_ROWS rows' values
+ * are computed at once (col_batch_: independent chains, the column's deviations formed once) and
+ * looked up as the lanes fall due.  A lookup only ever returns dot1_(r, c)'s bits, so which
+ * lanes fall due, and when, is unchanged. */
+#define MP_MEMO_ROWS 8
+#define MP_MEMO_SLOTS 4
+typedef struct {
+    int64_t c[MP_MEMO_SLOTS], r0[MP_MEMO_SLOTS]; /* slot s: dot1_(r0 + i, c) for i < n[s] */
+    int n[MP_MEMO_SLOTS], next;
+    double v[MP_MEMO_SLOTS][MP_MEMO_ROWS];
+    int64_t lastc[2], lastr[2]; /* the last two lanes computed alone, or batches' last rows */
+} MP_NAME(memo_);
+
+static void MP_NAME(memo_reset_)(MP_NAME(memo_) *mo) {
+    for (int s = 0; s < MP_MEMO_SLOTS; s++) mo->n[s] = 0;
+    mo->next = 0;
+    mo->lastc[0] = mo->lastc[1] = mo->lastr[0] = mo->lastr[1] = -2;
+}
+
+/* dot1_(r + i, c) for i < nb (nb <= MP_MEMO_ROWS), into out: for each row, dot1_'s operations in
+ * its order (its W partial sums, added in lane order, then the scalar tail), so the same bits. */
+static void MP_NAME(col_batch_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                int64_t r, int64_t c, int nb, double *out) {
+    const int64_t m = pr->m;
+    const double mc = Y->mu[c], lc = Y->mulo ? Y->mulo[c] : 0.0;
+    const double *const xt = X->T + r, *const yt = Y->T + c;
+    const vd vmc = VSET1(mc), vlc = VSET1(lc);
+    vd vmr[MP_MEMO_ROWS], vlr[MP_MEMO_ROWS], sum[MP_MEMO_ROWS];
+    double sv[W], mr[MP_MEMO_ROWS], lr[MP_MEMO_ROWS];
+    const double *xl[MP_MEMO_ROWS];
+    for (int l = 0; l < MP_MEMO_ROWS; l++) {
+        const int64_t i = l < nb ? l : 0; /* (rows past nb: row r again, never read) */
+        xl[l] = xt + i;
+        mr[l] = X->mu[r + i];
+        lr[l] = X->mulo ? X->mulo[r + i] : 0.0;
+        vmr[l] = VSET1(mr[l]);
+        vlr[l] = VSET1(lr[l]);
+        sum[l] = VSET1(0.0);
+    }
+    int64_t t = 0;
+    for (; t + W <= m; t += W) {
+        const vd b = VSUB(VSUB(VLD(yt + t), vmc), vlc);
+        for (int l = 0; l < MP_MEMO_ROWS; l++)
+            sum[l] = VFMA(VSUB(VSUB(VLD(xl[l] + t), vmr[l]), vlr[l]), b, sum[l]);
+    }
+    for (int l = 0; l < nb; l++) {
+        VST(sv, sum[l]);
+        double tot = 0.0;
+        for (int q = 0; q < W; q++) tot += sv[q];
+        for (int64_t u = t; u < m; u++) tot += ((xt[l + u] - mr[l]) - lr[l]) * ((yt[u] - mc) - lc);
+        out[l] = tot;
+    }
+}
+
+/* Whether the memo holds dot1_(r, c) (then in *out). */
+MP_INLINE int MP_NAME(memo_find_)(const MP_NAME(memo_) *mo, int64_t r, int64_t c, double *out) {
+    for (int s = 0; s < MP_MEMO_SLOTS; s++)
+        if (mo->c[s] == c && r >= mo->r0[s] && r - mo->r0[s] < mo->n[s]) {
+            *out = mo->v[s][r - mo->r0[s]];
+            return 1;
+        }
+    return 0;
+}
+
+/* dot1_(r, c), from the memo where it holds it (see MP_MEMO_ROWS). */
+static double MP_NAME(memo_dot_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                 MP_NAME(memo_) *mo, int64_t r, int64_t c) {
+    double x;
+    if (!mo) return MP_NAME(dot1_)(pr, X, Y, r, c);
+    if (MP_NAME(memo_find_)(mo, r, c, &x)) return x;
+    /* a run: the column's row before was the last computed (two runs may interleave: two
+     * edges in one band) */
+    const int t = mo->lastc[1] == c && mo->lastr[1] == r - 1;
+    if (!t && (mo->lastc[0] != c || mo->lastr[0] != r - 1)) { /* no run seen: this lane alone */
+        mo->lastc[1] = mo->lastc[0];
+        mo->lastr[1] = mo->lastr[0];
+        mo->lastc[0] = c;
+        mo->lastr[0] = r;
+        return MP_NAME(dot1_)(pr, X, Y, r, c);
+    }
+    const int s = mo->next;
+    const int64_t left = X->l - r;
+    mo->next = (s + 1) % MP_MEMO_SLOTS;
+    mo->c[s] = c;
+    mo->r0[s] = r;
+    mo->n[s] = left < MP_MEMO_ROWS ? (int)left : MP_MEMO_ROWS;
+    MP_NAME(col_batch_)(pr, X, Y, r, c, mo->n[s], mo->v[s]);
+    mo->lastr[t] = r + mo->n[s] - 1; /* (the run goes on: its next row takes the next batch) */
+    return mo->v[s][0];
+}
+
 /* Lanes j .. j + W - 1 at row r whose bound calls for their recomputation: each lane whose
  * err w_c w_r >= lim (track_row_'s test), or with `leave` (the lanes leave tracking)
  * err wmax >= lim (band_body_'s), all W at once where all are (seed_vec_: the same bits).
@@ -904,7 +997,7 @@ __attribute__((noinline))
 #endif
 static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                  int64_t r, int64_t d0, int64_t j, double *acc, double *err,
-                                 int leave, double wmax) {
+                                 int leave, double wmax, MP_NAME(memo_) *mo) {
     const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND), ev = VLD(err + j);
     const int64_t c = r + d0 + j;
     /* (each lane's test by the very operations of the scalar ones it stands for) */
@@ -923,7 +1016,7 @@ static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const 
     vd cv = VLD(acc + j), nev = ev;
     for (unsigned left = due; left; left &= left - 1u) {
         const int q = MP_CTZ(left);
-        cv = VSETLANE(cv, q, MP_NAME(dot1_)(pr, X, Y, r, c + q));
+        cv = VSETLANE(cv, q, MP_NAME(memo_dot_)(pr, X, Y, mo, r, c + q));
         nev = VSETLANE(nev, q, 0.0);
     }
     VST(acc + j, cv);
@@ -933,7 +1026,8 @@ static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const 
 /* Rows per block of track_rows_: each row's six broadcasts (w, df, dg, e, h and the row's
  * threshold) stay in registers across the block; AVX-512's 32 registers hold two rows' (four
  * rows' spilled to the stack and cost more than the block saved), AVX2's 16 one row's. */
-#if W >= 8
+#if defined(MP_TROWS)
+#elif W >= 8
 #define MP_TROWS 2
 #else
 #define MP_TROWS 1
@@ -946,8 +1040,8 @@ static void MP_NAME(reseed_vec_)(const mp_params *pr, const mp_series *X, const 
  * whole vectors). */
 MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                     int64_t d0, int64_t nvec, int64_t r, mp_topk *rows,
-                                    mp_topk *cols, double *acc, double *err, const int do_rows,
-                                    const int do_cols, const int nr) {
+                                    mp_topk *cols, double *acc, double *err, MP_NAME(memo_) *mo,
+                                    const int do_rows, const int do_cols, const int nr) {
     const vd vlim = VSET1(MP_SCORE_TOL / MP_ROUND), vinf = VSET1(INFINITY);
     vd vw[MP_TROWS], va[MP_TROWS], vb[MP_TROWS], ve[MP_TROWS], vh[MP_TROWS], vrthr[MP_TROWS];
     /* (column arrays in locals, offset to row r's first column, as in rows_) */
@@ -968,13 +1062,25 @@ MP_INLINE void MP_NAME(track_rows_)(const mp_params *pr, const mp_series *X, con
         vd cv = VLD(acc + j), ev = VLD(err + j);
         for (int q = 0; q < nr; q++) {
             const int64_t c = j + q; /* column r + d0 + c */
-            const vd wc = VLD(Yw + c);
-            if (MP_UNLIKELY(VANY_GE2(VMUL(VMUL(ev, wc), vw[q]), vlim, vlim))) {
-                VST(acc + j, cv);
-                VST(err + j, ev);
-                MP_NAME(reseed_vec_)(pr, X, Y, r + q, d0, j, acc, err, 0, 0.0);
-                cv = VLD(acc + j);
-                ev = VLD(err + j);
+            const vd wc = VLD(Yw + c), bad = VMUL(VMUL(ev, wc), vw[q]);
+            if (MP_UNLIKELY(VANY_GE2(bad, vlim, vlim))) {
+                /* (reseed_vec_'s test, by the same operations) */
+                const unsigned due = VMASK_GE(bad, vlim);
+                double x;
+                if (W > 1 && !(due & (due - 1u)) &&
+                    MP_NAME(memo_find_)(mo, r + q, r + d0 + c + MP_CTZ(due), &x)) {
+                    /* one lane, its value at hand (a column leaving an edge): set in the
+                     * registers, without reseed_vec_'s call (a call clobbers every vector
+                     * register: the loop's were spilled and reloaded around each) */
+                    cv = VSETLANE(cv, MP_CTZ(due), x);
+                    ev = VSETLANE(ev, MP_CTZ(due), 0.0);
+                } else {
+                    VST(acc + j, cv);
+                    VST(err + j, ev);
+                    MP_NAME(reseed_vec_)(pr, X, Y, r + q, d0, j, acc, err, 0, 0.0, mo);
+                    cv = VLD(acc + j);
+                    ev = VLD(err + j);
+                }
             }
             const vd sc = VMUL(VMUL(cv, wc), vw[q]);
             if (MP_UNLIKELY(VANY_GE2(sc, do_cols ? VLD(cthr + c) : vinf, vrthr[q]))) {
@@ -1039,7 +1145,8 @@ MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, con
                                     int64_t d0, int64_t nd, int64_t nvec, int64_t jtail,
                                     int64_t r, mp_topk *rows, mp_topk *cols, double *acc,
                                     double *err, uint64_t *vtrk, double quiet, double wmax,
-                                    const int do_rows, const int do_cols, const int nr) {
+                                    MP_NAME(memo_) *mo, const int do_rows, const int do_cols,
+                                    const int nr) {
     const double lim = MP_SCORE_TOL / MP_ROUND;
     const double *const Yes = Y->eslide + r + d0, *const Yhs = Y->hslide + r + d0;
     double sv[W], er = 0.0, hr = 0.0;
@@ -1068,17 +1175,17 @@ MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, con
             if (nr % MP_TROWS == 0)
                 for (int q = 0; q < nr; q += MP_TROWS)
                     MP_NAME(track_rows_)(pr, X, Y, d0 + j, n, r + q, rows, cols, acc + j,
-                                         err + j, do_rows, do_cols, MP_TROWS);
+                                         err + j, mo, do_rows, do_cols, MP_TROWS);
             else
                 for (int q = 0; q < nr; q++)
                     MP_NAME(track_rows_)(pr, X, Y, d0 + j, n, r + q, rows, cols, acc + j,
-                                         err + j, do_rows, do_cols, 1);
+                                         err + j, mo, do_rows, do_cols, 1);
         } else {
             for (int64_t i = v >> 6; i << 6 < v1; i++) { /* (in order of u, as they were) */
                 const uint64_t in = MP_NAME(run_bits_)(i, v, v1);
                 for (uint64_t b = vtrk[i] & in; b; b &= b - 1u)
                     MP_NAME(reseed_vec_)(pr, X, Y, r, d0, ((i << 6) + MP_CTZ64(b)) * W, acc, err,
-                                         1, wmax);
+                                         1, wmax, 0);
                 vtrk[i] &= ~in;
             }
             MP_NAME(rows_)(pr, X, Y, d0 + j, n * W, n, n * W, r, rows, cols, acc + j, MP_ZNORM,
@@ -1132,6 +1239,8 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     /* mixed_rows_: the vectors of lanes tracked since they last left tracking (all, once a
      * row ran track_row_) */
     uint64_t vtrk[MP_VWORDS];
+    MP_NAME(memo_) memo; /* (see MP_MEMO_ROWS) */
+    MP_NAME(memo_reset_)(&memo);
     const int mixed = mode == MP_ZNORM && track && Y->eslide && Y->hslide && !sparse && full;
     int64_t cells = 0;
 
@@ -1183,10 +1292,10 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                     }
                     if (nr == MP_ROWS)
                         MP_NAME(mixed_rows_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc, err,
-                                             vtrk, quiet, wmax, do_rows, do_cols, MP_ROWS);
+                                             vtrk, quiet, wmax, &memo, do_rows, do_cols, MP_ROWS);
                     else
                         MP_NAME(mixed_rows_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc, err,
-                                             vtrk, quiet, wmax, do_rows, do_cols, 1);
+                                             vtrk, quiet, wmax, &memo, do_rows, do_cols, 1);
                     tracking = 1;
                     for (int64_t q = 0; q < nr; q++) {
                         const int64_t valid = Y->l - (r + q + d0);
@@ -1257,7 +1366,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 int64_t j = 0;
                 if (mode == MP_ZNORM) /* (a vector at a time: the same bits, see reseed_vec_) */
                     for (; j + W <= nd; j += W)
-                        MP_NAME(reseed_vec_)(pr, X, Y, r, d0, j, acc, err, 1, wmax);
+                        MP_NAME(reseed_vec_)(pr, X, Y, r, d0, j, acc, err, 1, wmax, 0);
                 else /* (the same bits: see reseed_due_aamp_) */
                     for (; j + W <= nd; j += W)
                         MP_NAME(reseed_due_aamp_)(pr, X, Y, r, d0, j, acc, err, 1, wmax);
