@@ -114,10 +114,12 @@ typedef double vd;
 
 #if defined(__GNUC__)
 #define MP_INLINE static inline __attribute__((always_inline))
+#define MP_NOINLINE static __attribute__((noinline))
 #define MP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define MP_INLINE static __forceinline
+#define MP_NOINLINE static __declspec(noinline)
 #define MP_LIKELY(x) (x)
 #define MP_UNLIKELY(x) (x)
 #endif
@@ -1420,26 +1422,47 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     return cells;
 }
 
-int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_series *Y, int64_t d0,
-                          int64_t d1, mp_topk *rows, mp_topk *cols, mp_topk *srows,
-                          mp_topk *scols, double *scratch, const volatile int *cancel) {
+/* band_body_ for one mode, its four variants of the tables' sides: one function per mode.  (In
+ * one function, the sixteen copies of the band's loops outgrew what GCC allocates registers
+ * for loop by loop (--param ira-max-loops-num): once aamp's tracked blocks were added, the
+ * lean loop's row values went to the stack and a clean series' stump took 1.6x its time with
+ * the AVX-512 kernel.) */
 #define MP_BODY(mode, r, c)                                                                     \
     return MP_NAME(band_body_)(pr, X, Y, d0, d1, r ? rows : 0, c ? cols : 0, srows, scols,      \
                                scratch, cancel, mode, r, c);
-#define MP_SIDES(mode)                                                                          \
-    if (rows && cols) MP_BODY(mode, 1, 1)                                                       \
-    if (rows) MP_BODY(mode, 1, 0)                                                               \
-    if (cols) MP_BODY(mode, 0, 1)                                                               \
-    MP_BODY(mode, 0, 0)
+#define MP_MODE_FN(name, mode)                                                                  \
+    MP_NOINLINE int64_t MP_NAME(name)(const mp_params *pr, const mp_series *X,                 \
+                                      const mp_series *Y, int64_t d0, int64_t d1,              \
+                                      mp_topk *rows, mp_topk *cols, mp_topk *srows,            \
+                                      mp_topk *scols, double *scratch,                         \
+                                      const volatile int *cancel) {                            \
+        if (rows && cols) MP_BODY(mode, 1, 1)                                                   \
+        if (rows) MP_BODY(mode, 1, 0)                                                           \
+        if (cols) MP_BODY(mode, 0, 1)                                                           \
+        MP_BODY(mode, 0, 0)                                                                     \
+    }
+MP_MODE_FN(band_znorm_, MP_ZNORM)
+MP_MODE_FN(band_p2_, MP_AAMP_P2)
+MP_MODE_FN(band_p1_, MP_AAMP_P1)
+MP_MODE_FN(band_p_, MP_AAMP_P)
+#undef MP_MODE_FN
+#undef MP_BODY
+
+int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_series *Y, int64_t d0,
+                          int64_t d1, mp_topk *rows, mp_topk *cols, mp_topk *srows,
+                          mp_topk *scols, double *scratch, const volatile int *cancel) {
     if (d1 <= d0 || d0 >= Y->l) return 0;
     switch (pr->mode) {
-        case MP_ZNORM: MP_SIDES(MP_ZNORM)
-        case MP_AAMP_P2: MP_SIDES(MP_AAMP_P2)
-        case MP_AAMP_P1: MP_SIDES(MP_AAMP_P1)
-        default: MP_SIDES(MP_AAMP_P)
+        case MP_ZNORM:
+            return MP_NAME(band_znorm_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch,
+                                        cancel);
+        case MP_AAMP_P2:
+            return MP_NAME(band_p2_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch, cancel);
+        case MP_AAMP_P1:
+            return MP_NAME(band_p1_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch, cancel);
+        default:
+            return MP_NAME(band_p_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch, cancel);
     }
-#undef MP_SIDES
-#undef MP_BODY
 }
 
 /* ---- Diagonal-list entry (scrump: a chosen, scattered subset of diagonals) ----
