@@ -328,6 +328,22 @@ static const unsigned char mpm_net[][2] = {
 static const short mpm_net_end[17] = {
     0, 0, 1, 4, 9, 18, 30, 46, 65, 93, 125, 163, 205, 253, 306, 365, 428};
 
+/* The exact fix of mpm_strip_generic: the lanes q of channel c set in `redo` (and before the
+ * end) take their exact running sums, and a rounding bound of 0. */
+MPM_AVX2_INLINE void mpm_fix4(const mpm_params *pr, int c, int64_t i, int64_t j0, int redo,
+                              __m256d *acc, __m256d *err) {
+    double t[4], e[4];
+    _mm256_storeu_pd(t, *acc);
+    _mm256_storeu_pd(e, *err);
+    for (int q = 0; q < 4; q++)
+        if ((redo >> q & 1) && j0 + q < pr->l) {
+            t[q] = mpm_exact_sum(pr, c, i, j0 + q);
+            e[q] = 0.0;
+        }
+    *acc = _mm256_loadu_pd(t);
+    *err = _mm256_loadu_pd(e);
+}
+
 MPM_AVX2_INLINE void mpm_sort4(__m256d *v, const int n) {
     if (n < 2) return;
 #pragma GCC unroll 128
@@ -406,18 +422,7 @@ MPM_AVX2_INLINE int64_t mpm_s4(const mpm_params *pr, int64_t g, double *best, in
                     _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(MPM_ROUND), err[c]), wi), wj);
                 const int redo = _mm256_movemask_pd(
                     _mm256_cmp_pd(b, _mm256_set1_pd(MPM_TOL), _CMP_GT_OQ));
-                if (redo) {
-                    double t[4], e[4];
-                    _mm256_storeu_pd(t, acc[c]);
-                    _mm256_storeu_pd(e, err[c]);
-                    for (int q = 0; q < 4; q++)
-                        if ((redo >> q & 1) && j0 + q < l) {
-                            t[q] = mpm_exact_sum(pr, c, i, j0 + q);
-                            e[q] = 0.0;
-                        }
-                    acc[c] = _mm256_loadu_pd(t);
-                    err[c] = _mm256_loadu_pd(e);
-                }
+                if (redo) mpm_fix4(pr, c, i, j0, redo, &acc[c], &err[c]);
             }
         for (int c = 0; c < D; c++) {
             if (mode != MPM_ZNORM) {
@@ -429,18 +434,7 @@ MPM_AVX2_INLINE int64_t mpm_s4(const mpm_params *pr, int64_t g, double *best, in
                                   _mm256_mul_pd(_mm256_set1_pd(MPM_ROUND), err[c]),
                                   _CMP_NGE_UQ));
                 const int redo = _mm256_movemask_pd(redo_v);
-                if (redo) {
-                    double t[4], e[4];
-                    _mm256_storeu_pd(t, acc[c]);
-                    _mm256_storeu_pd(e, err[c]);
-                    for (int q = 0; q < 4; q++)
-                        if ((redo >> q & 1) && j0 + q < l) {
-                            t[q] = mpm_exact_sum(pr, c, i, j0 + q);
-                            e[q] = 0.0;
-                        }
-                    acc[c] = _mm256_loadu_pd(t);
-                    err[c] = _mm256_loadu_pd(e);
-                }
+                if (redo) mpm_fix4(pr, c, i, j0, redo, &acc[c], &err[c]);
                 /* a > 0 ? a : +0, its root for p = 2, and +inf for a non-finite window */
                 __m256d s = _mm256_and_pd(_mm256_cmp_pd(acc[c], _mm256_setzero_pd(),
                                                         _CMP_GT_OQ), acc[c]);
