@@ -912,7 +912,11 @@ typedef struct {
 } MP_NAME(memo_);
 
 static void MP_NAME(memo_reset_)(MP_NAME(memo_) *mo) {
-    for (int s = 0; s < MP_MEMO_SLOTS; s++) mo->n[s] = 0;
+    for (int s = 0; s < MP_MEMO_SLOTS; s++) { /* (every field memo_find_ reads, set) */
+        mo->c[s] = -1;
+        mo->r0[s] = 0;
+        mo->n[s] = 0;
+    }
     mo->next = 0;
     mo->lastc[0] = mo->lastc[1] = mo->lastr[0] = mo->lastr[1] = -2;
 }
