@@ -796,13 +796,15 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
     }
 }
 
-/* The centres' part of the bound on the steps of rows r .. r + nr - 1 of a band (p-norms; see
- * aamp_lim_): the columns' ec + 2 |z_r - z_c|^p, recomputed only where the rows or columns
- * enter another block (*cstep, its blocks in ckey). */
+/* The bound on the steps of rows r .. r + nr - 1 of a band (p-norms; see aamp_lim_): the
+ * rows' largest e plus the centres' part, the columns' ec + 2 |z_r - z_c|^p, which is
+ * recomputed only where the rows or columns enter another block (*cstep, its blocks in ckey). */
 static inline double MP_NAME(aamp_step_)(const mp_params *pr, const mp_series *X,
                                          const mp_series *Y, int64_t d0, int64_t nlanes,
                                          int64_t r, int64_t nr, double *cstep, int64_t *ckey,
                                          const int mode) {
+    double er = 0.0;
+    for (int64_t q = 0; q < nr; q++) er = X->e[r + q] > er ? X->e[r + q] : er;
     const int64_t c1 = r + nr - 1 + d0 + nlanes;
     if (r / MP_BAND != ckey[0] || (r + nr - 1) / MP_BAND != ckey[1] ||
         (r + d0) / MP_BAND != ckey[2] || (c1 - 1) / MP_BAND != ckey[3]) {
@@ -814,7 +816,14 @@ static inline double MP_NAME(aamp_step_)(const mp_params *pr, const mp_series *X
         ckey[2] = (r + d0) / MP_BAND;
         ckey[3] = (c1 - 1) / MP_BAND;
     }
-    return *cstep;
+    return er + *cstep;
+}
+
+/* The rows band_body_'s loop can take together at row r: up to the next exact re-seed or the
+ * end of the band's rows. */
+static inline int64_t MP_NAME(rows_left_)(int64_t r, int64_t nrows, int64_t reseed) {
+    const int64_t left = nrows - r, to_seed = reseed - r % reseed;
+    return left < to_seed ? left : to_seed;
 }
 
 /* Smallest value of a block-minimum array (qblk) over positions [a, b), b > a. */
@@ -1271,19 +1280,18 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                 tracking = 0;
             }
         }
-        int64_t left = nrows - r, to_seed = reseed - r % reseed, nr;
-        if (left > to_seed) left = to_seed;
-        nr = left >= MP_ROWS ? MP_ROWS : 1;
+        const int64_t left = MP_NAME(rows_left_)(r, nrows, reseed);
+        int64_t nr = left >= MP_ROWS ? MP_ROWS : 1;
         if (track) {
-            double er = 0.0, hr = 0.0, step;
-            for (int64_t q = 0; q < nr; q++) er = X->e[r + q] > er ? X->e[r + q] : er;
+            double step;
             if (mode == MP_ZNORM) {
+                double er = 0.0, hr = 0.0;
+                for (int64_t q = 0; q < nr; q++) er = X->e[r + q] > er ? X->e[r + q] : er;
                 const double ec = MP_NAME(blkmax_)(Y->eblk, r + d0, r + nr - 1 + d0 + nlanes);
                 for (int64_t q = 0; q < nr; q++) hr = X->h[r + q] > hr ? X->h[r + q] : hr;
                 step = er * MP_NAME(blkmax_)(Y->hblk, r + d0, r + nr - 1 + d0 + nlanes) + hr * ec;
             } else {
-                step = er + MP_NAME(aamp_step_)(pr, X, Y, d0, nlanes, r, nr, &cstep, ckey,
-                                                mode);
+                step = MP_NAME(aamp_step_)(pr, X, Y, d0, nlanes, r, nr, &cstep, ckey, mode);
             }
             if (step > quiet) {
                 int inrows = mixed;
@@ -1325,15 +1333,11 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                      * loop would take it), up to a block, run together */
                     int64_t nt = 1;
                     for (; nt < MP_ATROWS && nt < left; nt++) {
-                        const int64_t r2 = r + nt, left2 = nrows - r2 < reseed - r2 % reseed
-                                                             ? nrows - r2
-                                                             : reseed - r2 % reseed;
-                        const int64_t nr2 = left2 >= MP_ROWS ? MP_ROWS : 1;
-                        double er2 = 0.0;
-                        for (int64_t q = 0; q < nr2; q++)
-                            er2 = X->e[r2 + q] > er2 ? X->e[r2 + q] : er2;
-                        if (!(er2 + MP_NAME(aamp_step_)(pr, X, Y, d0, nlanes, r2, nr2, &cstep,
-                                                         ckey, mode) > quiet))
+                        const int64_t r2 = r + nt;
+                        const int64_t nr2 =
+                            MP_NAME(rows_left_)(r2, nrows, reseed) >= MP_ROWS ? MP_ROWS : 1;
+                        if (!(MP_NAME(aamp_step_)(pr, X, Y, d0, nlanes, r2, nr2, &cstep, ckey,
+                                                  mode) > quiet))
                             break;
                     }
                     int64_t nv = nvec, jt = jtail; /* (dead lanes: as for rows_ below) */
