@@ -103,7 +103,7 @@ class Impl:
 
 class MpcoreImpl(Impl):
     name = "mpcore"
-    supports = frozenset({"self", "ab", "aamp", "topk"})
+    supports = frozenset({"self", "ab", "aamp", "aamp_p3", "topk"})
 
     def _split(self, out, k):
         out = np.asarray(out)
@@ -120,13 +120,16 @@ class MpcoreImpl(Impl):
     def aamp(self, T, m, T_B, k):
         return self._split(self.mod.aamp(T, m, n_threads=self.threads), 1)
 
+    def aamp_p3(self, T, m, T_B, k):
+        return self._split(self.mod.aamp(T, m, p=3.0, n_threads=self.threads), 1)
+
     def topk(self, T, m, T_B, k):
         return self._split(self.mod.stump(T, m, k=k, n_threads=self.threads), k)
 
 
 class StumpyImpl(Impl):
     name = "stumpy"
-    supports = frozenset({"self", "ab", "aamp", "topk"})
+    supports = frozenset({"self", "ab", "aamp", "aamp_p3", "topk"})
 
     def __init__(self, module, threads):
         super().__init__(module, threads)
@@ -147,6 +150,9 @@ class StumpyImpl(Impl):
 
     def aamp(self, T, m, T_B, k):
         return self._split(self.mod.aamp(T, m), 1)
+
+    def aamp_p3(self, T, m, T_B, k):
+        return self._split(self.mod.aamp(T, m, p=3.0), 1)
 
     def topk(self, T, m, T_B, k):
         return self._split(self.mod.stump(T, m, k=k), k)

@@ -31,6 +31,7 @@ from bench_common import SEED, machine_string, random_walk  # noqa: E402
 # cases: (kind, n, m, k); kind in {"self", "ab", "aamp", "topk"}
 #   self: z-normalized self-join   ab: z-normalized AB-join (n_A = n_B = n)
 #   aamp: non-normalized self-join topk: z-normalized self-join with k = 3
+#   aamp_p3: non-normalized self-join with p = 3 (a general p: a power per term)
 # --------------------------------------------------------------------------
 QUICK_MAX_N = 2**14
 BIG_MIN_N = 2**17
@@ -40,6 +41,7 @@ CASES += [("self", n, 50, 1) for n in (2**14, 2**16)]
 CASES += [("self", n, 1000, 1) for n in (2**14, 2**16)]
 CASES += [("ab", n, 100, 1) for n in (2**14, 2**16)]
 CASES += [("aamp", n, 100, 1) for n in (2**14, 2**16)]
+CASES += [("aamp_p3", 2**14, 100, 1)]
 CASES += [("topk", n, 100, 3) for n in (2**14, 2**16)]
 
 
@@ -95,6 +97,8 @@ def reference(kind, n, m, k):
         out = stumpy.stump(T_A, m, T_B, ignore_trivial=False)
     elif kind == "aamp":
         out = stumpy.aamp(T_A, m)
+    elif kind == "aamp_p3":
+        out = stumpy.aamp(T_A, m, p=3.0)
     else:
         out = stumpy.stump(T_A, m, k=k)
     return out[:, :k].astype(np.float64), out[:, k : 2 * k].astype(np.int64)

@@ -71,6 +71,8 @@ cdef extern from "_kernels/band.h":
                                    double *, const double *, const double *, const double *,
                                    const double *, double *) noexcept nogil
     mp_bandmax_fn mp_bandmax_kernel_get(int i) noexcept nogil
+    ctypedef void (*mp_pow_fn)(const double *, int64_t, double, double *) noexcept nogil
+    mp_pow_fn mp_pow_kernel_get(int i) noexcept nogil
     int mp_run_worker_diags(mp_diags_fn fn, const mp_params *pr, const mp_series *series,
                             const mp_pass *passes, const int64_t *diags, const int64_t *groups,
                             int64_t ngroups, int64_t *next, int64_t *done, mp_topk *tables,
@@ -99,6 +101,19 @@ SEED_GROUPS = MP_SEED_GROUPS  # the most groups of band_max (the largest k with 
 def kernel_names():
     """Names of the band kernels this CPU can run, best first."""
     return [mp_kernel_name(i).decode() for i in range(mp_kernel_count())]
+
+
+def kernel_powers(int kernel, const double[::1] x, double p):
+    """``x ** p`` (``x >= 0``) as band kernel number ``kernel`` computes a general p-norm's
+    terms (``_kernels/vpow.h``): for tests of its accuracy and of its lanes' independence."""
+    if kernel < 0 or kernel >= mp_kernel_count():
+        raise ValueError(f"no band kernel number {kernel} on this CPU")
+    out = np.empty(x.shape[0])
+    cdef double[::1] o = out
+    cdef mp_pow_fn fn = mp_pow_kernel_get(kernel)
+    with nogil:
+        fn(&x[0] if x.shape[0] else NULL, x.shape[0], p, &o[0] if x.shape[0] else NULL)
+    return out
 
 
 cdef int _fill_series(mp_series *s, obj) except -1:

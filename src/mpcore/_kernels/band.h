@@ -198,6 +198,12 @@ void mp_band_max_avx512(const mp_params *, const mp_series *, const mp_series *,
                         int64_t, int64_t, int64_t, int64_t, double *, double *, const double *,
                         const double *, const double *, const double *, double *);
 
+/* x[i]^p for i < n (x >= 0): the powers a general p-norm's kernel computes (vpow.h). */
+typedef void (*mp_pow_fn)(const double *x, int64_t n, double p, double *out);
+void mp_pow_baseline(const double *, int64_t, double, double *);
+void mp_pow_avx2(const double *, int64_t, double, double *);
+void mp_pow_avx512(const double *, int64_t, double, double *);
+
 /* Runtime dispatch: names of the kernels this build has and this CPU runs ("avx512", "avx2",
  * "baseline"), best first. */
 int mp_kernel_count(void);
@@ -207,6 +213,8 @@ mp_band_fn mp_kernel_get(int i);
 mp_diags_fn mp_diags_kernel_get(int i);
 /* The seeds' pass of kernel i (same instruction set). */
 mp_bandmax_fn mp_bandmax_kernel_get(int i);
+/* The powers of kernel i (same instruction set). */
+mp_pow_fn mp_pow_kernel_get(int i);
 
 /* One pass: indices into the worker's series and tables (-1: that side is not wanted; srows
  * and scols: the sides of the cells in Y's sampled columns, see mp_series.sample). */

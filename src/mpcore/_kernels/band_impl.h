@@ -187,9 +187,26 @@ static void MP_NAME(slow_vec_)(vd s, int64_t r, int64_t c, mp_topk *rows, mp_top
     }
 }
 
+#include "vpow.h"
+
+/* out[i] = x[i]^p (x >= 0) by this instruction set's vpow_, W at a time and the rest by vpow1_:
+ * the kernels' powers, for tests (mp_pow_kernel_get). */
+void MP_NAME(mp_pow_)(const double *x, int64_t n, double p, double *out) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) VST(out + i, MP_NAME(vpow_)(VLD(x + i), p));
+    for (; i < n; i++) out[i] = MP_NAME(vpow1_)(x[i], p);
+}
+
+/* A p-norm step's term |x|^p, in scalar code and (vterm_) W lanes at once: a general p by
+ * vpow_, whose lanes have the same bits either way. */
 static inline double MP_NAME(pnorm_term_)(double x, int mode, double p) {
     x = fabs(x);
-    return mode == MP_AAMP_P2 ? x * x : (mode == MP_AAMP_P1 ? x : pow(x, p));
+    return mode == MP_AAMP_P2 ? x * x : (mode == MP_AAMP_P1 ? x : MP_NAME(vpow1_)(x, p));
+}
+
+MP_INLINE vd MP_NAME(vterm_)(vd x, const int mode, double p) {
+    return mode == MP_AAMP_P2 ? VMUL(x, x)
+                              : (mode == MP_AAMP_P1 ? VABS(x) : MP_NAME(vpow_)(VABS(x), p));
 }
 
 /* The exact co-moment of window r of X and window c of Y: the dot product of their deviations
@@ -250,11 +267,18 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
             }
         }
     } else {
+        /* each lane's terms summed in window order; W lanes at once where a general p's
+         * powers cost most (vterm_: the same bits as pnorm_term_'s, lane by lane) */
         for (int64_t t = 0; t < m; t++) {
             const double a = X->T[r + t];
             const double *yt = Y->T + c0 + t;
-            for (int64_t j = j0; j < j1; j++)
-                acc[j] += MP_NAME(pnorm_term_)(a - yt[j], pr->mode, pr->p);
+            int64_t j = j0;
+            if (pr->mode == MP_AAMP_P)
+                for (; j + W <= j1; j += W)
+                    VST(acc + j, VADD(VLD(acc + j),
+                                      MP_NAME(vterm_)(VSUB(VSET1(a), VLD(yt + j)), MP_AAMP_P,
+                                                      pr->p)));
+            for (; j < j1; j++) acc[j] += MP_NAME(pnorm_term_)(a - yt[j], pr->mode, pr->p);
         }
     }
 }
@@ -320,7 +344,7 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
                 if (mode == MP_AAMP_P2)
                     cv = VFMA(b, b, VFNMA(a, a, cv));
                 else
-                    cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+                    cv = VADD(VSUB(cv, MP_NAME(vterm_)(a, mode, p)), MP_NAME(vterm_)(b, mode, p));
             }
         }
         VST(acc + j, cv);
@@ -373,7 +397,7 @@ MP_INLINE void MP_NAME(rows_skip_)(const mp_params *pr, const mp_series *X, cons
                 if (mode == MP_AAMP_P2)
                     cv = VFMA(b, b, VFNMA(a, a, cv));
                 else
-                    cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+                    cv = VADD(VSUB(cv, MP_NAME(vterm_)(a, mode, p)), MP_NAME(vterm_)(b, mode, p));
             }
         }
         VST(acc + j, cv);
@@ -591,9 +615,10 @@ static void MP_NAME(track_row_aamp_)(const mp_params *pr, const mp_series *X, co
             ev = VADD(ev, VADD(terms, VABS(cv)));
             cv = VFMA(b, b, VFNMA(a, a, cv));
         } else {
-            terms = VADD(VABS(a), VABS(b));
+            const vd ta = MP_NAME(vterm_)(a, mode, p), tb = MP_NAME(vterm_)(b, mode, p);
+            terms = VADD(ta, tb);
             ev = VADD(ev, VADD(terms, VABS(cv)));
-            cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+            cv = VADD(VSUB(cv, ta), tb);
         }
         VST(acc + j, cv);
         VST(err + j, ev);
@@ -640,7 +665,7 @@ static void MP_NAME(reseed_due_aamp_)(const mp_params *pr, const mp_series *X, c
                   : err[j + q] >= lim * fabs(acc[j + q]) + MP_ERR_FLOOR)
             due |= 1u << q;
     if (!due) return;
-    if (!(due & (due - 1u)) || pr->mode == MP_AAMP_P) { /* (general p: a pow per term) */
+    if (!(due & (due - 1u))) {
         for (; due; due &= due - 1u)
             MP_NAME(reseed_lane_)(pr, X, Y, r, d0, j + MP_CTZ(due), acc, err);
         return;
@@ -681,7 +706,7 @@ static void MP_NAME(reseed_due_aamp_)(const mp_params *pr, const mp_series *X, c
 #define MP_ATROWS 2
 #endif
 
-/* Rows r .. r+nr-1 of a band (p = 1 or 2, every row tracked, scored into rows and cols) as nr
+/* Rows r .. r+nr-1 of a band (p-norms, every row tracked, scored into rows and cols) as nr
  * calls of track_row_aamp_: each lane tested and recomputed, scored, and its acc and err
  * stepped, by the very operations of track_row_aamp_, so the same bits; but nr rows at a time
  * with acc and err in registers, the mode and the tables' sides fixed at compile time, and
@@ -726,8 +751,9 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
                 ev = VADD(ev, VADD(VFMA(a, a, VMUL(b, b)), acv));
                 cv = VFMA(b, b, VFNMA(a, a, cv));
             } else {
-                ev = VADD(ev, VADD(VADD(VABS(a), VABS(b)), acv));
-                cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+                const vd ta = MP_NAME(vterm_)(a, mode, pr->p), tb = MP_NAME(vterm_)(b, mode, pr->p);
+                ev = VADD(ev, VADD(VADD(ta, tb), acv));
+                cv = VADD(VSUB(cv, ta), tb);
             }
         }
         if (MP_LIKELY(!MP_VANY_NLT(ev, VFMA(vlim, mn, vfloor)))) {
@@ -766,8 +792,9 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
                 ev = VADD(ev, VADD(VFMA(a, a, VMUL(b, b)), VABS(cv)));
                 cv = VFMA(b, b, VFNMA(a, a, cv));
             } else {
-                ev = VADD(ev, VADD(VADD(VABS(a), VABS(b)), VABS(cv)));
-                cv = VADD(VSUB(cv, VABS(a)), VABS(b));
+                const vd ta = MP_NAME(vterm_)(a, mode, pr->p), tb = MP_NAME(vterm_)(b, mode, pr->p);
+                ev = VADD(ev, VADD(VADD(ta, tb), VABS(cv)));
+                cv = VADD(VSUB(cv, ta), tb);
             }
         }
         VST(acc + j, cv);
@@ -1233,7 +1260,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     const int64_t nrows = (X->l < Y->l - d0) ? X->l : Y->l - d0;
     /* Vector lanes may read past d1 only where no real diagonal lies (c >= Y->l, the padding);
      * otherwise the last partial vector is done in scalar code. */
-    const int64_t nvec = (mode == MP_AAMP_P) ? 0 : (d1 >= Y->l) ? (nd + W - 1) / W : nd / W;
+    const int64_t nvec = (d1 >= Y->l) ? (nd + W - 1) / W : nd / W;
     const int64_t jtail = nvec * W < nd ? nvec * W : nd;
     const int64_t nlanes = nvec * W > nd ? nvec * W : nd;
     const int64_t reseed = pr->reseed > 0 ? pr->reseed : 4096;
@@ -1583,7 +1610,7 @@ MP_INLINE vd MP_NAME(vdelta_)(const mp_params *pr, const mp_series *X, const mp_
     const vd a = VSUB(VLD(X->T + r - 1), VLD(Y->T + c - 1));
     const vd b = VSUB(VLD(X->T + r - 1 + m), VLD(Y->T + c - 1 + m));
     if (mode == MP_AAMP_P2) return VFNMA(a, a, VMUL(b, b));
-    return VSUB(VABS(b), VABS(a));
+    return VSUB(MP_NAME(vterm_)(b, mode, pr->p), MP_NAME(vterm_)(a, mode, pr->p));
 }
 
 /* Rows [r, r1) of diagonal d in scalar code, untracked, from the state `cur` of row r - 1;
@@ -1621,8 +1648,7 @@ MP_INLINE void MP_NAME(diag_rows_)(const mp_params *pr, const mp_series *X, cons
     Y = &Yv;
     /* lanes q = 0 .. W-1 hold rows r + q: state(r + q) = state(r - 1) + sum of delta(r - 1 .. r + q - 1) */
     vd carry = VSET1(cur), ecarry = VSET1(e);
-    /* a general p needs pow per term: scalar code only, as in the bands */
-    for (; mode != MP_AAMP_P && r + W <= r1; r += W) {
+    for (; r + W <= r1; r += W) {
         const int64_t c = r + d;
         const vd ps = MP_NAME(vscan_)(MP_NAME(vdelta_)(pr, X, Y, r, c, mode));
         const vd yw = VLD(Y->w + c), xw = VMUL(VLD(X->w + r), vsign);
@@ -1692,8 +1718,8 @@ MP_INLINE void MP_NAME(aamp_steps_)(const mp_params *pr, const mp_series *X, con
     }
 }
 
-/* Rows [r0, r1) of diagonal d in a p-norm mode with the rounding tracked (aamp_steps_).  With
- * p = 1 or 2, W rows at a time in vector code as diag_rows_ runs them (lanes q = 0 .. W-1 hold
+/* Rows [r0, r1) of diagonal d in a p-norm mode with the rounding tracked (aamp_steps_), W rows
+ * at a time in vector code as diag_rows_ runs them (lanes q = 0 .. W-1 hold
  * rows r + q: the carried state plus the prefix sum of the steps), each lane's bound from the
  * operations that made it: the terms ta, tb of the steps into rows r .. r + q and their
  * differences ((p + 2) eps of their sum S_q = the prefix sum of ta + tb), the prefix sum's
@@ -1714,15 +1740,15 @@ static void MP_NAME(track_rows_aamp_)(const mp_params *pr, const mp_series *X, c
     double sv[W];
     for (;;) {
         int64_t r2 = r1; /* aamp_steps_ runs rows [r, r2): a block to redo, or the rest */
-        if (mode != MP_AAMP_P && r + W <= r1) {
+        if (r + W <= r1) {
             vd carry = VSET1(cur), ecarry = VSET1(e);
             for (; r + W <= r1; r += W) {
                 const int64_t c = r + d;
                 /* the steps into rows r .. r + W - 1 (vdelta_'s operands) */
                 const vd a = VSUB(VLD(X->T + r - 1), VLD(Y->T + c - 1));
                 const vd b = VSUB(VLD(X->T + r - 1 + m), VLD(Y->T + c - 1 + m));
-                const vd ta = mode == MP_AAMP_P2 ? VMUL(a, a) : VABS(a);
-                const vd tb = mode == MP_AAMP_P2 ? VMUL(b, b) : VABS(b);
+                const vd ta = MP_NAME(vterm_)(a, mode, pr->p);
+                const vd tb = MP_NAME(vterm_)(b, mode, pr->p);
                 const vd cv = VADD(carry, MP_NAME(vscan_)(VSUB(tb, ta)));
                 const vd ev =
                     VADD(ecarry, VFMA(vthree, MP_NAME(vscan_)(VADD(ta, tb)), VABS(carry)));
@@ -1892,7 +1918,7 @@ MP_INLINE int64_t MP_NAME(diags_body_)(const mp_params *pr, const mp_series *X,
             }
             cells += end - r0;
             /* untracked diagonals that fill the block run in pairs (diag_rows2_) */
-            if (mode != MP_AAMP_P && end == r1) {
+            if (end == r1) {
                 if (pend >= 0 && pend_seed == seed) {
                     MP_NAME(diag_rows2_)(pr, X, Y, diags[pend], d, r0, r1, seed, state + pend,
                                          state + j, rows, cols, mode, do_rows, do_cols);

@@ -44,6 +44,7 @@ typedef struct {
     mp_band_fn fn;
     mp_diags_fn dfn;
     mp_bandmax_fn mfn;
+    mp_pow_fn pfn;
 } mp_kernel;
 
 static int mp_supported(int i, mp_kernel *out) {
@@ -57,15 +58,15 @@ static int mp_supported(int i, mp_kernel *out) {
      * MPCORE_KERNEL, medians.) */
     if (avx512) {
         if (n++ == i) { out->name = "avx512"; out->fn = mp_band_avx512; out->dfn = mp_diags_avx512;
-            out->mfn = mp_band_max_avx512; return 1; }
+            out->mfn = mp_band_max_avx512; out->pfn = mp_pow_avx512; return 1; }
     }
     if (avx2) {
         if (n++ == i) { out->name = "avx2"; out->fn = mp_band_avx2; out->dfn = mp_diags_avx2;
-            out->mfn = mp_band_max_avx2; return 1; }
+            out->mfn = mp_band_max_avx2; out->pfn = mp_pow_avx2; return 1; }
     }
 #endif
     if (n++ == i) { out->name = "baseline"; out->fn = mp_band_baseline; out->dfn = mp_diags_baseline;
-            out->mfn = mp_band_max_baseline; return 1; }
+            out->mfn = mp_band_max_baseline; out->pfn = mp_pow_baseline; return 1; }
     return 0;
 }
 
@@ -94,6 +95,11 @@ mp_diags_fn mp_diags_kernel_get(int i) {
 mp_bandmax_fn mp_bandmax_kernel_get(int i) {
     mp_kernel k;
     return mp_supported(i, &k) ? k.mfn : 0;
+}
+
+mp_pow_fn mp_pow_kernel_get(int i) {
+    mp_kernel k;
+    return mp_supported(i, &k) ? k.pfn : 0;
 }
 
 void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) {
