@@ -163,3 +163,22 @@ def test_mass_isfinite_and_isconstant_match_stumpy():
         np.testing.assert_array_equal(np.isinf(D), np.isinf(Dst), err_msg=str(kwargs))
         fin = np.isfinite(Dst)
         np.testing.assert_allclose(D[fin], Dst[fin], rtol=1e-6, atol=1e-6, err_msg=str(kwargs))
+
+
+@pytest.mark.parametrize("p", [1.5, 3.0])
+@pytest.mark.parametrize("m", [3, 4, 5, 23])
+def test_aamp_general_p_every_kernel(kernel, p, m):
+    """A general p (vector powers, each term computed once and kept in the band's ring; see
+    seed_ring_ in _kernels/band_impl.h) on every kernel against the brute force: a walk with
+    a plateau far above its noise (tracked rows and blocks), a NaN, windows shorter than a
+    block of rows (m <= 4: a row's ta is the tb of a row in the same block), self- and
+    AB-joins, k = 1 and 2."""
+    rng = np.random.default_rng(m)
+    T = random_walk(700, seed=m)
+    T[200:300] = 50.0 + 1e-3 * rng.standard_normal(100)
+    T[450] = np.nan
+    checks.assert_profile(mpcore.aamp(T, m, p=p), T, m, normalize=False, p=p)
+    checks.assert_profile(mpcore.aamp(T, m, p=p, k=2), T, m, normalize=False, p=p, k=2)
+    B = random_walk(300, seed=m + 1)
+    checks.assert_profile(mpcore.aamp(T, m, B, ignore_trivial=False, p=p), T, m, B,
+                          normalize=False, p=p)

@@ -9,6 +9,7 @@
  * vector path.  Improvements are rare after the first rows, so the index bookkeeping is nearly free.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "band.h"
 
@@ -283,6 +284,39 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
     }
 }
 
+/* A general p's terms, each computed once: the step at row r adds tb = |x_r+m - y_c+m|^p and
+ * takes away ta = |x_r - y_c|^p, which is the tb of the step at row r - m on the same diagonal.
+ * A band keeps its vector lanes' tb in a ring of m rows (slot r % m, MP_PAD lanes each) from
+ * its seed on, which fills the first m slots with the seed's own terms; each step reads its ta
+ * from its slot and leaves its tb there.  A cache only: the same values by the same code
+ * (vpow_'s lanes depend on x alone), so the same bits as computing both.  Rows run otherwise
+ * (tracked) leave the ring stale until the next seed.  Bands whose ring would pass
+ * MP_RING_BYTES (m over ~1600) compute both terms. */
+#ifndef MP_RING_BYTES
+#define MP_RING_BYTES (4 << 20)
+#endif
+
+/* seed_ of lanes [0, nlanes) at row r for a general p, leaving the vector lanes' terms in the
+ * ring (term t is the ta of the step at row r + t): seed_'s operations, so its bits. */
+static void MP_NAME(seed_ring_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
+                                int64_t r, int64_t c0, int64_t nlanes, double *acc,
+                                double *ring) {
+    const int64_t m = pr->m;
+    for (int64_t j = 0; j < nlanes; j++) acc[j] = 0.0;
+    for (int64_t t = 0; t < m; t++) {
+        const double a = X->T[r + t];
+        const double *yt = Y->T + c0 + t;
+        double *slot = ring + ((r + t) % m) * MP_PAD;
+        int64_t j = 0;
+        for (; j + W <= nlanes; j += W) {
+            const vd tv = MP_NAME(vterm_)(VSUB(VSET1(a), VLD(yt + j)), MP_AAMP_P, pr->p);
+            VST(slot + j, tv);
+            VST(acc + j, VADD(VLD(acc + j), tv));
+        }
+        for (; j < nlanes; j++) acc[j] += MP_NAME(pnorm_term_)(a - yt[j], MP_AAMP_P, pr->p);
+    }
+}
+
 /* Rows per block: the band's state stays in a register across this many rows (no load/store of
  * it per cell); AVX-512 has the registers for four rows' broadcasts, narrower sets for two.
  * Measured on Zen 4 (AVX2, 2 threads, n = 2^16): 2 rows beat 1, 3 and 4.  -DMP_ROWS=N overrides,
@@ -300,10 +334,13 @@ static void MP_NAME(seed_)(const mp_params *pr, const mp_series *X, const mp_ser
 MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                               int64_t d0, int64_t nd, int64_t nvec, int64_t jtail, int64_t r,
                               mp_topk *rows, mp_topk *cols, double *acc, const int mode,
-                              const int do_rows, const int do_cols, const int nr) {
+                              const int do_rows, const int do_cols, const int nr,
+                              double *ring) {
     const int64_t m = pr->m;
     const double p = pr->p;
     const double inf = INFINITY;
+    double *rg[MP_ROWS]; /* (a general p: each row's slot of the ring, see seed_ring_) */
+    for (int q = 0; q < nr; q++) rg[q] = ring ? ring + ((r + q) % m) * MP_PAD : 0;
     const vd vinf = VSET1(inf);
     vd vw[MP_ROWS], va[MP_ROWS], vb[MP_ROWS], vrthr[MP_ROWS];
     double sv[W];
@@ -341,10 +378,15 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
                 cv = VFMA(VLD(Ydf + c), vb[q], VFMA(VLD(Ydg + c), va[q], cv));
             } else {
                 const vd a = VSUB(va[q], VLD(YT + c)), b = VSUB(vb[q], VLD(YT + c + m));
-                if (mode == MP_AAMP_P2)
+                if (mode == MP_AAMP_P2) {
                     cv = VFMA(b, b, VFNMA(a, a, cv));
-                else
+                } else if (mode == MP_AAMP_P && ring) {
+                    const vd ta = VLD(rg[q] + j), tb = MP_NAME(vterm_)(b, mode, p);
+                    VST(rg[q] + j, tb);
+                    cv = VADD(VSUB(cv, ta), tb);
+                } else {
                     cv = VADD(VSUB(cv, MP_NAME(vterm_)(a, mode, p)), MP_NAME(vterm_)(b, mode, p));
+                }
             }
         }
         VST(acc + j, cv);
@@ -372,10 +414,12 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
  * masks all windows but its samples this way. */
 MP_INLINE void MP_NAME(rows_skip_)(const mp_params *pr, const mp_series *X, const mp_series *Y,
                                    int64_t d0, int64_t nd, int64_t nvec, int64_t jtail, int64_t r,
-                                   double *acc, const int mode, const int nr) {
+                                   double *acc, const int mode, const int nr, double *ring) {
     const int64_t m = pr->m;
     const double p = pr->p;
     vd va[MP_ROWS], vb[MP_ROWS];
+    double *rg[MP_ROWS];
+    for (int q = 0; q < nr; q++) rg[q] = ring ? ring + ((r + q) % m) * MP_PAD : 0;
     for (int q = 0; q < nr; q++) {
         if (mode == MP_ZNORM) {
             va[q] = VSET1(X->df[r + q]);
@@ -394,10 +438,15 @@ MP_INLINE void MP_NAME(rows_skip_)(const mp_params *pr, const mp_series *X, cons
                 cv = VFMA(VLD(Y->df + c), vb[q], VFMA(VLD(Y->dg + c), va[q], cv));
             } else {
                 const vd a = VSUB(va[q], VLD(Y->T + c)), b = VSUB(vb[q], VLD(Y->T + c + m));
-                if (mode == MP_AAMP_P2)
+                if (mode == MP_AAMP_P2) {
                     cv = VFMA(b, b, VFNMA(a, a, cv));
-                else
+                } else if (mode == MP_AAMP_P && ring) {
+                    const vd ta = VLD(rg[q] + j), tb = MP_NAME(vterm_)(b, mode, p);
+                    VST(rg[q] + j, tb);
+                    cv = VADD(VSUB(cv, ta), tb);
+                } else {
                     cv = VADD(VSUB(cv, MP_NAME(vterm_)(a, mode, p)), MP_NAME(vterm_)(b, mode, p));
+                }
             }
         }
         VST(acc + j, cv);
@@ -718,8 +767,15 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
                                          const mp_series *Y, int64_t d0, int64_t nd,
                                          int64_t nvec, int64_t jtail, int64_t r, mp_topk *rows,
                                          mp_topk *cols, double *acc, double *err, const int mode,
-                                         const int do_rows, const int do_cols, const int nr) {
+                                         const int do_rows, const int do_cols, const int nr,
+                                         double *ring) {
     const int64_t m = pr->m;
+    /* a general p: each row's slot of the ring (seed_ring_), and the block's terms, kept for
+     * the tested loop's rerun and stored once the block is done (a row q >= m takes its ta
+     * from row q - m's tb, not yet stored) */
+    double *rg[MP_ATROWS];
+    vd tas[MP_ATROWS], tbs[MP_ATROWS];
+    for (int q = 0; q < nr; q++) rg[q] = ring ? ring + ((r + q) % m) * MP_PAD : 0;
     const vd vlim = VSET1(MP_NAME(aamp_tlim_)(pr)), vfloor = VSET1(MP_ERR_FLOOR);
     const vd vinf = VSET1(INFINITY);
     vd vnw[MP_ATROWS], va[MP_ATROWS], vb[MP_ATROWS], vrthr[MP_ATROWS];
@@ -751,7 +807,16 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
                 ev = VADD(ev, VADD(VFMA(a, a, VMUL(b, b)), acv));
                 cv = VFMA(b, b, VFNMA(a, a, cv));
             } else {
-                const vd ta = MP_NAME(vterm_)(a, mode, pr->p), tb = MP_NAME(vterm_)(b, mode, pr->p);
+                vd ta;
+                if (mode == MP_AAMP_P && ring)
+                    ta = q >= m ? tbs[q - m] : VLD(rg[q] + j);
+                else
+                    ta = MP_NAME(vterm_)(a, mode, pr->p);
+                const vd tb = MP_NAME(vterm_)(b, mode, pr->p);
+                if (mode == MP_AAMP_P) {
+                    tas[q] = ta;
+                    tbs[q] = tb;
+                }
                 ev = VADD(ev, VADD(VADD(ta, tb), acv));
                 cv = VADD(VSUB(cv, ta), tb);
             }
@@ -768,6 +833,8 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
             }
             VST(acc + j, cv);
             VST(err + j, ev);
+            if (mode == MP_AAMP_P && ring)
+                for (int q = 0; q < nr; q++) VST(rg[q] + j, tbs[q]);
             continue;
         }
         cv = cv0;
@@ -792,13 +859,16 @@ MP_INLINE void MP_NAME(track_band_aamp_)(const mp_params *pr, const mp_series *X
                 ev = VADD(ev, VADD(VFMA(a, a, VMUL(b, b)), VABS(cv)));
                 cv = VFMA(b, b, VFNMA(a, a, cv));
             } else {
-                const vd ta = MP_NAME(vterm_)(a, mode, pr->p), tb = MP_NAME(vterm_)(b, mode, pr->p);
+                const vd ta = mode == MP_AAMP_P ? tas[q] : MP_NAME(vterm_)(a, mode, pr->p);
+                const vd tb = mode == MP_AAMP_P ? tbs[q] : MP_NAME(vterm_)(b, mode, pr->p);
                 ev = VADD(ev, VADD(VADD(ta, tb), VABS(cv)));
                 cv = VADD(VSUB(cv, ta), tb);
             }
         }
         VST(acc + j, cv);
         VST(err + j, ev);
+        if (mode == MP_AAMP_P && ring)
+            for (int q = 0; q < nr; q++) VST(rg[q] + j, tbs[q]);
     }
     /* the last partial vector (track_row_aamp_'s scalar code; its lanes are apart from the
      * vectors', so a row's tail may follow the block's vectors) */
@@ -1231,7 +1301,7 @@ MP_INLINE void MP_NAME(mixed_rows_)(const mp_params *pr, const mp_series *X, con
                 vtrk[i] &= ~in;
             }
             MP_NAME(rows_)(pr, X, Y, d0 + j, n * W, n, n * W, r, rows, cols, acc + j, MP_ZNORM,
-                           do_rows, do_cols, nr);
+                           do_rows, do_cols, nr, 0);
         }
     }
     for (int64_t j = jtail; j < nd; j++) { /* the last partial vector: tracked (track_row_) */
@@ -1251,7 +1321,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                                       int64_t d0, int64_t d1, mp_topk *rows, mp_topk *cols,
                                       mp_topk *srows, mp_topk *scols, double *acc,
                                       const volatile int *cancel, const int mode,
-                                      const int do_rows, const int do_cols) {
+                                      const int do_rows, const int do_cols, double *ring) {
     const int64_t nd = d1 - d0;
     /* Y's sampled lanes, scored apart (mp_series.sample); rows scored in full only where some
      * table wants them */
@@ -1285,11 +1355,17 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
     MP_NAME(memo_reset_)(&memo);
     const int mixed = mode == MP_ZNORM && track && Y->eslide && Y->hslide && !sparse && full;
     int64_t cells = 0;
+    double *live_ring = 0; /* the ring while it holds the next steps' ta (seed_ring_) */
 
     for (int64_t r = 0; r < nrows;) {
         if (r % reseed == 0) {
             if (cancel && *cancel) return -1;
-            MP_NAME(seed_)(pr, X, Y, r, r + d0, 0, nlanes, acc);
+            if (mode == MP_AAMP_P && ring) {
+                MP_NAME(seed_ring_)(pr, X, Y, r, r + d0, nlanes, acc, ring);
+                live_ring = ring;
+            } else {
+                MP_NAME(seed_)(pr, X, Y, r, r + d0, 0, nlanes, acc);
+            }
             if (track) {
                 const int64_t r1 = (r + reseed < nrows ? r + reseed : nrows);
                 for (int64_t j = 0; j < nlanes; j++) err[j] = 0.0;
@@ -1375,11 +1451,13 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                     }
                     if (nt == MP_ATROWS)
                         MP_NAME(track_band_aamp_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc,
-                                                  err, mode, do_rows, do_cols, MP_ATROWS);
+                                                  err, mode, do_rows, do_cols, MP_ATROWS,
+                                                  live_ring);
                     else
                         for (int64_t q = 0; q < nt; q++)
                             MP_NAME(track_band_aamp_)(pr, X, Y, d0, nd, nv, jt, r + q, rows,
-                                                      cols, acc, err, mode, do_rows, do_cols, 1);
+                                                      cols, acc, err, mode, do_rows, do_cols, 1,
+                                                      live_ring);
                     tracking = 1;
                     for (int64_t q = 0; q < nt; q++) {
                         const int64_t valid = Y->l - (r + q + d0);
@@ -1392,6 +1470,7 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
                           * sparse ones */
                     MP_NAME(track_row_aamp_)(pr, X, Y, d0, nd, nvec, jtail, r, srows, scols,
                                              acc, err, mode, srows != 0, scols != 0);
+                    live_ring = 0; /* (it steps the lanes without the ring) */
                 }
                 tracking = 1;
                 const int64_t valid = Y->l - (r + d0);
@@ -1438,15 +1517,15 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
         }
         if (skip) {
             if (nr == MP_ROWS)
-                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nv, jt, r, acc, mode, MP_ROWS);
+                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nv, jt, r, acc, mode, MP_ROWS, live_ring);
             else
-                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nv, jt, r, acc, mode, 1);
+                MP_NAME(rows_skip_)(pr, X, Y, d0, nd, nv, jt, r, acc, mode, 1, live_ring);
         } else if (nr == MP_ROWS) {
             MP_NAME(rows_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc, mode, do_rows, do_cols,
-                           MP_ROWS);
+                           MP_ROWS, live_ring);
         } else {
             MP_NAME(rows_)(pr, X, Y, d0, nd, nv, jt, r, rows, cols, acc, mode, do_rows, do_cols,
-                           1);
+                           1, live_ring);
         }
         for (int64_t q = 0; q < nr; q++) {
             const int64_t valid = Y->l - (r + q + d0);
@@ -1464,13 +1543,13 @@ MP_INLINE int64_t MP_NAME(band_body_)(const mp_params *pr, const mp_series *X, c
  * the AVX-512 kernel.) */
 #define MP_BODY(mode, r, c)                                                                     \
     return MP_NAME(band_body_)(pr, X, Y, d0, d1, r ? rows : 0, c ? cols : 0, srows, scols,      \
-                               scratch, cancel, mode, r, c);
+                               scratch, cancel, mode, r, c, ring);
 #define MP_MODE_FN(name, mode)                                                                  \
     MP_NOINLINE int64_t MP_NAME(name)(const mp_params *pr, const mp_series *X,                 \
                                       const mp_series *Y, int64_t d0, int64_t d1,              \
                                       mp_topk *rows, mp_topk *cols, mp_topk *srows,            \
                                       mp_topk *scols, double *scratch,                         \
-                                      const volatile int *cancel) {                            \
+                                      const volatile int *cancel, double *ring) {              \
         if (rows && cols) MP_BODY(mode, 1, 1)                                                   \
         if (rows) MP_BODY(mode, 1, 0)                                                           \
         if (cols) MP_BODY(mode, 0, 1)                                                           \
@@ -1490,13 +1569,21 @@ int64_t MP_NAME(mp_band_)(const mp_params *pr, const mp_series *X, const mp_seri
     switch (pr->mode) {
         case MP_ZNORM:
             return MP_NAME(band_znorm_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch,
-                                        cancel);
+                                        cancel, 0);
         case MP_AAMP_P2:
-            return MP_NAME(band_p2_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch, cancel);
+            return MP_NAME(band_p2_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch, cancel,
+                                     0);
         case MP_AAMP_P1:
-            return MP_NAME(band_p1_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch, cancel);
-        default:
-            return MP_NAME(band_p_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch, cancel);
+            return MP_NAME(band_p1_)(pr, X, Y, d0, d1, rows, cols, srows, scols, scratch, cancel,
+                                     0);
+        default: { /* (the ring: see seed_ring_; without memory for it, both terms) */
+            const size_t bytes = (size_t)pr->m * MP_PAD * sizeof(double);
+            double *ring = bytes <= MP_RING_BYTES ? (double *)malloc(bytes) : 0;
+            const int64_t cells = MP_NAME(band_p_)(pr, X, Y, d0, d1, rows, cols, srows, scols,
+                                                   scratch, cancel, ring);
+            free(ring);
+            return cells;
+        }
     }
 }
 
