@@ -16,11 +16,12 @@ import json
 import sys
 
 LIBRARIES = ("mpcore", "stumpy", "pyscamp")
-KIND_ORDER = {"self": 0, "ab": 1, "aamp": 2, "topk": 3}
+KIND_ORDER = {"self": 0, "ab": 1, "aamp": 2, "aamp_p3": 3, "topk": 4}
 KIND_LABEL = {
     "self": "self-join",
     "ab": "AB-join",
     "aamp": "aamp self-join",
+    "aamp_p3": "aamp self-join, p = 3",
     "topk": "self-join top-k",
 }
 
