@@ -8,6 +8,10 @@ import numpy as np
 from libc.math cimport sqrt, fabs, pow, INFINITY
 from libc.stdint cimport int64_t, uint8_t
 
+cdef extern from "_kernels/band.h":
+    ctypedef void (*mp_pow_fn)(const double *, int64_t, double, double *) noexcept nogil
+    mp_pow_fn mp_pow_kernel_get(int i) noexcept nogil
+
 # Windows are processed in blocks of this many, so that the per-window accumulators and
 # statistics of a block stay in L1 while the query is swept over them, and the inner loop runs
 # over independent windows (it vectorizes; a loop over one window's points is a serial sum).
@@ -163,10 +167,14 @@ def zprofile(const double[::1] Q, const double[::1] T, int64_t m, const double[:
 
 def pprofile(const double[::1] Q, const double[::1] T, int64_t m, double p,
              const uint8_t[::1] valid, double[::1] out, int64_t j0, int64_t j1):
-    """Non-normalized p-norm distances from ``Q`` to the windows ``j0 <= j < j1`` of ``T``."""
+    """Non-normalized p-norm distances from ``Q`` to the windows ``j0 <= j < j1`` of ``T``; a
+    general p's powers as the band kernel in use computes them (_kernels/vpow.h)."""
+    from . import _config
     cdef int64_t j, t, b, jb, nb
     cdef double acc[BLOCK]
+    cdef double terms[BLOCK]
     cdef double q, d
+    cdef mp_pow_fn pw = mp_pow_kernel_get(_config.kernel_index())
     with nogil:
         jb = j0
         while jb < j1:
@@ -184,11 +192,14 @@ def pprofile(const double[::1] Q, const double[::1] T, int64_t m, double p,
                     q = Q[t]
                     for b in range(nb):
                         acc[b] += fabs(T[jb + b + t] - q)
-            else:
+            else:  # (each window's terms still summed in window order)
                 for t in range(m):
                     q = Q[t]
                     for b in range(nb):
-                        acc[b] += pow(fabs(T[jb + b + t] - q), p)
+                        terms[b] = fabs(T[jb + b + t] - q)
+                    pw(terms, nb, p, terms)
+                    for b in range(nb):
+                        acc[b] += terms[b]
             for b in range(nb):
                 j = jb + b
                 if not valid[j]:

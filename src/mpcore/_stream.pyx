@@ -19,6 +19,14 @@ cdef extern from "_kernels/band.h":
         int64_t k
         int later
     void mp_topk_insert(mp_topk *tk, int64_t row, double s, int64_t idx) noexcept nogil
+    ctypedef void (*mp_pow_fn)(const double *, int64_t, double, double *) noexcept nogil
+    mp_pow_fn mp_pow_kernel_get(int i) noexcept nogil
+
+
+cdef mp_pow_fn _powers():
+    """A general p's powers as the band kernel in use computes them (_kernels/vpow.h)."""
+    from . import _config
+    return mp_pow_kernel_get(_config.kernel_index())
 
 
 cdef void _fill_topk(mp_topk *t, obj):
@@ -522,6 +530,7 @@ cdef extern from "_kernels/stream_block.h":
         int64_t k, m, excl, G
         int normalize, direct
         double p
+        mp_pow_fn pw
         double C0, e0
         int64_t R
         int64_t b
@@ -560,7 +569,8 @@ cdef extern from "_kernels/stream_block.h":
                     int64_t m) noexcept nogil
     void sb_zstep(const double *Tc, const double *mu, const double *mc, int64_t i, int64_t m,
                   double *df, double *dg) noexcept nogil
-    double sb_pdist(const double *x, const double *y, int64_t m, double p) noexcept nogil
+    double sb_pdist(const double *x, const double *y, int64_t m, double p,
+                    mp_pow_fn pw) noexcept nogil
     double sb_psum(const double *x, const double *y, int64_t m, int sq) noexcept nogil
     double sb_perr(double D) noexcept nogil
     double sb_pce(int64_t m) noexcept nogil
@@ -776,6 +786,7 @@ def pair_distances(const double[::1] T, const int64_t[::1] A, const int64_t[::1]
     them (``sb_zdist``, ``sb_pdist``; z-normalized, two constant windows are 0 apart and a
     constant and another sqrt(m)), in O(1) memory a pair."""
     cdef int64_t i, a, b
+    cdef mp_pow_fn pw = _powers()
     if B.shape[0] != A.shape[0] or out.shape[0] < A.shape[0]:
         raise ValueError("pair_distances: A, B and out must match")
     with nogil:
@@ -787,7 +798,7 @@ def pair_distances(const double[::1] T, const int64_t[::1] A, const int64_t[::1]
             elif normalize:
                 out[i] = sb_zdist(&T[a], &T[b], m)
             else:
-                out[i] = sb_pdist(&T[a], &T[b], m, p)
+                out[i] = sb_pdist(&T[a], &T[b], m, p, pw)
 
 
 def pair_coef(int64_t m):
@@ -1051,6 +1062,7 @@ cdef class StreamBlock:
         self.c.direct = (not normalize) and not self.c.pdiff
         self.c.sq = normalize or p == 2.0
         self.c.p = p
+        self.c.pw = _powers()
         # the absolute slack of a lower bound: z-normalized scores are sums of m terms of at
         # most 4 in magnitude
         self.c.e0 = 1e-12 + 64.0 * m * 1.1102230246251565e-16
@@ -1174,6 +1186,7 @@ def stream_step_ab(const double[::1] S, const uint8_t[::1] fin, double center, d
     cdef double u = 1.1102230246251565e-16, sqm = sqrt(<double> m), A, e0, lo, hi
     cdef double mcq = 0.0, devq = 0.0, mo = 0.0, so = 0.0, sso = 0.0, mco = 0.0, devo = 0.0
     cdef double dfq = 0.0, dgq = 0.0, sS = 0.0, sG = 0.0, al = 0.0, ga = 0.0
+    cdef mp_pow_fn pw = _powers()
     cdef bint direct = (not normalize) and p != 2.0, validq = True, cq
     cdef double tq[3]
     if normalize and (mcR is None or dfR is None or dgR is None or czR is None or
@@ -1268,7 +1281,7 @@ def stream_step_ab(const double[::1] S, const uint8_t[::1] fin, double center, d
                 if normalize:
                     d = sb_zpass(&R[j], &zR[j, 0], &S[n - m], tq, m)
                 else:
-                    d = sb_pdist(&R[j], &S[n - m], m, p)
+                    d = sb_pdist(&R[j], &S[n - m], m, p, pw)
                 if d < kth:
                     sb_insert(&PR[j, 0], &IR[j, 0], k, d, gq)
                 if d < Pq[k - 1]:

@@ -198,7 +198,8 @@ void mp_band_max_avx512(const mp_params *, const mp_series *, const mp_series *,
                         int64_t, int64_t, int64_t, int64_t, double *, double *, const double *,
                         const double *, const double *, const double *, double *);
 
-/* x[i]^p for i < n (x >= 0): the powers a general p-norm's kernel computes (vpow.h). */
+/* out[i] = x[i]^p for i < n (x >= 0; out may be x): the powers a general p-norm's kernel
+ * computes (vpow.h), each value's bits its own whatever its neighbours. */
 typedef void (*mp_pow_fn)(const double *x, int64_t n, double p, double *out);
 void mp_pow_baseline(const double *, int64_t, double, double *);
 void mp_pow_avx2(const double *, int64_t, double, double *);

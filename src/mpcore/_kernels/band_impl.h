@@ -190,12 +190,18 @@ static void MP_NAME(slow_vec_)(vd s, int64_t r, int64_t c, mp_topk *rows, mp_top
 
 #include "vpow.h"
 
-/* out[i] = x[i]^p (x >= 0) by this instruction set's vpow_, W at a time and the rest by vpow1_:
- * the kernels' powers, for tests (mp_pow_kernel_get). */
+/* out[i] = x[i]^p (x >= 0; out may be x) by this instruction set's vpow_, W at a time, the last
+ * few in one vector padded with 1s: the powers of the band kernels, for the exact distances of
+ * a general p elsewhere (streaming, distance profiles; mp_pow_kernel_get) and for tests. */
 void MP_NAME(mp_pow_)(const double *x, int64_t n, double p, double *out) {
     int64_t i = 0;
     for (; i + W <= n; i += W) VST(out + i, MP_NAME(vpow_)(VLD(x + i), p));
-    for (; i < n; i++) out[i] = MP_NAME(vpow1_)(x[i], p);
+    if (i < n) {
+        double v[W];
+        for (int q = 0; q < W; q++) v[q] = i + q < n ? x[i + q] : 1.0;
+        VST(v, MP_NAME(vpow_)(VLD(v), p));
+        for (int q = 0; i + q < n; q++) out[i + q] = v[q];
+    }
 }
 
 /* A p-norm step's term |x|^p, in scalar code and (vterm_) W lanes at once: a general p by

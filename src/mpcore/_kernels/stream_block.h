@@ -103,6 +103,9 @@ typedef struct {
     int64_t k, m, excl, G;
     int normalize, direct; /* direct: p-norm with p != 2, every distance computed directly */
     double p;
+    /* a general p's powers (mp_pow_fn of band.h: the band kernels' vpow_, so several times
+     * faster than libm's pow); NULL: libm's */
+    void (*pw)(const double *x, int64_t n, double p, double *out);
     double C0; /* z-normalized: 2m - e0, else 0 (the scan's scores, sb_tile) */
     double e0; /* the lower bounds' absolute slack */
     int64_t R; /* a column whose global index is a multiple of R is computed directly */
@@ -197,9 +200,23 @@ static inline double sb_zdist(const double *x, const double *y, int64_t m) {
     return sb_zpass(x, tx, y, ty, m);
 }
 
-static inline double sb_pdist(const double *x, const double *y, int64_t m, double p) {
+/* The exact p-norm distance of two windows: the terms summed in window order; a general p's
+ * powers by pw where given (a chunk at a time), else libm's. */
+#define SB_PCHUNK 256
+static inline double sb_pdist(const double *x, const double *y, int64_t m, double p,
+                              void (*pw)(const double *, int64_t, double, double *)) {
     double acc = 0.0, d;
     int64_t t;
+    if (pw && p != 2.0 && p != 1.0) {
+        double buf[SB_PCHUNK];
+        for (int64_t t0 = 0; t0 < m; t0 += SB_PCHUNK) {
+            const int64_t n = m - t0 < SB_PCHUNK ? m - t0 : SB_PCHUNK;
+            for (t = 0; t < n; t++) buf[t] = fabs(x[t0 + t] - y[t0 + t]);
+            pw(buf, n, p, buf);
+            for (t = 0; t < n; t++) acc += buf[t];
+        }
+        return pow(acc, 1.0 / p);
+    }
     for (t = 0; t < m; t++) {
         d = fabs(x[t] - y[t]);
         acc += p == 2.0 ? d * d : (p == 1.0 ? d : pow(d, p));
@@ -625,7 +642,7 @@ static void sb_resolve(const sb_ctx *c, int64_t qv, double *pq, int64_t *iq, dou
             d = c->cst[w] ? sqrt((double) m)
                           : sb_zpass(c->T + w, c->zt + 3 * w, c->T + qv, c->zt + 3 * qv, m);
         else
-            d = sb_pdist(c->T + w, c->T + qv, m, c->p);
+            d = sb_pdist(c->T + w, c->T + qv, m, c->p, c->pw);
         sb_keep(tmp, k, d);
         if (d == 0.0 && need > 0) { /* keep the lowest `need` columns of zeros */
             if (nz < need)
@@ -807,10 +824,30 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                 for (w = s; w < e; w++)
                     if (c->wvalid[w])
                         sb_offer(c, w, qv, c->cst[w] ? 0.0 : sqm, thr, w - c0, pq, iq);
+            } else if (c->direct && c->pw) {
+                /* sb_pdist of each window against the new one, SB_PCHUNK windows at a time:
+                 * each term's power for the chunk in one call (full vectors), each window's
+                 * terms summed in window order as sb_pdist sums them, so the same bits */
+                double acc[SB_PCHUNK], terms[SB_PCHUNK];
+                for (int64_t w0 = s; w0 < e; w0 += SB_PCHUNK) {
+                    const int64_t nw = e - w0 < SB_PCHUNK ? e - w0 : SB_PCHUNK;
+                    for (i = 0; i < nw; i++) acc[i] = 0.0;
+                    for (int64_t t = 0; t < m; t++) {
+                        const double a = T[qv + t];
+                        for (i = 0; i < nw; i++) terms[i] = fabs(T[w0 + i + t] - a);
+                        c->pw(terms, nw, c->p, terms);
+                        for (i = 0; i < nw; i++) acc[i] += terms[i];
+                    }
+                    for (i = 0; i < nw; i++)
+                        if (c->wvalid[w0 + i])
+                            sb_offer(c, w0 + i, qv, pow(acc[i], 1.0 / c->p), thr, w0 + i - c0,
+                                     pq, iq);
+                }
             } else if (c->direct) {
                 for (w = s; w < e; w++)
                     if (c->wvalid[w])
-                        sb_offer(c, w, qv, sb_pdist(T + w, T + qv, m, c->p), thr, w - c0, pq, iq);
+                        sb_offer(c, w, qv, sb_pdist(T + w, T + qv, m, c->p, c->pw), thr,
+                                 w - c0, pq, iq);
             } else {
                 /* lower bound of the squared distance (p = 1: the distance): the approximate
                  * one less its rounding bound.  z-normalized: X[w] within al cZ_w + ga
@@ -880,7 +917,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                         } else if (W > thr[i]) { /* row j needs the exact distance now */
                             d = c->normalize
                                     ? sb_zpass(T + w, c->zt + 3 * w, T + qv, c->zt + 3 * qv, m)
-                                             : sb_pdist(T + w, T + qv, m, c->p);
+                                             : sb_pdist(T + w, T + qv, m, c->p, c->pw);
                             sb_offer_row(c, w, qv, d, thr, i);
                             Ld[nL] = d;
                             Lw[nL++] = w;
