@@ -8,8 +8,13 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport malloc, free
 
+cdef extern from "_kernels/band.h":
+    ctypedef void (*mp_pow_fn)(const double *, int64_t, double, double *) noexcept nogil
+    mp_pow_fn mp_pow_kernel_get(int i) noexcept nogil
+
 cdef extern from "_kernels/mband.h":
     ctypedef struct mpm_params:
+        mp_pow_fn pw
         int64_t d, m, l, stride
         int mode
         double p
@@ -72,6 +77,8 @@ cdef int _fill(mpm_params *pr, job) except -1:
     pr.stride = S
     pr.mode = job.mode
     pr.p = job.p
+    from . import _config
+    pr.pw = mp_pow_kernel_get(_config.kernel_index())  # (a general p's powers)
     pr.reseed = job.reseed
     pr.nfix = job.nfix
     pr.discords = job.discords

@@ -58,6 +58,9 @@ typedef struct {
                           * where there is none */
     const int32_t *net; /* sorting network over channels nfix..d-1: pairs (a, b), a < b */
     int64_t nnet;
+    /* a general p's powers in the strips' steps: the band kernels' (mp_pow_fn of band.h,
+     * vector code), or NULL for libm's pow */
+    void (*pw)(const double *x, int64_t n, double p, double *out);
 } mpm_params;
 
 /* Best sums: best[k * stride + i] and idx[k * stride + i]; start at +inf and -1. */
