@@ -323,6 +323,19 @@ static void MP_NAME(seed_ring_)(const mp_params *pr, const mp_series *X, const m
     }
 }
 
+/* The step of W lanes of a p-norm band in rows_ and rows_skip_: cv plus tb less ta, the terms
+ * of a = x_r - y_c and b = x_r+m - y_c+m; a general p's ta from its slot of the ring (NULL
+ * without one), which then keeps tb (seed_ring_). */
+MP_INLINE vd MP_NAME(pstep_)(vd cv, vd a, vd b, double *slot, const int mode, double p) {
+    if (mode == MP_AAMP_P2) return VFMA(b, b, VFNMA(a, a, cv));
+    if (mode == MP_AAMP_P && slot) {
+        const vd ta = VLD(slot), tb = MP_NAME(vterm_)(b, mode, p);
+        VST(slot, tb);
+        return VADD(VSUB(cv, ta), tb);
+    }
+    return VADD(VSUB(cv, MP_NAME(vterm_)(a, mode, p)), MP_NAME(vterm_)(b, mode, p));
+}
+
 /* Rows per block: the band's state stays in a register across this many rows (no load/store of
  * it per cell); AVX-512 has the registers for four rows' broadcasts, narrower sets for two.
  * Measured on Zen 4 (AVX2, 2 threads, n = 2^16): 2 rows beat 1, 3 and 4.  -DMP_ROWS=N overrides,
@@ -384,15 +397,7 @@ MP_INLINE void MP_NAME(rows_)(const mp_params *pr, const mp_series *X, const mp_
                 cv = VFMA(VLD(Ydf + c), vb[q], VFMA(VLD(Ydg + c), va[q], cv));
             } else {
                 const vd a = VSUB(va[q], VLD(YT + c)), b = VSUB(vb[q], VLD(YT + c + m));
-                if (mode == MP_AAMP_P2) {
-                    cv = VFMA(b, b, VFNMA(a, a, cv));
-                } else if (mode == MP_AAMP_P && ring) {
-                    const vd ta = VLD(rg[q] + j), tb = MP_NAME(vterm_)(b, mode, p);
-                    VST(rg[q] + j, tb);
-                    cv = VADD(VSUB(cv, ta), tb);
-                } else {
-                    cv = VADD(VSUB(cv, MP_NAME(vterm_)(a, mode, p)), MP_NAME(vterm_)(b, mode, p));
-                }
+                cv = MP_NAME(pstep_)(cv, a, b, ring ? rg[q] + j : 0, mode, p);
             }
         }
         VST(acc + j, cv);
@@ -444,15 +449,7 @@ MP_INLINE void MP_NAME(rows_skip_)(const mp_params *pr, const mp_series *X, cons
                 cv = VFMA(VLD(Y->df + c), vb[q], VFMA(VLD(Y->dg + c), va[q], cv));
             } else {
                 const vd a = VSUB(va[q], VLD(Y->T + c)), b = VSUB(vb[q], VLD(Y->T + c + m));
-                if (mode == MP_AAMP_P2) {
-                    cv = VFMA(b, b, VFNMA(a, a, cv));
-                } else if (mode == MP_AAMP_P && ring) {
-                    const vd ta = VLD(rg[q] + j), tb = MP_NAME(vterm_)(b, mode, p);
-                    VST(rg[q] + j, tb);
-                    cv = VADD(VSUB(cv, ta), tb);
-                } else {
-                    cv = VADD(VSUB(cv, MP_NAME(vterm_)(a, mode, p)), MP_NAME(vterm_)(b, mode, p));
-                }
+                cv = MP_NAME(pstep_)(cv, a, b, ring ? rg[q] + j : 0, mode, p);
             }
         }
         VST(acc + j, cv);

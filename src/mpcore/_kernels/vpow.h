@@ -89,17 +89,11 @@ MP_INLINE vd MP_NAME(vpow_)(vd x, double p) {
     const vd sl = VMUL(VFNMA(sh, dl, VFNMA(sh, dh, f)), rcp);
     /* ln t = 2 s + 2 s^3 (1/3 + s^2/5 + ...): 2 sh, and the rest (the tail from sh: its
      * error sl moves the tail by < 2^-60), added into a double-double */
+    static const double lnc[] = {2.0 / 19.0, 2.0 / 17.0, 2.0 / 15.0, 2.0 / 13.0, 2.0 / 11.0,
+                                 2.0 / 9.0,  2.0 / 7.0,  2.0 / 5.0,  2.0 / 3.0};
     const vd s2 = VMUL(sh, sh);
     vd q = VSET1(2.0 / 21.0);
-    q = VFMA(q, s2, VSET1(2.0 / 19.0));
-    q = VFMA(q, s2, VSET1(2.0 / 17.0));
-    q = VFMA(q, s2, VSET1(2.0 / 15.0));
-    q = VFMA(q, s2, VSET1(2.0 / 13.0));
-    q = VFMA(q, s2, VSET1(2.0 / 11.0));
-    q = VFMA(q, s2, VSET1(2.0 / 9.0));
-    q = VFMA(q, s2, VSET1(2.0 / 7.0));
-    q = VFMA(q, s2, VSET1(2.0 / 5.0));
-    q = VFMA(q, s2, VSET1(2.0 / 3.0));
+    for (int i = 0; i < 9; i++) q = VFMA(q, s2, VSET1(lnc[i])); /* (Horner's scheme) */
     const vd s2l = VADD(sh, sh);
     const vd tail = VFMA(VMUL(s2, sh), q, VADD(sl, sl));
     /* ln t = lh + ll by Fast2Sum (|2 sh| > |tail|) */
@@ -125,18 +119,12 @@ MP_INLINE vd MP_NAME(vpow_)(vd x, double p) {
     const vd bb = VSUB(r, rh);
     const vd rr = VADD(VSUB(rh, VSUB(r, bb)), VSUB(rl, bb));
     /* e^r - 1 = r + r^2 (1/2! + r/3! + ... + r^11/13!) */
+    static const double expc[] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+                                  1.0 / 362880.0,    1.0 / 40320.0,    1.0 / 5040.0,
+                                  1.0 / 720.0,       1.0 / 120.0,      1.0 / 24.0,
+                                  1.0 / 6.0,         0.5};
     vd e = VSET1(1.0 / 6227020800.0);
-    e = VFMA(e, r, VSET1(1.0 / 479001600.0));
-    e = VFMA(e, r, VSET1(1.0 / 39916800.0));
-    e = VFMA(e, r, VSET1(1.0 / 3628800.0));
-    e = VFMA(e, r, VSET1(1.0 / 362880.0));
-    e = VFMA(e, r, VSET1(1.0 / 40320.0));
-    e = VFMA(e, r, VSET1(1.0 / 5040.0));
-    e = VFMA(e, r, VSET1(1.0 / 720.0));
-    e = VFMA(e, r, VSET1(1.0 / 120.0));
-    e = VFMA(e, r, VSET1(1.0 / 24.0));
-    e = VFMA(e, r, VSET1(1.0 / 6.0));
-    e = VFMA(e, r, VSET1(0.5));
+    for (int i = 0; i < 11; i++) e = VFMA(e, r, VSET1(expc[i]));
     const vd em1 = VFMA(VMUL(r, r), e, r);
     /* e^(r + rr) = (1 + em1)(1 + rr): 1 + (em1 + rr (1 + em1)), rounded once at the end */
     const vd ex = VADD(one, VFMA(rr, VADD(one, em1), em1));
