@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from . import _exact, _validate
+from . import _analysis, _exact, _validate
 from ._pipeline import matrix_profile, run_threads
 from ._prepare import common_scale
 from ._search import PreparedSeries
@@ -225,8 +225,12 @@ def mass(Q, T, M_T=None, Σ_T=None, normalize=True, p=2.0, T_subseq_isfinite=Non
         # a power of two (exact) keeps p-th powers of very large or very small values in range
         scale = common_scale(Qa, Ta)
         Ts = np.where(np.isfinite(Ta), Ta * scale, 0.0)
-        D = _exact.distance_profile(Qa * scale, Ts, m, False, p, valid.astype(np.uint8),
-                                    np.zeros(l, np.uint8), False)
+        if p in (1.0, 2.0):
+            D = _exact.distance_profile(Qa * scale, Ts, m, False, p, valid.astype(np.uint8),
+                                        np.zeros(l, np.uint8), False)
+        else:  # a general p: the kernels' vector powers (aamp_match's profile)
+            D = np.empty(l)
+            _analysis.pprofile(Qa * scale, Ts, m, p, valid.astype(np.uint8), D, 0, l)
         D /= scale  # a power of two: exact
     if query_idx is not None:
         D[query_idx] = 0.0
