@@ -168,13 +168,12 @@ def zprofile(const double[::1] Q, const double[::1] T, int64_t m, const double[:
 def pprofile(const double[::1] Q, const double[::1] T, int64_t m, double p,
              const uint8_t[::1] valid, double[::1] out, int64_t j0, int64_t j1):
     """Non-normalized p-norm distances from ``Q`` to the windows ``j0 <= j < j1`` of ``T``; a
-    general p's powers as the band kernel in use computes them (_kernels/vpow.h)."""
-    from . import _config
+    general p's powers the best band kernel's (_kernels/vpow.h), as _exact's."""
     cdef int64_t j, t, b, jb, nb
     cdef double acc[BLOCK]
     cdef double terms[BLOCK]
     cdef double q, d
-    cdef mp_pow_fn pw = mp_pow_kernel_get(_config.kernel_index())
+    cdef mp_pow_fn pw = mp_pow_kernel_get(0)
     with nogil:
         jb = j0
         while jb < j1:

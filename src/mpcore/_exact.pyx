@@ -13,6 +13,16 @@ from libc.string cimport memcpy, memset
 from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromLongLong
 
+cdef extern from "_kernels/band.h":
+    ctypedef void (*mp_pow_fn)(const double *, int64_t, double, double *) noexcept nogil
+    mp_pow_fn mp_pow_kernel_get(int i) noexcept nogil
+
+# A general p's powers: the best band kernel's (_kernels/vpow.h; vector code, products for an
+# integer p), whichever kernel ranks, so that a pair's exact distance is the same bits in every
+# path that computes one (here, the streaming profiles', the distance profiles').
+cdef mp_pow_fn _powers = mp_pow_kernel_get(0)
+DEF _PCHUNK = 256
+
 # ---------------------------------------------------------------------------------------------
 # AVX2 versions of the hot loops of _wstats, _zdist2 and _pdist (p = 2).  Those loops keep four
 # partial sums, t = 0, 4, 8, ... into a0, t + 1 into a1, and so on (the rest into a0), and join
@@ -750,8 +760,17 @@ cdef inline double _pdist(const double *x, const double *y, int64_t m, double p)
         for t in range(m):
             s += fabs(x[t] - y[t])
         return s
-    for t in range(m):
-        s += pow(fabs(x[t] - y[t]), p)
+    # the terms summed in window order, their powers a chunk at a time (sb_pdist's way)
+    cdef double terms[_PCHUNK]
+    cdef int64_t t0 = 0, nt
+    while t0 < m:
+        nt = min(<int64_t> _PCHUNK, m - t0)
+        for t in range(nt):
+            terms[t] = fabs(x[t0 + t] - y[t0 + t])
+        _powers(terms, nt, p, terms)
+        for t in range(nt):
+            s += terms[t]
+        t0 += nt
     return pow(s, 1.0 / p)
 
 

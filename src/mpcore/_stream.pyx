@@ -24,9 +24,9 @@ cdef extern from "_kernels/band.h":
 
 
 cdef mp_pow_fn _powers():
-    """A general p's powers as the band kernel in use computes them (_kernels/vpow.h)."""
-    from . import _config
-    return mp_pow_kernel_get(_config.kernel_index())
+    """A general p's powers: the best band kernel's (_kernels/vpow.h), as _exact's, so that a
+    pair's exact distance has the same bits here and there."""
+    return mp_pow_kernel_get(0)
 
 
 cdef void _fill_topk(mp_topk *t, obj):
