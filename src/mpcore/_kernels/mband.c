@@ -131,7 +131,7 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
                         a[q] += u - v;
                         e[q] += (u + v) + fabs(a[q]);
                     }
-                } else if (pr->pw) { /* the lanes' 2 L powers in one call of vector code */
+                } else { /* the lanes' 2 L powers in one call of vector code */
                     double uv[2 * L];
                     for (int q = 0; q < L; q++) {
                         uv[q] = fabs(xi - yi[q]);
@@ -140,12 +140,6 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
                     pr->pw(uv, 2 * L, p, uv);
                     for (int q = 0; q < L; q++) {
                         const double u = uv[q], v = uv[L + q];
-                        a[q] += u - v;
-                        e[q] += (u + v) + fabs(a[q]);
-                    }
-                } else {
-                    for (int q = 0; q < L; q++) {
-                        const double u = pow(fabs(xi - yi[q]), p), v = pow(fabs(xo - yo[q]), p);
                         a[q] += u - v;
                         e[q] += (u + v) + fabs(a[q]);
                     }
@@ -209,7 +203,7 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
                             a[q] = mpm_exact_sum(pr, c, i, j0 + q);
                             e[q] = 0.0;
                         }
-                if (mode == MPM_P && pr->pw) { /* the lanes' roots in one call, as the steps */
+                if (mode == MPM_P) { /* the lanes' roots in one call, as the steps */
                     double rt[L];
                     for (int q = 0; q < L; q++) rt[q] = a[q] > 0.0 ? a[q] : 0.0;
                     pr->pw(rt, L, inv_p, rt);
@@ -217,8 +211,7 @@ static int64_t mpm_strip_generic(const mpm_params *pr, int64_t g0, double *best,
                 } else {
                     for (int q = 0; q < L; q++) {
                         const double s = a[q] > 0.0 ? a[q] : 0.0;
-                        const double r =
-                            mode == MPM_P2 ? sqrt(s) : mode == MPM_P1 ? s : pow(s, inv_p);
+                        const double r = mode == MPM_P2 ? sqrt(s) : s;
                         out[q] = r + (badi + badj[q]);
                     }
                 }

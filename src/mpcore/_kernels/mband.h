@@ -58,8 +58,8 @@ typedef struct {
                           * where there is none */
     const int32_t *net; /* sorting network over channels nfix..d-1: pairs (a, b), a < b */
     int64_t nnet;
-    /* a general p's powers in the strips' steps: the band kernels' (mp_pow_fn of band.h,
-     * vector code), or NULL for libm's pow */
+    /* a general p's powers in the strips' steps: the band kernel's in use (mp_pow_fn of
+     * band.h, vector code) */
     void (*pw)(const double *x, int64_t n, double p, double *out);
 } mpm_params;
 

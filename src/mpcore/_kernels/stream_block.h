@@ -103,8 +103,8 @@ typedef struct {
     int64_t k, m, excl, G;
     int normalize, direct; /* direct: p-norm with p != 2, every distance computed directly */
     double p;
-    /* a general p's powers (mp_pow_fn of band.h: the band kernels' vpow_, so several times
-     * faster than libm's pow); NULL: libm's */
+    /* a general p's powers (mp_pow_fn of band.h: the best band kernel's vpow_, several times
+     * faster than libm's pow) */
     void (*pw)(const double *x, int64_t n, double p, double *out);
     double C0; /* z-normalized: 2m - e0, else 0 (the scan's scores, sb_tile) */
     double e0; /* the lower bounds' absolute slack */
@@ -201,13 +201,13 @@ static inline double sb_zdist(const double *x, const double *y, int64_t m) {
 }
 
 /* The exact p-norm distance of two windows: the terms summed in window order; a general p's
- * powers by pw where given (a chunk at a time), else libm's. */
+ * powers by pw, a chunk at a time. */
 #define SB_PCHUNK 256
 static inline double sb_pdist(const double *x, const double *y, int64_t m, double p,
                               void (*pw)(const double *, int64_t, double, double *)) {
     double acc = 0.0, d;
     int64_t t;
-    if (pw && p != 2.0 && p != 1.0) {
+    if (p != 2.0 && p != 1.0) {
         double buf[SB_PCHUNK];
         for (int64_t t0 = 0; t0 < m; t0 += SB_PCHUNK) {
             const int64_t n = m - t0 < SB_PCHUNK ? m - t0 : SB_PCHUNK;
@@ -219,9 +219,9 @@ static inline double sb_pdist(const double *x, const double *y, int64_t m, doubl
     }
     for (t = 0; t < m; t++) {
         d = fabs(x[t] - y[t]);
-        acc += p == 2.0 ? d * d : (p == 1.0 ? d : pow(d, p));
+        acc += p == 2.0 ? d * d : d;
     }
-    return p == 2.0 ? sqrt(acc) : (p == 1.0 ? acc : pow(acc, 1.0 / p));
+    return p == 2.0 ? sqrt(acc) : acc;
 }
 
 /* A distance as the filter compares it: squared (z-normalized, p = 2), or itself (p = 1). */
@@ -824,7 +824,7 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                 for (w = s; w < e; w++)
                     if (c->wvalid[w])
                         sb_offer(c, w, qv, c->cst[w] ? 0.0 : sqm, thr, w - c0, pq, iq);
-            } else if (c->direct && c->pw) {
+            } else if (c->direct) {
                 /* sb_pdist of each window against the new one, SB_PCHUNK windows at a time:
                  * each term's power for the chunk in one call (full vectors), each window's
                  * terms summed in window order as sb_pdist sums them, so the same bits */
@@ -843,11 +843,6 @@ SB_CLONES static void sb_tile(const sb_ctx *c, int64_t c0, int64_t c1, const dou
                             sb_offer(c, w0 + i, qv, pow(acc[i], 1.0 / c->p), thr, w0 + i - c0,
                                      pq, iq);
                 }
-            } else if (c->direct) {
-                for (w = s; w < e; w++)
-                    if (c->wvalid[w])
-                        sb_offer(c, w, qv, sb_pdist(T + w, T + qv, m, c->p, c->pw), thr,
-                                 w - c0, pq, iq);
             } else {
                 /* lower bound of the squared distance (p = 1: the distance): the approximate
                  * one less its rounding bound.  z-normalized: X[w] within al cZ_w + ga
